@@ -1,0 +1,145 @@
+# komek — build, test and demo. `make help` lists the targets.
+#
+# `make check` and `make demo` first run scripts/install-deps.sh (installs only missing
+# Debian packages), then re-invoke make, so that pkg-config sees the fresh libraries.
+
+BUILD    ?= build
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+PKGS     := libcurl yajl libxml-2.0 hiredis libpq inih libmicrohttpd libutf8proc libxxhash
+CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wformat=2 -Wvla -Wno-missing-field-initializers
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -lpthread -lm
+CPPFLAGS += -I. -DKM_VERSION='"$(VERSION)"' -DKM_SYSCONFDIR='"$(SYSCONFDIR)/komek"'
+
+# Modules in dependency order: each may use only those before it (DESIGN.md).
+MODULES  := common parser triage collectors queue db
+DEPS_common     := common
+DEPS_parser     := parser common
+DEPS_triage     := triage parser common
+DEPS_collectors := collectors triage parser common
+DEPS_queue      := queue parser common
+DEPS_db         := db queue parser common
+DEPS_daemon     := $(MODULES)
+DEPS_ctl        := $(MODULES)
+
+lib_of      = $(BUILD)/lib$(1).a
+srcs_of     = $(wildcard $(1)/*.c)
+objs_of     = $(patsubst %.c,$(BUILD)/%.o,$(call srcs_of,$(1)))
+libs_for    = $(foreach m,$(DEPS_$(1)),$(call lib_of,$(m)))
+LINK_GROUP  = -Wl,--start-group $(1) -Wl,--end-group
+
+UNIT_SRCS   := $(wildcard test/unit/test_*.c)
+UNIT_BINS   := $(patsubst test/unit/%.c,$(BUILD)/test/%,$(UNIT_SRCS))
+FAKE_SRCS   := $(wildcard test/fake/*.c)
+TOOLS       := $(BUILD)/komekd $(BUILD)/komekctl
+TEST_TOOLS  := $(if $(FAKE_SRCS),$(BUILD)/fakenet)
+GEN_MIGRATIONS := $(BUILD)/gen/migrations.c
+
+.PHONY: all deps check check-all check-unit check-integration asan valgrind bench format \
+        lint demo install uninstall clean help test-tools
+
+all: $(TOOLS)
+
+help:
+	@echo "make            build $(BUILD)/komekd and $(BUILD)/komekctl"
+	@echo "make check      install missing packages, build, run every test"
+	@echo "make demo       install, build, start Redis, PostgreSQL, fake networks and komekd"
+	@echo "make asan       every test under AddressSanitizer + UBSan (build-asan/)"
+	@echo "make valgrind   unit tests under valgrind memcheck"
+	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
+	@echo "make format | lint | clean"
+
+deps:
+	@./scripts/install-deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+
+# Migrations are compiled into the binaries so an installed komekctl needs no data dir.
+$(GEN_MIGRATIONS): $(sort $(wildcard db/migrations/*.sql)) scripts/embed-migrations.sh
+	@mkdir -p $(@D)
+	./scripts/embed-migrations.sh $(sort $(wildcard db/migrations/*.sql)) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/migrations.o: $(GEN_MIGRATIONS)
+	$(CC) $(CSTD) $(CFLAGS) $(CPPFLAGS) -c $< -o $@
+
+define module_lib
+$(call lib_of,$(1)): $(call objs_of,$(1)) $(if $(filter db,$(1)),$(BUILD)/gen/migrations.o)
+	@mkdir -p $$(@D)
+	rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach m,$(MODULES),$(eval $(call module_lib,$(m))))
+
+$(BUILD)/komekd: $(call objs_of,daemon) $(call libs_for,daemon)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(call objs_of,daemon) $(call LINK_GROUP,$(call libs_for,daemon)) $(PKG_LIBS)
+
+$(BUILD)/komekctl: $(call objs_of,ctl) $(call libs_for,ctl)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(call objs_of,ctl) $(call LINK_GROUP,$(call libs_for,ctl)) $(PKG_LIBS)
+
+$(BUILD)/fakenet: $(patsubst %.c,$(BUILD)/%.o,$(FAKE_SRCS)) $(call libs_for,parser)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(patsubst %.c,$(BUILD)/%.o,$(FAKE_SRCS)) $(call LINK_GROUP,$(call libs_for,parser)) $(PKG_LIBS)
+
+# test/unit/test_<module>[_<part>].c links the libraries of <module> and its dependencies.
+.SECONDEXPANSION:
+$(BUILD)/test/test_%: $(BUILD)/test/unit/test_%.o $$(call libs_for,$$(firstword $$(subst _, ,$$*)))
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(call LINK_GROUP,$(call libs_for,$(firstword $(subst _, ,$*)))) $(PKG_LIBS) $(shell pkg-config --libs cmocka)
+
+test-tools: $(TOOLS) $(TEST_TOOLS)
+
+check:
+	@./scripts/install-deps.sh
+	@$(MAKE) --no-print-directory check-all
+
+check-all: check-unit check-integration
+
+check-unit: $(UNIT_BINS)
+	@./test/run-unit.sh $(UNIT_BINS)
+
+check-integration: test-tools
+	@BUILD=$(BUILD) ./test/integration/run.sh
+
+asan:
+	@./scripts/install-deps.sh
+	@$(MAKE) --no-print-directory BUILD=build-asan \
+	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    LDFLAGS="-fsanitize=address,undefined" check-all
+
+valgrind: $(UNIT_BINS)
+	@VALGRIND="valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite" \
+	    ./test/run-unit.sh $(UNIT_BINS)
+
+demo:
+	@./scripts/install-deps.sh
+	@$(MAKE) --no-print-directory test-tools
+	@BUILD=$(BUILD) ./scripts/demo.sh
+
+format:
+	clang-format -i $(wildcard */*.c */*.h test/*/*.c test/*/*.h)
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	    --suppress=missingIncludeSystem -I. $(MODULES) daemon ctl
+
+install: $(TOOLS)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSCONFDIR)/komek
+	install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
+	[ -e $(DESTDIR)$(SYSCONFDIR)/komek/komek.conf ] || install -m 640 etc/komek.conf $(DESTDIR)$(SYSCONFDIR)/komek/komek.conf
+	[ -e $(DESTDIR)$(SYSCONFDIR)/komek/tags.list ] || install -m 644 etc/tags.list $(DESTDIR)$(SYSCONFDIR)/komek/tags.list
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/komekd $(DESTDIR)$(PREFIX)/bin/komekctl
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

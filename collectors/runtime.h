@@ -1,0 +1,64 @@
+/* The collector runtime: schedules every configured source on one libcurl multi handle.
+ *
+ * It owns the HTTP side for all collectors: TLS verification, timeouts, a body-size cap
+ * enforced while receiving (libcurl's CURLOPT_MAXFILESIZE misses chunked and compressed
+ * bodies), Retry-After and collector-reported rate limits, exponential backoff with jitter
+ * that resets on success. Posts go to a sink; a source's cursor advances only when the sink
+ * says the batch and the cursor were committed together. One thread runs km_runtime_run(). */
+#ifndef KM_COLLECTORS_RUNTIME_H
+#define KM_COLLECTORS_RUNTIME_H
+
+#include "collectors/collector.h"
+#include "common/conf.h"
+#include "common/err.h"
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* What the runtime knows about one [source NAME], readable by the sink. */
+struct km_source_info {
+    const char *name;
+    const char *type;
+    bool require_tags;
+};
+
+struct km_runtime_sink {
+    /* Returns the committed cursor of a source (*cursor malloc'd, or NULL if none).
+     * KM_RETRY if the store is unreachable: the runtime tries again later. */
+    int (*load_cursor)(void *ctx, const struct km_source_info *src, char **cursor);
+    /* Commits the posts of one response together with next_cursor (NULL = keep).
+     * KM_OK: committed, the runtime adopts next_cursor. KM_RETRY: nothing committed; the
+     * runtime keeps the old cursor and repeats the request after backoff. */
+    int (*deliver)(void *ctx, const struct km_source_info *src, struct km_post_batch *batch,
+                   const char *next_cursor);
+    void *ctx;
+};
+
+struct km_runtime;
+
+/* Creates a runtime with one source per [source NAME] of cfg (collectors looked up in the
+ * registry and created). Returns KM_OK, or KM_EINPUT/KM_ERR with err set. Free with
+ * km_runtime_free(). The runtime borrows cfg and sink->ctx: both must outlive it. */
+int km_runtime_new(const struct km_config *cfg, const struct km_runtime_sink *sink,
+                   struct km_runtime **out, struct km_err *err);
+void km_runtime_free(struct km_runtime *rt);
+
+/* Runs until *stop becomes non-zero. With once, runs exactly one successful or failed
+ * exchange per source (following immediately-available follow-up pages is not done) and
+ * returns. A request in flight when stop is set is finished and delivered, within its
+ * timeout. Returns KM_OK, or KM_ERR if every source has stopped on a permanent error. */
+int km_runtime_run(struct km_runtime *rt, volatile sig_atomic_t *stop, bool once);
+
+/* Counters per source, for logs, `komekctl` and later /metrics. */
+struct km_source_stats {
+    uint64_t polls, posts, errors_http, errors_input, rate_limited, deliver_retries;
+    int64_t backoff_ms; /* current extra delay, 0 when healthy */
+    bool stopped;       /* permanent error (e.g. credentials rejected) */
+};
+/* Copies the stats of source i (0 <= i < km_runtime_source_count()). Returns its name. */
+const char *km_runtime_source_stats(const struct km_runtime *rt, size_t i,
+                                    struct km_source_stats *out);
+size_t km_runtime_source_count(const struct km_runtime *rt);
+
+#endif

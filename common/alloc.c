@@ -1,0 +1,72 @@
+#include "common/alloc.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void oom(size_t n)
+{
+    fprintf(stderr, "komek: out of memory allocating %zu bytes\n", n);
+    abort();
+}
+
+void *km_malloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (p == NULL) {
+        oom(n);
+    }
+    return p;
+}
+
+void *km_calloc(size_t count, size_t size)
+{
+    void *p = calloc(count ? count : 1, size ? size : 1);
+    if (p == NULL) {
+        oom(count * size);
+    }
+    return p;
+}
+
+void *km_realloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (q == NULL) {
+        oom(n);
+    }
+    return q;
+}
+
+char *km_strdup(const char *s)
+{
+    if (s == NULL) {
+        return NULL;
+    }
+    return km_strndup(s, strlen(s));
+}
+
+char *km_strndup(const char *s, size_t n)
+{
+    size_t len = strnlen(s, n);
+    char *p = km_malloc(len + 1);
+    memcpy(p, s, len);
+    p[len] = '\0';
+    return p;
+}
+
+char *km_asprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        oom(0);
+    }
+    char *p = km_malloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return p;
+}

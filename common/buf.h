@@ -1,0 +1,28 @@
+/* A growable byte buffer, always NUL-terminated for convenience.
+ * Initialise with KM_BUF_INIT or km_buf_init(); release with km_buf_free(). */
+#ifndef KM_COMMON_BUF_H
+#define KM_COMMON_BUF_H
+
+#include <stddef.h>
+
+struct km_buf {
+    char *data; /* NULL until the first append */
+    size_t len;
+    size_t cap;
+};
+
+#define KM_BUF_INIT {NULL, 0, 0}
+
+void km_buf_init(struct km_buf *b);
+void km_buf_append(struct km_buf *b, const void *data, size_t len);
+void km_buf_puts(struct km_buf *b, const char *s);
+void km_buf_putc(struct km_buf *b, char c);
+void km_buf_printf(struct km_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Sets len to 0, keeps the memory. */
+void km_buf_reset(struct km_buf *b);
+/* Returns the contents as a malloc'd NUL-terminated string (caller frees) and
+ * leaves b empty. Never returns NULL. */
+char *km_buf_take(struct km_buf *b);
+void km_buf_free(struct km_buf *b);
+
+#endif

@@ -1,0 +1,84 @@
+#include "common/utf8.h"
+
+#include "common/buf.h"
+
+#include <stdint.h>
+
+/* Length of the valid sequence at s (1..4), or 0 if invalid. */
+static size_t seq_len(const unsigned char *s, size_t avail)
+{
+    unsigned char c = s[0];
+    if (c < 0x80) {
+        return 1;
+    }
+    size_t n;
+    uint32_t cp, min;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2, cp = c & 0x1F, min = 0x80;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3, cp = c & 0x0F, min = 0x800;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4, cp = c & 0x07, min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (n > avail) {
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80) {
+            return 0;
+        }
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+        return 0;
+    }
+    return n;
+}
+
+bool km_utf8_valid(const char *s, size_t len, size_t *bad_offset)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        size_t n = p[i] == 0 ? 0 : seq_len(p + i, len - i);
+        if (n == 0) {
+            if (bad_offset != NULL) {
+                *bad_offset = i;
+            }
+            return false;
+        }
+        i += n;
+    }
+    return true;
+}
+
+char *km_utf8_clean(const char *s, size_t len, bool *changed)
+{
+    struct km_buf b = KM_BUF_INIT;
+    const unsigned char *p = (const unsigned char *)s;
+    bool dirty = false;
+    size_t i = 0;
+    km_buf_append(&b, "", 0);
+    while (i < len) {
+        if (p[i] == 0) {
+            dirty = true;
+            i++;
+            continue;
+        }
+        size_t n = seq_len(p + i, len - i);
+        if (n == 0) {
+            km_buf_append(&b, "\xEF\xBF\xBD", 3);
+            dirty = true;
+            i++;
+            continue;
+        }
+        km_buf_append(&b, p + i, n);
+        i += n;
+    }
+    if (changed != NULL) {
+        *changed = dirty;
+    }
+    return km_buf_take(&b);
+}

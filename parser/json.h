@@ -1,0 +1,47 @@
+/* JSON reading on yajl's tree API, made safe for untrusted payloads.
+ *
+ * yajl 2.1.0 (Debian 12) builds arbitrarily deep trees and then overflows the stack in
+ * yajl_tree_free(); km_json_parse() therefore pre-scans the nesting depth and refuses
+ * anything deeper than KM_JSON_MAX_DEPTH before a tree is built. Invalid UTF-8 is repaired
+ * (each bad byte becomes U+FFFD) rather than rejecting the whole payload, so one bad
+ * message cannot block a batch of good ones. */
+#ifndef KM_PARSER_JSON_H
+#define KM_PARSER_JSON_H
+
+#include "common/err.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <yajl/yajl_tree.h>
+
+/* Deepest nesting accepted. Real API payloads stay under 20 (a Telegram update with a
+ * reply and entities is about 8); collectd's streaming parser stops at 128. */
+#define KM_JSON_MAX_DEPTH 64
+
+/* Parses buf[0..len) (need not be NUL-terminated). On success *out is the tree (free with
+ * km_json_free()) and *repaired (may be NULL) tells whether invalid UTF-8 was replaced.
+ * Returns KM_EINPUT with err "offset N: ..." for malformed or too deep input. */
+int km_json_parse(const char *buf, size_t len, yajl_val *out, bool *repaired,
+                  struct km_err *err);
+void km_json_free(yajl_val v);
+
+/* Follows a NULL-terminated key path from v: km_json_get(v, "message", "chat", NULL).
+ * Returns the node (borrowed) or NULL if absent. */
+yajl_val km_json_get(yajl_val v, ...);
+
+/* The string at key of object v, borrowed; NULL if absent or not a string. */
+const char *km_json_str(yajl_val v, const char *key);
+/* The integer at key; false if absent or not an integer in int64 range. */
+bool km_json_int(yajl_val v, const char *key, int64_t *out);
+/* A boolean at key; false if absent or not a boolean (then *out is untouched). */
+bool km_json_bool(yajl_val v, const char *key, bool *out);
+/* A string or number at key as a new string (ids arrive as either); NULL if absent.
+ * Caller frees. */
+char *km_json_scalar_dup(yajl_val v, const char *key);
+
+/* Appends s to buf as a JSON string literal with quotes and escapes. */
+struct km_buf;
+void km_json_escape(struct km_buf *buf, const char *s);
+
+#endif

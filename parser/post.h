@@ -1,0 +1,77 @@
+/* The normalised post (DESIGN.md "Normalised post") and a batch of them.
+ *
+ * Strings are UTF-8, owned by the post and freed by km_post_free(). Optional fields are
+ * NULL (strings) or -1 (engagement counters) when the network does not provide them. */
+#ifndef KM_PARSER_POST_H
+#define KM_PARSER_POST_H
+
+#include "common/err.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct km_post {
+    char *network; /* "telegram", "mastodon", "rss", ... */
+    char *source;  /* name of the [source NAME] that collected it */
+    char *id;      /* unique within the network (Telegram: "<chat_id>:<message_id>") */
+    char *url;
+    struct {
+        char *id, *name, *handle;
+    } author;
+    struct {
+        char *id, *title;
+    } chat;
+    char *text;
+    char *lang;           /* NULL until triage guesses it */
+    int64_t created_at;   /* Unix ms; 0 if unknown */
+    int64_t collected_at; /* Unix ms */
+    char **hashtags;      /* lower case, without '#', no duplicates */
+    size_t n_hashtags;
+    char *reply_to; /* id of the post this replies to or reposts; NULL if none */
+    struct {
+        int64_t likes, reposts, replies, views; /* -1 = unknown */
+    } engagement;
+    bool has_geo;
+    double lat, lon;
+    char **media; /* URLs or file ids */
+    size_t n_media;
+    bool edited; /* this is an edit of an earlier version */
+};
+
+/* Returns a new empty post (engagement -1). Free with km_post_free(). */
+struct km_post *km_post_new(void);
+void km_post_free(struct km_post *p);
+
+/* Replaces *field with a copy of value (NULL allowed), freeing the old value. */
+void km_post_set(char **field, const char *value);
+/* Adds tag (with or without leading '#'), lower-cased with Unicode case folding; ignores
+ * empty tags and duplicates. */
+void km_post_add_hashtag(struct km_post *p, const char *tag);
+void km_post_add_media(struct km_post *p, const char *url);
+bool km_post_has_hashtag(const struct km_post *p, const char *folded_tag);
+
+/* Encodes the post as one line of JSON (DESIGN.md field names; created_at and
+ * collected_at as RFC 3339 UTC). Returns a malloc'd string; caller frees. */
+char *km_post_to_json(const struct km_post *p);
+
+/* Decodes JSON produced by km_post_to_json() (or a hand-written normalised post).
+ * Returns KM_OK with *out owned by the caller, or KM_EINPUT with err set. */
+int km_post_from_json(const char *json, size_t len, struct km_post **out, struct km_err *err);
+
+/* A batch of posts from one response. Owns its posts. */
+struct km_post_batch {
+    struct km_post **posts;
+    size_t n, cap;
+    int64_t retry_after_ms; /* set by a collector from the network's rate-limit signal */
+    unsigned skipped;       /* items of the payload that were malformed and skipped */
+};
+
+void km_post_batch_init(struct km_post_batch *b);
+/* Appends p; the batch takes ownership. */
+void km_post_batch_add_take(struct km_post_batch *b, struct km_post *p);
+/* Frees every post and empties the batch (memory kept for reuse). */
+void km_post_batch_clear(struct km_post_batch *b);
+void km_post_batch_free(struct km_post_batch *b);
+
+#endif

@@ -1,0 +1,78 @@
+/* The Redis side of komek: the posts stream, source cursors and the seen-set that makes
+ * delivery exactly-once per (network, id).
+ *
+ * Keys (namespace ns, default "komek", always in braces so one MULTI/EXEC can touch all of
+ * them on a Redis Cluster too):
+ *   {ns}:posts    stream of triaged posts (fields in README "Stream schema")
+ *   {ns}:cursors  hash: source name -> cursor
+ *   {ns}:seen     sorted set: "network:id" -> first-seen Unix ms, trimmed to the window
+ * A km_queue wraps one hiredis connection: not thread-safe, one per thread. It reconnects
+ * by itself; every call returns KM_RETRY while Redis is unreachable. */
+#ifndef KM_QUEUE_QUEUE_H
+#define KM_QUEUE_QUEUE_H
+
+#include "common/err.h"
+#include "parser/post.h"
+
+#include <stdbool.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct km_queue_opts {
+    const char *url;       /* redis://[:password@]host:port[/db] or a unix socket path */
+    const char *password;  /* optional, overrides one in the URL */
+    const char *ns;        /* key namespace without braces, default "komek" */
+    int64_t timeout_ms;    /* connect and command timeout */
+    long long maxlen;      /* approximate MAXLEN of the posts stream */
+    int64_t seen_window_ms; /* how long (network, id) pairs are remembered */
+};
+
+struct km_queue;
+
+/* Creates a queue handle; does not fail if Redis is down (first command will retry).
+ * Returns KM_EINPUT for a malformed URL. Free with km_queue_free(). */
+int km_queue_new(const struct km_queue_opts *opts, struct km_queue **out, struct km_err *err);
+void km_queue_free(struct km_queue *q);
+
+/* Reads the committed cursor of source; *cursor malloc'd or NULL if none. */
+int km_queue_get_cursor(struct km_queue *q, const char *source, char **cursor,
+                        struct km_err *err);
+
+/* Atomically (one MULTI/EXEC, guarded by WATCH on the seen-set) appends to the posts
+ * stream every post of batch whose (network, id) was not seen before, records them as seen
+ * and sets source's cursor (if cursor != NULL). Either all of it happens or none.
+ * *added / *dups (may be NULL) get the counts. Returns KM_OK or KM_RETRY. */
+int km_queue_write_batch(struct km_queue *q, const char *source,
+                         const struct km_post_batch *batch, const char *cursor,
+                         size_t *added, size_t *dups, struct km_err *err);
+
+/* One entry read from the posts stream by a consumer group. */
+struct km_stream_entry {
+    char *id;        /* stream entry id "1700000000000-0" */
+    char *network;
+    char *post_id;
+    char *post_json; /* the "post" field */
+    size_t post_len;
+};
+
+void km_stream_entries_free(struct km_stream_entry *e, size_t n);
+
+/* Creates consumer group (at "0", MKSTREAM) if it does not exist. */
+int km_queue_group_create(struct km_queue *q, const char *group, struct km_err *err);
+
+/* XREADGROUP of up to count entries for consumer. pending = true reads this consumer's
+ * own pending entries (id 0) instead of new ones (">"). block_ms 0 = do not block.
+ * *entries is malloc'd (free with km_stream_entries_free()); *n may be 0. */
+int km_queue_read_group(struct km_queue *q, const char *group, const char *consumer,
+                        bool pending, size_t count, int64_t block_ms,
+                        struct km_stream_entry **entries, size_t *n, struct km_err *err);
+
+/* XACK ids in group. */
+int km_queue_ack(struct km_queue *q, const char *group, const char *const *ids, size_t n,
+                 struct km_err *err);
+
+/* PING; KM_OK or KM_RETRY. */
+int km_queue_ping(struct km_queue *q, struct km_err *err);
+
+#endif

@@ -1,0 +1,116 @@
+/* Unit tests for common/: time and duration parsing, UTF-8 repair, buffers. */
+#include "common/buf.h"
+#include "common/err.h"
+#include "common/time.h"
+#include "common/utf8.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+static void test_duration(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        int rc;
+        int64_t ms;
+    } cases[] = {
+        {"500ms", KM_OK, 500}, {"30s", KM_OK, 30000}, {"5m", KM_OK, 300000},
+        {"1h", KM_OK, 3600000}, {"2d", KM_OK, 172800000}, {"15", KM_OK, 15000},
+        {"0s", KM_OK, 0}, {"", KM_EINPUT, 0}, {"-1s", KM_EINPUT, 0}, {"5 m", KM_EINPUT, 0},
+        {"1w", KM_EINPUT, 0}, {"s", KM_EINPUT, 0}, {"99999999999s", KM_EINPUT, 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int64_t ms = -1;
+        int rc = km_duration_parse(cases[i].in, &ms);
+        assert_int_equal(rc, cases[i].rc);
+        if (rc == KM_OK) {
+            assert_int_equal(ms, cases[i].ms);
+        }
+    }
+}
+
+static void test_rfc3339(void **state)
+{
+    (void)state;
+    int64_t ms = 0;
+    assert_int_equal(km_time_parse_rfc3339("2026-11-22T18:41:01Z", &ms), KM_OK);
+    assert_int_equal(ms, 1795372861000LL);
+    assert_int_equal(km_time_parse_rfc3339("2026-11-22T23:41:01.250+05:00", &ms), KM_OK);
+    assert_int_equal(ms, 1795372861250LL);
+    assert_int_equal(km_time_parse_rfc3339("2026-13-22T18:41:01Z", &ms), KM_EINPUT);
+    assert_int_equal(km_time_parse_rfc3339("yesterday", &ms), KM_EINPUT);
+    assert_int_equal(km_time_parse_rfc3339("2026-11-22T18:41:01", &ms), KM_EINPUT);
+    char out[40];
+    assert_string_equal(km_time_format_rfc3339(1795372861000LL, out, sizeof(out)),
+                        "2026-11-22T18:41:01Z");
+    assert_string_equal(km_time_format_rfc3339(1795372861250LL, out, sizeof(out)),
+                        "2026-11-22T18:41:01.250Z");
+}
+
+static void test_rfc822(void **state)
+{
+    (void)state;
+    int64_t ms = 0;
+    assert_int_equal(km_time_parse_rfc822("Sun, 22 Nov 2026 18:41:01 GMT", &ms), KM_OK);
+    assert_int_equal(ms, 1795372861000LL);
+    assert_int_equal(km_time_parse_rfc822("22 Nov 2026 23:41:01 +0500", &ms), KM_OK);
+    assert_int_equal(ms, 1795372861000LL);
+    assert_int_equal(km_time_parse_rfc822("Sun, 22 Foo 2026 18:41:01 GMT", &ms), KM_EINPUT);
+    assert_int_equal(km_time_parse_rfc822("", &ms), KM_EINPUT);
+}
+
+static void test_utf8(void **state)
+{
+    (void)state;
+    size_t off = 0;
+    const char good[] = "Астана #109 🚨";
+    assert_true(km_utf8_valid(good, strlen(good), NULL));
+    const char bad[] = "ab\xC3\x28" "cd";
+    assert_false(km_utf8_valid(bad, strlen(bad), &off));
+    assert_int_equal(off, 2);
+    const char overlong[] = "\xC0\xAF";
+    assert_false(km_utf8_valid(overlong, 2, NULL));
+    const char surrogate[] = "\xED\xA0\x80";
+    assert_false(km_utf8_valid(surrogate, 3, NULL));
+    bool changed = false;
+    char *clean = km_utf8_clean("a\0b\xFF" "c", 5, &changed);
+    assert_true(changed);
+    assert_string_equal(clean, "ab\xEF\xBF\xBD" "c");
+    free(clean);
+    clean = km_utf8_clean(good, strlen(good), &changed);
+    assert_false(changed);
+    assert_string_equal(clean, good);
+    free(clean);
+}
+
+static void test_buf(void **state)
+{
+    (void)state;
+    struct km_buf b = KM_BUF_INIT;
+    for (int i = 0; i < 1000; i++) {
+        km_buf_printf(&b, "%d,", i);
+    }
+    assert_int_equal(b.len, strlen(b.data));
+    assert_memory_equal(b.data, "0,1,2,", 6);
+    char *s = km_buf_take(&b);
+    assert_null(b.data);
+    free(s);
+    km_buf_free(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_duration), cmocka_unit_test(test_rfc3339),
+        cmocka_unit_test(test_rfc822),   cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_buf),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
