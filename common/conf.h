@@ -90,6 +90,10 @@ long long km_section_get_size(const struct km_section *sec, const char *key);
  * errors found after loading, such as by a collector's create(). */
 int km_section_line(const struct km_section *sec, const char *key);
 
+/* Resolves a path value relative to the folder of the config file (absolute paths are
+ * kept). Returns a malloc'd string (caller frees), or NULL if value is NULL. */
+char *km_config_path(const struct km_config *cfg, const char *value);
+
 /* Parsers shared with command-line options. Return KM_OK or KM_EINPUT. */
 int km_conf_parse_bool(const char *s, bool *out);
 int km_conf_parse_size(const char *s, long long *out);
