@@ -20,13 +20,14 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -lpthread 
 CPPFLAGS += -I. -DKM_VERSION='"$(VERSION)"' -DKM_SYSCONFDIR='"$(SYSCONFDIR)/komek"'
 
 # Modules in dependency order: each may use only those before it (DESIGN.md).
-MODULES  := common parser triage collectors queue db
+MODULES  := common parser triage collectors queue db app
 DEPS_common     := common
 DEPS_parser     := parser common
 DEPS_triage     := triage parser common
 DEPS_collectors := collectors triage parser common
 DEPS_queue      := queue parser common
 DEPS_db         := db queue parser common
+DEPS_app        := $(MODULES)
 DEPS_daemon     := $(MODULES)
 DEPS_ctl        := $(MODULES)
 
@@ -60,9 +61,13 @@ help:
 deps:
 	@./scripts/install-deps.sh
 
+# V=1 shows the full commands.
+Q := $(if $(V),,@)
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CSTD) $(WARN) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CSTD) $(WARN) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
 
 # Migrations are compiled into the binaries so an installed komekctl needs no data dir.
 $(GEN_MIGRATIONS): $(sort $(wildcard db/migrations/*.sql)) scripts/embed-migrations.sh
@@ -75,24 +80,30 @@ $(BUILD)/gen/migrations.o: $(GEN_MIGRATIONS)
 define module_lib
 $(call lib_of,$(1)): $(call objs_of,$(1)) $(if $(filter db,$(1)),$(BUILD)/gen/migrations.o)
 	@mkdir -p $$(@D)
-	rm -f $$@ && ar rcs $$@ $$^
+	$(Q)rm -f $$@ && ar rcs $$@ $$^
 endef
 $(foreach m,$(MODULES),$(eval $(call module_lib,$(m))))
 
 $(BUILD)/komekd: $(call objs_of,daemon) $(call libs_for,daemon)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(call objs_of,daemon) $(call LINK_GROUP,$(call libs_for,daemon)) $(PKG_LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(call objs_of,daemon) $(call LINK_GROUP,$(call libs_for,daemon)) $(PKG_LIBS)
 
 $(BUILD)/komekctl: $(call objs_of,ctl) $(call libs_for,ctl)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(call objs_of,ctl) $(call LINK_GROUP,$(call libs_for,ctl)) $(PKG_LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(call objs_of,ctl) $(call LINK_GROUP,$(call libs_for,ctl)) $(PKG_LIBS)
 
 $(BUILD)/fakenet: $(patsubst %.c,$(BUILD)/%.o,$(FAKE_SRCS)) $(call libs_for,parser)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(patsubst %.c,$(BUILD)/%.o,$(FAKE_SRCS)) $(call LINK_GROUP,$(call libs_for,parser)) $(PKG_LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(patsubst %.c,$(BUILD)/%.o,$(FAKE_SRCS)) $(call LINK_GROUP,$(call libs_for,parser)) $(PKG_LIBS)
 
 # test/unit/test_<module>[_<part>].c links the libraries of <module> and its dependencies.
+# The runtime test gzips bodies with zlib at test time.
+$(BUILD)/test/test_collectors_runtime: PKG_LIBS += -lz
 .SECONDEXPANSION:
 $(BUILD)/test/test_%: $(BUILD)/test/unit/test_%.o $$(call libs_for,$$(firstword $$(subst _, ,$$*)))
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(call LINK_GROUP,$(call libs_for,$(firstword $(subst _, ,$*)))) $(PKG_LIBS) $(shell pkg-config --libs cmocka)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(call LINK_GROUP,$(call libs_for,$(firstword $(subst _, ,$*)))) $(PKG_LIBS) $(shell pkg-config --libs cmocka)
 
 test-tools: $(TOOLS) $(TEST_TOOLS)
 

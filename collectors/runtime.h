@@ -42,21 +42,37 @@ struct km_runtime;
  * km_runtime_free(). The runtime borrows cfg and sink->ctx: both must outlive it. */
 int km_runtime_new(const struct km_config *cfg, const struct km_runtime_sink *sink,
                    struct km_runtime **out, struct km_err *err);
+/* Finds the collector for a "type =" value; NULL if unknown. km_collector_find() is one. */
+typedef const struct km_collector *(*km_collector_lookup_fn)(const char *type);
+
+/* As km_runtime_new(), but resolves types with lookup instead of the registry (tests and
+ * embedders bring their own collectors). lookup must be non-NULL. */
+int km_runtime_new_with(const struct km_config *cfg, const struct km_runtime_sink *sink,
+                        km_collector_lookup_fn lookup, struct km_runtime **out, struct km_err *err);
+/* Stops every transfer still in flight (nothing is delivered), destroys the collectors'
+ * state and frees rt. Accepts NULL. */
 void km_runtime_free(struct km_runtime *rt);
 
 /* Runs until *stop becomes non-zero. With once, runs exactly one successful or failed
  * exchange per source (following immediately-available follow-up pages is not done) and
  * returns. A request in flight when stop is set is finished and delivered, within its
- * timeout. Returns KM_OK, or KM_ERR if every source has stopped on a permanent error. */
+ * timeout. Returns KM_OK, or KM_ERR if every source has stopped on a permanent error.
+ * With once, every source that has not stopped starts its exchange at once, whatever its
+ * schedule says; a backoff or Retry-After pause is reported (and kept in the stats for a
+ * later run), never slept through. An exchange is: load the cursor (first time only),
+ * request, consume, deliver. *stop is checked at least once a second. */
 int km_runtime_run(struct km_runtime *rt, volatile sig_atomic_t *stop, bool once);
 
 /* Counters per source, for logs, `komekctl` and later /metrics. */
 struct km_source_stats {
     uint64_t polls, posts, errors_http, errors_input, rate_limited, deliver_retries;
-    int64_t backoff_ms; /* current extra delay, 0 when healthy */
-    bool stopped;       /* permanent error (e.g. credentials rejected) */
+    int64_t backoff_ms;   /* current extra delay, 0 when healthy */
+    bool stopped;         /* permanent error (e.g. credentials rejected) */
+    int64_t next_poll_ms; /* km_time_mono_ms() at which the next request is due */
 };
-/* Copies the stats of source i (0 <= i < km_runtime_source_count()). Returns its name. */
+/* Copies the stats of source i (0 <= i < km_runtime_source_count()). Returns its name.
+ * Not synchronised: call it from the thread that runs km_runtime_run(), or while it does
+ * not run. Sources with "enabled = no" are not part of the runtime. */
 const char *km_runtime_source_stats(const struct km_runtime *rt, size_t i,
                                     struct km_source_stats *out);
 size_t km_runtime_source_count(const struct km_runtime *rt);

@@ -392,7 +392,8 @@ static void format_bound(enum km_conf_type t, long long v, char *out, size_t siz
     snprintf(out, size, "%lld", v);
 }
 
-static void check_entry(struct loader *ld, struct km_section *s, struct km_conf_entry *e)
+static void check_entry(struct loader *ld, struct km_section *s, struct km_conf_entry *e,
+                        bool resolve)
 {
     const struct km_conf_key *k = section_key(s, e->key);
     ld->line = e->line;
@@ -406,12 +407,15 @@ static void check_entry(struct loader *ld, struct km_section *s, struct km_conf_
     }
     if (k->flags & KM_CONF_SECRET) {
         char *resolved = NULL;
+        e->secret = true;
+        if (!resolve) {
+            return; /* a disabled source needs no credentials */
+        }
         if (resolve_secret(ld, e->value, &resolved) != KM_OK) {
             return;
         }
         free(e->value);
         e->value = resolved;
-        e->secret = true;
         return;
     }
     long long num = 0;
@@ -457,8 +461,15 @@ static void check_section(struct loader *ld, struct km_section *s)
             }
         }
     }
+    /* Secrets of a source with enabled = no are not resolved: its env: variable or
+     * file: may legitimately be missing on this host. */
+    const struct km_conf_entry *en = section_entry(s, "enabled");
+    bool enabled = true;
+    if (en != NULL && km_conf_parse_bool(en->value, &enabled) != KM_OK) {
+        enabled = true;
+    }
     for (size_t i = 0; i < s->n_entries; i++) {
-        check_entry(ld, s, &s->entries[i]);
+        check_entry(ld, s, &s->entries[i], enabled);
     }
     check_required(ld, s, s->keys);
     check_required(ld, s, s->extra_keys);

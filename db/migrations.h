@@ -1,4 +1,4 @@
-/* SQL migrations compiled into the binaries (generated from db/migrations/*.sql by
+/* SQL migrations compiled into the binaries (generated from db/migrations/NNN_name.sql by
  * scripts/embed-migrations.sh). */
 #ifndef KM_DB_MIGRATIONS_H
 #define KM_DB_MIGRATIONS_H

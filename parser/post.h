@@ -52,11 +52,18 @@ void km_post_add_media(struct km_post *p, const char *url);
 bool km_post_has_hashtag(const struct km_post *p, const char *folded_tag);
 
 /* Encodes the post as one line of JSON (DESIGN.md field names; created_at and
- * collected_at as RFC 3339 UTC). Returns a malloc'd string; caller frees. */
+ * collected_at as RFC 3339 UTC). Absent strings and unknown times (0) are written as
+ * null, so integrators always find the key; author{} and chat{} are always objects,
+ * hashtags[] and media[] always arrays. engagement{} omits counters that are -1, geo{} is
+ * written only when has_geo, edited only when true. Strings that are not valid UTF-8 are
+ * repaired (U+FFFD). Never fails. Returns a malloc'd string; caller frees. Thread-safe. */
 char *km_post_to_json(const struct km_post *p);
 
 /* Decodes JSON produced by km_post_to_json() (or a hand-written normalised post).
- * Returns KM_OK with *out owned by the caller, or KM_EINPUT with err set. */
+ * network, id and text are required (ids may be JSON numbers); other fields may be
+ * missing, null or of the wrong type (then they are left unset), except created_at and
+ * collected_at, which must be RFC 3339 strings when present. Hashtags are folded again.
+ * Returns KM_OK with *out owned by the caller (km_post_free()), or KM_EINPUT with err set. */
 int km_post_from_json(const char *json, size_t len, struct km_post **out, struct km_err *err);
 
 /* A batch of posts from one response. Owns its posts. */

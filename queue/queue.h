@@ -75,4 +75,18 @@ int km_queue_ack(struct km_queue *q, const char *group, const char *const *ids, 
 /* PING; KM_OK or KM_RETRY. */
 int km_queue_ping(struct km_queue *q, struct km_err *err);
 
+/* XLEN of the posts stream into *len (0 if the stream does not exist). */
+int km_queue_stream_len(struct km_queue *q, long long *len, struct km_err *err);
+
+/* Number of entries delivered to group but not yet acknowledged (all consumers). */
+int km_queue_pending_count(struct km_queue *q, const char *group, long long *count,
+                           struct km_err *err);
+
+/* Moves to consumer every entry of group pending for more than min_idle_ms with another
+ * (presumably dead) consumer (XAUTOCLAIM ... JUSTID, Redis 7); they are then read with
+ * pending = true. *claimed (may be NULL) gets how many were moved. Entries already trimmed
+ * from the stream are dropped from the pending list by Redis and logged here. */
+int km_queue_claim_idle(struct km_queue *q, const char *group, const char *consumer,
+                        int64_t min_idle_ms, size_t *claimed, struct km_err *err);
+
 #endif

@@ -1,0 +1,80 @@
+#include "app/setup.h"
+
+#include "collectors/collector.h"
+#include "common/alloc.h"
+#include "common/log.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef KM_SYSCONFDIR
+#define KM_SYSCONFDIR "/etc/komek"
+#endif
+
+const char *km_app_default_config(void)
+{
+    if (access("etc/komek.conf", R_OK) == 0) {
+        return "etc/komek.conf";
+    }
+    return KM_SYSCONFDIR "/komek.conf";
+}
+
+int km_app_load_config(const char *path, struct km_config **cfg, struct km_err *err)
+{
+    int rc = km_config_load(path, km_collector_keys, stderr, cfg, err);
+    if (rc != KM_OK) {
+        return rc;
+    }
+    const char *level = km_section_get((*cfg)->global, "log_level");
+    if (km_log_level_parse(level) < 0) {
+        fprintf(stderr, "%s:%d: log_level = '%s': expected error, warn, info or debug\n", path,
+                km_section_line((*cfg)->global, "log_level"), level);
+        km_config_free(*cfg);
+        *cfg = NULL;
+        return km_err_set(err, KM_EINPUT, "%s: invalid log_level", path);
+    }
+    const char *ns = km_section_get((*cfg)->global, "namespace");
+    if (ns[0] == '\0' || strpbrk(ns, "{} \t") != NULL) {
+        fprintf(stderr, "%s:%d: namespace = '%s': must be non-empty, without braces or blanks\n",
+                path, km_section_line((*cfg)->global, "namespace"), ns);
+        km_config_free(*cfg);
+        *cfg = NULL;
+        return km_err_set(err, KM_EINPUT, "%s: invalid namespace", path);
+    }
+    return KM_OK;
+}
+
+void km_app_queue_opts(const struct km_config *cfg, struct km_queue_opts *opts)
+{
+    const struct km_section *g = cfg->global;
+    memset(opts, 0, sizeof(*opts));
+    opts->url = km_section_get(g, "redis");
+    opts->password = km_section_get(g, "redis_password");
+    opts->ns = km_section_get(g, "namespace");
+    opts->timeout_ms = km_section_get_ms(g, "redis_timeout");
+    opts->maxlen = km_section_get_int(g, "stream_maxlen");
+    opts->seen_window_ms = km_section_get_ms(g, "dedup_window");
+}
+
+char *km_app_consumer_name(const struct km_config *cfg)
+{
+    const char *c = km_section_get(cfg->global, "consumer");
+    if (c != NULL && c[0] != '\0') {
+        return km_strdup(c);
+    }
+    char host[256];
+    if (gethostname(host, sizeof(host)) != 0) {
+        return km_strdup("komekd");
+    }
+    host[sizeof(host) - 1] = '\0';
+    return km_strdup(host);
+}
+
+void km_app_apply_logging(const struct km_config *cfg)
+{
+    int level = km_log_level_parse(km_section_get(cfg->global, "log_level"));
+    if (level >= 0) {
+        km_log_set_level((enum km_log_level)level);
+    }
+}

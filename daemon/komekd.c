@@ -1,0 +1,177 @@
+/* komekd: the komek daemon. Runs the collect and tickets roles (threads) until SIGTERM. */
+#include "app/setup.h"
+#include "collectors/collector.h"
+#include "common/alloc.h"
+#include "common/log.h"
+#include "daemon/collect.h"
+#include "daemon/roles.h"
+#include "triage/tags.h"
+
+#include <curl/curl.h>
+#include <getopt.h>
+#include <libxml/parser.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef KM_VERSION
+#define KM_VERSION "dev"
+#endif
+
+/* Exit codes: 0 clean stop, 1 runtime failure, 2 usage or configuration error. */
+#define EXIT_USAGE 2
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: komekd [-c FILE] [--role collect|tickets|all] [--once]\n"
+            "       komekd --check-config [FILE]\n"
+            "\n"
+            "Watches social networks for the city's hashtags, triages the posts and hands them\n"
+            "on through a Redis stream into PostgreSQL.\n"
+            "\n"
+            "  -c, --config FILE    configuration (default: etc/komek.conf in a build tree,\n"
+            "                       else %s/komek.conf)\n"
+            "  -r, --role ROLE      collect, tickets or all (default all, one thread each)\n"
+            "  -1, --once           one round of every source, store it, then exit\n"
+            "  -t, --check-config   validate the configuration and tags list, then exit\n"
+            "  -v, --verbose        log at debug level\n"
+            "  -h, --help           this help, with every configuration key\n"
+            "  -V, --version        print the version\n"
+            "\n"
+            "Signals: SIGTERM/SIGINT finish the batch in hand and exit 0.\n",
+            KM_SYSCONFDIR);
+}
+
+static void usage_keys(FILE *f)
+{
+    fprintf(f, "\n[komek] keys:\n");
+    km_conf_keys_describe(km_conf_global_keys, f);
+    fprintf(f, "\n[source NAME] keys of every source:\n");
+    km_conf_keys_describe(km_conf_source_keys, f);
+    for (const struct km_collector *const *c = km_collector_all(); *c != NULL; c++) {
+        fprintf(f, "\n[source NAME] with type = %s:\n", (*c)->name);
+        km_conf_keys_describe((*c)->keys, f);
+    }
+}
+
+struct options {
+    const char *config;
+    const char *role;
+    bool once, check, verbose;
+};
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'}, {"role", required_argument, NULL, 'r'},
+        {"once", no_argument, NULL, '1'},         {"check-config", no_argument, NULL, 't'},
+        {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+    };
+    int ch;
+    while ((ch = getopt_long(argc, argv, "c:r:1tvhV", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'c': o->config = optarg; break;
+        case 'r': o->role = optarg; break;
+        case '1': o->once = true; break;
+        case 't': o->check = true; break;
+        case 'v': o->verbose = true; break;
+        case 'h': usage(stdout); usage_keys(stdout); exit(0);
+        case 'V': printf("komekd %s\n", KM_VERSION); exit(0);
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    if (o->check && optind < argc && o->config == NULL) {
+        o->config = argv[optind++];
+    }
+    if (optind < argc) {
+        fprintf(stderr, "komekd: unexpected argument '%s'\n", argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (strcmp(o->role, "all") != 0 && strcmp(o->role, "collect") != 0 &&
+        strcmp(o->role, "tickets") != 0) {
+        fprintf(stderr, "komekd: unknown role '%s' (collect, tickets or all)\n", o->role);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* Loads the config and the tags list; prints every problem. */
+static int load_all(const struct options *o, struct km_config **cfg, struct km_tags **tags)
+{
+    struct km_err err = {{0}};
+    if (km_app_load_config(o->config, cfg, &err) != KM_OK) {
+        return EXIT_USAGE;
+    }
+    char *path = km_config_path(*cfg, km_section_get((*cfg)->global, "tags"));
+    int rc = km_tags_load(path, stderr, tags, &err);
+    if (rc == KM_ERR) {
+        fprintf(stderr, "%s\n", err.msg);
+    }
+    free(path);
+    return rc == KM_OK ? 0 : EXIT_USAGE;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+}
+
+int main(int argc, char **argv)
+{
+    struct options o = {.role = "all"};
+    struct km_config *cfg = NULL;
+    struct km_tags *tags = NULL;
+    int rc = parse_args(argc, argv, &o);
+    if (rc != 0) {
+        return rc;
+    }
+    if (o.config == NULL) {
+        o.config = km_app_default_config();
+    }
+    km_log_set_ident("komekd");
+    rc = load_all(&o, &cfg, &tags);
+    if (rc != 0 || o.check) {
+        if (rc == 0) {
+            printf("%s: OK (%zu sources, %zu watched tags)\n", o.config, cfg->n_sources,
+                   km_tags_count(tags));
+        }
+        goto out;
+    }
+    km_app_apply_logging(cfg);
+    if (o.verbose) {
+        km_log_set_level(KM_LOG_LEVEL_DEBUG);
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    xmlInitParser();
+    install_signals();
+    KM_LOG_INFO("komekd %s starting: config %s, role %s%s, %zu sources, %zu watched tags",
+                KM_VERSION, o.config, o.role, o.once ? " (once)" : "", cfg->n_sources,
+                km_tags_count(tags));
+    rc = km_roles_run(cfg, tags, o.role, &stop_requested, o.once) == KM_OK ? 0 : 1;
+    KM_LOG_INFO("komekd stopped%s", rc == 0 ? "" : " after an error");
+    xmlCleanupParser();
+    curl_global_cleanup();
+out:
+    km_tags_free(tags);
+    km_config_free(cfg);
+    return rc;
+}

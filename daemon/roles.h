@@ -1,0 +1,17 @@
+/* Runs komekd's roles: collect and tickets, each in its own thread, or one of them. */
+#ifndef KM_DAEMON_ROLES_H
+#define KM_DAEMON_ROLES_H
+
+#include "common/conf.h"
+#include "triage/tags.h"
+
+#include <signal.h>
+#include <stdbool.h>
+
+/* role is "all", "collect" or "tickets". With once, collect runs one round and then
+ * tickets stores everything that round produced, one after the other. Returns KM_OK if
+ * every role ended cleanly, else the first failure's code (already logged). */
+int km_roles_run(const struct km_config *cfg, const struct km_tags *tags, const char *role,
+                 volatile sig_atomic_t *stop, bool once);
+
+#endif

@@ -1,0 +1,560 @@
+/* PostgreSQL access for komek (see db.h): connection, migrations, idempotent batch insert. */
+#include "db/db.h"
+
+#include "common/alloc.h"
+#include "common/buf.h"
+#include "common/log.h"
+#include "common/time.h"
+#include "common/utf8.h"
+#include "db/migrations.h"
+#include "parser/post.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Seconds libpq may spend connecting; without it a host that drops packets blocks the
+ * tickets role forever instead of letting it back off and retry. */
+#define DB_CONNECT_TIMEOUT "10"
+/* Key of the session advisory lock that serialises concurrent `komekctl migrate` runs
+ * ("komek" in ASCII). */
+#define DB_LOCK_KEY "461430941035"
+/* Latest instant written as a timestamp (9999-12-31T23:59:59.999Z): later values from a
+ * broken payload would be refused by PostgreSQL's input and abort the whole batch. */
+#define DB_MAX_TS_MS 253402300799999LL
+#define DB_POST_PARAMS 17
+
+static const char DB_SQL_INSERT_POST[] =
+    "INSERT INTO posts (network, post_id, source, author_id, author_name, author_handle, "
+    "chat_id, chat_title, url, text, lang, created_at, collected_at, hashtags, reply_to, "
+    "post, stream_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+    "$12::timestamptz, $13::timestamptz, $14::text[], $15, $16::jsonb, $17) "
+    "ON CONFLICT (network, post_id) DO NOTHING";
+
+static const char DB_SQL_INSERT_REJECT[] =
+    "INSERT INTO rejected_entries (stream_id, reason, raw) VALUES ($1, $2, $3) "
+    "ON CONFLICT (stream_id) DO NOTHING";
+
+struct km_db {
+    PGconn *conn;
+    bool prepared; /* km_insert_post is prepared on this connection */
+};
+
+/* ---- results and errors -------------------------------------------------------------- */
+
+/* Maps a failed result to a komek code by its SQLSTATE: connection and resource trouble is
+ * temporary, invalid data is the input's fault, anything else is a bug or a schema issue. */
+static int db_result_code(PGconn *conn, const PGresult *res)
+{
+    ExecStatusType st = res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+        return KM_OK;
+    }
+    const char *s = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    if (PQstatus(conn) != CONNECTION_OK || s == NULL) {
+        return KM_RETRY;
+    }
+    if (strncmp(s, "08", 2) == 0 || strncmp(s, "53", 2) == 0 || strncmp(s, "57P", 3) == 0 ||
+        strncmp(s, "58", 2) == 0 || strcmp(s, "40001") == 0 || strcmp(s, "40P01") == 0 ||
+        strcmp(s, "55P03") == 0) {
+        return KM_RETRY;
+    }
+    if (strncmp(s, "22", 2) == 0 || strncmp(s, "23", 2) == 0) {
+        return KM_EINPUT;
+    }
+    return KM_ERR;
+}
+
+/* Checks res; on failure fills err with "postgresql: what: first line of the message". */
+static int db_check(struct km_db *db, const PGresult *res, const char *what, struct km_err *err)
+{
+    int rc = db_result_code(db->conn, res);
+    if (rc != KM_OK) {
+        const char *msg = res != NULL ? PQresultErrorMessage(res) : "";
+        if (msg[0] == '\0') {
+            msg = PQerrorMessage(db->conn);
+        }
+        km_err_set(err, rc, "postgresql: %s: %.*s", what, (int)strcspn(msg, "\n"), msg);
+    }
+    return rc;
+}
+
+/* Runs one parameterised statement (text parameters, NULL = SQL NULL). On KM_OK and out !=
+ * NULL, *out is the result (PQclear it). */
+static int db_exec(struct km_db *db, const char *sql, int n, const char *const *vals,
+                   PGresult **out, const char *what, struct km_err *err)
+{
+    PGresult *res = PQexecParams(db->conn, sql, n, NULL, vals, NULL, NULL, 0);
+    int rc = db_check(db, res, what, err);
+    if (rc == KM_OK && out != NULL) {
+        *out = res;
+        res = NULL;
+    }
+    PQclear(res);
+    return rc;
+}
+
+/* Ends a failed transaction if the connection still lives; the error is already reported. */
+static void db_rollback(struct km_db *db)
+{
+    if (PQstatus(db->conn) == CONNECTION_OK) {
+        PQclear(PQexecParams(db->conn, "ROLLBACK", 0, NULL, NULL, NULL, NULL, 0));
+    }
+}
+
+/* Re-establishes a connection that was lost since the last call. */
+static int db_ensure(struct km_db *db, struct km_err *err)
+{
+    if (PQstatus(db->conn) == CONNECTION_OK) {
+        return KM_OK;
+    }
+    PQreset(db->conn);
+    db->prepared = false;
+    if (PQstatus(db->conn) != CONNECTION_OK) {
+        const char *msg = PQerrorMessage(db->conn);
+        return km_err_set(err, KM_RETRY, "postgresql: reconnect: %.*s",
+                          (int)strcspn(msg, "\n"), msg);
+    }
+    return KM_OK;
+}
+
+/* ---- connection ---------------------------------------------------------------------- */
+
+/* Server notices ("relation already exists, skipping") go to the debug log, not stderr. */
+static void db_notice(void *arg, const char *msg)
+{
+    (void)arg;
+    KM_SLOG_DEBUG("db", "%.*s", (int)strcspn(msg, "\n"), msg);
+}
+
+int km_db_connect(const char *conninfo, struct km_db **out, struct km_err *err)
+{
+    struct km_db *db = NULL;
+    char *perr = NULL;
+    int rc = KM_OK;
+    const char *info = conninfo != NULL ? conninfo : "";
+    PQconninfoOption *opts = PQconninfoParse(info, &perr);
+    if (opts == NULL) {
+        const char *why = perr != NULL ? perr : "out of memory";
+        rc = km_err_set(err, KM_EINPUT, "postgresql: bad conninfo: %.*s",
+                        (int)strcspn(why, "\n"), why);
+        goto out;
+    }
+    /* Keywords after the expanded dbname override it: the client encoding is forced to
+     * UTF-8 because every string komek sends is UTF-8; the timeout is only a default. */
+    const char *keys[] = {"connect_timeout", "fallback_application_name", "dbname",
+                          "client_encoding", NULL};
+    const char *vals[] = {DB_CONNECT_TIMEOUT, "komek", info, "UTF8", NULL};
+    db = km_calloc(1, sizeof(*db));
+    db->conn = PQconnectdbParams(keys, vals, 1);
+    if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
+        const char *msg = db->conn != NULL ? PQerrorMessage(db->conn) : "out of memory";
+        rc = km_err_set(err, KM_RETRY, "postgresql: connect: %.*s", (int)strcspn(msg, "\n"),
+                        msg);
+        goto out;
+    }
+    PQsetNoticeProcessor(db->conn, db_notice, NULL);
+out:
+    PQconninfoFree(opts);
+    PQfreemem(perr);
+    if (rc != KM_OK) {
+        km_db_free(db);
+        db = NULL;
+    }
+    *out = db;
+    return rc;
+}
+
+void km_db_free(struct km_db *db)
+{
+    if (db == NULL) {
+        return;
+    }
+    PQfinish(db->conn);
+    free(db);
+}
+
+PGconn *km_db_conn(struct km_db *db)
+{
+    return db->conn;
+}
+
+/* ---- migrations ---------------------------------------------------------------------- */
+
+/* Newest embedded version; KM_ERR if the table is not strictly increasing. */
+static int db_latest(int *latest, struct km_err *err)
+{
+    int v = 0;
+    for (const struct km_migration *m = km_migrations; m->name != NULL; m++) {
+        if (m->version <= v) {
+            return km_err_set(err, KM_ERR, "migration %s: version %d is not above %d", m->name,
+                              m->version, v);
+        }
+        v = m->version;
+    }
+    *latest = v;
+    return KM_OK;
+}
+
+/* Version recorded in schema_migrations; 0 when the table does not exist yet. */
+static int db_current(struct km_db *db, int *current, struct km_err *err)
+{
+    PGresult *res = NULL;
+    *current = 0;
+    int rc = db_exec(db, "SELECT to_regclass('schema_migrations') IS NOT NULL", 0, NULL, &res,
+                     "schema version", err);
+    bool exists = rc == KM_OK && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    PQclear(res);
+    res = NULL;
+    if (exists) {
+        rc = db_exec(db, "SELECT coalesce(max(version), 0) FROM schema_migrations", 0, NULL,
+                     &res, "schema version", err);
+    }
+    if (exists && rc == KM_OK) {
+        *current = atoi(PQgetvalue(res, 0, 0));
+    }
+    PQclear(res);
+    return rc;
+}
+
+/* Applies one migration and records it, in one transaction. */
+static int db_apply(struct km_db *db, const struct km_migration *m, struct km_err *err)
+{
+    int rc = db_exec(db, "BEGIN", 0, NULL, NULL, "begin", err);
+    if (rc == KM_OK) {
+        /* A migration is SQL text compiled into the binary, not built from any input; it
+         * may hold several statements, which only PQexec accepts. */
+        PGresult *res = PQexec(db->conn, m->sql);
+        rc = db_check(db, res, m->name, err);
+        PQclear(res);
+    }
+    if (rc == KM_OK) {
+        char ver[16];
+        snprintf(ver, sizeof(ver), "%d", m->version);
+        const char *vals[2] = {ver, m->name};
+        rc = db_exec(db, "INSERT INTO schema_migrations (version, name) VALUES ($1::int, $2)", 2,
+                     vals, NULL, m->name, err);
+    }
+    if (rc == KM_OK) {
+        rc = db_exec(db, "COMMIT", 0, NULL, NULL, m->name, err);
+    }
+    if (rc != KM_OK) {
+        db_rollback(db);
+        return rc == KM_RETRY ? KM_RETRY : KM_ERR;
+    }
+    KM_SLOG_INFO("db", "applied migration %s", m->name);
+    return KM_OK;
+}
+
+int km_db_migrate(struct km_db *db, int *applied, struct km_err *err)
+{
+    bool locked = false;
+    int count = 0, current = 0, latest = 0;
+    int rc = db_latest(&latest, err);
+    if (rc == KM_OK) {
+        rc = db_ensure(db, err);
+    }
+    if (rc == KM_OK) {
+        const char *key[1] = {DB_LOCK_KEY};
+        rc = db_exec(db, "SELECT pg_advisory_lock($1::bigint)", 1, key, NULL, "lock", err);
+        locked = rc == KM_OK;
+    }
+    if (rc == KM_OK) {
+        rc = db_exec(db,
+                     "CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, "
+                     "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
+                     0, NULL, NULL, "schema_migrations", err);
+    }
+    if (rc == KM_OK) {
+        rc = db_current(db, &current, err);
+    }
+    for (const struct km_migration *m = km_migrations; rc == KM_OK && m->name != NULL; m++) {
+        if (m->version > current) {
+            rc = db_apply(db, m, err);
+            count += rc == KM_OK;
+        }
+    }
+    if (locked && PQstatus(db->conn) == CONNECTION_OK) {
+        const char *key[1] = {DB_LOCK_KEY};
+        PQclear(PQexecParams(db->conn, "SELECT pg_advisory_unlock($1::bigint)", 1, NULL, key,
+                             NULL, NULL, 0));
+    }
+    if (applied != NULL) {
+        *applied = count;
+    }
+    return rc;
+}
+
+int km_db_schema_status(struct km_db *db, int *current, int *latest, struct km_err *err)
+{
+    int cur = 0, lat = 0;
+    int rc = db_latest(&lat, err);
+    if (rc == KM_OK) {
+        rc = db_ensure(db, err);
+    }
+    if (rc == KM_OK) {
+        rc = db_current(db, &cur, err);
+    }
+    if (current != NULL) {
+        *current = cur;
+    }
+    if (latest != NULL) {
+        *latest = lat;
+    }
+    return rc;
+}
+
+/* ---- decoding and repairing entries -------------------------------------------------- */
+
+/* One stream entry on its way into the database. */
+struct db_row {
+    const struct km_stream_entry *e;
+    struct km_post *post; /* decoded and repaired; NULL when rejected before the insert */
+    char *json;           /* the repaired post re-encoded, for the jsonb column */
+    char *reason;         /* why the entry is rejected, or NULL */
+};
+
+/* Replaces *s by a valid UTF-8 copy if it is not valid; returns whether it changed. */
+static bool db_repair(char **s)
+{
+    if (*s == NULL || km_utf8_valid(*s, strlen(*s), NULL)) {
+        return false;
+    }
+    char *clean = km_utf8_clean(*s, strlen(*s), NULL);
+    free(*s);
+    *s = clean;
+    return true;
+}
+
+/* Repairs every string of p that PostgreSQL would refuse. The decoder already stops at
+ * NUL (C strings), so only invalid UTF-8 can remain; its re-encoding then holds no
+ * "\u0000" escape either, which jsonb refuses. Returns whether anything changed. */
+static bool db_repair_post(struct km_post *p)
+{
+    char **fields[] = {&p->network,     &p->source,  &p->id,          &p->url,
+                       &p->author.id,   &p->author.name, &p->author.handle, &p->chat.id,
+                       &p->chat.title,  &p->text,    &p->lang,        &p->reply_to};
+    bool changed = false;
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        changed |= db_repair(fields[i]);
+    }
+    for (size_t i = 0; i < p->n_hashtags; i++) {
+        changed |= db_repair(&p->hashtags[i]);
+    }
+    for (size_t i = 0; i < p->n_media; i++) {
+        changed |= db_repair(&p->media[i]);
+    }
+    return changed;
+}
+
+/* Decodes and repairs entry e into r, or sets r->reason. */
+static void db_row_decode(const struct km_stream_entry *e, struct db_row *r)
+{
+    struct km_err perr = {{0}};
+    r->e = e;
+    if (e->post_json == NULL) {
+        r->reason = km_strdup("entry has no \"post\" field (or was trimmed from the stream "
+                              "before it was stored)");
+        return;
+    }
+    if (km_post_from_json(e->post_json, e->post_len, &r->post, &perr) != KM_OK) {
+        r->reason = km_asprintf("undecodable post: %s", perr.msg);
+        r->post = NULL;
+        return;
+    }
+    if (db_repair_post(r->post)) {
+        KM_SLOG_DEBUG("db", "stream entry %s: invalid UTF-8 replaced", e->id);
+    }
+    if (r->post->network == NULL || r->post->id == NULL || r->post->network[0] == '\0' ||
+        r->post->id[0] == '\0') {
+        r->reason = km_strdup("post has no network or id");
+        km_post_free(r->post);
+        r->post = NULL;
+        return;
+    }
+    r->json = km_post_to_json(r->post);
+}
+
+static struct db_row *db_rows_new(const struct km_stream_entry *entries, size_t n)
+{
+    struct db_row *rows = km_calloc(n, sizeof(*rows));
+    for (size_t i = 0; i < n; i++) {
+        db_row_decode(&entries[i], &rows[i]);
+    }
+    return rows;
+}
+
+static void db_rows_free(struct db_row *rows, size_t n)
+{
+    for (size_t i = 0; rows != NULL && i < n; i++) {
+        km_post_free(rows[i].post);
+        free(rows[i].json);
+        free(rows[i].reason);
+    }
+    free(rows);
+}
+
+/* ---- inserting ----------------------------------------------------------------------- */
+
+/* Appends a text[] literal {"a","b"} of items to b. */
+static void db_text_array(struct km_buf *b, char *const *items, size_t n)
+{
+    km_buf_putc(b, '{');
+    for (size_t i = 0; i < n; i++) {
+        km_buf_puts(b, i > 0 ? ",\"" : "\"");
+        for (const char *s = items[i]; *s != '\0'; s++) {
+            if (*s == '"' || *s == '\\') {
+                km_buf_putc(b, '\\');
+            }
+            km_buf_putc(b, *s);
+        }
+        km_buf_putc(b, '"');
+    }
+    km_buf_putc(b, '}');
+}
+
+/* Formats a timestamp parameter; NULL (SQL NULL) when unknown or out of range. */
+static const char *db_ts(int64_t ms, char *out, size_t size)
+{
+    if (ms <= 0 || ms > DB_MAX_TS_MS) {
+        return NULL;
+    }
+    return km_time_format_rfc3339(ms, out, size);
+}
+
+/* Inserts one decoded row and counts it as inserted or duplicate. */
+static int db_insert_post(struct km_db *db, const struct db_row *r, struct km_db_counts *c,
+                          struct km_err *err)
+{
+    const struct km_post *p = r->post;
+    char created[40], collected[40];
+    struct km_buf tags = KM_BUF_INIT;
+    db_text_array(&tags, p->hashtags, p->n_hashtags);
+    const char *vals[DB_POST_PARAMS] = {
+        p->network, p->id, p->source != NULL ? p->source : "", p->author.id, p->author.name,
+        p->author.handle, p->chat.id, p->chat.title, p->url, p->text != NULL ? p->text : "",
+        p->lang, db_ts(p->created_at, created, sizeof(created)),
+        db_ts(p->collected_at, collected, sizeof(collected)), tags.data, p->reply_to, r->json,
+        r->e->id};
+    PGresult *res =
+        PQexecPrepared(db->conn, "km_insert_post", DB_POST_PARAMS, vals, NULL, NULL, 0);
+    int rc = db_check(db, res, "insert post", err);
+    if (rc == KM_OK) {
+        bool fresh = strcmp(PQcmdTuples(res), "1") == 0;
+        c->inserted += fresh;
+        c->duplicates += !fresh;
+    }
+    PQclear(res);
+    km_buf_free(&tags);
+    return rc;
+}
+
+/* Records a rejected entry (idempotently, by stream id) and counts it. */
+static int db_insert_reject(struct km_db *db, const struct db_row *r, struct km_db_counts *c,
+                            struct km_err *err)
+{
+    const struct km_stream_entry *e = r->e;
+    char *raw = e->post_json != NULL ? km_utf8_clean(e->post_json, e->post_len, NULL) : NULL;
+    char *reason = km_utf8_clean(r->reason, strlen(r->reason), NULL);
+    const char *vals[3] = {e->id, reason, raw};
+    int rc = db_exec(db, DB_SQL_INSERT_REJECT, 3, vals, NULL, "insert rejected entry", err);
+    free(raw);
+    free(reason);
+    c->rejected += rc == KM_OK;
+    return rc == KM_EINPUT ? KM_ERR : rc;
+}
+
+/* Stores one row. With savepoints, a row PostgreSQL refuses as invalid data is rolled back
+ * alone and recorded as rejected instead of failing the batch. */
+static int db_store_row(struct km_db *db, struct db_row *r, bool savepoints,
+                        struct km_db_counts *c, struct km_err *err)
+{
+    if (r->reason != NULL) {
+        return db_insert_reject(db, r, c, err);
+    }
+    if (!savepoints) {
+        return db_insert_post(db, r, c, err);
+    }
+    int rc = db_exec(db, "SAVEPOINT km_row", 0, NULL, NULL, "savepoint", err);
+    if (rc != KM_OK) {
+        return rc;
+    }
+    struct km_err rerr = {{0}};
+    rc = db_insert_post(db, r, c, &rerr);
+    if (rc == KM_OK) {
+        return db_exec(db, "RELEASE SAVEPOINT km_row", 0, NULL, NULL, "savepoint", err);
+    }
+    if (rc != KM_EINPUT) {
+        return km_err_set(err, rc, "%s", rerr.msg);
+    }
+    rc = db_exec(db, "ROLLBACK TO SAVEPOINT km_row", 0, NULL, NULL, "savepoint", err);
+    if (rc != KM_OK) {
+        return rc;
+    }
+    r->reason = km_asprintf("refused by PostgreSQL: %s", rerr.msg);
+    return db_insert_reject(db, r, c, err);
+}
+
+/* Stores every row in one transaction. */
+static int db_store(struct km_db *db, struct db_row *rows, size_t n, bool savepoints,
+                    struct km_db_counts *c, struct km_err *err)
+{
+    memset(c, 0, sizeof(*c));
+    int rc = db_exec(db, "BEGIN", 0, NULL, NULL, "begin", err);
+    for (size_t i = 0; rc == KM_OK && i < n; i++) {
+        rc = db_store_row(db, &rows[i], savepoints, c, err);
+    }
+    if (rc == KM_OK) {
+        /* If the connection dies during COMMIT the outcome is unknown; the entries stay
+         * unacknowledged and storing them again only finds duplicates. */
+        rc = db_exec(db, "COMMIT", 0, NULL, NULL, "commit", err);
+    }
+    if (rc != KM_OK) {
+        db_rollback(db);
+        memset(c, 0, sizeof(*c));
+    }
+    return rc;
+}
+
+static int db_prepare(struct km_db *db, struct km_err *err)
+{
+    if (db->prepared) {
+        return KM_OK;
+    }
+    PGresult *res =
+        PQprepare(db->conn, "km_insert_post", DB_SQL_INSERT_POST, DB_POST_PARAMS, NULL);
+    int rc = db_check(db, res, "prepare insert", err);
+    PQclear(res);
+    db->prepared = rc == KM_OK;
+    return rc == KM_EINPUT ? KM_ERR : rc;
+}
+
+int km_db_insert_posts(struct km_db *db, const struct km_stream_entry *entries, size_t n,
+                       struct km_db_counts *counts, struct km_err *err)
+{
+    struct km_db_counts c = {0, 0, 0};
+    struct db_row *rows = db_rows_new(entries, n);
+    int rc = db_ensure(db, err);
+    if (rc == KM_OK) {
+        rc = db_prepare(db, err);
+    }
+    if (rc == KM_OK) {
+        rc = db_store(db, rows, n, false, &c, err);
+    }
+    if (rc == KM_EINPUT) {
+        /* Some row holds data PostgreSQL refuses: redo the batch isolating each row. */
+        rc = db_store(db, rows, n, true, &c, err);
+        rc = rc == KM_EINPUT ? KM_ERR : rc;
+    }
+    for (size_t i = 0; rc == KM_OK && i < n; i++) {
+        if (rows[i].reason != NULL) {
+            KM_SLOG_WARN("db", "stream entry %s rejected: %s", rows[i].e->id, rows[i].reason);
+        }
+    }
+    db_rows_free(rows, n);
+    if (counts != NULL) {
+        *counts = c;
+    }
+    return rc;
+}

@@ -1,0 +1,61 @@
+/* PostgreSQL, the system of record: connection, schema migrations and the idempotent
+ * batch insert of posts read from the stream.
+ *
+ * Every query goes through PQexecParams/PQexecPrepared with parameters; the only SQL text
+ * run as-is are the migrations compiled into the binary (db/migrations/NNN_name.sql).
+ * A km_db wraps one connection: not thread-safe, one per thread. After KM_RETRY the
+ * connection may be gone: free the handle and connect again (the tickets role does). */
+#ifndef KM_DB_DB_H
+#define KM_DB_DB_H
+
+#include "common/err.h"
+#include "queue/queue.h"
+
+#include <libpq-fe.h>
+
+#include <stddef.h>
+
+struct km_db;
+
+/* Connects with a libpq conninfo string ("host=... port=... dbname=..." or a
+ * postgresql:// URI). A connect_timeout of 10 s applies unless conninfo sets one.
+ * Returns KM_OK with *out (free with km_db_free()), KM_EINPUT for a malformed conninfo or
+ * KM_RETRY when the server cannot be reached or refuses the login (err says why). */
+int km_db_connect(const char *conninfo, struct km_db **out, struct km_err *err);
+/* Closes the connection and frees db; NULL is ignored. */
+void km_db_free(struct km_db *db);
+
+/* The underlying connection, borrowed (valid until km_db_free()), for modules that run
+ * their own parameterised queries. */
+PGconn *km_db_conn(struct km_db *db);
+
+/* Applies every embedded migration (km_migrations[]) newer than the database's version,
+ * each in its own transaction together with its schema_migrations row, under a session
+ * advisory lock so that concurrent migrators wait for each other. Idempotent. *applied
+ * (may be NULL) gets how many were applied now. Returns KM_OK, KM_RETRY (connection
+ * lost) or KM_ERR (a migration failed; it is rolled back and err names it). */
+int km_db_migrate(struct km_db *db, int *applied, struct km_err *err);
+
+/* Reads the version the database is at (*current, 0 if never migrated) and the newest
+ * version this build carries (*latest). Either pointer may be NULL. */
+int km_db_schema_status(struct km_db *db, int *current, int *latest, struct km_err *err);
+
+/* Outcome of a batch insert; inserted + duplicates + rejected == entries given. */
+struct km_db_counts {
+    size_t inserted;   /* new rows in posts */
+    size_t duplicates; /* (network, post_id) already stored */
+    size_t rejected;   /* undecodable or refused by PostgreSQL: stored in rejected_entries */
+};
+
+/* Stores n stream entries in ONE transaction, idempotently (a (network, post_id) already
+ * present is counted as a duplicate). Each entry's "post" JSON is decoded; text
+ * PostgreSQL would refuse (NUL, invalid UTF-8) is repaired first and the jsonb column gets
+ * the re-encoded, repaired post. An entry that cannot be decoded (or whose row PostgreSQL
+ * refuses as invalid data) does not abort the batch: it goes to rejected_entries with its
+ * stream id, a reason and the raw text, is logged once, and counts as rejected. After
+ * KM_OK every entry is durably accounted for and may be acknowledged. Returns KM_OK,
+ * KM_RETRY (PostgreSQL unreachable: nothing committed) or KM_ERR (e.g. schema missing). */
+int km_db_insert_posts(struct km_db *db, const struct km_stream_entry *entries, size_t n,
+                       struct km_db_counts *counts, struct km_err *err);
+
+#endif

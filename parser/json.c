@@ -1,0 +1,255 @@
+/* JSON reading on yajl's tree API, made safe for untrusted payloads (see json.h).
+ *
+ * km_json_parse() works in up to four linear passes, all cheap next to the network:
+ * a depth pre-scan (yajl_tree_free() recurses and overflows the stack on deep trees), a
+ * UTF-8 repair copy (which also gives yajl the NUL-terminated buffer it needs), the tree
+ * parse and, only when that fails, a callback-less streaming parse that tells at which
+ * byte offset the error is (the tree API reports only a drawing of the spot). */
+#include "parser/json.h"
+
+#include "common/alloc.h"
+#include "common/buf.h"
+#include "common/utf8.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yajl/yajl_parse.h>
+
+/* Longest key path km_json_get() follows; real look-ups are 2-4 keys deep. */
+#define JSON_MAX_PATH 16
+
+/* Finds the first bracket that opens level KM_JSON_MAX_DEPTH + 1, outside strings.
+ * Returns true and sets *offset if the input nests too deep. */
+static bool json_too_deep(const char *buf, size_t len, size_t *offset)
+{
+    size_t depth = 0;
+    bool in_str = false, esc = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = buf[i];
+        if (in_str) {
+            if (esc) {
+                esc = false;
+            } else if (c == '\\') {
+                esc = true;
+            } else if (c == '"') {
+                in_str = false;
+            }
+        } else if (c == '"') {
+            in_str = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > KM_JSON_MAX_DEPTH) {
+                *offset = i;
+                return true;
+            }
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            depth--;
+        }
+    }
+    return false;
+}
+
+/* Maps an offset in the repaired text back to the original bytes: km_utf8_clean() drops
+ * NUL bytes and turns each invalid byte into the 3-byte U+FFFD. */
+static size_t json_orig_offset(const char *orig, size_t len, size_t clean_off)
+{
+    size_t i = 0, c = 0;
+    while (i < len && c < clean_off) {
+        if (orig[i] == '\0') {
+            i++;
+            continue;
+        }
+        size_t n = 1;
+        while (n <= 4 && i + n <= len && !km_utf8_valid(orig + i, n, NULL)) {
+            n++;
+        }
+        if (n > 4 || i + n > len) {
+            c += 3, i += 1; /* invalid byte, replaced by U+FFFD */
+        } else {
+            c += n, i += n;
+        }
+    }
+    return i;
+}
+
+/* Re-parses text without building a tree to learn the offset and a one-line message. */
+static int json_explain(const char *text, const char *orig, size_t orig_len, bool repaired,
+                        const char *tree_msg, struct km_err *err)
+{
+    yajl_handle h = yajl_alloc(NULL, NULL, NULL);
+    if (h == NULL) {
+        return km_err_set(err, KM_EINPUT, "invalid JSON: %s", tree_msg);
+    }
+    yajl_config(h, yajl_allow_comments, 1); /* as yajl_tree_parse() does */
+    size_t tlen = strlen(text);
+    yajl_status st = yajl_parse(h, (const unsigned char *)text, tlen);
+    size_t off = tlen;
+    if (st == yajl_status_ok) {
+        st = yajl_complete_parse(h);
+    } else {
+        /* yajl has consumed the offending token: point at its last byte */
+        off = yajl_get_bytes_consumed(h);
+        off = off > 0 ? off - 1 : 0;
+    }
+    int rc;
+    if (st == yajl_status_ok) {
+        rc = km_err_set(err, KM_EINPUT, "invalid JSON: %s", tree_msg);
+    } else {
+        unsigned char *msg = yajl_get_error(h, 0, (const unsigned char *)text, tlen);
+        const char *m = msg != NULL ? (const char *)msg : "parse error";
+        size_t mlen = strcspn(m, "\n");
+        if (repaired) {
+            off = json_orig_offset(orig, orig_len, off);
+        }
+        rc = km_err_set(err, KM_EINPUT, "offset %zu: %.*s", off, (int)mlen, m);
+        if (msg != NULL) {
+            yajl_free_error(h, msg);
+        }
+    }
+    yajl_free(h);
+    return rc;
+}
+
+int km_json_parse(const char *buf, size_t len, yajl_val *out, bool *repaired,
+                  struct km_err *err)
+{
+    char *text = NULL;
+    bool changed = false;
+    size_t off = 0;
+    int rc = KM_OK;
+    *out = NULL;
+    if (repaired != NULL) {
+        *repaired = false;
+    }
+    if (len == 0) {
+        rc = km_err_set(err, KM_EINPUT, "empty body");
+        goto out;
+    }
+    if (json_too_deep(buf, len, &off)) {
+        rc = km_err_set(err, KM_EINPUT, "offset %zu: nesting deeper than %d", off,
+                        KM_JSON_MAX_DEPTH);
+        goto out;
+    }
+    text = km_utf8_clean(buf, len, &changed);
+    if (repaired != NULL) {
+        *repaired = changed;
+    }
+    char ebuf[KM_ERR_MSG_MAX] = "";
+    *out = yajl_tree_parse(text, ebuf, sizeof(ebuf));
+    if (*out == NULL) {
+        ebuf[strcspn(ebuf, "\n")] = '\0';
+        rc = json_explain(text, buf, len, changed, ebuf[0] != '\0' ? ebuf : "parse error", err);
+    }
+out:
+    free(text);
+    return rc;
+}
+
+void km_json_free(yajl_val v)
+{
+    if (v != NULL) {
+        yajl_tree_free(v);
+    }
+}
+
+yajl_val km_json_get(yajl_val v, ...)
+{
+    const char *path[JSON_MAX_PATH + 1];
+    size_t n = 0;
+    yajl_val found = NULL;
+    va_list ap;
+    va_start(ap, v);
+    for (const char *k = va_arg(ap, const char *); k != NULL; k = va_arg(ap, const char *)) {
+        if (n == JSON_MAX_PATH) {
+            goto out; /* a caller's bug; absent is the safe answer */
+        }
+        path[n++] = k;
+    }
+    path[n] = NULL;
+    if (v != NULL) {
+        found = yajl_tree_get(v, path, yajl_t_any);
+    }
+out:
+    va_end(ap);
+    return found;
+}
+
+/* The value at key of object v, or NULL. */
+static yajl_val json_member(yajl_val v, const char *key)
+{
+    if (!YAJL_IS_OBJECT(v) || key == NULL) {
+        return NULL;
+    }
+    const char *path[2] = {key, NULL};
+    return yajl_tree_get(v, path, yajl_t_any);
+}
+
+const char *km_json_str(yajl_val v, const char *key)
+{
+    yajl_val m = json_member(v, key);
+    return YAJL_IS_STRING(m) ? m->u.string : NULL;
+}
+
+bool km_json_int(yajl_val v, const char *key, int64_t *out)
+{
+    yajl_val m = json_member(v, key);
+    if (!YAJL_IS_INTEGER(m)) {
+        return false;
+    }
+    *out = (int64_t)YAJL_GET_INTEGER(m);
+    return true;
+}
+
+bool km_json_bool(yajl_val v, const char *key, bool *out)
+{
+    yajl_val m = json_member(v, key);
+    if (YAJL_IS_TRUE(m)) {
+        *out = true;
+        return true;
+    }
+    if (YAJL_IS_FALSE(m)) {
+        *out = false;
+        return true;
+    }
+    return false;
+}
+
+char *km_json_scalar_dup(yajl_val v, const char *key)
+{
+    yajl_val m = json_member(v, key);
+    if (YAJL_IS_STRING(m)) {
+        return km_strdup(m->u.string);
+    }
+    if (YAJL_IS_NUMBER(m) && YAJL_GET_NUMBER(m) != NULL) {
+        return km_strdup(YAJL_GET_NUMBER(m));
+    }
+    return NULL;
+}
+
+void km_json_escape(struct km_buf *buf, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (s == NULL) {
+        km_buf_puts(buf, "null");
+        return;
+    }
+    km_buf_putc(buf, '"');
+    const char *run = s;
+    for (const char *p = s; *p != '\0'; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            continue;
+        }
+        km_buf_append(buf, run, (size_t)(p - run));
+        if (c == '"' || c == '\\') {
+            char esc[2] = {'\\', (char)c};
+            km_buf_append(buf, esc, 2);
+        } else {
+            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
+            km_buf_append(buf, esc, 6);
+        }
+        run = p + 1;
+    }
+    km_buf_puts(buf, run);
+    km_buf_putc(buf, '"');
+}

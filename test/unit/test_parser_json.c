@@ -1,0 +1,289 @@
+/* Unit tests for parser/json: parse errors with offsets, depth limit, UTF-8 repair,
+ * look-ups, numbers and string escaping. */
+#include "common/alloc.h"
+#include "common/buf.h"
+#include "common/err.h"
+#include "common/time.h"
+#include "parser/json.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+/* Bytes with explicit length so that cases may contain NUL bytes. */
+#define BYTES(s) s, sizeof(s) - 1
+
+static void test_parse_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        size_t len;
+        const char *msg; /* expected err.msg, exactly */
+    } cases[] = {
+        {BYTES(""), "empty body"},
+        {BYTES("{\"a\":"), "offset 5: parse error: premature EOF"},
+        {BYTES("{\"message\":{\"text\":\"#109 \xd0\xbb\xd1\x8e\xd0\xba"),
+         "offset 31: parse error: premature EOF"},
+        {BYTES("[1,2,x]"), "offset 5: lexical error: invalid char in json text."},
+        {BYTES("\x01\x02garbage"), "offset 0: lexical error: invalid char in json text."},
+        {BYTES("<html><body>502 Bad Gateway</body></html>"),
+         "offset 0: lexical error: invalid char in json text."},
+        {BYTES("{'ok':true}"), "offset 1: lexical error: invalid char in json text."},
+        {BYTES("[1,]"), "offset 3: parse error: unallowed token at this point in JSON text"},
+        {BYTES("{\"ok\":true} 3"), "offset 13: parse error: trailing garbage"},
+        /* offsets refer to the caller's bytes even after UTF-8 repair (\xff is 1 byte) */
+        {BYTES("{\"t\":\"\xff\", x}"), "offset 10: lexical error: invalid char in json text."},
+        {BYTES("{\"t\":\"\x00\", x}"), "offset 10: lexical error: invalid char in json text."},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct km_err err = {""};
+        yajl_val v = (yajl_val)&err; /* must be reset to NULL */
+        int rc = km_json_parse(cases[i].in, cases[i].len, &v, NULL, &err);
+        assert_int_equal(rc, KM_EINPUT);
+        assert_null(v);
+        assert_string_equal(err.msg, cases[i].msg);
+    }
+}
+
+/* Builds n copies of open ("[" or "{\"a\":"), then, if close, a value and the n closing
+ * brackets: a valid document n deep. */
+static char *nested(size_t n, bool close, const char *open)
+{
+    size_t olen = strlen(open);
+    char *s = km_malloc(n * olen + n + 2), *p = s;
+    for (size_t i = 0; i < n; i++, p += olen) {
+        memcpy(p, open, olen);
+    }
+    if (close && open[0] == '{') {
+        *p++ = '1';
+    }
+    for (size_t i = 0; close && i < n; i++) {
+        *p++ = open[0] == '[' ? ']' : '}';
+    }
+    *p = '\0';
+    return s;
+}
+
+static void test_depth(void **state)
+{
+    (void)state;
+    static const struct {
+        size_t depth;
+        const char *open;
+        bool close;
+        int rc;
+        const char *msg;
+    } cases[] = {
+        {1, "[", true, KM_OK, ""},
+        {64, "[", true, KM_OK, ""},
+        {65, "[", true, KM_EINPUT, "offset 64: nesting deeper than 64"},
+        {64, "{\"a\":", true, KM_OK, ""},
+        {65, "{\"a\":", true, KM_EINPUT, "offset 320: nesting deeper than 64"},
+        {300000, "[", true, KM_EINPUT, "offset 64: nesting deeper than 64"},
+        {300000, "[", false, KM_EINPUT, "offset 64: nesting deeper than 64"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *s = nested(cases[i].depth, cases[i].close, cases[i].open);
+        struct km_err err = {""};
+        yajl_val v = NULL;
+        int64_t t0 = km_time_mono_ms();
+        int rc = km_json_parse(s, strlen(s), &v, NULL, &err);
+        assert_true(km_time_mono_ms() - t0 < 2000); /* linear, no tree built */
+        assert_int_equal(rc, cases[i].rc);
+        assert_string_equal(err.msg, cases[i].msg);
+        assert_true(rc == KM_OK ? v != NULL : v == NULL);
+        km_json_free(v);
+        free(s);
+    }
+}
+
+/* Brackets inside strings, also after escaped quotes and backslashes, do not count. */
+static void test_depth_strings(void **state)
+{
+    (void)state;
+    static const char *cases[] = {
+        "[\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"]",
+        "[\"\\\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"]",
+        "[\"\\\\\",\"{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{\"]",
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct km_err err = {""};
+        yajl_val v = NULL;
+        assert_int_equal(km_json_parse(cases[i], strlen(cases[i]), &v, NULL, &err), KM_OK);
+        assert_true(YAJL_IS_ARRAY(v));
+        km_json_free(v);
+    }
+    /* a backslash ending a string must not hide the closing quote */
+    char *deep = nested(65, true, "[");
+    char *s = km_asprintf("[\"\\\\\",%s]", deep);
+    struct km_err err = {""};
+    yajl_val v = NULL;
+    assert_int_equal(km_json_parse(s, strlen(s), &v, NULL, &err), KM_EINPUT);
+    assert_string_equal(err.msg, "offset 69: nesting deeper than 64");
+    free(s);
+    free(deep);
+}
+
+static void test_utf8_repair(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        size_t len;
+        bool repaired;
+        const char *text;
+    } cases[] = {
+        {BYTES("{\"text\":\"\xd0\x90\xd1\x81\xd1\x82\xd0\xb0\xd0\xbd\xd0\xb0\"}"), false,
+         "\xd0\x90\xd1\x81\xd1\x82\xd0\xb0\xd0\xbd\xd0\xb0"},
+        {BYTES("{\"text\":\"ab\xff\xfe" "cd\"}"), true, "ab\xef\xbf\xbd\xef\xbf\xbd" "cd"},
+        {BYTES("{\"text\":\"\xd0\"}"), true, "\xef\xbf\xbd"},
+        {BYTES("{\"text\":\"\xc0\xaf\"}"), true, "\xef\xbf\xbd\xef\xbf\xbd"}, /* overlong */
+        {BYTES("{\"text\":\"\xed\xa0\x80\"}"), true, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
+        {BYTES("{\"text\":\"a\x00" "b\"}"), true, "ab"},
+        {BYTES("{\"text\":\"\\u0410\\ud83d\\ude92\"}"), false, "\xd0\x90\xf0\x9f\x9a\x92"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct km_err err = {""};
+        yajl_val v = NULL;
+        bool repaired = !cases[i].repaired;
+        assert_int_equal(km_json_parse(cases[i].in, cases[i].len, &v, &repaired, &err), KM_OK);
+        assert_int_equal(repaired, cases[i].repaired);
+        assert_string_equal(km_json_str(v, "text"), cases[i].text);
+        km_json_free(v);
+    }
+}
+
+static const char doc[] =
+    "{\"update_id\":8812,\"message\":{\"message_id\":4711,\"date\":1795372861,"
+    "\"chat\":{\"id\":-1001234567890,\"title\":\"\xd0\x90\xd1\x81\xd1\x82\xd0\xb0\xd0\xbd"
+    "\xd0\xb0 109\",\"type\":\"supergroup\"},\"text\":\"#109 no water\",\"edited\":false,"
+    "\"has_media\":true,\"views\":1.5,\"big\":123456789012345678901234567890,"
+    "\"max\":9223372036854775807,\"neg\":-42,\"exp\":1e3,\"inf\":1e999,\"nil\":null,"
+    "\"list\":[1,2]}}";
+
+static void test_lookups(void **state)
+{
+    (void)state;
+    struct km_err err = {""};
+    yajl_val root = NULL;
+    assert_int_equal(km_json_parse(doc, strlen(doc), &root, NULL, &err), KM_OK);
+    yajl_val msg = km_json_get(root, "message", NULL);
+    assert_true(YAJL_IS_OBJECT(msg));
+    assert_ptr_equal(km_json_get(root, NULL), root);
+    assert_string_equal(km_json_str(km_json_get(root, "message", "chat", NULL), "type"),
+                        "supergroup");
+    assert_null(km_json_get(root, "message", "nope", NULL));
+    assert_null(km_json_get(root, "message", "text", "deeper", NULL));
+    assert_null(km_json_get(NULL, "message", NULL));
+    assert_null(km_json_str(msg, "message_id")); /* a number, not a string */
+    assert_null(km_json_str(NULL, "text"));
+
+    static const struct {
+        const char *key;
+        bool ok;
+        int64_t v;
+    } ints[] = {
+        {"message_id", true, 4711}, {"max", true, INT64_MAX}, {"neg", true, -42},
+        {"big", false, 0},          {"views", false, 0},      {"exp", false, 0},
+        {"inf", false, 0},          {"text", false, 0},       {"nil", false, 0},
+        {"list", false, 0},         {"absent", false, 0},
+    };
+    for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+        int64_t v = 0;
+        assert_int_equal(km_json_int(msg, ints[i].key, &v), ints[i].ok);
+        assert_true(v == ints[i].v);
+    }
+    bool b = true;
+    assert_true(km_json_bool(msg, "edited", &b));
+    assert_false(b);
+    assert_true(km_json_bool(msg, "has_media", &b));
+    assert_true(b);
+    assert_false(km_json_bool(msg, "nil", &b));
+    assert_false(km_json_bool(msg, "text", &b));
+    assert_true(b); /* untouched */
+    km_json_free(root);
+}
+
+static void test_scalar_dup(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *key;
+        const char *want; /* NULL: absent */
+    } cases[] = {
+        {"message_id", "4711"},     {"big", "123456789012345678901234567890"},
+        {"views", "1.5"},           {"exp", "1e3"},
+        {"inf", "1e999"},           {"text", "#109 no water"},
+        {"nil", NULL},              {"list", NULL},
+        {"edited", NULL},           {"absent", NULL},
+    };
+    struct km_err err = {""};
+    yajl_val root = NULL;
+    assert_int_equal(km_json_parse(doc, strlen(doc), &root, NULL, &err), KM_OK);
+    yajl_val msg = km_json_get(root, "message", NULL);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *s = km_json_scalar_dup(msg, cases[i].key);
+        if (cases[i].want == NULL) {
+            assert_null(s);
+        } else {
+            assert_string_equal(s, cases[i].want);
+        }
+        free(s);
+    }
+    char *chat_id = km_json_scalar_dup(km_json_get(msg, "chat", NULL), "id");
+    assert_string_equal(chat_id, "-1001234567890");
+    free(chat_id);
+    km_json_free(root);
+}
+
+static void test_escape(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"", "\"\""},
+        {"plain", "\"plain\""},
+        {"say \"hi\"", "\"say \\\"hi\\\"\""},
+        {"C:\\path", "\"C:\\\\path\""},
+        {"a\nb\tc\r\x01\x1f", "\"a\\u000ab\\u0009c\\u000d\\u0001\\u001f\""},
+        {"\xd2\x9b\xd0\xb0\xd0\xbb\xd0\xb0 \xf0\x9f\x9a\x92 /",
+         "\"\xd2\x9b\xd0\xb0\xd0\xbb\xd0\xb0 \xf0\x9f\x9a\x92 /\""},
+        {NULL, "null"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct km_buf b = KM_BUF_INIT;
+        km_buf_puts(&b, "x=");
+        km_json_escape(&b, cases[i].in);
+        assert_int_equal(strncmp(b.data, "x=", 2), 0);
+        assert_string_equal(b.data + 2, cases[i].out);
+        /* the literal must read back as the same string */
+        if (cases[i].in != NULL) {
+            char *json = km_asprintf("{\"s\":%s}", b.data + 2);
+            struct km_err err = {""};
+            yajl_val v = NULL;
+            assert_int_equal(km_json_parse(json, strlen(json), &v, NULL, &err), KM_OK);
+            assert_string_equal(km_json_str(v, "s"), cases[i].in);
+            km_json_free(v);
+            free(json);
+        }
+        km_buf_free(&b);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_errors), cmocka_unit_test(test_depth),
+        cmocka_unit_test(test_depth_strings), cmocka_unit_test(test_utf8_repair),
+        cmocka_unit_test(test_lookups),      cmocka_unit_test(test_scalar_dup),
+        cmocka_unit_test(test_escape),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
