@@ -150,8 +150,7 @@ static void mst_put_escaped(struct km_buf *b, const char *s)
     static const char hex[] = "0123456789ABCDEF";
     for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
         bool plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                     (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' ||
-                     *p == '~';
+                     (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~';
         if (plain) {
             km_buf_putc(b, (char)*p);
         } else {
@@ -245,8 +244,7 @@ static int mst_http_error(const struct mst_state *st, const struct km_response *
         if (ms >= 0) {
             out->retry_after_ms = ms;
         }
-        return km_err_set(err, KM_RETRY, "mastodon/%s: HTTP 429: rate limited%s", st->name,
-                          detail);
+        return km_err_set(err, KM_RETRY, "mastodon/%s: HTTP 429: rate limited%s", st->name, detail);
     }
     if (status == 401 || status == 403) {
         return km_err_set(err, KM_ERR, "mastodon/%s: HTTP %ld: %s%s", st->name, status,
@@ -255,8 +253,10 @@ static int mst_http_error(const struct mst_state *st, const struct km_response *
                           detail);
     }
     if (status == 404) {
-        return km_err_set(err, KM_ERR, "mastodon/%s: HTTP 404: tag not found / timeline "
-                          "disabled%s", st->name, detail);
+        return km_err_set(err, KM_ERR,
+                          "mastodon/%s: HTTP 404: tag not found / timeline "
+                          "disabled%s",
+                          st->name, detail);
     }
     if (status == 410) {
         return km_err_set(err, KM_ERR, "mastodon/%s: HTTP 410: gone%s", st->name, detail);
@@ -273,9 +273,8 @@ static void mst_set_author(struct km_post *p, yajl_val account)
 {
     const char *display = km_json_str(account, "display_name");
     p->author.id = km_json_scalar_dup(account, "id");
-    km_post_set(&p->author.name, display != NULL && *display != '\0'
-                                     ? display
-                                     : km_json_str(account, "username"));
+    km_post_set(&p->author.name,
+                display != NULL && *display != '\0' ? display : km_json_str(account, "username"));
     km_post_set(&p->author.handle, km_json_str(account, "acct"));
 }
 
@@ -330,8 +329,8 @@ static void mst_fill_content(struct km_post *p, yajl_val s)
 
 /* Builds a post from a Status. A reblog keeps its own id, author and time, takes the
  * content of the original and points reply_to at it (that is how a repost is marked). */
-static struct km_post *mst_post_from_status(const struct mst_state *st, yajl_val s,
-                                            const char *id, int64_t collected_at)
+static struct km_post *mst_post_from_status(const struct mst_state *st, yajl_val s, const char *id,
+                                            int64_t collected_at)
 {
     struct km_post *p = km_post_new();
     yajl_val reblog = km_json_get(s, "reblog", NULL);

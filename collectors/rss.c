@@ -171,8 +171,8 @@ static int rss_consume(void *state, const struct km_response *resp, struct km_po
         }
         km_post_batch_add_take(out, rss_post(st, feed, it, resp->received_at_ms));
     }
-    *next_cursor = km_asprintf("%s\t%s", rss_validator(resp, "ETag"),
-                               rss_validator(resp, "Last-Modified"));
+    *next_cursor =
+        km_asprintf("%s\t%s", rss_validator(resp, "ETag"), rss_validator(resp, "Last-Modified"));
 out:
     km_feed_free(feed);
     return rc;

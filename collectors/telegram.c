@@ -34,6 +34,10 @@
  * LONG_POLL_MAX_TIMEOUT = 50 s). */
 #define TG_POLL_TIMEOUT_MAX_MS 50000
 
+/* Longest pause accepted from retry_after: a day. Larger values are not a real rate limit
+ * and would overflow the millisecond arithmetic. */
+#define TG_RETRY_AFTER_MAX_S 86400
+
 /* The update types komek turns into posts; fixed because every other type is ignored. */
 static const char *const tg_update_types[] = {"message", "edited_message", "channel_post",
                                               "edited_channel_post"};
@@ -51,6 +55,7 @@ static const struct km_conf_key tg_keys[] = {
 
 struct tg_state {
     char *name;  /* [source NAME], for messages */
+    char *scope; /* "collector:telegram:NAME", for logs */
     char *url;   /* API root without trailing '/' */
     char *token;
     int64_t poll_timeout_s;
@@ -64,6 +69,7 @@ static void tg_destroy(void *state)
         return;
     }
     free(st->name);
+    free(st->scope);
     free(st->url);
     free(st->token);
     free(st);
@@ -95,6 +101,7 @@ static int tg_create(const struct km_section *sec, void **state, struct km_err *
     int rc = KM_OK;
     struct tg_state *st = km_calloc(1, sizeof(*st));
     st->name = km_strdup(sec->name != NULL ? sec->name : "?");
+    st->scope = km_asprintf("collector:telegram:%s", st->name);
     const char *url = km_section_get(sec, "url");
     const char *token = km_section_get(sec, "token");
     if (url == NULL || (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0)) {
@@ -103,9 +110,10 @@ static int tg_create(const struct km_section *sec, void **state, struct km_err *
         goto out;
     }
     if (token == NULL || !tg_token_valid(token)) {
-        rc = km_err_set(err, KM_EINPUT,
-                        "%s:%d: telegram/%s: token must look like 123456789:AAE... (from @BotFather)",
-                        sec->file, km_section_line(sec, "token"), st->name);
+        rc = km_err_set(
+            err, KM_EINPUT,
+            "%s:%d: telegram/%s: token must look like 123456789:AAE... (from @BotFather)",
+            sec->file, km_section_line(sec, "token"), st->name);
         goto out;
     }
     size_t ulen = strlen(url);
@@ -156,7 +164,7 @@ static int tg_next_request(void *state, const char *cursor, struct km_request *r
     if (tg_cursor_parse(cursor, &offset)) {
         km_buf_printf(&body, "\"offset\":%lld,", offset);
     } else if (cursor != NULL) {
-        KM_LOG_WARN("telegram/%s: ignoring invalid cursor '%.40s'", st->name, cursor);
+        KM_SLOG_WARN(st->scope, "ignoring invalid cursor '%.40s'", cursor);
     }
     km_buf_printf(&body, "\"limit\":%lld,\"timeout\":%lld,\"allowed_updates\":[", st->limit,
                   (long long)st->poll_timeout_s);
@@ -183,7 +191,8 @@ static int tg_api_error(const struct tg_state *st, const struct km_response *res
     int64_t secs = 0;
     if (code == 429) {
         if (params != NULL && km_json_int(params, "retry_after", &secs) && secs >= 0) {
-            out->retry_after_ms = secs * 1000;
+            out->retry_after_ms =
+                (secs < TG_RETRY_AFTER_MAX_S ? secs : TG_RETRY_AFTER_MAX_S) * 1000;
         } else if (km_response_retry_after_ms(resp) >= 0) {
             out->retry_after_ms = km_response_retry_after_ms(resp);
         }
@@ -342,7 +351,8 @@ static void tg_fill(struct km_post *p, yajl_val msg, const char *chat_id, bool e
     tg_add_hashtags(p, text, entities);
     tg_set_author(p, msg);
     int64_t t = 0;
-    if ((edited && km_json_int(msg, "edit_date", &t)) || km_json_int(msg, "date", &t)) {
+    bool have = (edited && km_json_int(msg, "edit_date", &t)) || km_json_int(msg, "date", &t);
+    if (have && t > 0 && t < INT64_MAX / 1000) {
         p->created_at = t * 1000;
     }
     p->edited = edited;
@@ -395,8 +405,7 @@ out:
 /* Handles one Update: adds its post to out, ignores other update types, counts a malformed
  * one in out->skipped (err keeps the first such message). Tracks the highest update_id. */
 static void tg_update(const struct tg_state *st, yajl_val upd, const struct km_response *resp,
-                      struct km_post_batch *out, int64_t *max_id, bool *have_id,
-                      struct km_err *err)
+                      struct km_post_batch *out, int64_t *max_id, bool *have_id, struct km_err *err)
 {
     int64_t uid = 0;
     if (!km_json_int(upd, "update_id", &uid)) {

@@ -15,11 +15,11 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
-#define NS_ATOM "http://www.w3.org/2005/Atom"
+#define NS_ATOM    "http://www.w3.org/2005/Atom"
 #define NS_CONTENT "http://purl.org/rss/1.0/modules/content/"
-#define NS_DC "http://purl.org/dc/elements/1.1/"
-#define NS_RDF "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-#define NS_RSS1 "http://purl.org/rss/1.0/"
+#define NS_DC      "http://purl.org/dc/elements/1.1/"
+#define NS_RDF     "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+#define NS_RSS1    "http://purl.org/rss/1.0/"
 
 /* The only options ever used: no network, no entity substitution, no DTD loading, default
  * size and depth limits (STYLE.md "Limits on untrusted input"). */
@@ -46,8 +46,7 @@ static char *fd_raw_text(const xmlNode *n)
     struct km_buf b = KM_BUF_INIT;
     km_buf_append(&b, "", 0);
     for (const xmlNode *c = n->children; c != NULL; c = c->next) {
-        if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) &&
-            c->content != NULL) {
+        if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content != NULL) {
             km_buf_puts(&b, (const char *)c->content);
         }
     }
@@ -401,8 +400,8 @@ static bool fd_declares_other_encoding(const char *buf, size_t len)
 }
 
 /* Reads the document; on failure fills err with "line N: message". */
-static xmlDocPtr fd_read(xmlParserCtxtPtr ctxt, const char *buf, size_t len,
-                         const char *encoding, int *code, struct km_err *err)
+static xmlDocPtr fd_read(xmlParserCtxtPtr ctxt, const char *buf, size_t len, const char *encoding,
+                         int *code, struct km_err *err)
 {
     xmlDocPtr doc = xmlCtxtReadMemory(ctxt, buf, (int)len, NULL, encoding, FEED_XML_OPTIONS);
     if (doc != NULL) {
@@ -411,8 +410,8 @@ static xmlDocPtr fd_read(xmlParserCtxtPtr ctxt, const char *buf, size_t len,
     const xmlError *e = xmlCtxtGetLastError(ctxt);
     const char *msg = e != NULL && e->message != NULL ? e->message : "not well-formed XML";
     *code = e != NULL ? e->code : 0;
-    km_err_set(err, KM_EINPUT, "line %d: %.*s", e != NULL ? e->line : 0,
-               (int)strcspn(msg, "\n"), msg);
+    km_err_set(err, KM_EINPUT, "line %d: %.*s", e != NULL ? e->line : 0, (int)strcspn(msg, "\n"),
+               msg);
     return NULL;
 }
 

@@ -16,14 +16,14 @@
 #include <stdint.h>
 
 struct km_feed_item {
-    char *id;      /* RSS guid, Atom id, RDF rdf:about; else the link; NULL if none */
-    char *title;   /* plain text (Atom type="html" turned into text), whitespace collapsed;
-                    * NULL if none. Every string here is NULL rather than "" */
-    char *link;    /* RSS link, Atom link rel="alternate" (or without rel) href */
-    char *summary; /* content:encoded, else description (RSS/RDF); atom:content, else
-                    * atom:summary; HTML (RSS always, Atom type="html"/"xhtml") turned
-                    * into text by km_html_to_text(); plain text whitespace-collapsed */
-    char *author;  /* dc:creator, else RSS author; Atom author/name (entry, else feed) */
+    char *id;             /* RSS guid, Atom id, RDF rdf:about; else the link; NULL if none */
+    char *title;          /* plain text (Atom type="html" turned into text), whitespace collapsed;
+                           * NULL if none. Every string here is NULL rather than "" */
+    char *link;           /* RSS link, Atom link rel="alternate" (or without rel) href */
+    char *summary;        /* content:encoded, else description (RSS/RDF); atom:content, else
+                           * atom:summary; HTML (RSS always, Atom type="html"/"xhtml") turned
+                           * into text by km_html_to_text(); plain text whitespace-collapsed */
+    char *author;         /* dc:creator, else RSS author; Atom author/name (entry, else feed) */
     int64_t published_ms; /* pubDate (RFC 822) or dc:date; Atom published, else updated
                            * (RFC 3339); 0 if absent or unparseable */
     char **categories;    /* RSS category, dc:subject, Atom category/@term; no duplicates */
@@ -31,10 +31,10 @@ struct km_feed_item {
 };
 
 struct km_feed {
-    const char *format; /* "rss", "rdf" or "atom" (static string) */
-    char *title;        /* channel / feed title; NULL if none */
-    long ttl_minutes;   /* RSS <ttl>; 0 if absent or invalid */
-    bool repaired;      /* invalid UTF-8 was replaced by U+FFFD to read the document */
+    const char *format;         /* "rss", "rdf" or "atom" (static string) */
+    char *title;                /* channel / feed title; NULL if none */
+    long ttl_minutes;           /* RSS <ttl>; 0 if absent or invalid */
+    bool repaired;              /* invalid UTF-8 was replaced by U+FFFD to read the document */
     struct km_feed_item *items; /* in document order */
     size_t n;
 };

@@ -122,8 +122,7 @@ size_t km_hashtags_extract(const char *text, size_t len, struct km_post *p)
             in_url = false;
         } else if (ht_url_mark(text, len, i, ht_is_space(prev))) {
             in_url = true;
-        } else if (cp == '#' && !in_url && !ht_is_tag_char(prev) && prev != '&' &&
-                   prev != '#') {
+        } else if (cp == '#' && !in_url && !ht_is_tag_char(prev) && prev != '&' && prev != '#') {
             size_t end = 0;
             bool valid = false;
             size_t next = ht_scan_tag(text, len, i + 1, &end, &valid);
@@ -145,8 +144,8 @@ size_t km_hashtags_extract(const char *text, size_t len, struct km_post *p)
     return found;
 }
 
-int km_utf16_slice(const char *utf8, size_t len, size_t off16, size_t len16,
-                   size_t *byte_start, size_t *byte_end)
+int km_utf16_slice(const char *utf8, size_t len, size_t off16, size_t len16, size_t *byte_start,
+                   size_t *byte_end)
 {
     if (len16 > SIZE_MAX - off16) {
         return KM_EINPUT;

@@ -28,7 +28,7 @@ size_t km_hashtags_extract(const char *text, size_t len, struct km_post *p);
  * text utf8[0..len): on KM_OK, [*byte_start, *byte_end) is the range. An invalid UTF-8 byte
  * counts as one unit, as the U+FFFD it is repaired to would. Returns KM_EINPUT when the
  * range ends beyond the text or either end splits a surrogate pair (outputs untouched). */
-int km_utf16_slice(const char *utf8, size_t len, size_t off16, size_t len16,
-                   size_t *byte_start, size_t *byte_end);
+int km_utf16_slice(const char *utf8, size_t len, size_t off16, size_t len16, size_t *byte_start,
+                   size_t *byte_end);
 
 #endif

@@ -20,16 +20,16 @@ struct html_out {
 };
 
 /* Elements whose content is not text a reader sees. */
-static const char *const html_skipped[] = {"script", "style", "head", "title", "template",
-                                           "noscript", "iframe", "object", "svg", "math"};
+static const char *const html_skipped[] = {"script",   "style",  "head",   "title", "template",
+                                           "noscript", "iframe", "object", "svg",   "math"};
 
 /* Elements that stand as paragraphs of their own. */
 static const char *const html_blocks[] = {
-    "p",       "div",   "li",     "ul",     "ol",      "h1",     "h2",         "h3",
-    "h4",      "h5",    "h6",     "blockquote", "pre", "table",  "tr",         "section",
-    "article", "header", "footer", "aside", "nav",     "hr",     "dl",         "dt",
-    "dd",      "figure", "figcaption", "address", "main", "form", "fieldset", "details",
-    "summary", "body",
+    "p",    "div",     "li",       "ul",      "ol",         "h1",         "h2",
+    "h3",   "h4",      "h5",       "h6",      "blockquote", "pre",        "table",
+    "tr",   "section", "article",  "header",  "footer",     "aside",      "nav",
+    "hr",   "dl",      "dt",       "dd",      "figure",     "figcaption", "address",
+    "main", "form",    "fieldset", "details", "summary",    "body",
 };
 
 static bool html_is(const xmlNode *n, const char *const *names, size_t count)

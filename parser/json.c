@@ -19,8 +19,28 @@
 /* Longest key path km_json_get() follows; real look-ups are 2-4 keys deep. */
 #define JSON_MAX_PATH 16
 
-/* Finds the first bracket that opens level KM_JSON_MAX_DEPTH + 1, outside strings.
- * Returns true and sets *offset if the input nests too deep. */
+/* Skips the comment that starts at buf[i] ("/" already seen; yajl_tree_parse() accepts
+ * comments, so brackets inside them must not count). Returns the index of its last byte. */
+static size_t json_skip_comment(const char *buf, size_t len, size_t i)
+{
+    if (i + 1 >= len || (buf[i + 1] != '*' && buf[i + 1] != '/')) {
+        return i; /* not a comment: yajl will report the stray '/' */
+    }
+    bool block = buf[i + 1] == '*';
+    size_t body = i + 2; /* "/" + "*" + "/" does not close: the '*' must be in the body */
+    for (i = body; i < len; i++) {
+        if (!block && buf[i] == '\n') {
+            return i;
+        }
+        if (block && buf[i] == '/' && i > body && buf[i - 1] == '*') {
+            return i;
+        }
+    }
+    return len - 1;
+}
+
+/* Finds the first bracket that opens level KM_JSON_MAX_DEPTH + 1, outside strings and
+ * comments. Returns true and sets *offset if the input nests too deep. */
 static bool json_too_deep(const char *buf, size_t len, size_t *offset)
 {
     size_t depth = 0;
@@ -37,6 +57,8 @@ static bool json_too_deep(const char *buf, size_t len, size_t *offset)
             }
         } else if (c == '"') {
             in_str = true;
+        } else if (c == '/') {
+            i = json_skip_comment(buf, len, i);
         } else if (c == '[' || c == '{') {
             if (++depth > KM_JSON_MAX_DEPTH) {
                 *offset = i;
@@ -110,8 +132,7 @@ static int json_explain(const char *text, const char *orig, size_t orig_len, boo
     return rc;
 }
 
-int km_json_parse(const char *buf, size_t len, yajl_val *out, bool *repaired,
-                  struct km_err *err)
+int km_json_parse(const char *buf, size_t len, yajl_val *out, bool *repaired, struct km_err *err)
 {
     char *text = NULL;
     bool changed = false;

@@ -28,7 +28,7 @@ void km_json_free(yajl_val v);
 
 /* Follows a NULL-terminated key path from v: km_json_get(v, "message", "chat", NULL).
  * Returns the node (borrowed) or NULL if absent. */
-yajl_val km_json_get(yajl_val v, ...);
+yajl_val km_json_get(yajl_val v, ...) __attribute__((sentinel));
 
 /* The string at key of object v, borrowed; NULL if absent or not a string. */
 const char *km_json_str(yajl_val v, const char *key);
@@ -40,7 +40,8 @@ bool km_json_bool(yajl_val v, const char *key, bool *out);
  * Caller frees. */
 char *km_json_scalar_dup(yajl_val v, const char *key);
 
-/* Appends s to buf as a JSON string literal with quotes and escapes. */
+/* Appends s to buf as a JSON string literal with quotes and escapes (control characters
+ * as \u00XX); s must be valid UTF-8. NULL appends null. */
 struct km_buf;
 void km_json_escape(struct km_buf *buf, const char *s);
 

@@ -79,9 +79,9 @@ static char *post_fold_tag(const char *tag)
         tag++;
     }
     clean = km_utf8_clean(tag, strlen(tag), NULL);
-    utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)clean, 0, &folded,
-                                      UTF8PROC_NULLTERM | UTF8PROC_CASEFOLD |
-                                          UTF8PROC_COMPOSE | UTF8PROC_STABLE);
+    utf8proc_ssize_t n =
+        utf8proc_map((const utf8proc_uint8_t *)clean, 0, &folded,
+                     UTF8PROC_NULLTERM | UTF8PROC_CASEFOLD | UTF8PROC_COMPOSE | UTF8PROC_STABLE);
     if (n <= 0) {
         free(folded); /* utf8proc allocates with malloc() */
         folded = NULL;
@@ -198,8 +198,8 @@ static void pg_kstrings(struct post_gen *pg, const char *key, char *const *list,
 static void pg_engagement(struct post_gen *pg, const struct km_post *p)
 {
     const char *names[] = {"likes", "reposts", "replies", "views"};
-    const int64_t values[] = {p->engagement.likes, p->engagement.reposts,
-                              p->engagement.replies, p->engagement.views};
+    const int64_t values[] = {p->engagement.likes, p->engagement.reposts, p->engagement.replies,
+                              p->engagement.views};
     pg_key(pg, "engagement");
     pg_check(pg, yajl_gen_map_open(pg->g));
     for (size_t i = 0; i < 4; i++) {
@@ -282,8 +282,7 @@ char *km_post_to_json(const struct km_post *p)
 /* ---- decoding ---------------------------------------------------------------------- */
 
 /* Copies the string (or number) at key into *field; KM_EINPUT if required and absent. */
-static int pd_scalar(yajl_val obj, const char *key, char **field, bool required,
-                     struct km_err *err)
+static int pd_scalar(yajl_val obj, const char *key, char **field, bool required, struct km_err *err)
 {
     char *v = km_json_scalar_dup(obj, key);
     if (v == NULL && required) {
@@ -325,8 +324,8 @@ static void pd_strings(yajl_val obj, const char *key, struct km_post *p,
 static void pd_engagement(yajl_val obj, struct km_post *p)
 {
     yajl_val e = km_json_get(obj, "engagement", NULL);
-    int64_t *fields[] = {&p->engagement.likes, &p->engagement.reposts,
-                         &p->engagement.replies, &p->engagement.views};
+    int64_t *fields[] = {&p->engagement.likes, &p->engagement.reposts, &p->engagement.replies,
+                         &p->engagement.views};
     const char *names[] = {"likes", "reposts", "replies", "views"};
     for (size_t i = 0; i < 4; i++) {
         int64_t v = -1;

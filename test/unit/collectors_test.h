@@ -53,7 +53,7 @@ struct ct_resp {
 /* Fills r from a fixture (path may be NULL for an empty body, or start with '=' for a
  * literal body) and a NULL-terminated list of alternating header names and values. */
 static inline void ct_resp_init(struct ct_resp *r, long status, const char *path,
-                         const char *const *headers)
+                                const char *const *headers)
 {
     memset(r, 0, sizeof(*r));
     size_t len = 0;
@@ -92,7 +92,7 @@ struct ct_section {
 };
 
 static inline void ct_section_init(struct ct_section *s, const struct km_collector *c,
-                            const char *const *kv)
+                                   const char *const *kv)
 {
     memset(s, 0, sizeof(*s));
     size_t n = 0;
@@ -113,16 +113,16 @@ static inline void ct_section_init(struct ct_section *s, const struct km_collect
 }
 
 /* Like assert_string_equal, but NULL only equals NULL. */
-#define ct_assert_str(actual, expected)                                                          \
-    do {                                                                                         \
-        const char *ct_a_ = (actual);                                                            \
-        const char *ct_e_ = (expected);                                                          \
-        if (ct_e_ == NULL) {                                                                     \
-            assert_null(ct_a_);                                                                  \
-        } else {                                                                                 \
-            assert_non_null(ct_a_);                                                              \
-            assert_string_equal(ct_a_, ct_e_);                                                   \
-        }                                                                                        \
+#define ct_assert_str(actual, expected)                                                            \
+    do {                                                                                           \
+        const char *ct_a_ = (actual);                                                              \
+        const char *ct_e_ = (expected);                                                            \
+        if (ct_e_ == NULL) {                                                                       \
+            assert_null(ct_a_);                                                                    \
+        } else {                                                                                   \
+            assert_non_null(ct_a_);                                                                \
+            assert_string_equal(ct_a_, ct_e_);                                                     \
+        }                                                                                          \
     } while (0)
 
 /* Checks that p has exactly the hashtags of the NULL-terminated list want. */

@@ -16,7 +16,7 @@ extern const struct km_collector km_collector_mastodon;
 #define MST (&km_collector_mastodon)
 
 static const char *const mst_kv[] = {"type", "mastodon", "url", "https://mastodon.social",
-                                     "tags", "Астана", NULL};
+                                     "tags", "Астана",   NULL};
 
 static void test_keys(void **state)
 {
@@ -27,8 +27,10 @@ static void test_keys(void **state)
         unsigned flags;
         long long min, max;
     } want[] = {
-        {"url", NULL, KM_CONF_REQUIRED, 0, 0}, {"tags", NULL, KM_CONF_REQUIRED, 0, 0},
-        {"token", NULL, KM_CONF_SECRET, 0, 0}, {"limit", "40", 0, 1, 40},
+        {"url", NULL, KM_CONF_REQUIRED, 0, 0},
+        {"tags", NULL, KM_CONF_REQUIRED, 0, 0},
+        {"token", NULL, KM_CONF_SECRET, 0, 0},
+        {"limit", "40", 0, 1, 40},
         {"local", "no", 0, 0, 0},
     };
     size_t n = 0;
@@ -96,12 +98,11 @@ static void test_next_request(void **state)
          NULL},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        const char *kv[16] = {"type", "mastodon", "url", "https://mastodon.social/", "tags",
-                              cases[i].tags};
+        const char *kv[16] = {"type", "mastodon",   "url", "https://mastodon.social/",
+                              "tags", cases[i].tags};
         size_t n = 6;
-        const char *opt[][2] = {{"token", cases[i].token},
-                                {"limit", cases[i].limit},
-                                {"local", cases[i].local}};
+        const char *opt[][2] = {
+            {"token", cases[i].token}, {"limit", cases[i].limit}, {"local", cases[i].local}};
         for (size_t j = 0; j < 3; j++) {
             if (opt[j][1] != NULL) {
                 kv[n++] = opt[j][0];
@@ -135,22 +136,52 @@ struct mst_want {
 static const struct mst_want mst_posts[] = {
     /* A reblog: its own id, booster and time; the original's content, tags, counts, media
      * and link; reply_to points at the original. */
-    {"113501234567890123", "https://mastodon.kz/@aigul/113500000000000001", "111222333444555666",
-     "Astana News", "astana_news@qazaq.social",
+    {"113501234567890123",
+     "https://mastodon.kz/@aigul/113500000000000001",
+     "111222333444555666",
+     "Astana News",
+     "astana_news@qazaq.social",
      "Третий день нет горячей воды, ул. Кенесары 40 #Астана #ЖКХ\nЗвонили в 109 — обещают "
      "\"завтра\" & молчат\n\n#iKomek",
-     "ru", "113500000000000001", 1795372800000LL, 12, 5, 3, {"астана", "жкх", "ikomek", NULL},
+     "ru",
+     "113500000000000001",
+     1795372800000LL,
+     12,
+     5,
+     3,
+     {"астана", "жкх", "ikomek", NULL},
      {"https://files.mastodon.social/cache/media_attachments/files/113/499/999/999/999/990/"
       "original/8a1b2c3d4e5f6a7b.jpg",
       NULL}},
     /* A reply with a content warning; empty display_name falls back to username. */
-    {"113501234567890100", "https://mastodon.social/@marat/113501234567890100",
-     "110000000000000001", "marat", "marat",
-     "Отключение воды\n\n@aigul у нас на Сарыарке тоже #Астана", "ru", "113500000000000001",
-     1795372770123LL, 1, 0, 0, {"астана", NULL}, {NULL}},
-    {"9876543210987654", "https://mastodon.kz/@aigul/9876543210987654", "109876543210987654",
-     "Айгуль 🌷", "aigul@mastodon.kz", "Әкімдік жолды жөндеді #Астана\n#жол", "kk", NULL,
-     1795372682500LL, 0, 0, 0, {"астана", "жол", NULL}, {NULL}},
+    {"113501234567890100",
+     "https://mastodon.social/@marat/113501234567890100",
+     "110000000000000001",
+     "marat",
+     "marat",
+     "Отключение воды\n\n@aigul у нас на Сарыарке тоже #Астана",
+     "ru",
+     "113500000000000001",
+     1795372770123LL,
+     1,
+     0,
+     0,
+     {"астана", NULL},
+     {NULL}},
+    {"9876543210987654",
+     "https://mastodon.kz/@aigul/9876543210987654",
+     "109876543210987654",
+     "Айгуль 🌷",
+     "aigul@mastodon.kz",
+     "Әкімдік жолды жөндеді #Астана\n#жол",
+     "kk",
+     NULL,
+     1795372682500LL,
+     0,
+     0,
+     0,
+     {"астана", "жол", NULL},
+     {NULL}},
 };
 
 static void mst_check_post(const struct km_post *p, const struct mst_want *w)
@@ -186,9 +217,9 @@ static void test_consume_page(void **state)
     km_post_batch_init(&out);
     char *cursor = NULL;
     struct km_err err;
-    static const char *const headers[] = {"X-RateLimit-Limit", "300", "X-RateLimit-Remaining",
-                                          "299", "X-RateLimit-Reset",
-                                          "2026-11-22T18:45:00.000000Z", NULL};
+    static const char *const headers[] = {
+        "X-RateLimit-Limit",           "300", "X-RateLimit-Remaining", "299", "X-RateLimit-Reset",
+        "2026-11-22T18:45:00.000000Z", NULL};
     assert_int_equal(
         ct_consume(MST, st, 200, "mastodon/tag_page.json", headers, &out, &cursor, &err), KM_OK);
     assert_int_equal(out.n, sizeof(mst_posts) / sizeof(mst_posts[0]));
@@ -223,8 +254,8 @@ static void test_consume_cases(void **state)
          "113501234567890300", 0},
         /* The last request of the window: posts delivered, the runtime waits for the reset. */
         {"mastodon/tag_page.json", last_call, 3, 0, "", "113501234567890123", 239000},
-        {"=[{\"id\":\"5\",\"account\":{\"id\":\"1\"}},{\"id\":\"40\",\"account\":{}}]", NULL, 2,
-         0, "", "40", 0},
+        {"=[{\"id\":\"5\",\"account\":{\"id\":\"1\"}},{\"id\":\"40\",\"account\":{}}]", NULL, 2, 0,
+         "", "40", 0},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         void *st = ct_create(MST, mst_kv);
@@ -233,8 +264,7 @@ static void test_consume_cases(void **state)
         char *cursor = NULL;
         struct km_err err;
         assert_int_equal(
-            ct_consume(MST, st, 200, cases[i].body, cases[i].headers, &out, &cursor, &err),
-            KM_OK);
+            ct_consume(MST, st, 200, cases[i].body, cases[i].headers, &out, &cursor, &err), KM_OK);
         assert_int_equal(out.n, cases[i].n_posts);
         assert_int_equal(out.skipped, cases[i].skipped);
         assert_string_equal(err.msg, cases[i].err);
@@ -251,11 +281,9 @@ static void test_consume_errors(void **state)
     (void)state;
     static const char *const reset[] = {"X-RateLimit-Remaining", "0", "X-RateLimit-Reset",
                                         "2026-11-22T18:45:00.000000Z", NULL};
-    static const char *const reset_past[] = {"X-RateLimit-Reset", "2026-11-22T18:40:00.000Z",
-                                             NULL};
+    static const char *const reset_past[] = {"X-RateLimit-Reset", "2026-11-22T18:40:00.000Z", NULL};
     static const char *const retry_after[] = {"Retry-After", "120", NULL};
-    static const char *const bad_reset[] = {"X-RateLimit-Reset", "soon", "Retry-After", "3",
-                                            NULL};
+    static const char *const bad_reset[] = {"X-RateLimit-Reset", "soon", "Retry-After", "3", NULL};
     static const struct {
         const char *token;
         long status;
@@ -269,8 +297,8 @@ static void test_consume_errors(void **state)
          "mastodon/city109: HTTP 429: rate limited (Too many requests)", 239000},
         {NULL, 429, "mastodon/error_429.json", reset_past, KM_RETRY,
          "mastodon/city109: HTTP 429: rate limited", 0},
-        {NULL, 429, "mastodon/error_429.json", retry_after, KM_RETRY,
-         "mastodon/city109: HTTP 429", 120000},
+        {NULL, 429, "mastodon/error_429.json", retry_after, KM_RETRY, "mastodon/city109: HTTP 429",
+         120000},
         {NULL, 429, "mastodon/garbage.html", bad_reset, KM_RETRY,
          "mastodon/city109: HTTP 429: rate limited", 3000},
         {NULL, 401, "mastodon/error_401.json", NULL, KM_ERR,
@@ -296,8 +324,15 @@ static void test_consume_errors(void **state)
          "mastodon/city109: response is not an array of statuses", 0},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        const char *kv[] = {"type", "mastodon", "url", "https://mastodon.social", "tags", "109",
-                            cases[i].token != NULL ? "token" : NULL, cases[i].token, NULL};
+        const char *kv[] = {"type",
+                            "mastodon",
+                            "url",
+                            "https://mastodon.social",
+                            "tags",
+                            "109",
+                            cases[i].token != NULL ? "token" : NULL,
+                            cases[i].token,
+                            NULL};
         void *st = ct_create(MST, kv);
         struct km_post_batch out;
         km_post_batch_init(&out);

@@ -77,8 +77,9 @@ static void test_create_errors(void **state)
         {"123:abc", "ftp://api.telegram.org", "komek.conf:4: telegram/city109: url must"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        const char *kv[] = {"type", "telegram", "token", cases[i].token,
-                            cases[i].url != NULL ? "url" : NULL, cases[i].url, NULL};
+        const char *kv[] = {
+            "type",       "telegram", "token", cases[i].token, cases[i].url != NULL ? "url" : NULL,
+            cases[i].url, NULL};
         struct ct_section s;
         ct_section_init(&s, TG, kv);
         void *st = (void *)&s;
@@ -139,7 +140,8 @@ static void test_next_request(void **state)
         struct km_request req = {0};
         assert_int_equal(TG->next_request(st, cases[i].cursor, &req), KM_OK);
         assert_int_equal(req.method, KM_HTTP_POST);
-        assert_string_equal(req.url, "http://127.0.0.1:8081/bot123456789:AAE-test_Token/getUpdates");
+        assert_string_equal(req.url,
+                            "http://127.0.0.1:8081/bot123456789:AAE-test_Token/getUpdates");
         assert_string_equal(req.content_type, "application/json");
         assert_string_equal(req.body, cases[i].body);
         assert_int_equal(req.timeout_ms, cases[i].timeout_ms);
@@ -161,31 +163,119 @@ struct tg_want {
 };
 
 static const struct tg_want tg_posts[] = {
-    {"-1001234567890:4711", "https://t.me/astana109chat/4711", "123456789", "Айгерим Садыкова",
-     "aigerim_s", "-1001234567890", "Астана 109 — жалобы жителей",
+    {"-1001234567890:4711",
+     "https://t.me/astana109chat/4711",
+     "123456789",
+     "Айгерим Садыкова",
+     "aigerim_s",
+     "-1001234567890",
+     "Астана 109 — жалобы жителей",
      "🚨 #Астана прорыв трубы на Кенесары 40, вода заливает двор #ЖКХ #109",
-     "-1001234567890:4700", 1795372861000LL, false, {"астана", "жкх", "109", NULL}, {NULL},
-     false, 0, 0},
-    {"-1009876543210:1200", "https://t.me/akimat_astana/1200", "-1009876543210", "Пресс-служба",
-     "akimat_astana", "-1009876543210", "Акимат Астаны",
-     "Бригада выехала на Кенесары 40. #iKomek #Астана", NULL, 1795373000000LL, false,
-     {"ikomek", "астана", NULL}, {NULL}, false, 0, 0},
-    {"-1005555555555:88", "https://t.me/c/5555555555/88", "987654321", "Daniyar", NULL,
-     "-1005555555555", "ЖК Нурсая, 3 подъезд",
-     "Во дворе 👷‍♂️ третий день нет света #свет #Нурсая", NULL, 1795374000000LL, true,
-     {"свет", "нурсая", NULL}, {NULL}, false, 0, 0},
-    {"-1001234567890:4712", "https://t.me/astana109chat/4712", "987654321", "Daniyar", NULL,
-     "-1001234567890", "Астана 109 — жалобы жителей", "Яма на дороге 😡😡 #дороги", NULL,
-     1795373100000LL, false, {"дороги", NULL}, {"AgACAgIAAxkBAAIBZ2Large", NULL}, false, 0, 0},
-    {"-1001234567890:4713", "https://t.me/astana109chat/4713", "123456789", "Айгерим Садыкова",
-     "aigerim_s", "-1001234567890", "Астана 109 — жалобы жителей", "Спасибо, всё починили!",
-     NULL, 1795373200000LL, false, {NULL}, {NULL}, false, 0, 0},
-    {"-1005555555555:89", "https://t.me/c/5555555555/89", "987654321", "Daniyar", NULL,
-     "-1005555555555", "ЖК Нурсая, 3 подъезд", NULL, NULL, 1795373300000LL, false, {NULL},
-     {NULL}, true, 51.128207, 71.430411},
-    {"-1009876543210:1200", "https://t.me/akimat_astana/1200", "-1009876543210", "Пресс-служба",
-     "akimat_astana", "-1009876543210", "Акимат Астаны", "Бригада на месте. #iKomek", NULL,
-     1795373600000LL, true, {"ikomek", NULL}, {NULL}, false, 0, 0},
+     "-1001234567890:4700",
+     1795372861000LL,
+     false,
+     {"астана", "жкх", "109", NULL},
+     {NULL},
+     false,
+     0,
+     0},
+    {"-1009876543210:1200",
+     "https://t.me/akimat_astana/1200",
+     "-1009876543210",
+     "Пресс-служба",
+     "akimat_astana",
+     "-1009876543210",
+     "Акимат Астаны",
+     "Бригада выехала на Кенесары 40. #iKomek #Астана",
+     NULL,
+     1795373000000LL,
+     false,
+     {"ikomek", "астана", NULL},
+     {NULL},
+     false,
+     0,
+     0},
+    {"-1005555555555:88",
+     "https://t.me/c/5555555555/88",
+     "987654321",
+     "Daniyar",
+     NULL,
+     "-1005555555555",
+     "ЖК Нурсая, 3 подъезд",
+     "Во дворе 👷‍♂️ третий день нет света #свет "
+     "#Нурсая",
+     NULL,
+     1795374000000LL,
+     true,
+     {"свет", "нурсая", NULL},
+     {NULL},
+     false,
+     0,
+     0},
+    {"-1001234567890:4712",
+     "https://t.me/astana109chat/4712",
+     "987654321",
+     "Daniyar",
+     NULL,
+     "-1001234567890",
+     "Астана 109 — жалобы жителей",
+     "Яма на дороге 😡😡 #дороги",
+     NULL,
+     1795373100000LL,
+     false,
+     {"дороги", NULL},
+     {"AgACAgIAAxkBAAIBZ2Large", NULL},
+     false,
+     0,
+     0},
+    {"-1001234567890:4713",
+     "https://t.me/astana109chat/4713",
+     "123456789",
+     "Айгерим Садыкова",
+     "aigerim_s",
+     "-1001234567890",
+     "Астана 109 — жалобы жителей",
+     "Спасибо, всё починили!",
+     NULL,
+     1795373200000LL,
+     false,
+     {NULL},
+     {NULL},
+     false,
+     0,
+     0},
+    {"-1005555555555:89",
+     "https://t.me/c/5555555555/89",
+     "987654321",
+     "Daniyar",
+     NULL,
+     "-1005555555555",
+     "ЖК Нурсая, 3 подъезд",
+     NULL,
+     NULL,
+     1795373300000LL,
+     false,
+     {NULL},
+     {NULL},
+     true,
+     51.128207,
+     71.430411},
+    {"-1009876543210:1200",
+     "https://t.me/akimat_astana/1200",
+     "-1009876543210",
+     "Пресс-служба",
+     "akimat_astana",
+     "-1009876543210",
+     "Акимат Астаны",
+     "Бригада на месте. #iKomek",
+     NULL,
+     1795373600000LL,
+     true,
+     {"ikomek", NULL},
+     {NULL},
+     false,
+     0,
+     0},
 };
 
 static void tg_check_post(const struct km_post *p, const struct tg_want *w)
@@ -253,35 +343,76 @@ static void test_consume_cases(void **state)
         unsigned skipped;
         const char *err;
         const char *tags[4];
+        int64_t created_at;
     } cases[] = {
         /* Entity bounds come from the UTF-16 offsets (emoji = 2 units), not from a text
          * scan: the entity covers only "#Астана" of "#Астанаxyz". */
         {"={\"ok\":true,\"result\":[{\"update_id\":5,\"message\":{\"message_id\":1,\"date\":1,"
          "\"chat\":{\"id\":42,\"type\":\"private\"},\"text\":\"😡😡 #Астанаxyz\","
          "\"entities\":[{\"offset\":5,\"length\":7,\"type\":\"hashtag\"}]}}]}",
-         "6", 1, 0, "", {"астана", "астанаxyz", NULL}},
+         "6",
+         1,
+         0,
+         "",
+         {"астана", "астанаxyz", NULL},
+         1000},
         /* An entity beyond the text (or splitting a surrogate pair) is ignored. */
         {"={\"ok\":true,\"result\":[{\"update_id\":5,\"message\":{\"message_id\":1,\"date\":1,"
          "\"chat\":{\"id\":42,\"type\":\"private\"},\"text\":\"😡 hi\","
          "\"entities\":[{\"offset\":1,\"length\":2,\"type\":\"hashtag\"},"
          "{\"offset\":3,\"length\":90,\"type\":\"hashtag\"},"
          "{\"offset\":-1,\"length\":2,\"type\":\"hashtag\"}]}}]}",
-         "6", 1, 0, "", {NULL}},
+         "6",
+         1,
+         0,
+         "",
+         {NULL},
+         1000},
         /* No entities at all: the text is scanned. */
         {"={\"ok\":true,\"result\":[{\"update_id\":5,\"message\":{\"message_id\":1,\"date\":1,"
          "\"chat\":{\"id\":42,\"type\":\"private\"},\"text\":\"#109 #iKomek\"}}]}",
-         "6", 1, 0, "", {"109", "ikomek", NULL}},
+         "6",
+         1,
+         0,
+         "",
+         {"109", "ikomek", NULL},
+         1000},
+        /* A date that would overflow as milliseconds is left unknown. */
+        {"={\"ok\":true,\"result\":[{\"update_id\":5,\"message\":{\"message_id\":1,"
+         "\"date\":9223372036854775807,\"chat\":{\"id\":42,\"type\":\"private\"}}}]}",
+         "6",
+         1,
+         0,
+         "",
+         {NULL},
+         0},
         /* The cursor is the maximum update_id + 1, whatever the order. */
         {"={\"ok\":true,\"result\":[{\"update_id\":9,\"poll\":{}},{\"update_id\":12,"
          "\"callback_query\":{}},{\"update_id\":3,\"message\":{}}]}",
-         "13", 0, 1, "telegram/city109: update 3: message without chat", {NULL}},
+         "13",
+         0,
+         1,
+         "telegram/city109: update 3: message without chat",
+         {NULL}},
         {"={\"ok\":true,\"result\":[{\"update_id\":7,\"message\":{\"chat\":{\"id\":1}}},"
          "{\"message\":{}},{\"update_id\":8,\"channel_post\":17}]}",
-         "9", 0, 3, "telegram/city109: update 7: message without message_id", {NULL}},
-        {"={\"ok\":true,\"result\":[{\"update_id\":8,\"channel_post\":17}]}", "9", 0, 1,
-         "telegram/city109: update 8: message is not an object", {NULL}},
-        {"={\"ok\":true,\"result\":[\"x\"]}", NULL, 0, 1,
-         "telegram/city109: update without update_id", {NULL}},
+         "9",
+         0,
+         3,
+         "telegram/city109: update 7: message without message_id",
+         {NULL}},
+        {"={\"ok\":true,\"result\":[{\"update_id\":8,\"channel_post\":17}]}",
+         "9",
+         0,
+         1,
+         "telegram/city109: update 8: message is not an object",
+         {NULL}},
+        {"={\"ok\":true,\"result\":[\"x\"]}",
+         NULL,
+         0,
+         1,
+         "telegram/city109: update without update_id",
+         {NULL}},
         {"telegram/empty.json", NULL, 0, 0, "", {NULL}},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -290,14 +421,14 @@ static void test_consume_cases(void **state)
         km_post_batch_init(&out);
         char *cursor = NULL;
         struct km_err err;
-        assert_int_equal(ct_consume(TG, st, 200, cases[i].body, NULL, &out, &cursor, &err),
-                         KM_OK);
+        assert_int_equal(ct_consume(TG, st, 200, cases[i].body, NULL, &out, &cursor, &err), KM_OK);
         ct_assert_str(cursor, cases[i].cursor);
         assert_int_equal(out.n, cases[i].n_posts);
         assert_int_equal(out.skipped, cases[i].skipped);
         assert_string_equal(err.msg, cases[i].err);
         if (out.n > 0) {
             ct_assert_tags(out.posts[0], cases[i].tags);
+            assert_int_equal(out.posts[0]->created_at, cases[i].created_at);
             assert_null(out.posts[0]->url); /* private chat: no public link */
         }
         free(cursor);
@@ -334,14 +465,22 @@ static void test_consume_errors(void **state)
          "telegram/city109: API error 400: Bad Request: wrong parameter", 0},
         {502, "telegram/bad_gateway.html", retry_after_7, KM_RETRY,
          "telegram/city109: HTTP 502 from the Bot API", 7000},
-        {500, "={\"ok\":false,\"error_code\":500,\"description\":\"Internal Server Error\"}",
-         NULL, KM_RETRY, "telegram/city109: HTTP 500", 0},
+        {500, "={\"ok\":false,\"error_code\":500,\"description\":\"Internal Server Error\"}", NULL,
+         KM_RETRY, "telegram/city109: HTTP 500", 0},
         {429, "telegram/bad_gateway.html", retry_after_7, KM_RETRY,
          "telegram/city109: rate limited: no description", 7000},
         {401, NULL, NULL, KM_ERR, "telegram/city109: token rejected (401 no description)", 0},
-        {200, "telegram/truncated.json", NULL, KM_EINPUT, "telegram/city109: offset ", 0},
-        {200, "telegram/deep_nesting.json", NULL, KM_EINPUT, "telegram/city109: offset ", 0},
-        {200, "telegram/bad_gateway.html", NULL, KM_EINPUT, "telegram/city109: ", 0},
+        {429,
+         "={\"ok\":false,\"error_code\":429,\"description\":\"Too Many Requests: retry after "
+         "99999999999\",\"parameters\":{\"retry_after\":99999999999}}",
+         NULL, KM_RETRY, "telegram/city109: rate limited", 86400000},
+        {200, "telegram/truncated.json", NULL, KM_EINPUT,
+         "telegram/city109: offset 2471: parse error: premature EOF", 0},
+        /* 70 nested arrays: refused before yajl builds (and later overflows freeing) a tree. */
+        {200, "telegram/deep_nesting.json", NULL, KM_EINPUT,
+         "telegram/city109: offset 176: nesting deeper than 64", 0},
+        {200, "telegram/bad_gateway.html", NULL, KM_EINPUT,
+         "telegram/city109: offset 0: lexical error", 0},
         {200, NULL, NULL, KM_EINPUT, "telegram/city109: empty body", 0},
         {200, "=[1,2]", NULL, KM_EINPUT, "telegram/city109: HTTP 200: response is not a Bot API",
          0},
@@ -354,8 +493,8 @@ static void test_consume_errors(void **state)
         km_post_batch_init(&out);
         char *cursor = NULL;
         struct km_err err;
-        int rc = ct_consume(TG, st, cases[i].status, cases[i].body, cases[i].headers, &out,
-                            &cursor, &err);
+        int rc = ct_consume(TG, st, cases[i].status, cases[i].body, cases[i].headers, &out, &cursor,
+                            &err);
         if (rc != cases[i].rc || !ct_starts(err.msg, cases[i].err)) {
             fail_msg("case %zu: rc %d, err '%s'", i, rc, err.msg);
         }
@@ -392,10 +531,10 @@ static void test_invalid_utf8(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_registry),       cmocka_unit_test(test_keys),
-        cmocka_unit_test(test_create_errors),  cmocka_unit_test(test_next_request),
+        cmocka_unit_test(test_registry),        cmocka_unit_test(test_keys),
+        cmocka_unit_test(test_create_errors),   cmocka_unit_test(test_next_request),
         cmocka_unit_test(test_consume_updates), cmocka_unit_test(test_consume_cases),
-        cmocka_unit_test(test_consume_errors), cmocka_unit_test(test_invalid_utf8),
+        cmocka_unit_test(test_consume_errors),  cmocka_unit_test(test_invalid_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -143,8 +143,8 @@ static void test_rdf(void **state)
          "https://astana-news.kz/2026/11/bus-route-12", "Редакция",
          "С 1 декабря автобус №12 пойдёт через Мәңгілік Ел.", "Транспорт", 1795147200000LL},
         {"https://astana-news.kz/2026/11/park", "Саябақта жаңа орындықтар",
-         "https://astana-news.kz/2026/11/park", NULL,
-         "Орталық саябақта 50 жаңа орындық орнатылды.", "", 0},
+         "https://astana-news.kz/2026/11/park", NULL, "Орталық саябақта 50 жаңа орындық орнатылды.",
+         "", 0},
     };
     struct km_feed *f = parse_fixture("rdf_astana.xml");
     assert_string_equal(f->format, "rdf");
@@ -167,20 +167,21 @@ static void test_errors(void **state)
         {NULL, "<html><body><p>502 Bad Gateway</body></html>", "line 1:"},
         {NULL, "{\"error\":\"not xml\"}", "line 1: Start tag expected, '<' not found"},
         {NULL, "   \n  ", "line 2:"},
-        {NULL, "<?xml version=\"1.0\"?>\n<rss version=\"2.0\"><channel><title>x</tit",
-         "line 2:"},
+        {NULL, "<?xml version=\"1.0\"?>\n<rss version=\"2.0\"><channel><title>x</tit", "line 2:"},
         {NULL, "<feed><entry/></feed>", "not an RSS or Atom feed"}, /* Atom without ns */
         {NULL, "<rss xmlns=\"http://example.com/\"><channel/></rss>", "not an RSS or Atom feed"},
         /* valid UTF-8 with a control character: not repaired */
         {NULL, "<rss><channel><title>a\x01</title></channel></rss>", "line 1:"},
         /* declared KOI8-R: a control character is an error, not a UTF-8 problem */
-        {NULL, "<?xml version=\"1.0\" encoding=\"KOI8-R\"?><rss><channel><title>\xf7\xff\x01"
-               "</title></channel></rss>", "line 1:"},
+        {NULL,
+         "<?xml version=\"1.0\" encoding=\"KOI8-R\"?><rss><channel><title>\xf7\xff\x01"
+         "</title></channel></rss>",
+         "line 1:"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         size_t len = 0;
-        char *buf = cases[i].fixture != NULL ? load(cases[i].fixture, &len)
-                                             : km_strdup(cases[i].body);
+        char *buf =
+            cases[i].fixture != NULL ? load(cases[i].fixture, &len) : km_strdup(cases[i].body);
         if (cases[i].fixture == NULL) {
             len = strlen(buf);
         }
@@ -295,8 +296,7 @@ static void test_ttl_and_shapes(void **state)
         {"<rss><channel><ttl>soon</ttl></channel></rss>", 0, 0, NULL},
         {"<rss><channel><ttl>99999999</ttl></channel></rss>", 0, 0, NULL},
         {"<rss/>", 0, 0, NULL},
-        {"<rss><channel><title>A</title><title>B</title><item/><item/></channel></rss>", 0, 2,
-         "A"},
+        {"<rss><channel><title>A</title><title>B</title><item/><item/></channel></rss>", 0, 2, "A"},
         {"<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry/></feed>", 0, 1, NULL},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

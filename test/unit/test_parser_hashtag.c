@@ -56,7 +56,9 @@ static void test_extract(void **state)
         {"line1\n#109\t#110\r\n#111", 3, "109,110,111"},
         {"#109 #109 #Астана #АСТАНА", 4, "109,астана"},
         {"текст\xc2\xa0#109", 1, "109"},
-        {"\xff#109 \xd0#110 #11\xff" "1", 3, "109,110,11"},
+        {"\xff#109 \xd0#110 #11\xff"
+         "1",
+         3, "109,110,11"},
         {"#е\xcc\x88лка", 1, "ёлка"},
         {"#2024год жылы", 1, "2024год"},
         {"Tag #" A70 " end", 1, A64},
@@ -126,25 +128,25 @@ static void test_utf16_slice(void **state)
         int rc;
         size_t start, end;
     } cases[] = {
-        {3, 4, KM_OK, 5, 9},          /* #109 after the emoji */
-        {8, 6, KM_OK, 10, 22},        /* Астана */
-        {0, 2, KM_OK, 0, 4},          /* the emoji itself */
-        {15, 4, KM_OK, 23, 31},       /* the flag */
-        {19, 7, KM_OK, 31, 38},       /* #iKomek right after the flag */
-        {26, 0, KM_OK, 38, 38},       /* empty range at the very end */
-        {0, 26, KM_OK, 0, 38},        /* everything */
-        {1, 1, KM_EINPUT, 0, 0},      /* starts inside the surrogate pair */
-        {0, 1, KM_EINPUT, 0, 0},      /* ends inside it */
-        {16, 4, KM_EINPUT, 0, 0},     /* inside the flag */
-        {19, 8, KM_EINPUT, 0, 0},     /* one past the end */
-        {27, 0, KM_EINPUT, 0, 0},     /* starts past the end */
+        {3, 4, KM_OK, 5, 9},      /* #109 after the emoji */
+        {8, 6, KM_OK, 10, 22},    /* Астана */
+        {0, 2, KM_OK, 0, 4},      /* the emoji itself */
+        {15, 4, KM_OK, 23, 31},   /* the flag */
+        {19, 7, KM_OK, 31, 38},   /* #iKomek right after the flag */
+        {26, 0, KM_OK, 38, 38},   /* empty range at the very end */
+        {0, 26, KM_OK, 0, 38},    /* everything */
+        {1, 1, KM_EINPUT, 0, 0},  /* starts inside the surrogate pair */
+        {0, 1, KM_EINPUT, 0, 0},  /* ends inside it */
+        {16, 4, KM_EINPUT, 0, 0}, /* inside the flag */
+        {19, 8, KM_EINPUT, 0, 0}, /* one past the end */
+        {27, 0, KM_EINPUT, 0, 0}, /* starts past the end */
         {SIZE_MAX, 2, KM_EINPUT, 0, 0},
         {3, SIZE_MAX, KM_EINPUT, 0, 0},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         size_t start = 777, end = 777;
-        int rc = km_utf16_slice(text, sizeof(text) - 1, cases[i].off16, cases[i].len16, &start,
-                                &end);
+        int rc =
+            km_utf16_slice(text, sizeof(text) - 1, cases[i].off16, cases[i].len16, &start, &end);
         assert_int_equal(rc, cases[i].rc);
         if (rc == KM_OK) {
             assert_int_equal(start, cases[i].start);
@@ -165,16 +167,17 @@ static void test_utf16_slice(void **state)
 static void test_utf16_entities(void **state)
 {
     (void)state;
-    static const char text[] = "🔥🔥 Авария на #Кенесары40, звоните #109 👷‍♂️#iKomek";
+    static const char text[] =
+        "🔥🔥 Авария на #Кенесары40, звоните #109 👷‍♂️#iKomek";
     static const struct {
         size_t off16, len16;
     } entities[] = {{15, 11}, {36, 4}, {46, 7}};
     struct km_post *a = km_post_new(), *b = km_post_new();
     for (size_t i = 0; i < sizeof(entities) / sizeof(entities[0]); i++) {
         size_t s = 0, e = 0;
-        assert_int_equal(km_utf16_slice(text, sizeof(text) - 1, entities[i].off16,
-                                        entities[i].len16, &s, &e),
-                         KM_OK);
+        assert_int_equal(
+            km_utf16_slice(text, sizeof(text) - 1, entities[i].off16, entities[i].len16, &s, &e),
+            KM_OK);
         assert_int_equal(text[s], '#');
         char tag[64] = "";
         memcpy(tag, text + s, e - s);
@@ -193,8 +196,8 @@ static void test_utf16_entities(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_extract),     cmocka_unit_test(test_extract_lengths),
-        cmocka_unit_test(test_extract_long), cmocka_unit_test(test_utf16_slice),
+        cmocka_unit_test(test_extract),        cmocka_unit_test(test_extract_lengths),
+        cmocka_unit_test(test_extract_long),   cmocka_unit_test(test_utf16_slice),
         cmocka_unit_test(test_utf16_entities),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,8 +23,7 @@ static void test_to_text(void **state)
         {"<p>Открытый люк на <a href=\"https://mastodon.social/tags/109\" class=\"mention "
          "hashtag\" rel=\"tag\">#<span>109</span></a> Туран 24</p><p>second</p>",
          "Открытый люк на #109 Туран 24\n\nsecond"},
-        {"<p>Жарық жоқ<br>Сарыарқа ауданы<br />#iKomek</p>",
-         "Жарық жоқ\nСарыарқа ауданы\n#iKomek"},
+        {"<p>Жарық жоқ<br>Сарыарқа ауданы<br />#iKomek</p>", "Жарық жоқ\nСарыарқа ауданы\n#iKomek"},
         {"<p>a<br><br><br><br>b</p>", "a\n\nb"},
         {"<p>one</p>\n\n<p>  two\n   lines  </p>\n<div>three</div>", "one\n\ntwo lines\n\nthree"},
         {"<ul><li>вода</li><li>свет</li></ul>", "вода\n\nсвет"},
@@ -32,9 +31,10 @@ static void test_to_text(void **state)
         {"<b>no</b><i>space</i>", "nospace"},
         {"&amp; &lt;tag&gt; &quot;q&quot; &#1178;&#x49B; &laquo;Астана&raquo; &unknown;",
          "& <tag> \"q\" Ққ «Астана» &unknown;"},
-        {"a&nbsp;&nbsp;b\xc2\xa0\xc2\xa0" "c", "a b c"},
-        {"<script>alert('x')</script><style>p{color:red}</style>visible<!-- hidden -->",
-         "visible"},
+        {"a&nbsp;&nbsp;b\xc2\xa0\xc2\xa0"
+         "c",
+         "a b c"},
+        {"<script>alert('x')</script><style>p{color:red}</style>visible<!-- hidden -->", "visible"},
         {"<html><head><title>T</title></head><body><h1>Заголовок</h1>текст</body></html>",
          "Заголовок\n\nтекст"},
         {"<p>a<p>b", "a\n\nb"},

@@ -119,6 +119,33 @@ static void test_depth_strings(void **state)
         assert_true(YAJL_IS_ARRAY(v));
         km_json_free(v);
     }
+    /* Comments (yajl_tree_parse() accepts them) must neither hide depth nor add to it:
+     * head + 60 levels + tail is 70 deep when the brackets in comments are ignored. */
+    static const struct {
+        const char *head, *tail;
+        int rc;
+    } comments[] = {
+        {"[[[[[[[[[[/*]]]]]]]]]]*/", "]]]]]]]]]]", KM_EINPUT},
+        {"[[[[[[[[[[//]]]]]]]]]]\n", "]]]]]]]]]]", KM_EINPUT},
+        {"[[[[[[[[[[/*/]]]]]]]]]]*/", "]]]]]]]]]]", KM_EINPUT},
+        {"[[[[[[[[[[\"/*\",", "]]]]]]]]]]", KM_EINPUT},
+        {"[[[[[[[[[[", "/*]]]]]]]]]]*/]]]]]]]]]]", KM_EINPUT},
+        {"[/*[[[[[[[[[[*/", "]", KM_OK},
+        {"[// [[[[[[[[[[\n", "]", KM_OK},
+    };
+    char *deep60 = nested(60, true, "[");
+    for (size_t i = 0; i < sizeof(comments) / sizeof(comments[0]); i++) {
+        char *doc = km_asprintf("%s%s%s", comments[i].head, deep60, comments[i].tail);
+        struct km_err err = {""};
+        yajl_val v = NULL;
+        int rc = km_json_parse(doc, strlen(doc), &v, NULL, &err);
+        assert_int_equal(rc, comments[i].rc);
+        assert_true(rc == KM_OK ? v != NULL : strstr(err.msg, "nesting deeper") != NULL);
+        km_json_free(v);
+        free(doc);
+    }
+    free(deep60);
+
     /* a backslash ending a string must not hide the closing quote */
     char *deep = nested(65, true, "[");
     char *s = km_asprintf("[\"\\\\\",%s]", deep);
@@ -141,11 +168,17 @@ static void test_utf8_repair(void **state)
     } cases[] = {
         {BYTES("{\"text\":\"\xd0\x90\xd1\x81\xd1\x82\xd0\xb0\xd0\xbd\xd0\xb0\"}"), false,
          "\xd0\x90\xd1\x81\xd1\x82\xd0\xb0\xd0\xbd\xd0\xb0"},
-        {BYTES("{\"text\":\"ab\xff\xfe" "cd\"}"), true, "ab\xef\xbf\xbd\xef\xbf\xbd" "cd"},
+        {BYTES("{\"text\":\"ab\xff\xfe"
+               "cd\"}"),
+         true,
+         "ab\xef\xbf\xbd\xef\xbf\xbd"
+         "cd"},
         {BYTES("{\"text\":\"\xd0\"}"), true, "\xef\xbf\xbd"},
         {BYTES("{\"text\":\"\xc0\xaf\"}"), true, "\xef\xbf\xbd\xef\xbf\xbd"}, /* overlong */
         {BYTES("{\"text\":\"\xed\xa0\x80\"}"), true, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
-        {BYTES("{\"text\":\"a\x00" "b\"}"), true, "ab"},
+        {BYTES("{\"text\":\"a\x00"
+               "b\"}"),
+         true, "ab"},
         {BYTES("{\"text\":\"\\u0410\\ud83d\\ude92\"}"), false, "\xd0\x90\xf0\x9f\x9a\x92"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -217,11 +250,11 @@ static void test_scalar_dup(void **state)
         const char *key;
         const char *want; /* NULL: absent */
     } cases[] = {
-        {"message_id", "4711"},     {"big", "123456789012345678901234567890"},
-        {"views", "1.5"},           {"exp", "1e3"},
-        {"inf", "1e999"},           {"text", "#109 no water"},
-        {"nil", NULL},              {"list", NULL},
-        {"edited", NULL},           {"absent", NULL},
+        {"message_id", "4711"}, {"big", "123456789012345678901234567890"},
+        {"views", "1.5"},       {"exp", "1e3"},
+        {"inf", "1e999"},       {"text", "#109 no water"},
+        {"nil", NULL},          {"list", NULL},
+        {"edited", NULL},       {"absent", NULL},
     };
     struct km_err err = {""};
     yajl_val root = NULL;
@@ -280,9 +313,9 @@ static void test_escape(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_errors), cmocka_unit_test(test_depth),
+        cmocka_unit_test(test_parse_errors),  cmocka_unit_test(test_depth),
         cmocka_unit_test(test_depth_strings), cmocka_unit_test(test_utf8_repair),
-        cmocka_unit_test(test_lookups),      cmocka_unit_test(test_scalar_dup),
+        cmocka_unit_test(test_lookups),       cmocka_unit_test(test_scalar_dup),
         cmocka_unit_test(test_escape),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

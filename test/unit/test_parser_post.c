@@ -45,8 +45,10 @@ static void test_add_hashtag(void **state)
         {"#109", "109"},
         {"iKomek", "ikomek"},
         {"#\xd2\x9a\xd0\x90\xd0\x9b\xd0\x90", "\xd2\x9b\xd0\xb0\xd0\xbb\xd0\xb0"}, /* ҚАЛА */
-        {"\xd3\x98\xd2\xa2\xd2\xae\xd0\x86", "\xd3\x99\xd2\xa3\xd2\xaf\xd1\x96"},   /* ӘҢҮІ */
-        {"Stra\xc3\x9f" "e", "strasse"},
+        {"\xd3\x98\xd2\xa2\xd2\xae\xd0\x86", "\xd3\x99\xd2\xa3\xd2\xaf\xd1\x96"},  /* ӘҢҮІ */
+        {"Stra\xc3\x9f"
+         "e",
+         "strasse"},
         {"\xd0\xb5\xcc\x88lka", "\xd1\x91lka"}, /* е + combining diaeresis -> ё */
         {"##x", "#x"},
         {"#", NULL},
@@ -151,14 +153,12 @@ static void assert_str_eq_null(const char *a, const char *b)
 
 static void assert_posts_equal(const struct km_post *a, const struct km_post *b)
 {
-    const char *const sa[] = {a->network,     a->source,    a->id,      a->url,
-                              a->author.id,   a->author.name, a->author.handle,
-                              a->chat.id,     a->chat.title, a->text,   a->lang,
-                              a->reply_to};
-    const char *const sb[] = {b->network,     b->source,    b->id,      b->url,
-                              b->author.id,   b->author.name, b->author.handle,
-                              b->chat.id,     b->chat.title, b->text,   b->lang,
-                              b->reply_to};
+    const char *const sa[] = {
+        a->network,       a->source,  a->id,         a->url,  a->author.id, a->author.name,
+        a->author.handle, a->chat.id, a->chat.title, a->text, a->lang,      a->reply_to};
+    const char *const sb[] = {
+        b->network,       b->source,  b->id,         b->url,  b->author.id, b->author.name,
+        b->author.handle, b->chat.id, b->chat.title, b->text, b->lang,      b->reply_to};
     for (size_t i = 0; i < sizeof(sa) / sizeof(sa[0]); i++) {
         assert_str_eq_null(sa[i], sb[i]);
     }
@@ -264,8 +264,7 @@ static void test_from_json_errors(void **state)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct km_post *p = (struct km_post *)&cases[i]; /* must be reset to NULL */
         struct km_err err = {""};
-        assert_int_equal(km_post_from_json(cases[i].in, strlen(cases[i].in), &p, &err),
-                         KM_EINPUT);
+        assert_int_equal(km_post_from_json(cases[i].in, strlen(cases[i].in), &p, &err), KM_EINPUT);
         assert_null(p);
         assert_string_equal(err.msg, cases[i].msg);
     }
@@ -335,10 +334,14 @@ static void test_batch(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_new_free),           cmocka_unit_test(test_add_hashtag),
-        cmocka_unit_test(test_to_json_shape),      cmocka_unit_test(test_round_trip),
-        cmocka_unit_test(test_to_json_repairs_utf8), cmocka_unit_test(test_from_json_errors),
-        cmocka_unit_test(test_from_json_tolerant), cmocka_unit_test(test_batch),
+        cmocka_unit_test(test_new_free),
+        cmocka_unit_test(test_add_hashtag),
+        cmocka_unit_test(test_to_json_shape),
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_to_json_repairs_utf8),
+        cmocka_unit_test(test_from_json_errors),
+        cmocka_unit_test(test_from_json_tolerant),
+        cmocka_unit_test(test_batch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

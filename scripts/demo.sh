@@ -1,0 +1,71 @@
+#!/bin/sh
+# `make demo`: starts Redis, PostgreSQL and the fake networks on loopback, runs komekd
+# against them, and prints how to watch the posts flow. Ctrl-C stops all of it.
+# The fake networks release one sample post every KM_DEMO_DRIP seconds (default 3).
+set -u
+KM_ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-build}
+cd "$KM_ROOT" || exit 1
+. test/integration/lib.sh
+. test/integration/conf.sh
+export KM_ROOT
+
+demo_cleanup()
+{
+    echo
+    echo "demo: stopping komekd, the fake networks, Redis and PostgreSQL"
+    [ -n "${KOMEKD_PID:-}" ] && kill -TERM "$KOMEKD_PID" 2>/dev/null && wait "$KOMEKD_PID" 2>/dev/null
+    [ -n "${FAKE_PID:-}" ] && kill -TERM "$FAKE_PID" 2>/dev/null && wait "$FAKE_PID" 2>/dev/null
+    km_cleanup
+}
+
+km_init
+trap demo_cleanup EXIT
+echo "demo: starting Redis and PostgreSQL in $KM_TMP"
+km_start_redis "$KM_TMP/redis" || exit 1
+km_start_postgres "$KM_TMP/pg" || exit 1
+
+"$BUILD/fakenet" --port 0 --posts test/data/sample-posts.jsonl --token "$KM_FAKE_TOKEN" \
+    --drip "${KM_DEMO_DRIP:-3}" --port-file "$KM_TMP/fake.port" >"$KM_TMP/fakenet.log" 2>&1 &
+FAKE_PID=$!
+km_wait 10 test -s "$KM_TMP/fake.port" || { echo "demo: fakenet did not start" >&2; cat "$KM_TMP/fakenet.log" >&2; exit 1; }
+FAKE_PORT=$(cat "$KM_TMP/fake.port")
+
+CONF="$KM_TMP/komek.conf"
+km_write_config "$CONF" "$FAKE_PORT"
+"$BUILD/komekctl" -c "$CONF" migrate || exit 1
+"$BUILD/komekd" -c "$CONF" >"$KM_TMP/komekd.log" 2>&1 &
+KOMEKD_PID=$!
+
+cat <<TXT
+
+komek demo is running.
+  fake networks   http://127.0.0.1:$FAKE_PORT  (Telegram Bot API, Mastodon, /rss.xml;
+                  one new sample post every ${KM_DEMO_DRIP:-3} s; stats: /_fake/stats)
+  komekd log      $KM_TMP/komekd.log
+  config          $CONF
+
+Watch the stream of kept posts:
+  redis-cli -p $KM_REDIS_PORT XLEN '{komek}:posts'
+  redis-cli -p $KM_REDIS_PORT XREAD BLOCK 0 STREAMS '{komek}:posts' '\$'
+  redis-cli -p $KM_REDIS_PORT XRANGE '{komek}:posts' - + COUNT 3
+
+Query PostgreSQL:
+  psql -h 127.0.0.1 -p $KM_PG_PORT -U komek komek -c \\
+    "select network, author_name, left(text, 60), hashtags from posts order by stored_at desc limit 10"
+
+Source cursors:
+  $BUILD/komekctl -c $CONF cursors
+
+Ctrl-C stops everything.
+TXT
+
+while kill -0 "$KOMEKD_PID" 2>/dev/null; do
+    sleep 5
+    n_stream=$(redis-cli -p "$KM_REDIS_PORT" XLEN '{komek}:posts' 2>/dev/null)
+    n_rows=$(km_psql "select count(*) from posts" 2>/dev/null)
+    echo "$(date +%H:%M:%S)  stream {komek}:posts: ${n_stream:-?} entries   PostgreSQL posts: ${n_rows:-?} rows"
+done
+echo "demo: komekd exited; last lines of its log:"
+tail -n 20 "$KM_TMP/komekd.log"
+exit 1

@@ -1,0 +1,155 @@
+#!/bin/sh
+# End to end: fake Telegram, Mastodon and RSS serve the sample posts; komekd collects them
+# into a real Redis stream and a real PostgreSQL. Every tagged post must arrive exactly once
+# in both, untagged ones never — after a second round (re-served feed items, edits) and
+# after komekd is SIGKILLed mid-run and restarted.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+KM_ROOT=$(cd "$here/../.." && pwd)
+export KM_ROOT
+BUILD=${BUILD:-build}
+cd "$KM_ROOT" || exit 1
+. "$here/lib.sh"
+. "$here/conf.sh"
+
+MASTODON_TAGS="109, iKomek, Астана, акиматАстаны"
+WATCHED="'109','ikomek','астана','акиматастаны','astana'"
+failures=0
+
+check()
+{
+    # check DESCRIPTION EXPECTED ACTUAL
+    if [ "$2" = "$3" ]; then
+        echo "ok   $1: $3"
+    else
+        echo "FAIL $1: expected $2, got $3"
+        failures=$((failures + 1))
+    fi
+}
+
+expected()
+{
+    python3 "$here/expected.py" test/data/sample-posts.jsonl etc/tags.list "$MASTODON_TAGS" |
+        awk -v k="$1" '$1 == k { print $2 }'
+}
+
+# Distinct (network, post_id) pairs in a stream, counted inside Redis.
+stream_distinct()
+{
+    redis-cli -p "$KM_REDIS_PORT" --raw EVAL "
+        local seen, n = {}, 0
+        for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
+            local f, k = e[2], ''
+            for i = 1, #f, 2 do
+                if f[i] == 'network' or f[i] == 'post_id' then k = k .. f[i + 1] .. '|' end
+            end
+            if not seen[k] then seen[k] = true; n = n + 1 end
+        end
+        return n" 1 "$1"
+}
+
+stream_len()
+{
+    redis-cli -p "$KM_REDIS_PORT" XLEN "$1"
+}
+
+# Every stored row carries a watched tag, and the stream and the table agree.
+check_store()
+{
+    # check_store LABEL NAMESPACE DB
+    _total=$(expected total)
+    check "$1: stream entries" "$_total" "$(stream_len "{$2}:posts")"
+    check "$1: distinct posts in stream" "$_total" "$(stream_distinct "{$2}:posts")"
+    check "$1: rows in posts" "$_total" "$(km_psql_db "$3" 'select count(*) from posts')"
+    check "$1: rows without a watched tag" 0 \
+        "$(km_psql_db "$3" "select count(*) from posts where not hashtags && array[$WATCHED]")"
+    for net in telegram mastodon rss; do
+        check "$1: $net rows" "$(expected $net)" \
+            "$(km_psql_db "$3" "select count(*) from posts where network = '$net'")"
+    done
+    check "$1: pending entries of group tickets" 0 \
+        "$(redis-cli -p "$KM_REDIS_PORT" XPENDING "{$2}:posts" tickets | head -n 1)"
+}
+
+km_psql_db()
+{
+    "$KM_PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$KM_PG_PORT" -U komek \
+        -d "$1" -c "$2"
+}
+
+start_fake()
+{
+    # start_fake NAME [ARGS...]
+    _name=$1
+    shift
+    rm -f "$KM_TMP/$_name.port"
+    "$BUILD/fakenet" --port 0 --posts test/data/sample-posts.jsonl --token "$KM_FAKE_TOKEN" \
+        --port-file "$KM_TMP/$_name.port" "$@" >"$KM_TMP/$_name.log" 2>&1 &
+    FAKE_PID=$!
+    km_wait 10 test -s "$KM_TMP/$_name.port" || { echo "fakenet did not start" >&2; exit 1; }
+    FAKE_PORT=$(cat "$KM_TMP/$_name.port")
+}
+
+stop_pid()
+{
+    [ -n "${1:-}" ] && kill -TERM "$1" 2>/dev/null && wait "$1" 2>/dev/null
+}
+
+cleanup()
+{
+    stop_pid "${KOMEKD_PID:-}"
+    stop_pid "${FAKE_PID:-}"
+    km_cleanup
+}
+
+km_init
+trap cleanup EXIT
+km_start_redis "$KM_TMP/redis" || exit 1
+km_start_postgres "$KM_TMP/pg" || exit 1
+"$KM_PG_BIN/createdb" -h 127.0.0.1 -p "$KM_PG_PORT" -U komek komek2 || exit 1
+
+# --- 1. Two --once rounds against a fake serving everything at once ------------------
+start_fake fake1
+CONF="$KM_TMP/once.conf"
+km_write_config "$CONF" "$FAKE_PORT" komek
+"$BUILD/komekctl" -c "$CONF" migrate >/dev/null || exit 1
+"$BUILD/komekctl" -c "$CONF" migrate | grep -q "applied 0 migration" ||
+    { echo "FAIL second migrate applied something"; failures=$((failures + 1)); }
+for round in 1 2; do
+    ${KM_VALGRIND:-} "$BUILD/komekd" -c "$CONF" --once >"$KM_TMP/once$round.log" 2>&1
+    check "once round $round: komekd exit status" 0 $?
+done
+check_store "after two --once rounds" komek komek
+grep -E "ERROR|AddressSanitizer|runtime error" "$KM_TMP"/once*.log && failures=$((failures + 1))
+stop_pid "$FAKE_PID"
+FAKE_PID=
+
+# --- 2. komekd SIGKILLed while posts trickle in, then restarted -------------------------
+start_fake fake2 --drip 0.1
+CONF="$KM_TMP/kill.conf"
+km_write_config "$CONF" "$FAKE_PORT" kill "${KM_PG_CONNINFO% dbname=komek} dbname=komek2"
+"$BUILD/komekctl" -c "$CONF" migrate >/dev/null || exit 1
+"$BUILD/komekd" -c "$CONF" >"$KM_TMP/kill1.log" 2>&1 &
+KOMEKD_PID=$!
+has_some() { [ "$(stream_len '{kill}:posts')" -ge 5 ]; }
+km_wait 30 has_some || echo "komekd stored fewer than 5 posts in 30 s"
+kill -KILL "$KOMEKD_PID"
+wait "$KOMEKD_PID" 2>/dev/null
+echo "killed komekd with $(stream_len '{kill}:posts') posts in the stream"
+"$BUILD/komekd" -c "$CONF" >"$KM_TMP/kill2.log" 2>&1 &
+KOMEKD_PID=$!
+all_stored() { [ "$(km_psql_db komek2 'select count(*) from posts')" -ge "$(expected total)" ]; }
+km_wait 60 all_stored || echo "not every post stored after 60 s"
+# one more poll of every source after the last post, to catch late doubles
+sleep 2
+kill -TERM "$KOMEKD_PID"
+wait "$KOMEKD_PID"
+check "komekd exit status after SIGTERM" 0 $?
+KOMEKD_PID=
+check_store "after SIGKILL and restart" kill komek2
+
+if [ "$failures" -ne 0 ]; then
+    echo "komekd logs in $KM_TMP (kept)"
+    KM_KEEP=1
+    exit 1
+fi

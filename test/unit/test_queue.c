@@ -1,0 +1,637 @@
+/* Tests of queue/ against a real redis-server. test/integration/test_modules.sh starts one
+ * (lib.sh) and sets KM_REDIS_URL and KM_REDIS_PORT; without them the tests that need a
+ * server are skipped. Each test uses its own key namespace. */
+#include "common/alloc.h"
+#include "common/err.h"
+#include "parser/post.h"
+#include "queue/queue.h"
+
+#include <hiredis/hiredis.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+struct fx {
+    char ns[64];
+    char k_posts[96], k_seen[96], k_cursors[96];
+    struct km_queue *q;
+    redisContext *raw; /* independent connection for checks */
+};
+
+static int fx_counter;
+
+static redisContext *raw_connect(void)
+{
+    const char *port = getenv("KM_REDIS_PORT");
+    redisContext *c = redisConnect("127.0.0.1", port != NULL ? atoi(port) : 6379);
+    assert_non_null(c);
+    assert_int_equal(c->err, 0);
+    return c;
+}
+
+static struct km_queue *queue_open(const char *url, const char *ns, int64_t window_ms)
+{
+    struct km_queue_opts o = {url, NULL, ns, 2000, 1000, window_ms};
+    struct km_queue *q = NULL;
+    struct km_err err = {{0}};
+    assert_int_equal(km_queue_new(&o, &q, &err), KM_OK);
+    return q;
+}
+
+static int fx_setup(void **state)
+{
+    *state = NULL;
+    const char *url = getenv("KM_REDIS_URL");
+    if (url == NULL) {
+        return 0;
+    }
+    struct fx *f = km_calloc(1, sizeof(*f));
+    snprintf(f->ns, sizeof(f->ns), "t%d_%d", (int)getpid(), ++fx_counter);
+    snprintf(f->k_posts, sizeof(f->k_posts), "{%s}:posts", f->ns);
+    snprintf(f->k_seen, sizeof(f->k_seen), "{%s}:seen", f->ns);
+    snprintf(f->k_cursors, sizeof(f->k_cursors), "{%s}:cursors", f->ns);
+    f->q = queue_open(url, f->ns, 0);
+    f->raw = raw_connect();
+    *state = f;
+    return 0;
+}
+
+static int fx_teardown(void **state)
+{
+    struct fx *f = *state;
+    if (f != NULL) {
+        km_queue_free(f->q);
+        redisFree(f->raw);
+        free(f);
+    }
+    return 0;
+}
+
+static struct fx *fx_get(void **state)
+{
+    if (*state == NULL) {
+        skip(); /* no server: run through test/integration/test_modules.sh */
+    }
+    return *state;
+}
+
+/* Runs a command given as NULL-terminated strings on c; caller frees the reply. */
+static redisReply *rcmd(redisContext *c, ...)
+{
+    const char *argv[16];
+    size_t lens[16];
+    int argc = 0;
+    va_list ap;
+    va_start(ap, c);
+    for (const char *a = va_arg(ap, const char *); a != NULL && argc < 16;
+         a = va_arg(ap, const char *)) {
+        lens[argc] = strlen(a);
+        argv[argc++] = a;
+    }
+    va_end(ap);
+    redisReply *r = redisCommandArgv(c, argc, argv, lens);
+    assert_non_null(r);
+    return r;
+}
+
+static long long rint_of(redisContext *c, const char *cmd, const char *key)
+{
+    redisReply *r = rcmd(c, cmd, key, NULL);
+    assert_int_equal(r->type, REDIS_REPLY_INTEGER);
+    long long v = r->integer;
+    freeReplyObject(r);
+    return v;
+}
+
+static struct km_post *mkpost(const char *network, const char *id, const char *text)
+{
+    struct km_post *p = km_post_new();
+    km_post_set(&p->network, network);
+    km_post_set(&p->id, id);
+    km_post_set(&p->source, "city109");
+    km_post_set(&p->text, text);
+    km_post_add_hashtag(p, "iKomek");
+    p->created_at = 1795372861000LL;
+    p->collected_at = 1795372862000LL;
+    return p;
+}
+
+/* Fills b with posts of network "rss" and the given ids. */
+static void batch_of(struct km_post_batch *b, const char *const *ids, size_t n)
+{
+    km_post_batch_init(b);
+    for (size_t i = 0; i < n; i++) {
+        char text[64];
+        snprintf(text, sizeof(text), "post %s #iKomek", ids[i]);
+        km_post_batch_add_take(b, mkpost("rss", ids[i], text));
+    }
+}
+
+static void write_ok(struct km_queue *q, const struct km_post_batch *b, const char *cursor,
+                     size_t want_added, size_t want_dups)
+{
+    struct km_err err = {{0}};
+    size_t added = 99, dups = 99;
+    int rc = km_queue_write_batch(q, "city109", b, cursor, &added, &dups, &err);
+    if (rc != KM_OK) {
+        fail_msg("write_batch: %s", err.msg);
+    }
+    assert_int_equal(added, want_added);
+    assert_int_equal(dups, want_dups);
+}
+
+static char *cursor_of(struct km_queue *q, const char *source)
+{
+    struct km_err err = {{0}};
+    char *c = NULL;
+    assert_int_equal(km_queue_get_cursor(q, source, &c, &err), KM_OK);
+    return c;
+}
+
+/* A port on 127.0.0.1 where nothing listens (bound, then released). */
+static int closed_port(void)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(s >= 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(a);
+    assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(getsockname(s, (struct sockaddr *)&a, &len), 0);
+    close(s);
+    return ntohs(a.sin_port);
+}
+
+/* ---- tests without a server ---------------------------------------------------------- */
+
+static void test_url(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *url;
+        int rc;
+    } cases[] = {
+        {"redis://127.0.0.1:6379", KM_OK},   {"redis://localhost", KM_OK},
+        {"redis://:s3cret@h:1/2", KM_OK},    {"redis://user:p%40ss@h/0", KM_OK},
+        {"redis://[::1]:6380/1", KM_OK},     {"/run/redis/redis.sock", KM_OK},
+        {NULL, KM_OK},                       {"redis://h:0", KM_EINPUT},
+        {"redis://h:70000", KM_EINPUT},      {"redis://h:12x", KM_EINPUT},
+        {"http://h:6379", KM_EINPUT},        {"rediss://h:6379", KM_EINPUT},
+        {"redis://", KM_EINPUT},             {"redis://:pw@", KM_EINPUT},
+        {"redis://h/abc", KM_EINPUT},        {"redis://h/99999", KM_EINPUT},
+        {"redis://:p%zz@h", KM_EINPUT},      {"redis://nopass@h", KM_EINPUT},
+        {"redis://[::1:6380", KM_EINPUT},    {"relative.sock", KM_EINPUT},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct km_queue_opts o = {cases[i].url, NULL, NULL, 0, 0, 0};
+        struct km_queue *q = NULL;
+        struct km_err err = {{0}};
+        int rc = km_queue_new(&o, &q, &err);
+        if (rc != cases[i].rc) {
+            fail_msg("%s: got %d (%s)", cases[i].url != NULL ? cases[i].url : "(null)", rc,
+                     err.msg);
+        }
+        assert_true((q != NULL) == (rc == KM_OK));
+        if (rc != KM_OK) {
+            assert_true(strlen(err.msg) > 0);
+            assert_null(strstr(err.msg, "s3cret"));
+        }
+        km_queue_free(q);
+    }
+}
+
+static void test_redis_down(void **state)
+{
+    (void)state;
+    char url[64];
+    snprintf(url, sizeof(url), "redis://127.0.0.1:%d", closed_port());
+    struct km_queue *q = queue_open(url, "down", 0);
+    struct km_err err = {{0}};
+    assert_int_equal(km_queue_ping(q, &err), KM_RETRY);
+    assert_non_null(strstr(err.msg, url + 8));
+    const char *ids[] = {"1", "2"};
+    struct km_post_batch b;
+    batch_of(&b, ids, 2);
+    size_t added = 7;
+    assert_int_equal(km_queue_write_batch(q, "s", &b, "c", &added, NULL, &err), KM_RETRY);
+    assert_int_equal(added, 0);
+    char *c = NULL;
+    assert_int_equal(km_queue_get_cursor(q, "s", &c, &err), KM_RETRY);
+    assert_null(c);
+    struct km_stream_entry *e = NULL;
+    size_t n = 5;
+    assert_int_equal(km_queue_read_group(q, "g", "c", false, 10, 0, &e, &n, &err), KM_RETRY);
+    assert_int_equal(n, 0);
+    assert_null(e);
+    const char *ack[] = {"1-0"};
+    assert_int_equal(km_queue_ack(q, "g", ack, 1, &err), KM_RETRY);
+    assert_int_equal(km_queue_group_create(q, "g", &err), KM_RETRY);
+    km_post_batch_free(&b);
+    km_queue_free(q);
+}
+
+/* ---- writing ------------------------------------------------------------------------- */
+
+static void test_write_and_dups(void **state)
+{
+    struct fx *f = fx_get(state);
+    const char *ids[] = {"a", "b", "c", "d", "e"};
+    struct km_post_batch b;
+    batch_of(&b, ids, 5);
+    write_ok(f->q, &b, NULL, 5, 0);
+    assert_int_equal(rint_of(f->raw, "XLEN", f->k_posts), 5);
+    write_ok(f->q, &b, NULL, 0, 5);
+    assert_int_equal(rint_of(f->raw, "XLEN", f->k_posts), 5);
+    assert_int_equal(rint_of(f->raw, "ZCARD", f->k_seen), 5);
+    /* the entry's flat fields and its post JSON */
+    redisReply *r = rcmd(f->raw, "XRANGE", f->k_posts, "-", "+", "COUNT", "1", NULL);
+    assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+    assert_int_equal(r->elements, 1);
+    const redisReply *fields = r->element[0]->element[1];
+    static const char *const want[] = {"v", "1", "network", "rss", "source", "city109",
+                                       "post_id", "a"};
+    assert_int_equal(fields->elements, 10);
+    for (size_t i = 0; i < 8; i++) {
+        assert_string_equal(fields->element[i]->str, want[i]);
+    }
+    assert_string_equal(fields->element[8]->str, "post");
+    struct km_post *p = NULL;
+    struct km_err err = {{0}};
+    assert_int_equal(km_post_from_json(fields->element[9]->str, fields->element[9]->len, &p,
+                                       &err), KM_OK);
+    assert_string_equal(p->text, "post a #iKomek");
+    assert_true(km_post_has_hashtag(p, "ikomek"));
+    km_post_free(p);
+    freeReplyObject(r);
+    km_post_batch_free(&b);
+}
+
+static void test_cursor_only_with_batch(void **state)
+{
+    struct fx *f = fx_get(state);
+    assert_null(cursor_of(f->q, "city109"));
+    const char *ids[] = {"1", "2"};
+    struct km_post_batch b;
+    batch_of(&b, ids, 2);
+    write_ok(f->q, &b, "offset-2", 2, 0);
+    char *c = cursor_of(f->q, "city109");
+    assert_string_equal(c, "offset-2");
+    free(c);
+    write_ok(f->q, &b, NULL, 0, 2); /* no cursor given: the old one stays */
+    c = cursor_of(f->q, "city109");
+    assert_string_equal(c, "offset-2");
+    free(c);
+    write_ok(f->q, &b, "offset-3", 0, 2); /* all duplicates: the cursor still advances */
+    c = cursor_of(f->q, "city109");
+    assert_string_equal(c, "offset-3");
+    free(c);
+    struct km_post_batch empty;
+    km_post_batch_init(&empty);
+    write_ok(f->q, &empty, "offset\r\n4 *x", 0, 0); /* odd bytes travel as one argument */
+    c = cursor_of(f->q, "city109");
+    assert_string_equal(c, "offset\r\n4 *x");
+    free(c);
+    assert_int_equal(rint_of(f->raw, "XLEN", f->k_posts), 2);
+    km_post_batch_free(&b);
+}
+
+static void test_batch_with_inner_dups(void **state)
+{
+    struct fx *f = fx_get(state);
+    const char *ids[] = {"a", "b", "a", "c", "b"};
+    struct km_post_batch b;
+    batch_of(&b, ids, 5);
+    write_ok(f->q, &b, "after-5", 3, 2);
+    assert_int_equal(rint_of(f->raw, "XLEN", f->k_posts), 3);
+    assert_int_equal(rint_of(f->raw, "ZCARD", f->k_seen), 3);
+    redisReply *r = rcmd(f->raw, "XRANGE", f->k_posts, "-", "+", NULL);
+    assert_int_equal(r->elements, 3);
+    static const char *const order[] = {"a", "b", "c"};
+    for (size_t i = 0; i < 3; i++) {
+        assert_string_equal(r->element[i]->element[1]->element[7]->str, order[i]);
+    }
+    freeReplyObject(r);
+    char *c = cursor_of(f->q, "city109");
+    assert_string_equal(c, "after-5");
+    free(c);
+    km_post_batch_free(&b);
+}
+
+static void test_post_without_id(void **state)
+{
+    struct fx *f = fx_get(state);
+    const char *ids[] = {"a", ""};
+    struct km_post_batch b;
+    batch_of(&b, ids, 2);
+    struct km_err err = {{0}};
+    assert_int_equal(km_queue_write_batch(f->q, "city109", &b, "c", NULL, NULL, &err),
+                     KM_EINPUT);
+    assert_non_null(strstr(err.msg, "post 1"));
+    assert_int_equal(rint_of(f->raw, "XLEN", f->k_posts), 0);
+    assert_null(cursor_of(f->q, "city109"));
+    km_post_batch_free(&b);
+}
+
+static void test_seen_window(void **state)
+{
+    struct fx *f = fx_get(state);
+    km_queue_free(f->q);
+    f->q = queue_open(getenv("KM_REDIS_URL"), f->ns, 60000);
+    freeReplyObject(rcmd(f->raw, "ZADD", f->k_seen, "1000", "rss:old", NULL));
+    const char *ids[] = {"old"};
+    struct km_post_batch b;
+    batch_of(&b, ids, 1);
+    write_ok(f->q, &b, NULL, 0, 1); /* still remembered when checked, trimmed afterwards */
+    redisReply *r = rcmd(f->raw, "ZSCORE", f->k_seen, "rss:old", NULL);
+    assert_int_equal(r->type, REDIS_REPLY_NIL);
+    freeReplyObject(r);
+    write_ok(f->q, &b, NULL, 1, 0); /* outside the window it is new again */
+    km_post_batch_free(&b);
+}
+
+struct writer {
+    const char *ns;
+    bool reverse;
+    size_t added, dups;
+    int rc;
+};
+
+/* Writes posts 0..299 in batches of 10, in order or in reverse. No asserts (thread). */
+static void *writer_run(void *arg)
+{
+    struct writer *w = arg;
+    struct km_queue_opts o = {getenv("KM_REDIS_URL"), NULL, w->ns, 2000, 0, 0};
+    struct km_queue *q = NULL;
+    struct km_err err = {{0}};
+    w->rc = km_queue_new(&o, &q, &err);
+    for (int chunk = 0; chunk < 30 && w->rc == KM_OK; chunk++) {
+        struct km_post_batch b;
+        km_post_batch_init(&b);
+        int base = (w->reverse ? 29 - chunk : chunk) * 10;
+        for (int i = 0; i < 10; i++) {
+            char id[16];
+            snprintf(id, sizeof(id), "%d", base + i);
+            km_post_batch_add_take(&b, mkpost("mastodon", id, "concurrent"));
+        }
+        size_t a = 0, d = 0;
+        do {
+            w->rc = km_queue_write_batch(q, "city109", &b, NULL, &a, &d, &err);
+        } while (w->rc == KM_RETRY && strstr(err.msg, "kept changing") != NULL);
+        w->added += a;
+        w->dups += d;
+        km_post_batch_free(&b);
+    }
+    km_queue_free(q);
+    return NULL;
+}
+
+/* Three writers race over the same 300 posts: each is added exactly once. */
+static void test_concurrent_writers(void **state)
+{
+    struct fx *f = fx_get(state);
+    struct writer w[3] = {{f->ns, false, 0, 0, 0}, {f->ns, false, 0, 0, 0},
+                          {f->ns, true, 0, 0, 0}};
+    pthread_t t[3];
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(pthread_create(&t[i], NULL, writer_run, &w[i]), 0);
+    }
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+        assert_int_equal(w[i].rc, KM_OK);
+    }
+    assert_int_equal(w[0].added + w[1].added + w[2].added, 300);
+    assert_int_equal(w[0].dups + w[1].dups + w[2].dups, 600);
+    assert_int_equal(rint_of(f->raw, "XLEN", f->k_posts), 300);
+    assert_int_equal(rint_of(f->raw, "ZCARD", f->k_seen), 300);
+}
+
+/* ---- reading ------------------------------------------------------------------------- */
+
+static size_t read_n(struct km_queue *q, const char *consumer, bool pending, size_t count,
+                     struct km_stream_entry **e)
+{
+    struct km_err err = {{0}};
+    size_t n = 99;
+    int rc = km_queue_read_group(q, "tickets", consumer, pending, count, 0, e, &n, &err);
+    if (rc != KM_OK) {
+        fail_msg("read_group: %s", err.msg);
+    }
+    return n;
+}
+
+static long long pending_of(struct km_queue *q)
+{
+    struct km_err err = {{0}};
+    long long n = -1;
+    assert_int_equal(km_queue_pending_count(q, "tickets", &n, &err), KM_OK);
+    return n;
+}
+
+static void ack_all(struct km_queue *q, const struct km_stream_entry *e, size_t n)
+{
+    const char *ids[16];
+    struct km_err err = {{0}};
+    assert_true(n <= 16);
+    for (size_t i = 0; i < n; i++) {
+        ids[i] = e[i].id;
+    }
+    assert_int_equal(km_queue_ack(q, "tickets", ids, n, &err), KM_OK);
+}
+
+static void test_read_ack_pending(void **state)
+{
+    struct fx *f = fx_get(state);
+    struct km_err err = {{0}};
+    assert_int_equal(km_queue_group_create(f->q, "tickets", &err), KM_OK);
+    assert_int_equal(km_queue_group_create(f->q, "tickets", &err), KM_OK); /* BUSYGROUP */
+    const char *ids[] = {"1", "2", "3", "4", "5"};
+    struct km_post_batch b;
+    batch_of(&b, ids, 5);
+    write_ok(f->q, &b, NULL, 5, 0);
+    struct km_stream_entry *e = NULL;
+    assert_int_equal(read_n(f->q, "c1", false, 3, &e), 3);
+    assert_string_equal(e[0].network, "rss");
+    assert_string_equal(e[0].post_id, "1");
+    assert_non_null(e[0].post_json);
+    assert_int_equal(e[0].post_len, strlen(e[0].post_json));
+    km_stream_entries_free(e, 3);
+    assert_int_equal(read_n(f->q, "c1", false, 3, &e), 2);
+    km_stream_entries_free(e, 2);
+    assert_int_equal(read_n(f->q, "c1", false, 3, &e), 0);
+    assert_null(e);
+    assert_int_equal(pending_of(f->q), 5);
+    /* this consumer's pending entries, oldest first, until acknowledged */
+    assert_int_equal(read_n(f->q, "c1", true, 3, &e), 3);
+    assert_string_equal(e[0].post_id, "1");
+    ack_all(f->q, e, 3);
+    km_stream_entries_free(e, 3);
+    assert_int_equal(pending_of(f->q), 2);
+    assert_int_equal(read_n(f->q, "c2", true, 10, &e), 0); /* not c2's */
+    assert_int_equal(read_n(f->q, "c1", true, 10, &e), 2);
+    assert_string_equal(e[1].post_id, "5");
+    ack_all(f->q, e, 2);
+    km_stream_entries_free(e, 2);
+    assert_int_equal(pending_of(f->q), 0);
+    assert_int_equal(read_n(f->q, "c1", true, 10, &e), 0);
+    km_post_batch_free(&b);
+}
+
+static void test_entries_without_post(void **state)
+{
+    struct fx *f = fx_get(state);
+    struct km_err err = {{0}};
+    assert_int_equal(km_queue_group_create(f->q, "tickets", &err), KM_OK);
+    freeReplyObject(rcmd(f->raw, "XADD", f->k_posts, "*", "foo", "bar", NULL));
+    freeReplyObject(rcmd(f->raw, "XADD", f->k_posts, "*", "network", "rss", "post", "{}",
+                         NULL));
+    struct km_stream_entry *e = NULL;
+    assert_int_equal(read_n(f->q, "c1", false, 10, &e), 2);
+    assert_non_null(e[0].id);
+    assert_null(e[0].post_json);
+    assert_null(e[0].network);
+    assert_string_equal(e[1].post_json, "{}");
+    assert_null(e[1].post_id);
+    /* a pending entry deleted from the stream comes back without fields */
+    freeReplyObject(rcmd(f->raw, "XDEL", f->k_posts, e[1].id, NULL));
+    km_stream_entries_free(e, 2);
+    assert_int_equal(read_n(f->q, "c1", true, 10, &e), 2);
+    assert_null(e[1].post_json);
+    assert_non_null(e[1].id);
+    km_stream_entries_free(e, 2);
+}
+
+static void test_block_and_claim(void **state)
+{
+    struct fx *f = fx_get(state);
+    struct km_err err = {{0}};
+    assert_int_equal(km_queue_group_create(f->q, "tickets", &err), KM_OK);
+    struct km_stream_entry *e = NULL;
+    size_t n = 9;
+    assert_int_equal(km_queue_read_group(f->q, "tickets", "c1", false, 5, 20, &e, &n, &err),
+                     KM_OK);
+    assert_int_equal(n, 0); /* BLOCK ran out */
+    const char *ids[] = {"1", "2"};
+    struct km_post_batch b;
+    batch_of(&b, ids, 2);
+    write_ok(f->q, &b, NULL, 2, 0);
+    assert_int_equal(read_n(f->q, "dead", false, 10, &e), 2);
+    km_stream_entries_free(e, 2);
+    size_t claimed = 0;
+    assert_int_equal(km_queue_claim_idle(f->q, "tickets", "c2", 3600000, &claimed, &err),
+                     KM_OK);
+    assert_int_equal(claimed, 0); /* not idle long enough */
+    assert_int_equal(km_queue_claim_idle(f->q, "tickets", "c2", 0, &claimed, &err), KM_OK);
+    assert_int_equal(claimed, 2);
+    assert_int_equal(read_n(f->q, "dead", true, 10, &e), 0);
+    assert_int_equal(read_n(f->q, "c2", true, 10, &e), 2);
+    km_stream_entries_free(e, 2);
+    long long len = 0;
+    assert_int_equal(km_queue_stream_len(f->q, &len, &err), KM_OK);
+    assert_int_equal(len, 2);
+    km_post_batch_free(&b);
+}
+
+/* ---- connections --------------------------------------------------------------------- */
+
+static void test_reconnect_after_kill(void **state)
+{
+    struct fx *f = fx_get(state);
+    struct km_err err = {{0}};
+    assert_int_equal(km_queue_ping(f->q, &err), KM_OK);
+    /* the server drops every client connection but ours */
+    redisReply *r = rcmd(f->raw, "CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes", NULL);
+    assert_true(r->integer >= 1);
+    freeReplyObject(r);
+    const char *ids[] = {"x"};
+    struct km_post_batch b;
+    batch_of(&b, ids, 1);
+    write_ok(f->q, &b, "k1", 1, 0); /* first call after the drop succeeds */
+    assert_int_equal(rint_of(f->raw, "XLEN", f->k_posts), 1);
+    km_post_batch_free(&b);
+}
+
+static void test_auth_and_db(void **state)
+{
+    struct fx *f = fx_get(state);
+    freeReplyObject(rcmd(f->raw, "ACL", "SETUSER", "komektest", "on", ">p@ss/word", "~*",
+                         "&*", "+@all", NULL));
+    char url[128];
+    snprintf(url, sizeof(url), "redis://komektest:p%%40ss%%2Fword@127.0.0.1:%s/3",
+             getenv("KM_REDIS_PORT"));
+    struct km_queue *q = queue_open(url, f->ns, 0);
+    const char *ids[] = {"1"};
+    struct km_post_batch b;
+    batch_of(&b, ids, 1);
+    write_ok(q, &b, "in-db-3", 1, 0);
+    assert_null(cursor_of(f->q, "city109")); /* db 0 has nothing */
+    freeReplyObject(rcmd(f->raw, "SELECT", "3", NULL));
+    assert_int_equal(rint_of(f->raw, "XLEN", f->k_posts), 1);
+    freeReplyObject(rcmd(f->raw, "SELECT", "0", NULL));
+    km_queue_free(q);
+    snprintf(url, sizeof(url), "redis://komektest:wrong@127.0.0.1:%s", getenv("KM_REDIS_PORT"));
+    q = queue_open(url, f->ns, 0);
+    struct km_err err = {{0}};
+    assert_int_equal(km_queue_ping(q, &err), KM_ERR);
+    assert_non_null(strstr(err.msg, "AUTH"));
+    assert_null(strstr(err.msg, "wrong"));
+    km_queue_free(q);
+    freeReplyObject(rcmd(f->raw, "ACL", "DELUSER", "komektest", NULL));
+    km_post_batch_free(&b);
+}
+
+static void test_reconnect_after_restart(void **state)
+{
+    struct fx *f = fx_get(state);
+    if (getenv("KM_HARNESS") == NULL) {
+        skip();
+    }
+    const char *ids[] = {"1", "2", "3"};
+    struct km_post_batch b;
+    batch_of(&b, ids, 3);
+    write_ok(f->q, &b, "before-restart", 3, 0);
+    /* kill -9 and start again on the same port and AOF (test/integration/lib.sh) */
+    assert_int_equal(system("sh -c '. \"$KM_HARNESS\" && km_redis_restart KILL'"), 0);
+    char *c = cursor_of(f->q, "city109"); /* the first call after the restart succeeds */
+    assert_string_equal(c, "before-restart");
+    free(c);
+    write_ok(f->q, &b, NULL, 0, 3); /* the seen-set survived too */
+    redisFree(f->raw);
+    f->raw = raw_connect();
+    assert_int_equal(rint_of(f->raw, "XLEN", f->k_posts), 3);
+    km_post_batch_free(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_url),
+        cmocka_unit_test(test_redis_down),
+        cmocka_unit_test_setup_teardown(test_write_and_dups, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_cursor_only_with_batch, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_batch_with_inner_dups, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_post_without_id, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_seen_window, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_writers, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_read_ack_pending, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_entries_without_post, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_block_and_claim, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_reconnect_after_kill, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_auth_and_db, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_reconnect_after_restart, fx_setup, fx_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
