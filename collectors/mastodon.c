@@ -28,6 +28,10 @@
 /* The largest page the API returns (documented maximum of `limit`). */
 #define MST_LIMIT_MAX 40
 
+/* Longest wait taken from X-RateLimit-Reset: a day. Mastodon's windows last 5 minutes; a
+ * reset further away is a broken clock or header and must not park the source for years. */
+#define MST_RESET_MAX_MS (24LL * 3600 * 1000)
+
 static const struct km_conf_key mst_keys[] = {
     {"url", KM_CONF_STR, NULL, 0, 0, KM_CONF_REQUIRED,
      "instance root, e.g. https://mastodon.social"},
@@ -202,7 +206,7 @@ static int mst_id_cmp(const char *a, const char *b)
 }
 
 /* Milliseconds until X-RateLimit-Reset (an ISO 8601 time), measured from when the response
- * arrived; -1 if the header is absent or not a time. */
+ * arrived, at most MST_RESET_MAX_MS; -1 if the header is absent or not a time. */
 static int64_t mst_reset_ms(const struct km_response *resp)
 {
     const char *v = km_response_header(resp, "X-RateLimit-Reset");
@@ -211,7 +215,10 @@ static int64_t mst_reset_ms(const struct km_response *resp)
         return -1;
     }
     int64_t now = resp->received_at_ms != 0 ? resp->received_at_ms : km_time_now_ms();
-    return at > now ? at - now : 0;
+    if (at <= now) {
+        return 0;
+    }
+    return at - now < MST_RESET_MAX_MS ? at - now : MST_RESET_MAX_MS;
 }
 
 /* The "error" string of an error body, copied into buf ("" if the body is not one). */

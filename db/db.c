@@ -71,8 +71,8 @@ static int db_check(struct km_db *db, const PGresult *res, const char *what, str
 {
     int rc = db_result_code(db->conn, res);
     if (rc != KM_OK) {
-        const char *msg = res != NULL ? PQresultErrorMessage(res) : "";
-        if (msg[0] == '\0') {
+        const char *msg = res != NULL ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+        if (msg == NULL || msg[0] == '\0') {
             msg = PQerrorMessage(db->conn);
         }
         km_err_set(err, rc, "postgresql: %s: %.*s", what, (int)strcspn(msg, "\n"), msg);
@@ -313,6 +313,7 @@ struct db_row {
     struct km_post *post; /* decoded and repaired; NULL when rejected before the insert */
     char *json;           /* the repaired post re-encoded, for the jsonb column */
     char *reason;         /* why the entry is rejected, or NULL */
+    bool recorded;        /* rejected_entries got a new row for it (log it once) */
 };
 
 /* Replaces *s by a valid UTF-8 copy if it is not valid; returns whether it changed. */
@@ -451,17 +452,22 @@ static int db_insert_post(struct km_db *db, const struct db_row *r, struct km_db
 }
 
 /* Records a rejected entry (idempotently, by stream id) and counts it. */
-static int db_insert_reject(struct km_db *db, const struct db_row *r, struct km_db_counts *c,
+static int db_insert_reject(struct km_db *db, struct db_row *r, struct km_db_counts *c,
                             struct km_err *err)
 {
     const struct km_stream_entry *e = r->e;
     char *raw = e->post_json != NULL ? km_utf8_clean(e->post_json, e->post_len, NULL) : NULL;
     char *reason = km_utf8_clean(r->reason, strlen(r->reason), NULL);
     const char *vals[3] = {e->id, reason, raw};
-    int rc = db_exec(db, DB_SQL_INSERT_REJECT, 3, vals, NULL, "insert rejected entry", err);
+    PGresult *res = NULL;
+    int rc = db_exec(db, DB_SQL_INSERT_REJECT, 3, vals, &res, "insert rejected entry", err);
+    if (rc == KM_OK) {
+        r->recorded = strcmp(PQcmdTuples(res), "1") == 0;
+        c->rejected++;
+    }
+    PQclear(res);
     free(raw);
     free(reason);
-    c->rejected += rc == KM_OK;
     return rc == KM_EINPUT ? KM_ERR : rc;
 }
 
@@ -548,7 +554,7 @@ int km_db_insert_posts(struct km_db *db, const struct km_stream_entry *entries, 
         rc = rc == KM_EINPUT ? KM_ERR : rc;
     }
     for (size_t i = 0; rc == KM_OK && i < n; i++) {
-        if (rows[i].reason != NULL) {
+        if (rows[i].recorded) {
             KM_SLOG_WARN("db", "stream entry %s rejected: %s", rows[i].e->id, rows[i].reason);
         }
     }

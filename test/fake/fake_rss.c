@@ -4,6 +4,7 @@
 #include "common/time.h"
 #include "test/fake/fake_text.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,13 +66,12 @@ static void rss_put_item(struct km_buf *b, const struct km_fake_item *it)
 
 /* The newest RSS items, newest first, into out[RSS_ITEMS_MAX]; *version gets a number
  * that changes whenever the feed does. Caller holds the lock. */
-static size_t rss_collect(struct km_fake_store *s, const struct km_fake_item **out,
-                          size_t *version)
+static size_t rss_collect(struct km_fake_store *s, struct km_fake_item **out, size_t *version)
 {
     size_t n = 0;
     *version = 0;
     for (size_t i = s->n_items; i > 0; i--) {
-        const struct km_fake_item *it = s->items[i - 1];
+        struct km_fake_item *it = s->items[i - 1];
         if (it->tpl->net != KM_FAKE_RSS) {
             continue;
         }
@@ -84,7 +84,7 @@ static size_t rss_collect(struct km_fake_store *s, const struct km_fake_item **o
 }
 
 static void rss_put_feed(struct km_buf *b, const struct km_fake_ctx *ctx,
-                         const struct km_fake_item **items, size_t n, int64_t modified_ms)
+                         struct km_fake_item *const *items, size_t n, int64_t modified_ms)
 {
     char date[48];
     km_buf_printf(b,
@@ -143,7 +143,7 @@ static bool rss_not_modified(struct km_fake_req *req, const char *etag, int64_t 
 void km_fake_rss_handle(struct km_fake_ctx *ctx, struct km_fake_req *req,
                         struct km_fake_reply *rep)
 {
-    const struct km_fake_item *items[RSS_ITEMS_MAX];
+    struct km_fake_item *items[RSS_ITEMS_MAX];
     struct km_fake_store *s = &ctx->store;
     size_t version = 0;
     pthread_mutex_lock(&s->lock);
@@ -161,7 +161,7 @@ void km_fake_rss_handle(struct km_fake_ctx *ctx, struct km_fake_req *req,
         struct km_buf b = KM_BUF_INIT;
         rss_put_feed(&b, ctx, items, n, modified);
         for (size_t i = 0; i < n; i++) {
-            km_fake_store_served(s, (struct km_fake_item *)items[i]);
+            km_fake_store_served(s, items[i]);
         }
         km_fake_reply_set(rep, 200, RSS_TYPE, b.data);
         km_buf_free(&b);

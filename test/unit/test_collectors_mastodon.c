@@ -283,6 +283,7 @@ static void test_consume_errors(void **state)
                                         "2026-11-22T18:45:00.000000Z", NULL};
     static const char *const reset_past[] = {"X-RateLimit-Reset", "2026-11-22T18:40:00.000Z", NULL};
     static const char *const retry_after[] = {"Retry-After", "120", NULL};
+    static const char *const reset_far[] = {"X-RateLimit-Reset", "2126-11-22T18:40:00.000Z", NULL};
     static const char *const bad_reset[] = {"X-RateLimit-Reset", "soon", "Retry-After", "3", NULL};
     static const struct {
         const char *token;
@@ -297,6 +298,8 @@ static void test_consume_errors(void **state)
          "mastodon/city109: HTTP 429: rate limited (Too many requests)", 239000},
         {NULL, 429, "mastodon/error_429.json", reset_past, KM_RETRY,
          "mastodon/city109: HTTP 429: rate limited", 0},
+        {NULL, 429, "mastodon/error_429.json", reset_far, KM_RETRY, "mastodon/city109: HTTP 429",
+         86400000},
         {NULL, 429, "mastodon/error_429.json", retry_after, KM_RETRY, "mastodon/city109: HTTP 429",
          120000},
         {NULL, 429, "mastodon/garbage.html", bad_reset, KM_RETRY,

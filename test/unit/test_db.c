@@ -335,7 +335,7 @@ static void test_insert_rejects(void **state)
     assert_int_equal(c.duplicates, 2);
     assert_int_equal(pg_long(f->pg, "SELECT count(*) FROM posts"), 2);
     assert_int_equal(pg_long(f->pg, "SELECT count(*) FROM rejected_entries"), 3);
-    char *s = pg_str(f->pg, "SELECT concat_ws('|', raw, reason <> '') FROM rejected_entries "
+    char *s = pg_str(f->pg, "SELECT concat_ws('|', raw, (reason <> '')::text) FROM rejected_entries "
                             "WHERE stream_id = '2-0'");
     assert_string_equal(s, "{not json \xef\xbf\xbd|true");
     free(s);
