@@ -22,7 +22,7 @@
 #define DB_LOCK_KEY "461430941035"
 /* Latest instant written as a timestamp (9999-12-31T23:59:59.999Z): later values from a
  * broken payload would be refused by PostgreSQL's input and abort the whole batch. */
-#define DB_MAX_TS_MS 253402300799999LL
+#define DB_MAX_TS_MS   253402300799999LL
 #define DB_POST_PARAMS 17
 
 static const char DB_SQL_INSERT_POST[] =
@@ -113,8 +113,8 @@ static int db_ensure(struct km_db *db, struct km_err *err)
     db->prepared = false;
     if (PQstatus(db->conn) != CONNECTION_OK) {
         const char *msg = PQerrorMessage(db->conn);
-        return km_err_set(err, KM_RETRY, "postgresql: reconnect: %.*s",
-                          (int)strcspn(msg, "\n"), msg);
+        return km_err_set(err, KM_RETRY, "postgresql: reconnect: %.*s", (int)strcspn(msg, "\n"),
+                          msg);
     }
     return KM_OK;
 }
@@ -137,8 +137,8 @@ int km_db_connect(const char *conninfo, struct km_db **out, struct km_err *err)
     PQconninfoOption *opts = PQconninfoParse(info, &perr);
     if (opts == NULL) {
         const char *why = perr != NULL ? perr : "out of memory";
-        rc = km_err_set(err, KM_EINPUT, "postgresql: bad conninfo: %.*s",
-                        (int)strcspn(why, "\n"), why);
+        rc = km_err_set(err, KM_EINPUT, "postgresql: bad conninfo: %.*s", (int)strcspn(why, "\n"),
+                        why);
         goto out;
     }
     /* Keywords after the expanded dbname override it: the client encoding is forced to
@@ -150,8 +150,7 @@ int km_db_connect(const char *conninfo, struct km_db **out, struct km_err *err)
     db->conn = PQconnectdbParams(keys, vals, 1);
     if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
         const char *msg = db->conn != NULL ? PQerrorMessage(db->conn) : "out of memory";
-        rc = km_err_set(err, KM_RETRY, "postgresql: connect: %.*s", (int)strcspn(msg, "\n"),
-                        msg);
+        rc = km_err_set(err, KM_RETRY, "postgresql: connect: %.*s", (int)strcspn(msg, "\n"), msg);
         goto out;
     }
     PQsetNoticeProcessor(db->conn, db_notice, NULL);
@@ -208,8 +207,8 @@ static int db_current(struct km_db *db, int *current, struct km_err *err)
     PQclear(res);
     res = NULL;
     if (exists) {
-        rc = db_exec(db, "SELECT coalesce(max(version), 0) FROM schema_migrations", 0, NULL,
-                     &res, "schema version", err);
+        rc = db_exec(db, "SELECT coalesce(max(version), 0) FROM schema_migrations", 0, NULL, &res,
+                     "schema version", err);
     }
     if (exists && rc == KM_OK) {
         *current = atoi(PQgetvalue(res, 0, 0));
@@ -277,8 +276,8 @@ int km_db_migrate(struct km_db *db, int *applied, struct km_err *err)
     }
     if (locked && PQstatus(db->conn) == CONNECTION_OK) {
         const char *key[1] = {DB_LOCK_KEY};
-        PQclear(PQexecParams(db->conn, "SELECT pg_advisory_unlock($1::bigint)", 1, NULL, key,
-                             NULL, NULL, 0));
+        PQclear(PQexecParams(db->conn, "SELECT pg_advisory_unlock($1::bigint)", 1, NULL, key, NULL,
+                             NULL, 0));
     }
     if (applied != NULL) {
         *applied = count;
@@ -333,9 +332,9 @@ static bool db_repair(char **s)
  * "\u0000" escape either, which jsonb refuses. Returns whether anything changed. */
 static bool db_repair_post(struct km_post *p)
 {
-    char **fields[] = {&p->network,     &p->source,  &p->id,          &p->url,
-                       &p->author.id,   &p->author.name, &p->author.handle, &p->chat.id,
-                       &p->chat.title,  &p->text,    &p->lang,        &p->reply_to};
+    char **fields[] = {
+        &p->network,       &p->source,  &p->id,         &p->url,  &p->author.id, &p->author.name,
+        &p->author.handle, &p->chat.id, &p->chat.title, &p->text, &p->lang,      &p->reply_to};
     bool changed = false;
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
         changed |= db_repair(fields[i]);
@@ -432,14 +431,24 @@ static int db_insert_post(struct km_db *db, const struct db_row *r, struct km_db
     char created[40], collected[40];
     struct km_buf tags = KM_BUF_INIT;
     db_text_array(&tags, p->hashtags, p->n_hashtags);
-    const char *vals[DB_POST_PARAMS] = {
-        p->network, p->id, p->source != NULL ? p->source : "", p->author.id, p->author.name,
-        p->author.handle, p->chat.id, p->chat.title, p->url, p->text != NULL ? p->text : "",
-        p->lang, db_ts(p->created_at, created, sizeof(created)),
-        db_ts(p->collected_at, collected, sizeof(collected)), tags.data, p->reply_to, r->json,
-        r->e->id};
-    PGresult *res =
-        PQexecPrepared(db->conn, "km_insert_post", DB_POST_PARAMS, vals, NULL, NULL, 0);
+    const char *vals[DB_POST_PARAMS] = {p->network,
+                                        p->id,
+                                        p->source != NULL ? p->source : "",
+                                        p->author.id,
+                                        p->author.name,
+                                        p->author.handle,
+                                        p->chat.id,
+                                        p->chat.title,
+                                        p->url,
+                                        p->text != NULL ? p->text : "",
+                                        p->lang,
+                                        db_ts(p->created_at, created, sizeof(created)),
+                                        db_ts(p->collected_at, collected, sizeof(collected)),
+                                        tags.data,
+                                        p->reply_to,
+                                        r->json,
+                                        r->e->id};
+    PGresult *res = PQexecPrepared(db->conn, "km_insert_post", DB_POST_PARAMS, vals, NULL, NULL, 0);
     int rc = db_check(db, res, "insert post", err);
     if (rc == KM_OK) {
         bool fresh = strcmp(PQcmdTuples(res), "1") == 0;
@@ -473,8 +482,8 @@ static int db_insert_reject(struct km_db *db, struct db_row *r, struct km_db_cou
 
 /* Stores one row. With savepoints, a row PostgreSQL refuses as invalid data is rolled back
  * alone and recorded as rejected instead of failing the batch. */
-static int db_store_row(struct km_db *db, struct db_row *r, bool savepoints,
-                        struct km_db_counts *c, struct km_err *err)
+static int db_store_row(struct km_db *db, struct db_row *r, bool savepoints, struct km_db_counts *c,
+                        struct km_err *err)
 {
     if (r->reason != NULL) {
         return db_insert_reject(db, r, c, err);
@@ -528,8 +537,7 @@ static int db_prepare(struct km_db *db, struct km_err *err)
     if (db->prepared) {
         return KM_OK;
     }
-    PGresult *res =
-        PQprepare(db->conn, "km_insert_post", DB_SQL_INSERT_POST, DB_POST_PARAMS, NULL);
+    PGresult *res = PQprepare(db->conn, "km_insert_post", DB_SQL_INSERT_POST, DB_POST_PARAMS, NULL);
     int rc = db_check(db, res, "prepare insert", err);
     PQclear(res);
     db->prepared = rc == KM_OK;

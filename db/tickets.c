@@ -18,11 +18,11 @@
 #define TK_STOP_POLL_MS 100
 /* One transaction per 100 entries keeps COMMITs (an fsync each) well below the stream's
  * rate while a batch stays small enough to redo after a failure. */
-#define TK_DEFAULT_BATCH 100
+#define TK_DEFAULT_BATCH    100
 #define TK_DEFAULT_BLOCK_MS 5000
 /* How often to look for entries left pending by a dead consumer. */
 #define TK_CLAIM_EVERY_MS 60000
-#define TK_SCOPE "tickets"
+#define TK_SCOPE          "tickets"
 
 struct tk_state {
     const struct km_tickets_opts *o;
@@ -30,12 +30,12 @@ struct tk_state {
     size_t batch;
     int64_t block_ms;
     struct km_queue *q;
-    struct km_db *db;     /* NULL until connected and the schema checked */
-    bool ready;           /* group created since the last failure */
-    bool pending;         /* draining this consumer's own pending entries first */
-    bool db_failed;       /* the last failure came from PostgreSQL: reconnect it */
+    struct km_db *db;      /* NULL until connected and the schema checked */
+    bool ready;            /* group created since the last failure */
+    bool pending;          /* draining this consumer's own pending entries first */
+    bool db_failed;        /* the last failure came from PostgreSQL: reconnect it */
     int64_t next_claim_ms; /* monotonic time of the next look for a dead consumer's entries */
-    int64_t backoff_ms;   /* 0 while all is well */
+    int64_t backoff_ms;    /* 0 while all is well */
     struct km_complaint complaint;
 };
 
@@ -50,11 +50,12 @@ static int tk_open_db(struct tk_state *s, struct km_err *err)
     if (rc == KM_OK && current < latest) {
         rc = km_err_set(err, KM_ERR,
                         "database schema is at version %d, this build needs %d: "
-                        "run komekctl migrate", current, latest);
+                        "run komekctl migrate",
+                        current, latest);
     }
     if (rc == KM_OK && current > latest) {
-        KM_SLOG_WARN(TK_SCOPE, "database schema version %d is newer than this build's %d",
-                     current, latest);
+        KM_SLOG_WARN(TK_SCOPE, "database schema version %d is newer than this build's %d", current,
+                     latest);
     }
     if (rc != KM_OK) {
         km_db_free(s->db);
@@ -78,11 +79,10 @@ static int tk_prepare(struct tk_state *s, struct km_err *err)
     int64_t now = km_time_mono_ms();
     if (rc == KM_OK && now >= s->next_claim_ms) {
         size_t claimed = 0;
-        rc = km_queue_claim_idle(s->q, s->group, s->o->consumer, KM_TICKETS_CLAIM_IDLE_MS,
-                                 &claimed, err);
+        rc = km_queue_claim_idle(s->q, s->group, s->o->consumer, KM_TICKETS_CLAIM_IDLE_MS, &claimed,
+                                 err);
         if (rc == KM_OK && claimed > 0) {
-            KM_SLOG_INFO(TK_SCOPE, "claimed %zu entries left pending by another consumer",
-                         claimed);
+            KM_SLOG_INFO(TK_SCOPE, "claimed %zu entries left pending by another consumer", claimed);
             s->pending = true;
         }
         s->next_claim_ms = rc == KM_OK ? now + TK_CLAIM_EVERY_MS : 0;
@@ -108,8 +108,8 @@ static int tk_store(struct tk_state *s, const struct km_stream_entry *e, size_t 
      * pending list and stored again as duplicates, which changes nothing. */
     rc = km_queue_ack(s->q, s->group, ids, n, err);
     free(ids);
-    KM_SLOG_DEBUG(TK_SCOPE, "batch of %zu: %zu stored, %zu duplicates, %zu rejected", n,
-                  c.inserted, c.duplicates, c.rejected);
+    KM_SLOG_DEBUG(TK_SCOPE, "batch of %zu: %zu stored, %zu duplicates, %zu rejected", n, c.inserted,
+                  c.duplicates, c.rejected);
     return rc;
 }
 
@@ -124,8 +124,8 @@ static int tk_step(struct tk_state *s, bool once, bool *idle, struct km_err *err
         goto out;
     }
     int64_t block = s->pending || once ? 0 : s->block_ms;
-    rc = km_queue_read_group(s->q, s->group, s->o->consumer, s->pending, s->batch, block, &e,
-                             &n, err);
+    rc = km_queue_read_group(s->q, s->group, s->o->consumer, s->pending, s->batch, block, &e, &n,
+                             err);
     if (rc != KM_OK) {
         goto out;
     }
@@ -162,13 +162,12 @@ static void tk_reset(struct tk_state *s)
         s->db = NULL;
         s->db_failed = false;
     }
-    s->ready = false;   /* Redis may have lost the group (no persistence) */
-    s->pending = true;  /* entries read but not acknowledged are pending again */
+    s->ready = false;  /* Redis may have lost the group (no persistence) */
+    s->pending = true; /* entries read but not acknowledged are pending again */
 }
 
 /* The main loop; err is the caller's or a local one. */
-static int tk_loop(struct tk_state *s, volatile sig_atomic_t *stop, bool once,
-                   struct km_err *err)
+static int tk_loop(struct tk_state *s, volatile sig_atomic_t *stop, bool once, struct km_err *err)
 {
     int rc = KM_OK;
     while (!*stop) {

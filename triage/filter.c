@@ -8,6 +8,9 @@ enum km_verdict km_triage_filter(const struct km_tags *tags, const struct km_pos
     if (matched != NULL) {
         *matched = NULL;
     }
+    if (p->network == NULL || p->network[0] == '\0' || p->id == NULL || p->id[0] == '\0') {
+        return KM_DROP_INVALID;
+    }
     if ((p->text == NULL || p->text[0] == '\0') && p->n_media == 0) {
         return KM_DROP_EMPTY;
     }

@@ -14,6 +14,7 @@ enum km_verdict {
     KM_KEEP_CHAT,     /* from a require_tags = no source (a monitored group chat) */
     KM_DROP_UNTAGGED, /* no watched tag */
     KM_DROP_EMPTY,    /* no text at all: nothing an operator could act on */
+    KM_DROP_INVALID,  /* no network or id: it could never be deduplicated or stored */
 };
 
 /* Decides about p. *matched (may be NULL) is set to the first watched tag found

@@ -284,21 +284,29 @@ struct mst_query {
     struct mst_tags want;                  /* path tag and any[] tags, folded */
     const char *any[MST_QUERY_TAGS_MAX];   /* any[] values, as requested */
     size_t n_any;
-    uint64_t min_id, max_id, since_id;     /* 0 = not given */
+    uint64_t min_id, max_id, since_id;     /* 0 = not given (or 0) */
+    bool has_min_id;                       /* min_id given: page forward from it */
     size_t limit;
     bool has_limit;
 };
 
-static uint64_t mst_id_param(struct km_fake_req *req, const char *name)
+/* A status id parameter; ids that are not decimal numbers count as absent (0). Returns
+ * whether the parameter was given. */
+static bool mst_id_param(struct km_fake_req *req, const char *name, uint64_t *out)
 {
     const char *v = km_fake_req_param(req, name);
+    *out = 0;
     if (v == NULL || *v < '0' || *v > '9') {
-        return 0;
+        return false;
     }
     errno = 0;
     char *end = NULL;
     unsigned long long n = strtoull(v, &end, 10);
-    return errno == 0 && *end == '\0' ? (uint64_t)n : 0;
+    if (errno != 0 || *end != '\0') {
+        return false;
+    }
+    *out = (uint64_t)n;
+    return true;
 }
 
 static void mst_query_parse(struct km_fake_req *req, const char *tag, struct mst_query *q)
@@ -310,9 +318,9 @@ static void mst_query_parse(struct km_fake_req *req, const char *tag, struct mst
     for (size_t i = 0; i < q->n_any; i++) {
         mst_tags_add(&q->want, q->any[i], strlen(q->any[i]));
     }
-    q->min_id = mst_id_param(req, "min_id");
-    q->max_id = mst_id_param(req, "max_id");
-    q->since_id = mst_id_param(req, "since_id");
+    q->has_min_id = mst_id_param(req, "min_id", &q->min_id);
+    mst_id_param(req, "max_id", &q->max_id);
+    mst_id_param(req, "since_id", &q->since_id);
     const char *limit = km_fake_req_param(req, "limit");
     long n = limit != NULL ? strtol(limit, NULL, 10) : 0;
     q->has_limit = limit != NULL;
@@ -343,7 +351,7 @@ static size_t mst_select(struct km_fake_store *s, const struct mst_query *q, uns
                          struct km_fake_item **out)
 {
     size_t n = 0;
-    if (q->min_id != 0) {
+    if (q->has_min_id) {
         for (size_t i = 0; i < s->n_items && n < q->limit; i++) {
             if (mst_matches(s->items[i], q, rules)) {
                 out[n++] = s->items[i];

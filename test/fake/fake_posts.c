@@ -86,7 +86,7 @@ static int posts_add_line(struct km_fake_store *s, const char *line, size_t len,
     if (rc != KM_OK) {
         goto out;
     }
-    struct km_fake_tpl t;
+    struct km_fake_tpl t = {0};
     rc = posts_tpl_from_json(&t, v, err);
     if (rc != KM_OK) {
         goto out;

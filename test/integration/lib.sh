@@ -49,7 +49,8 @@ km_stop_all()
 km_free_port()
 {
     if command -v python3 >/dev/null 2>&1; then
-        python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' && return 0
+        python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])' && return 0
     fi
     for _i in 1 2 3 4 5 6 7 8 9 10; do
         _p=$(awk 'BEGIN { srand(); print 20000 + int(rand() * 40000) }')
@@ -208,6 +209,7 @@ km_pg_bindir()
         echo "$_b"
         return 0
     fi
+    _found=
     for _b in /usr/lib/postgresql/*/bin; do
         [ -x "$_b/initdb" ] && _found=$_b
     done

@@ -24,13 +24,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 struct fx {
-    PGconn *pg;        /* independent connection for checks */
-    struct km_db *db;  /* the code under test */
+    PGconn *pg;       /* independent connection for checks */
+    struct km_db *db; /* the code under test */
     char ns[64], k_posts[96];
 };
 
@@ -171,8 +172,7 @@ static void entry_of_post(struct km_stream_entry *e, int n, const char *id, cons
     km_post_free(p);
 }
 
-static struct km_db_counts insert_ok(struct km_db *db, const struct km_stream_entry *e,
-                                     size_t n)
+static struct km_db_counts insert_ok(struct km_db *db, const struct km_stream_entry *e, size_t n)
 {
     struct km_db_counts c = {99, 99, 99};
     struct km_err err = {{0}};
@@ -195,8 +195,7 @@ static void test_connect_errors(void **state)
     assert_null(db);
     assert_non_null(strstr(err.msg, "conninfo"));
     char info[96];
-    snprintf(info, sizeof(info), "host=127.0.0.1 port=%d user=komek dbname=komek",
-             closed_port());
+    snprintf(info, sizeof(info), "host=127.0.0.1 port=%d user=komek dbname=komek", closed_port());
     assert_int_equal(km_db_connect(info, &db, &err), KM_RETRY);
     assert_null(db);
     assert_non_null(strstr(err.msg, "connect"));
@@ -267,12 +266,11 @@ static void test_insert_idempotent(void **state)
     c = insert_ok(f->db, e, 3);
     assert_int_equal(c.duplicates, 3);
     assert_int_equal(pg_long(f->pg, "SELECT count(*) FROM posts"), 3);
-    char *row = pg_str(f->pg,
-                       "SELECT concat_ws('|', network, post_id, source, text, author_name, "
-                       "array_to_string(hashtags, ','), "
-                       "created_at = '2026-11-22T18:41:01Z'::timestamptz, "
-                       "collected_at = '2026-11-22T18:41:02Z'::timestamptz, "
-                       "post->>'text', stream_id) FROM posts WHERE post_id = '-100:1'");
+    char *row = pg_str(f->pg, "SELECT concat_ws('|', network, post_id, source, text, author_name, "
+                              "array_to_string(hashtags, ','), "
+                              "created_at = '2026-11-22T18:41:01Z'::timestamptz, "
+                              "collected_at = '2026-11-22T18:41:02Z'::timestamptz, "
+                              "post->>'text', stream_id) FROM posts WHERE post_id = '-100:1'");
     assert_string_equal(row, "telegram|-100:1|city109|Нет света #109|Айгуль|109,астана|t|t|"
                              "Нет света #109|1-0");
     free(row);
@@ -310,7 +308,8 @@ static void test_insert_repairs_text(void **state)
     /* whatever the decoder makes of a NUL, the column and the jsonb agree and hold none */
     assert_int_equal(pg_long(f->pg, "SELECT count(*) FROM posts WHERE post->>'text' = text "
                                     "AND post_id IN ('u2', 'u3') AND strpos(text, 'x') + "
-                                    "strpos(text, 'a') > 0"), 2);
+                                    "strpos(text, 'a') > 0"),
+                     2);
     for (int i = 0; i < 4; i++) {
         free(e[i].id);
         free(e[i].post_json);
@@ -335,12 +334,14 @@ static void test_insert_rejects(void **state)
     assert_int_equal(c.duplicates, 2);
     assert_int_equal(pg_long(f->pg, "SELECT count(*) FROM posts"), 2);
     assert_int_equal(pg_long(f->pg, "SELECT count(*) FROM rejected_entries"), 3);
-    char *s = pg_str(f->pg, "SELECT concat_ws('|', raw, (reason <> '')::text) FROM rejected_entries "
-                            "WHERE stream_id = '2-0'");
+    char *s =
+        pg_str(f->pg, "SELECT concat_ws('|', raw, (reason <> '')::text) FROM rejected_entries "
+                      "WHERE stream_id = '2-0'");
     assert_string_equal(s, "{not json \xef\xbf\xbd|true");
     free(s);
     assert_int_equal(pg_long(f->pg, "SELECT count(*) FROM rejected_entries WHERE stream_id = "
-                                    "'3-0' AND raw IS NULL"), 1);
+                                    "'3-0' AND raw IS NULL"),
+                     1);
     for (int i = 0; i < 5; i++) {
         free(e[i].id);
         free(e[i].post_json);
@@ -478,8 +479,7 @@ static void test_tickets_pg_down(void **state)
     add_posts(q, 0, 3);
     /* unreachable at start: nothing read, nothing acknowledged */
     char info[96];
-    snprintf(info, sizeof(info), "host=127.0.0.1 port=%d user=komek dbname=komek",
-             closed_port());
+    snprintf(info, sizeof(info), "host=127.0.0.1 port=%d user=komek dbname=komek", closed_port());
     struct km_tickets_opts o = tickets_opts(f, info);
     volatile sig_atomic_t stop = 0;
     struct km_err err = {{0}};
@@ -501,6 +501,64 @@ static void test_tickets_pg_down(void **state)
     km_queue_free(q);
 }
 
+struct runner {
+    struct km_tickets_opts o;
+    volatile sig_atomic_t stop;
+    int rc;
+    struct km_err err;
+};
+
+static void *runner_run(void *arg)
+{
+    struct runner *r = arg;
+    r->rc = km_tickets_run(&r->o, &r->stop, false, &r->err);
+    return NULL;
+}
+
+/* Polls until posts holds rows rows and pending entries are pending, or 20 s pass: waits for
+ * the role's progress, which has no other signal. */
+static bool wait_for(struct fx *f, struct km_queue *q, long rows, long long pending)
+{
+    for (int i = 0; i < 1000; i++) {
+        if (pg_long(f->pg, "SELECT count(*) FROM posts") == rows && pending_of(q) == pending) {
+            return true;
+        }
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
+/* The long-running role: PostgreSQL fails under it, it backs off, reconnects, stores the
+ * pending batch, then follows new entries until stopped. */
+static void test_tickets_daemon(void **state)
+{
+    struct fx *f = fx_get(state);
+    struct km_queue *q = queue_of(f);
+    struct km_err err = {{0}};
+    assert_int_equal(km_queue_group_create(q, "tickets", &err), KM_OK);
+    add_posts(q, 0, 3);
+    pg_exec(f->pg, "CREATE OR REPLACE FUNCTION t_die() RETURNS trigger LANGUAGE plpgsql AS "
+                   "$$BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NEW; END$$");
+    pg_exec(f->pg, "CREATE TRIGGER t_die BEFORE INSERT ON posts FOR EACH ROW "
+                   "EXECUTE FUNCTION t_die()");
+    struct runner r;
+    memset(&r, 0, sizeof(r));
+    r.o = tickets_opts(f, getenv("KM_PG_CONNINFO"));
+    r.o.block_ms = 50;
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, runner_run, &r), 0);
+    assert_true(wait_for(f, q, 0, 2)); /* first batch read, refused, kept pending */
+    pg_exec(f->pg, "DROP TRIGGER t_die ON posts");
+    assert_true(wait_for(f, q, 3, 0));
+    add_posts(q, 3, 5); /* arrives while the role blocks on the stream */
+    assert_true(wait_for(f, q, 5, 0));
+    r.stop = 1;
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(r.rc, KM_OK);
+    km_queue_free(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -513,6 +571,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tickets_once, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_tickets_schema_missing, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_tickets_pg_down, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_tickets_daemon, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -185,16 +185,26 @@ static void test_url(void **state)
         const char *url;
         int rc;
     } cases[] = {
-        {"redis://127.0.0.1:6379", KM_OK},   {"redis://localhost", KM_OK},
-        {"redis://:s3cret@h:1/2", KM_OK},    {"redis://user:p%40ss@h/0", KM_OK},
-        {"redis://[::1]:6380/1", KM_OK},     {"/run/redis/redis.sock", KM_OK},
-        {NULL, KM_OK},                       {"redis://h:0", KM_EINPUT},
-        {"redis://h:70000", KM_EINPUT},      {"redis://h:12x", KM_EINPUT},
-        {"http://h:6379", KM_EINPUT},        {"rediss://h:6379", KM_EINPUT},
-        {"redis://", KM_EINPUT},             {"redis://:pw@", KM_EINPUT},
-        {"redis://h/abc", KM_EINPUT},        {"redis://h/99999", KM_EINPUT},
-        {"redis://:p%zz@h", KM_EINPUT},      {"redis://nopass@h", KM_EINPUT},
-        {"redis://[::1:6380", KM_EINPUT},    {"relative.sock", KM_EINPUT},
+        {"redis://127.0.0.1:6379", KM_OK},
+        {"redis://localhost", KM_OK},
+        {"redis://:s3cret@h:1/2", KM_OK},
+        {"redis://user:p%40ss@h/0", KM_OK},
+        {"redis://[::1]:6380/1", KM_OK},
+        {"/run/redis/redis.sock", KM_OK},
+        {NULL, KM_OK},
+        {"redis://h:0", KM_EINPUT},
+        {"redis://h:70000", KM_EINPUT},
+        {"redis://h:12x", KM_EINPUT},
+        {"http://h:6379", KM_EINPUT},
+        {"rediss://h:6379", KM_EINPUT},
+        {"redis://", KM_EINPUT},
+        {"redis://:pw@", KM_EINPUT},
+        {"redis://h/abc", KM_EINPUT},
+        {"redis://h/99999", KM_EINPUT},
+        {"redis://:p%zz@h", KM_EINPUT},
+        {"redis://nopass@h", KM_EINPUT},
+        {"redis://[::1:6380", KM_EINPUT},
+        {"relative.sock", KM_EINPUT},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct km_queue_opts o = {cases[i].url, NULL, NULL, 0, 0, 0};
@@ -262,8 +272,8 @@ static void test_write_and_dups(void **state)
     assert_int_equal(r->type, REDIS_REPLY_ARRAY);
     assert_int_equal(r->elements, 1);
     const redisReply *fields = r->element[0]->element[1];
-    static const char *const want[] = {"v", "1", "network", "rss", "source", "city109",
-                                       "post_id", "a"};
+    static const char *const want[] = {"v",      "1",       "network", "rss",
+                                       "source", "city109", "post_id", "a"};
     assert_int_equal(fields->elements, 10);
     for (size_t i = 0; i < 8; i++) {
         assert_string_equal(fields->element[i]->str, want[i]);
@@ -271,8 +281,8 @@ static void test_write_and_dups(void **state)
     assert_string_equal(fields->element[8]->str, "post");
     struct km_post *p = NULL;
     struct km_err err = {{0}};
-    assert_int_equal(km_post_from_json(fields->element[9]->str, fields->element[9]->len, &p,
-                                       &err), KM_OK);
+    assert_int_equal(km_post_from_json(fields->element[9]->str, fields->element[9]->len, &p, &err),
+                     KM_OK);
     assert_string_equal(p->text, "post a #iKomek");
     assert_true(km_post_has_hashtag(p, "ikomek"));
     km_post_free(p);
@@ -338,8 +348,7 @@ static void test_post_without_id(void **state)
     struct km_post_batch b;
     batch_of(&b, ids, 2);
     struct km_err err = {{0}};
-    assert_int_equal(km_queue_write_batch(f->q, "city109", &b, "c", NULL, NULL, &err),
-                     KM_EINPUT);
+    assert_int_equal(km_queue_write_batch(f->q, "city109", &b, "c", NULL, NULL, &err), KM_EINPUT);
     assert_non_null(strstr(err.msg, "post 1"));
     assert_int_equal(rint_of(f->raw, "XLEN", f->k_posts), 0);
     assert_null(cursor_of(f->q, "city109"));
@@ -403,8 +412,7 @@ static void *writer_run(void *arg)
 static void test_concurrent_writers(void **state)
 {
     struct fx *f = fx_get(state);
-    struct writer w[3] = {{f->ns, false, 0, 0, 0}, {f->ns, false, 0, 0, 0},
-                          {f->ns, true, 0, 0, 0}};
+    struct writer w[3] = {{f->ns, false, 0, 0, 0}, {f->ns, false, 0, 0, 0}, {f->ns, true, 0, 0, 0}};
     pthread_t t[3];
     for (int i = 0; i < 3; i++) {
         assert_int_equal(pthread_create(&t[i], NULL, writer_run, &w[i]), 0);
@@ -496,8 +504,7 @@ static void test_entries_without_post(void **state)
     struct km_err err = {{0}};
     assert_int_equal(km_queue_group_create(f->q, "tickets", &err), KM_OK);
     freeReplyObject(rcmd(f->raw, "XADD", f->k_posts, "*", "foo", "bar", NULL));
-    freeReplyObject(rcmd(f->raw, "XADD", f->k_posts, "*", "network", "rss", "post", "{}",
-                         NULL));
+    freeReplyObject(rcmd(f->raw, "XADD", f->k_posts, "*", "network", "rss", "post", "{}", NULL));
     struct km_stream_entry *e = NULL;
     assert_int_equal(read_n(f->q, "c1", false, 10, &e), 2);
     assert_non_null(e[0].id);
@@ -521,8 +528,7 @@ static void test_block_and_claim(void **state)
     assert_int_equal(km_queue_group_create(f->q, "tickets", &err), KM_OK);
     struct km_stream_entry *e = NULL;
     size_t n = 9;
-    assert_int_equal(km_queue_read_group(f->q, "tickets", "c1", false, 5, 20, &e, &n, &err),
-                     KM_OK);
+    assert_int_equal(km_queue_read_group(f->q, "tickets", "c1", false, 5, 20, &e, &n, &err), KM_OK);
     assert_int_equal(n, 0); /* BLOCK ran out */
     const char *ids[] = {"1", "2"};
     struct km_post_batch b;
@@ -531,8 +537,7 @@ static void test_block_and_claim(void **state)
     assert_int_equal(read_n(f->q, "dead", false, 10, &e), 2);
     km_stream_entries_free(e, 2);
     size_t claimed = 0;
-    assert_int_equal(km_queue_claim_idle(f->q, "tickets", "c2", 3600000, &claimed, &err),
-                     KM_OK);
+    assert_int_equal(km_queue_claim_idle(f->q, "tickets", "c2", 3600000, &claimed, &err), KM_OK);
     assert_int_equal(claimed, 0); /* not idle long enough */
     assert_int_equal(km_queue_claim_idle(f->q, "tickets", "c2", 0, &claimed, &err), KM_OK);
     assert_int_equal(claimed, 2);
@@ -567,8 +572,8 @@ static void test_reconnect_after_kill(void **state)
 static void test_auth_and_db(void **state)
 {
     struct fx *f = fx_get(state);
-    freeReplyObject(rcmd(f->raw, "ACL", "SETUSER", "komektest", "on", ">p@ss/word", "~*",
-                         "&*", "+@all", NULL));
+    freeReplyObject(
+        rcmd(f->raw, "ACL", "SETUSER", "komektest", "on", ">p@ss/word", "~*", "&*", "+@all", NULL));
     char url[128];
     snprintf(url, sizeof(url), "redis://komektest:p%%40ss%%2Fword@127.0.0.1:%s/3",
              getenv("KM_REDIS_PORT"));

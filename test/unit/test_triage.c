@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,7 +57,12 @@ static void test_tags_bad_lines(void **state)
 
 static struct km_post *post_with(const char *text, const char *const *tags, size_t n)
 {
+    static int next_id;
+    char id[16];
+    snprintf(id, sizeof(id), "%d", ++next_id);
     struct km_post *p = km_post_new();
+    km_post_set(&p->network, "telegram");
+    km_post_set(&p->id, id);
     km_post_set(&p->text, text);
     for (size_t i = 0; i < n; i++) {
         km_post_add_hashtag(p, tags[i]);
@@ -83,6 +89,10 @@ static void test_filter(void **state)
     assert_int_equal(km_triage_filter(t, c, true, NULL), KM_DROP_UNTAGGED);
     assert_int_equal(km_triage_filter(t, c, false, NULL), KM_KEEP_CHAT);
     assert_int_equal(km_triage_filter(t, d, false, NULL), KM_DROP_EMPTY);
+    struct km_post *e = post_with("нет id #109", watched, 1);
+    km_post_set(&e->id, NULL);
+    assert_int_equal(km_triage_filter(t, e, false, NULL), KM_DROP_INVALID);
+    km_post_free(e);
 
     struct km_post_batch batch;
     km_post_batch_init(&batch);
