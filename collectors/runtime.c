@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #ifndef KM_VERSION
@@ -122,7 +121,8 @@ static void rt_read_settings(struct rt_source *s, const struct km_config *cfg,
     }
     s->backoff_max_ms = rt_get_ms(sec, "backoff_max", RT_DEF_BACKOFF_MAX_MS);
     s->info.require_tags = rt_get_bool(sec, "require_tags", true);
-    s->ca_file = km_config_path(cfg, km_section_get(sec, "ca_file"));
+    const char *ca = km_section_get(sec, "ca_file");
+    s->ca_file = cfg->path != NULL ? km_config_path(cfg, ca) : km_strdup(ca);
 }
 
 /* ---- creation ---------------------------------------------------------------------- */
@@ -286,9 +286,11 @@ static size_t rt_on_header(char *data, size_t size, size_t nitems, void *userdat
         s->aborted = RT_ABORT_HEADERS;
         return 0;
     }
-    /* Each status line (redirect, 100 Continue, final) starts a new set of headers. */
+    /* Each status line (redirect, 100 Continue, final) starts a new response: only the
+     * last one's headers and body reach consume(). */
     if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
         rt_headers_clear(s);
+        km_buf_reset(&s->body);
         return n;
     }
     const char *colon = memchr(data, ':', n);
@@ -514,7 +516,8 @@ static void rt_deliver(struct km_runtime *rt, struct rt_source *s, struct km_pos
         }
     }
     size_t n = batch->n;
-    bool moved = *next_cursor != NULL && (s->cursor == NULL || strcmp(*next_cursor, s->cursor));
+    bool moved =
+        *next_cursor != NULL && (s->cursor == NULL || strcmp(*next_cursor, s->cursor) != 0);
     int rc = rt->sink.deliver(rt->sink.ctx, &s->info, batch, *next_cursor);
     if (rc == KM_OK) {
         if (*next_cursor != NULL) {
@@ -534,9 +537,7 @@ static void rt_deliver(struct km_runtime *rt, struct rt_source *s, struct km_pos
             s->stats.errors_input++;
         }
         int64_t delay = rt_backoff(rt, s, 0);
-        km_complain(&s->c_net, s->scope,
-                    "sink did not commit %zu posts (%s); cursor kept, "
-                    "retrying in %lld ms",
+        km_complain(&s->c_net, s->scope, "sink did not commit %zu posts (%s); retrying in %lld ms",
                     n, km_strerror(rc), (long long)delay);
         return;
     }
@@ -606,13 +607,11 @@ static void rt_transfer_failed(struct km_runtime *rt, struct rt_source *s, CURLc
         int64_t delay = rt_backoff(rt, s, 0);
         if (s->aborted == RT_ABORT_HEADERS) {
             km_complain(&s->c_input, s->scope,
-                        "response headers larger than %d bytes; "
-                        "retrying in %lld ms",
+                        "response headers larger than %d bytes; retrying in %lld ms",
                         RT_MAX_HEADER_BYTES, (long long)delay);
         } else {
             km_complain(&s->c_input, s->scope,
-                        "response larger than max_body (%lld bytes); "
-                        "retrying in %lld ms",
+                        "response larger than max_body (%lld bytes); retrying in %lld ms",
                         s->max_body, (long long)delay);
         }
         return;

@@ -38,8 +38,10 @@ struct km_runtime_sink {
 struct km_runtime;
 
 /* Creates a runtime with one source per [source NAME] of cfg (collectors looked up in the
- * registry and created). Returns KM_OK, or KM_EINPUT/KM_ERR with err set. Free with
- * km_runtime_free(). The runtime borrows cfg and sink->ctx: both must outlive it. */
+ * registry and created; "enabled = no" sources are skipped). Returns KM_OK, or
+ * KM_EINPUT/KM_ERR with err set. Free with km_runtime_free(). The runtime borrows cfg and
+ * sink->ctx: both must outlive it. Before deliver() the runtime fills in post->source and
+ * post->collected_at where the collector left them empty. */
 int km_runtime_new(const struct km_config *cfg, const struct km_runtime_sink *sink,
                    struct km_runtime **out, struct km_err *err);
 /* Finds the collector for a "type =" value; NULL if unknown. km_collector_find() is one. */

@@ -20,11 +20,16 @@ static const struct {
     const char *name;
     enum km_fake_fault_kind kind;
 } faults_kinds[] = {
-    {"429", KM_FAKE_FAULT_429},          {"409", KM_FAKE_FAULT_409},
-    {"http500", KM_FAKE_FAULT_HTTP500},  {"http503", KM_FAKE_FAULT_HTTP503},
-    {"garbage", KM_FAKE_FAULT_GARBAGE},  {"html", KM_FAKE_FAULT_HTML},
-    {"truncated", KM_FAKE_FAULT_TRUNCATED}, {"badutf8", KM_FAKE_FAULT_BADUTF8},
-    {"huge", KM_FAKE_FAULT_HUGE},        {"hang", KM_FAKE_FAULT_HANG},
+    {"429", KM_FAKE_FAULT_429},
+    {"409", KM_FAKE_FAULT_409},
+    {"http500", KM_FAKE_FAULT_HTTP500},
+    {"http503", KM_FAKE_FAULT_HTTP503},
+    {"garbage", KM_FAKE_FAULT_GARBAGE},
+    {"html", KM_FAKE_FAULT_HTML},
+    {"truncated", KM_FAKE_FAULT_TRUNCATED},
+    {"badutf8", KM_FAKE_FAULT_BADUTF8},
+    {"huge", KM_FAKE_FAULT_HUGE},
+    {"hang", KM_FAKE_FAULT_HANG},
     {"cut", KM_FAKE_FAULT_CUT},
 };
 
@@ -135,8 +140,7 @@ enum km_fake_fault_kind km_fake_faults_take(struct km_fake_faults *f, enum km_fa
     return kind;
 }
 
-void km_fake_faults_counts(struct km_fake_faults *f, unsigned long *pending,
-                           unsigned long *applied)
+void km_fake_faults_counts(struct km_fake_faults *f, unsigned long *pending, unsigned long *applied)
 {
     pthread_mutex_lock(&f->lock);
     *pending = 0;
@@ -200,9 +204,11 @@ static void faults_rss(enum km_fake_fault_kind kind, struct km_fake_reply *rep)
     if (kind == KM_FAKE_FAULT_429) {
         km_fake_reply_set(rep, 429, ct, "<html><body><h1>429 Too Many Requests</h1></body></html>");
     } else if (kind == KM_FAKE_FAULT_HTTP500) {
-        km_fake_reply_set(rep, 500, ct, "<html><body><h1>500 Internal Server Error</h1></body></html>");
+        km_fake_reply_set(rep, 500, ct,
+                          "<html><body><h1>500 Internal Server Error</h1></body></html>");
     } else {
-        km_fake_reply_set(rep, 503, ct, "<html><body><h1>503 Service Unavailable</h1></body></html>");
+        km_fake_reply_set(rep, 503, ct,
+                          "<html><body><h1>503 Service Unavailable</h1></body></html>");
     }
 }
 
@@ -215,8 +221,8 @@ static const char *faults_content_type(enum km_fake_net net)
                                    : "application/rss+xml; charset=utf-8";
 }
 
-bool km_fake_fault_answer(enum km_fake_fault_kind kind, enum km_fake_net net,
-                          uint64_t huge_total, struct km_fake_reply *rep)
+bool km_fake_fault_answer(enum km_fake_fault_kind kind, enum km_fake_net net, uint64_t huge_total,
+                          struct km_fake_reply *rep)
 {
     switch (kind) {
     case KM_FAKE_FAULT_429:

@@ -84,8 +84,8 @@ struct km_fake_reply;
 /* For the kinds that replace the answer (429, 409, http500, http503, html, huge): fills
  * rep with the network's version of it and returns true. For the others returns false
  * and leaves rep alone. huge_total is the size of a huge body. */
-bool km_fake_fault_answer(enum km_fake_fault_kind kind, enum km_fake_net net,
-                          uint64_t huge_total, struct km_fake_reply *rep);
+bool km_fake_fault_answer(enum km_fake_fault_kind kind, enum km_fake_net net, uint64_t huge_total,
+                          struct km_fake_reply *rep);
 
 /* For the kinds that damage a real answer (truncated, badutf8, cut): changes the reply
  * the handler built. Other kinds leave it alone. */

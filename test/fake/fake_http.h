@@ -24,11 +24,11 @@
 struct km_fake_ctx {
     struct km_fake_store store;
     struct km_fake_faults faults;
-    const char *tg_token;    /* the bot token getUpdates must carry */
-    int64_t max_poll_ms;     /* cap on Telegram long polls */
-    uint64_t huge_size;      /* the "huge" fault sends 10 times this */
-    bool numeric_tags;       /* treat #109 as a hashtag entity/tag (real networks do not) */
-    unsigned port;           /* for absolute URLs in Link headers and feeds */
+    const char *tg_token; /* the bot token getUpdates must carry */
+    int64_t max_poll_ms;  /* cap on Telegram long polls */
+    uint64_t huge_size;   /* the "huge" fault sends 10 times this */
+    bool numeric_tags;    /* treat #109 as a hashtag entity/tag (real networks do not) */
+    unsigned port;        /* for absolute URLs in Link headers and feeds */
 };
 
 struct km_fake_kv {

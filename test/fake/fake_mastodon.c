@@ -32,8 +32,8 @@ static const struct mst_account {
      MST_HOST "/users/aliya_n"},
     {"109347201111111102", "bauyrzhan", "bauyrzhan@mastodon.kz.example", "Бауыржан",
      "https://mastodon.kz.example/@bauyrzhan", "https://mastodon.kz.example/users/bauyrzhan"},
-    {"109347201111111103", "ksenia_astana", "ksenia_astana", "Ксения 🌿",
-     MST_HOST "/@ksenia_astana", MST_HOST "/users/ksenia_astana"},
+    {"109347201111111103", "ksenia_astana", "ksenia_astana", "Ксения 🌿", MST_HOST "/@ksenia_astana",
+     MST_HOST "/users/ksenia_astana"},
     {"109347201111111104", "daniyar_t", "daniyar_t@social.example", "Daniyar T.",
      "https://social.example/@daniyar_t", "https://social.example/users/daniyar_t"},
     {"109347201111111105", "gulnara_k", "gulnara_k", "Гүлнара", MST_HOST "/@gulnara_k",
@@ -144,8 +144,8 @@ static void mst_html_link(struct km_buf *h, const char *url, size_t len)
             shown--;
         }
     }
-    km_buf_puts(h, shown < rest_len ? "</span><span class=\"ellipsis\">"
-                                    : "</span><span class=\"\">");
+    km_buf_puts(h,
+                shown < rest_len ? "</span><span class=\"ellipsis\">" : "</span><span class=\"\">");
     km_fake_xml_escape(h, rest, shown);
     km_buf_puts(h, "</span><span class=\"invisible\">");
     km_fake_xml_escape(h, rest + shown, rest_len - shown);
@@ -164,8 +164,10 @@ static void mst_html_entity(struct km_buf *h, const char *text, const struct km_
         km_fake_xml_escape(h, name, len);
         km_buf_puts(h, "</span></a>");
     } else if (sp->type == KM_FAKE_SPAN_MENTION) {
-        km_buf_printf(h, "<span class=\"h-card\" translate=\"no\"><a href=\"" MST_HOST "/@%s\" "
-                         "class=\"u-url mention\">@<span>%s</span></a></span>", word, word);
+        km_buf_printf(h,
+                      "<span class=\"h-card\" translate=\"no\"><a href=\"" MST_HOST "/@%s\" "
+                      "class=\"u-url mention\">@<span>%s</span></a></span>",
+                      word, word);
     } else {
         mst_html_link(h, text + sp->off, sp->len);
     }
@@ -222,8 +224,9 @@ static void mst_put_mentions(struct km_buf *b, const char *text, unsigned rules)
         }
         int len = (int)spans[i].len - 1;
         const char *name = text + spans[i].off + 1;
-        km_buf_printf(b, "%s{\"id\":\"1093472099990%05zu\",\"username\":\"%.*s\","
-                         "\"url\":\"" MST_HOST "/@%.*s\",\"acct\":\"%.*s\"}",
+        km_buf_printf(b,
+                      "%s{\"id\":\"1093472099990%05zu\",\"username\":\"%.*s\","
+                      "\"url\":\"" MST_HOST "/@%.*s\",\"acct\":\"%.*s\"}",
                       k++ > 0 ? "," : "", spans[i].off, len, name, len, name, len, name);
     }
     km_buf_putc(b, ']');
@@ -252,14 +255,16 @@ static void mst_put_status(struct km_buf *b, const struct km_fake_ctx *ctx,
     char created[40];
     km_fake_time_iso_ms(it->created_ms, created, sizeof(created));
     const char *lang = t->lang != NULL && strcmp(t->lang, "mixed") != 0 ? t->lang : NULL;
-    km_buf_printf(b, "{\"id\":\"%llu\",\"created_at\":\"%s\",\"in_reply_to_id\":null,"
-                     "\"in_reply_to_account_id\":null,\"sensitive\":false,\"spoiler_text\":\"\","
-                     "\"visibility\":\"public\",\"language\":",
+    km_buf_printf(b,
+                  "{\"id\":\"%llu\",\"created_at\":\"%s\",\"in_reply_to_id\":null,"
+                  "\"in_reply_to_account_id\":null,\"sensitive\":false,\"spoiler_text\":\"\","
+                  "\"visibility\":\"public\",\"language\":",
                   (unsigned long long)it->mst_id, created);
     km_fake_json_str(b, lang, MST_JSON);
-    km_buf_printf(b, ",\"uri\":\"%s/statuses/%llu\",\"url\":\"%s/%llu\",\"replies_count\":%zu,"
-                     "\"reblogs_count\":%zu,\"favourites_count\":%zu,\"edited_at\":null,"
-                     "\"content\":",
+    km_buf_printf(b,
+                  ",\"uri\":\"%s/statuses/%llu\",\"url\":\"%s/%llu\",\"replies_count\":%zu,"
+                  "\"reblogs_count\":%zu,\"favourites_count\":%zu,\"edited_at\":null,"
+                  "\"content\":",
                   a->uri_base, (unsigned long long)it->mst_id, a->url,
                   (unsigned long long)it->mst_id, t->nth % 4, (t->nth * 7) % 11,
                   (t->nth * 13) % 23);
@@ -280,12 +285,12 @@ static void mst_put_status(struct km_buf *b, const struct km_fake_ctx *ctx,
 /* --- timeline query --- */
 
 struct mst_query {
-    const char *tag;                       /* path tag, as requested */
-    struct mst_tags want;                  /* path tag and any[] tags, folded */
-    const char *any[MST_QUERY_TAGS_MAX];   /* any[] values, as requested */
+    const char *tag;                     /* path tag, as requested */
+    struct mst_tags want;                /* path tag and any[] tags, folded */
+    const char *any[MST_QUERY_TAGS_MAX]; /* any[] values, as requested */
     size_t n_any;
-    uint64_t min_id, max_id, since_id;     /* 0 = not given (or 0) */
-    bool has_min_id;                       /* min_id given: page forward from it */
+    uint64_t min_id, max_id, since_id; /* 0 = not given (or 0) */
+    bool has_min_id;                   /* min_id given: page forward from it */
     size_t limit;
     bool has_limit;
 };
@@ -442,8 +447,7 @@ static void mst_timeline(struct km_fake_ctx *ctx, struct km_fake_req *req, const
     mst_tags_free(&q.want);
 }
 
-void km_fake_mst_handle(struct km_fake_ctx *ctx, struct km_fake_req *req,
-                        struct km_fake_reply *rep)
+void km_fake_mst_handle(struct km_fake_ctx *ctx, struct km_fake_req *req, struct km_fake_reply *rep)
 {
     static const char prefix[] = "/api/v1/timelines/tag/";
     const char *tag = req->url + strlen(prefix);

@@ -7,6 +7,7 @@
 #include "test/fake/fake_telegram.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,7 +161,7 @@ static void posts_number(struct km_fake_store *s)
     }
 }
 
-int km_fake_store_init(struct km_fake_store *s, const char *path, int64_t drip_ms,
+int km_fake_store_init(struct km_fake_store *s, const char *path, int64_t drip_ms, unsigned passes,
                        struct km_err *err)
 {
     memset(s, 0, sizeof(*s));
@@ -180,6 +181,7 @@ int km_fake_store_init(struct km_fake_store *s, const char *path, int64_t drip_m
     pthread_cond_init(&s->wake, &attr);
     pthread_condattr_destroy(&attr);
     s->drip_ms = drip_ms;
+    s->passes = drip_ms == 0 && passes == 0 ? 1 : passes;
     s->start_ms = km_time_now_ms();
     s->start_mono_ms = km_time_mono_ms();
     km_fake_tg_plan(s);
@@ -226,15 +228,17 @@ static void posts_release(struct km_fake_store *s, int64_t created_ms)
 void km_fake_store_sync(struct km_fake_store *s)
 {
     size_t before = s->n_items;
-    size_t due = s->n_tpls;
+    size_t last = s->passes > 0 ? s->passes * s->n_tpls : SIZE_MAX;
+    size_t due = last;
     if (s->drip_ms > 0) {
         due = 1 + (size_t)((km_time_mono_ms() - s->start_mono_ms) / s->drip_ms);
+        due = due < last ? due : last;
     }
     while (s->timed_released < due) {
         int64_t k = (int64_t)s->timed_released;
         int64_t created = s->drip_ms > 0
                               ? s->start_ms + k * s->drip_ms
-                              : s->start_ms - ((int64_t)s->n_tpls - k) * POSTS_BACKLOG_STEP_MS;
+                              : s->start_ms - ((int64_t)last - k) * POSTS_BACKLOG_STEP_MS;
         posts_release(s, created);
         s->timed_released++;
     }
@@ -250,7 +254,7 @@ void km_fake_store_sync(struct km_fake_store *s)
 void km_fake_store_wait(struct km_fake_store *s, int64_t deadline_mono_ms)
 {
     int64_t until = deadline_mono_ms;
-    if (s->drip_ms > 0) {
+    if (s->drip_ms > 0 && (s->passes == 0 || s->timed_released < s->passes * s->n_tpls)) {
         int64_t next = s->start_mono_ms + (int64_t)s->timed_released * s->drip_ms;
         until = next < until ? next : until;
     }

@@ -38,9 +38,9 @@ struct km_fake_tpl {
 /* One released post. */
 struct km_fake_item {
     const struct km_fake_tpl *tpl;
-    char *id;          /* tpl->id on the first pass, "<id>-<pass>" later */
-    unsigned pass;     /* 1, 2, ... */
-    size_t seq;        /* release order over all networks, from 0 */
+    char *id;           /* tpl->id on the first pass, "<id>-<pass>" later */
+    unsigned pass;      /* 1, 2, ... */
+    size_t seq;         /* release order over all networks, from 0 */
     int64_t created_ms; /* Unix ms */
     int64_t tg_update_id, tg_edit_update_id, tg_message_id; /* edit id 0 = no edit */
     uint64_t mst_id;
@@ -55,6 +55,7 @@ struct km_fake_store {
     struct km_fake_item **items;
     size_t n_items, cap_items;
     int64_t start_ms, start_mono_ms, drip_ms; /* drip_ms 0: everything at start */
+    unsigned passes;                          /* passes over the file; 0: endless drip */
     size_t timed_released, manual_wanted, manual_released;
     bool stopping;
     /* Telegram state */
@@ -71,10 +72,12 @@ struct km_fake_store {
 };
 
 /* Loads path (one JSON object per line with at least "id", "text" and "network"), plans
- * the Telegram chats and releases what is due at start. drip_ms is 0 or the interval
- * between releases. Returns KM_OK, KM_EINPUT ("FILE:LINE: ...") or KM_ERR (cannot read).
- * On failure nothing needs freeing; on success release with km_fake_store_fini(). */
-int km_fake_store_init(struct km_fake_store *s, const char *path, int64_t drip_ms,
+ * the Telegram chats and releases what is due at start. drip_ms is 0 (release everything
+ * at once) or the interval between releases. passes is how many times the file is
+ * released (0: once without drip, endlessly with drip). Returns KM_OK, KM_EINPUT
+ * ("FILE:LINE: ...") or KM_ERR (cannot read). On failure nothing needs freeing; on
+ * success release with km_fake_store_fini(). */
+int km_fake_store_init(struct km_fake_store *s, const char *path, int64_t drip_ms, unsigned passes,
                        struct km_err *err);
 void km_fake_store_fini(struct km_fake_store *s);
 

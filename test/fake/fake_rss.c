@@ -50,16 +50,19 @@ static void rss_put_item(struct km_buf *b, const struct km_fake_item *it)
     char *title = km_fake_text_head(t->text, RSS_TITLE_MAX);
     km_buf_puts(b, "    <item>\n      <title>");
     km_fake_xml_escape(b, title, strlen(title));
-    km_buf_printf(b, "</title>\n      <link>https://news.fake-astana.example/reports/%s</link>\n"
-                     "      <description>", it->id);
+    km_buf_printf(b,
+                  "</title>\n      <link>https://news.fake-astana.example/reports/%s</link>\n"
+                  "      <description>",
+                  it->id);
     km_fake_xml_escape(b, t->text, strlen(t->text));
     km_buf_puts(b, "</description>\n");
     rss_put_categories(b, t->text);
     km_buf_puts(b, "      <dc:creator>");
     const char *author = rss_authors[t->nth % RSS_NAUTHORS];
     km_fake_xml_escape(b, author, strlen(author));
-    km_buf_printf(b, "</dc:creator>\n      <guid isPermaLink=\"false\">fake-rss:%s</guid>\n"
-                     "      <pubDate>%s</pubDate>\n    </item>\n",
+    km_buf_printf(b,
+                  "</dc:creator>\n      <guid isPermaLink=\"false\">fake-rss:%s</guid>\n"
+                  "      <pubDate>%s</pubDate>\n    </item>\n",
                   it->id, km_fake_time_rfc822(it->created_ms, 0, date, sizeof(date)));
     free(title);
 }
@@ -117,8 +120,8 @@ static bool rss_etag_matches(const char *header, const char *etag)
         if (strncmp(p, "W/", 2) == 0) {
             p += 2;
         }
-        if (*p == '*' || (strncmp(p, etag, elen) == 0 && (p[elen] == '\0' || p[elen] == ',' ||
-                                                          p[elen] == ' '))) {
+        if (*p == '*' || (strncmp(p, etag, elen) == 0 &&
+                          (p[elen] == '\0' || p[elen] == ',' || p[elen] == ' '))) {
             return true;
         }
         while (*p != '\0' && *p != ',') {
@@ -140,8 +143,7 @@ static bool rss_not_modified(struct km_fake_req *req, const char *etag, int64_t 
            since / 1000 >= modified_ms / 1000;
 }
 
-void km_fake_rss_handle(struct km_fake_ctx *ctx, struct km_fake_req *req,
-                        struct km_fake_reply *rep)
+void km_fake_rss_handle(struct km_fake_ctx *ctx, struct km_fake_req *req, struct km_fake_reply *rep)
 {
     struct km_fake_item *items[RSS_ITEMS_MAX];
     struct km_fake_store *s = &ctx->store;

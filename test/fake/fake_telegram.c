@@ -10,6 +10,9 @@
 
 /* getUpdates "limit": 1-100, default 100 (Bot API). */
 #define TG_LIMIT_MAX 100
+/* Bounds that keep arithmetic on client-supplied numbers from overflowing. */
+#define TG_OFFSET_BACK_MAX 1000000000LL
+#define TG_TIMEOUT_MAX_S   86400
 /* First update_id: Telegram's start "from a certain positive number". */
 #define TG_FIRST_UPDATE_ID 815000001
 /* What the edited_message adds to the text of the edited post. */
@@ -349,6 +352,8 @@ static void tg_get_updates(struct km_fake_ctx *ctx, struct km_fake_req *req,
         return;
     }
     limit = limit < 1 ? 1 : limit > TG_LIMIT_MAX ? TG_LIMIT_MAX : limit;
+    offset = offset < -TG_OFFSET_BACK_MAX ? -TG_OFFSET_BACK_MAX : offset;
+    timeout = timeout > TG_TIMEOUT_MAX_S ? TG_TIMEOUT_MAX_S : timeout;
     int64_t wait_ms = timeout > 0 ? timeout * 1000 : 0;
     wait_ms = wait_ms < ctx->max_poll_ms ? wait_ms : ctx->max_poll_ms;
     tg_answer_updates(ctx, offset, (size_t)limit, wait_ms, rep);
@@ -426,8 +431,7 @@ static bool tg_split(const char *url, char **token, const char **method)
     return true;
 }
 
-void km_fake_tg_handle(struct km_fake_ctx *ctx, struct km_fake_req *req,
-                       struct km_fake_reply *rep)
+void km_fake_tg_handle(struct km_fake_ctx *ctx, struct km_fake_req *req, struct km_fake_reply *rep)
 {
     const char *ct = "application/json", *method = NULL;
     char *token = NULL;

@@ -25,7 +25,6 @@ void km_fake_tg_assign(struct km_fake_store *s, struct km_fake_item *it);
 
 /* Answers a request whose path starts with "/bot". Takes the store lock itself (and waits
  * for new posts in a long poll). */
-void km_fake_tg_handle(struct km_fake_ctx *ctx, struct km_fake_req *req,
-                       struct km_fake_reply *rep);
+void km_fake_tg_handle(struct km_fake_ctx *ctx, struct km_fake_req *req, struct km_fake_reply *rep);
 
 #endif

@@ -95,8 +95,8 @@ static size_t text_scan_tag(const char *s, size_t len, unsigned rules)
 static size_t text_scan_mention(const char *s, size_t len)
 {
     size_t i = 1;
-    while (i < len && (s[i] == '_' || (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'z') ||
-                       (s[i] >= 'A' && s[i] <= 'Z'))) {
+    while (i < len && (s[i] == '_' || (s[i] >= '0' && s[i] <= '9') ||
+                       (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z'))) {
         i++;
     }
     size_t n = 0;
@@ -228,15 +228,27 @@ static void text_json_cp(struct km_buf *b, const char *s, size_t n, int32_t cp, 
 static bool text_json_special(struct km_buf *b, char c, unsigned flags)
 {
     switch (c) {
-    case '"': km_buf_puts(b, "\\\""); return true;
-    case '\\': km_buf_puts(b, "\\\\"); return true;
-    case '\n': km_buf_puts(b, "\\n"); return true;
-    case '\r': km_buf_puts(b, "\\r"); return true;
-    case '\t': km_buf_puts(b, "\\t"); return true;
+    case '"':
+        km_buf_puts(b, "\\\"");
+        return true;
+    case '\\':
+        km_buf_puts(b, "\\\\");
+        return true;
+    case '\n':
+        km_buf_puts(b, "\\n");
+        return true;
+    case '\r':
+        km_buf_puts(b, "\\r");
+        return true;
+    case '\t':
+        km_buf_puts(b, "\\t");
+        return true;
     case '/':
         km_buf_puts(b, (flags & KM_FAKE_JSON_ASCII) ? "\\/" : "/");
         return true;
-    case '<': case '>': case '&':
+    case '<':
+    case '>':
+    case '&':
         if (flags & KM_FAKE_JSON_HTMLSAFE) {
             text_json_u(b, (unsigned char)c);
             return true;
@@ -284,12 +296,24 @@ void km_fake_xml_escape(struct km_buf *b, const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
         switch (s[i]) {
-        case '&': km_buf_puts(b, "&amp;"); break;
-        case '<': km_buf_puts(b, "&lt;"); break;
-        case '>': km_buf_puts(b, "&gt;"); break;
-        case '"': km_buf_puts(b, "&quot;"); break;
-        case '\'': km_buf_puts(b, "&#39;"); break;
-        default: km_buf_putc(b, s[i]); break;
+        case '&':
+            km_buf_puts(b, "&amp;");
+            break;
+        case '<':
+            km_buf_puts(b, "&lt;");
+            break;
+        case '>':
+            km_buf_puts(b, "&gt;");
+            break;
+        case '"':
+            km_buf_puts(b, "&quot;");
+            break;
+        case '\'':
+            km_buf_puts(b, "&#39;");
+            break;
+        default:
+            km_buf_putc(b, s[i]);
+            break;
         }
     }
 }
@@ -309,9 +333,9 @@ void km_fake_url_encode(struct km_buf *b, const char *s)
 char *km_fake_casefold(const char *s)
 {
     utf8proc_uint8_t *folded = NULL;
-    utf8proc_ssize_t r = utf8proc_map((const utf8proc_uint8_t *)s, 0, &folded,
-                                      UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |
-                                          UTF8PROC_CASEFOLD);
+    utf8proc_ssize_t r =
+        utf8proc_map((const utf8proc_uint8_t *)s, 0, &folded,
+                     UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD);
     if (r < 0) {
         return km_strdup(s);
     }
@@ -337,6 +361,9 @@ char *km_fake_text_head(const char *text, size_t max_bytes)
     if (space > max_bytes / 2) {
         cut = space;
     }
+    while (cut > 0 && strchr(" .,;:!?-", text[cut - 1]) != NULL) {
+        cut--; /* "…" after a full stop or a comma looks odd */
+    }
     return km_asprintf("%.*s…", (int)cut, text);
 }
 
@@ -361,8 +388,8 @@ char *km_fake_time_iso_us(int64_t unix_ms, char *out, size_t size)
     struct tm tm;
     text_gmtime(unix_ms, &tm);
     int ms = (int)(((unix_ms % 1000) + 1000) % 1000);
-    snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03d000Z", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+    snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03d000Z", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
     return out;
 }
 

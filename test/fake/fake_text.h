@@ -28,9 +28,10 @@ struct km_fake_span {
  * match_hashtags): '#' not preceded by a letter or digit, then letters, digits or '_',
  * at least one of them a letter, and not followed by another '#'. So "#109" is NOT a
  * hashtag on the real networks, and an emoji right before '#' does not prevent one. */
-#define KM_FAKE_TAGS_NUMERIC     1u /* also accept digit-only tags such as #109 */
-#define KM_FAKE_TAGS_AFTER_SPACE 2u /* '#' must follow the start or white space (Mastodon
-                                     * 4.x Tag::HASHTAG_RE) */
+#define KM_FAKE_TAGS_NUMERIC 1u /* also accept digit-only tags such as #109 */
+#define KM_FAKE_TAGS_AFTER_SPACE                                                                   \
+    2u /* '#' must follow the start or white space (Mastodon                                       \
+        * 4.x Tag::HASHTAG_RE) */
 
 /* Finds the hashtags, mentions and URLs of text, in order, following rules (bits above).
  * Returns how many were found; *out is a malloc'd array (NULL when none) that the caller
@@ -42,10 +43,12 @@ size_t km_fake_text_spans(const char *text, unsigned rules, struct km_fake_span 
 size_t km_fake_utf16_len(const char *s, size_t len);
 
 /* Escape modes for km_fake_json_str(). */
-#define KM_FAKE_JSON_ASCII    1u /* \uXXXX for every non-ASCII code point, "\/" for '/':
-                                  * the Telegram Bot API's style */
-#define KM_FAKE_JSON_HTMLSAFE 2u /* \u003c \u003e \u0026 for < > &: the Rails (Mastodon)
-                                  * style */
+#define KM_FAKE_JSON_ASCII                                                                         \
+    1u /* \uXXXX for every non-ASCII code point, "\/" for '/':                                     \
+        * the Telegram Bot API's style */
+#define KM_FAKE_JSON_HTMLSAFE                                                                      \
+    2u /* \u003c \u003e \u0026 for < > &: the Rails (Mastodon)                                     \
+        * style */
 
 /* Appends s as a quoted JSON string literal. Without KM_FAKE_JSON_ASCII, bytes >= 0x80 are
  * copied unchanged (valid or not, which the badutf8 fault relies on); with it, invalid

@@ -1,8 +1,8 @@
 /* fakenet: fake Telegram Bot API, Mastodon and RSS servers for komek's tests and demo.
  *
- *   fakenet --port N|0 --posts FILE [--port-file PATH] [--drip SECONDS] [--fault SPEC]...
- *           [--max-poll SECONDS] [--huge-size BYTES] [--tg-token TOKEN] [--numeric-tags]
- *           [--verbose]
+ *   fakenet --port N|0 --posts FILE [--port-file PATH] [--drip SECONDS] [--passes N]
+ *           [--fault SPEC]... [--max-poll SECONDS] [--huge-size BYTES] [--token TOKEN]
+ *           [--numeric-tags] [--verbose]
  *
  * One libmicrohttpd daemon on 127.0.0.1 with a thread per connection, so that a Telegram
  * long poll or a "hang" fault never blocks other clients. Routes:
@@ -29,6 +29,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,12 +48,13 @@
 #define FAKENET_MAX_POLL_S 50
 /* Default base of the "huge" fault (it sends 10 times this): 16 MB. */
 #define FAKENET_HUGE_SIZE (16ULL * 1024 * 1024)
-#define FAKENET_TG_TOKEN "123456789:komek-fake-token"
+#define FAKENET_TG_TOKEN  "123456:TEST-fake-token" /* as test/integration/conf.sh */
 
 struct fakenet_opts {
     long port;
     const char *posts, *port_file, *tg_token;
     double drip_s, max_poll_s;
+    unsigned long passes;
     uint64_t huge_size;
     bool numeric_tags, verbose;
     const char *faults[FAKENET_MAX_FAULT_ARGS];
@@ -188,8 +190,8 @@ static void fakenet_hang(struct km_fake_ctx *ctx, struct MHD_Connection *conn)
     }
 }
 
-static void fakenet_network(struct km_fake_ctx *ctx, enum km_fake_net net,
-                            struct km_fake_req *req, struct km_fake_reply *rep)
+static void fakenet_network(struct km_fake_ctx *ctx, enum km_fake_net net, struct km_fake_req *req,
+                            struct km_fake_reply *rep)
 {
     if (net == KM_FAKE_TELEGRAM) {
         km_fake_tg_handle(ctx, req, rep);
@@ -276,6 +278,18 @@ static enum MHD_Result fakenet_access(void *cls, struct MHD_Connection *conn, co
     return fakenet_dispatch(cls, req);
 }
 
+/* libmicrohttpd's own messages ("Application reported internal error" after a hang,
+ * clients that vanish) are expected here: they go to the debug log only. */
+__attribute__((format(printf, 2, 0))) static void fakenet_mhd_log(void *cls, const char *fmt,
+                                                                  va_list ap)
+{
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    msg[strcspn(msg, "\n")] = '\0';
+    KM_LOG_DEBUG("libmicrohttpd: %s", msg);
+}
+
 static void fakenet_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                               enum MHD_RequestTerminationCode toe)
 {
@@ -291,8 +305,8 @@ static void fakenet_completed(void *cls, struct MHD_Connection *conn, void **con
 static void fakenet_usage(FILE *f)
 {
     fprintf(f, "usage: fakenet --port N|0 --posts FILE [--port-file PATH] [--drip SECONDS]\n"
-               "               [--fault NETWORK:KIND[:N]]... [--max-poll SECONDS]\n"
-               "               [--huge-size BYTES[k|M|G]] [--tg-token TOKEN] [--numeric-tags]\n"
+               "               [--passes N] [--fault NETWORK:KIND[:N]]... [--max-poll SECONDS]\n"
+               "               [--huge-size BYTES[k|M|G]] [--token TOKEN] [--numeric-tags]\n"
                "               [--verbose]\n"
                "NETWORK: telegram mastodon rss all; KIND: 429 409 http500 http503 garbage html\n"
                "truncated badutf8 huge hang cut (see test/data/README.md)\n");
@@ -346,8 +360,11 @@ static int fakenet_option(struct fakenet_opts *o, const char *name, const char *
         o->posts = value;
     } else if (strcmp(name, "--port-file") == 0) {
         o->port_file = value;
-    } else if (strcmp(name, "--tg-token") == 0) {
+    } else if (strcmp(name, "--token") == 0 || strcmp(name, "--tg-token") == 0) {
         o->tg_token = value;
+    } else if (strcmp(name, "--passes") == 0) {
+        o->passes = strtoul(value, &end, 10);
+        rc = (*end != '\0' || value[0] == '-' || o->passes > 1000000) ? KM_EINPUT : KM_OK;
     } else if (strcmp(name, "--drip") == 0) {
         rc = fakenet_parse_seconds(value, &o->drip_s);
     } else if (strcmp(name, "--max-poll") == 0) {
@@ -364,8 +381,10 @@ static int fakenet_option(struct fakenet_opts *o, const char *name, const char *
 
 static int fakenet_parse_args(int argc, char **argv, struct fakenet_opts *o, struct km_err *err)
 {
-    *o = (struct fakenet_opts){.port = -1, .tg_token = FAKENET_TG_TOKEN,
-                               .max_poll_s = FAKENET_MAX_POLL_S, .huge_size = FAKENET_HUGE_SIZE};
+    *o = (struct fakenet_opts){.port = -1,
+                               .tg_token = FAKENET_TG_TOKEN,
+                               .max_poll_s = FAKENET_MAX_POLL_S,
+                               .huge_size = FAKENET_HUGE_SIZE};
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--numeric-tags") == 0) {
             o->numeric_tags = true;
@@ -416,11 +435,11 @@ static struct MHD_Daemon *fakenet_start(struct km_fake_ctx *ctx, unsigned port)
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
                             MHD_OPTION_NOTIFY_COMPLETED, fakenet_completed, ctx,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)FAKENET_IDLE_TIMEOUT_S,
-                            MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+                            MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_EXTERNAL_LOGGER,
+                            fakenet_mhd_log, NULL, MHD_OPTION_END);
 }
 
-static int fakenet_init(struct km_fake_ctx *ctx, const struct fakenet_opts *o,
-                        struct km_err *err)
+static int fakenet_init(struct km_fake_ctx *ctx, const struct fakenet_opts *o, struct km_err *err)
 {
     memset(ctx, 0, sizeof(*ctx));
     ctx->tg_token = o->tg_token;
@@ -434,15 +453,15 @@ static int fakenet_init(struct km_fake_ctx *ctx, const struct fakenet_opts *o,
             return KM_EINPUT;
         }
     }
-    int rc = km_fake_store_init(&ctx->store, o->posts, (int64_t)(o->drip_s * 1000), err);
+    int rc = km_fake_store_init(&ctx->store, o->posts, (int64_t)(o->drip_s * 1000),
+                                (unsigned)o->passes, err);
     if (rc != KM_OK) {
         km_fake_faults_fini(&ctx->faults);
     }
     return rc;
 }
 
-/* Serves until SIGINT or SIGTERM. The signals are blocked before libmicrohttpd starts its
- * threads, so only sigwait() here sees them. */
+/* Serves until SIGINT or SIGTERM (blocked in every thread; sigwait() takes them). */
 static int fakenet_serve(struct km_fake_ctx *ctx, const struct fakenet_opts *o,
                          const sigset_t *stop, struct km_err *err)
 {
@@ -470,6 +489,13 @@ int main(int argc, char **argv)
     struct fakenet_opts o;
     struct km_err err = {{0}};
     struct km_fake_ctx ctx;
+    /* Blocked first, so that every thread inherits it and only sigwait() sees them. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
     km_log_set_ident("fakenet");
     if (fakenet_parse_args(argc, argv, &o, &err) != KM_OK) {
         if (strcmp(err.msg, "help") != 0) {
@@ -483,12 +509,6 @@ int main(int argc, char **argv)
         KM_LOG_ERROR("%s", err.msg);
         return 1;
     }
-    sigset_t stop;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop, NULL);
-    signal(SIGPIPE, SIG_IGN);
     int rc = fakenet_serve(&ctx, &o, &stop, &err);
     if (rc != KM_OK) {
         KM_LOG_ERROR("%s", err.msg);

@@ -72,8 +72,8 @@ static void test_retry_after(void **state)
         /* In the past: no wait. */
         {"Sun, 22 Nov 2026 18:40:01 GMT", NULL, 1795372861000LL, 0},
         /* The server's Date wins over a local clock that is 10 minutes fast. */
-        {"Sun, 22 Nov 2026 18:41:31 GMT", "Sun, 22 Nov 2026 18:41:01 GMT",
-         1795372861000LL + 600000, 30000},
+        {"Sun, 22 Nov 2026 18:41:31 GMT", "Sun, 22 Nov 2026 18:41:01 GMT", 1795372861000LL + 600000,
+         30000},
         {"Sun, 22 Nov 2026 25:41:31 GMT", NULL, 1795372861000LL, -1},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -144,8 +144,8 @@ static struct MHD_Response *srv_redirect(const char *to, unsigned *status)
 
 static struct MHD_Response *srv_gzip(const unsigned char *data, size_t len)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)(uintptr_t)data,
-                                                             MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, (void *)(uintptr_t)data, MHD_RESPMEM_PERSISTENT);
     MHD_add_response_header(r, "Content-Encoding", "gzip");
     return r;
 }
@@ -175,8 +175,7 @@ static struct MHD_Response *srv_route(struct MHD_Connection *conn, const char *u
         *status = (unsigned)atoi(url + 1);
         return srv_text("{}");
     } else if (strcmp(url, "/big") == 0) {
-        return MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, srv_read_big, NULL,
-                                                 NULL);
+        return MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, srv_read_big, NULL, NULL);
     } else if (strcmp(url, "/big-cl") == 0) {
         return MHD_create_response_from_callback(10 * MAX_BODY, 4096, srv_read_big, NULL, NULL);
     } else if (strcmp(url, "/partial") == 0) {
@@ -189,6 +188,16 @@ static struct MHD_Response *srv_route(struct MHD_Connection *conn, const char *u
         return srv_redirect("/ok", status);
     } else if (strcmp(url, "/redir-ftp") == 0) {
         return srv_redirect("ftp://127.0.0.1/file", status);
+    } else if (strcmp(url, "/fat-headers") == 0) {
+        struct MHD_Response *r = srv_text("{\"n\":1}");
+        char name[32], value[1024];
+        memset(value, 'p', sizeof(value) - 1);
+        value[sizeof(value) - 1] = '\0';
+        for (int i = 0; i < 300; i++) { /* 300 KB of headers */
+            snprintf(name, sizeof(name), "X-Pad-%d", i);
+            MHD_add_response_header(r, name, value);
+        }
+        return r;
     } else if (strncmp(url, "/hop", 4) == 0) {
         /* /hopN redirects N times before it reaches /ok. */
         char to[32] = "/ok";
@@ -203,9 +212,8 @@ static struct MHD_Response *srv_route(struct MHD_Connection *conn, const char *u
 }
 
 static enum MHD_Result srv_handler(void *cls, struct MHD_Connection *conn, const char *url,
-                                   const char *method, const char *version,
-                                   const char *upload_data, size_t *upload_data_size,
-                                   void **con_cls)
+                                   const char *method, const char *version, const char *upload_data,
+                                   size_t *upload_data_size, void **con_cls)
 {
     (void)cls;
     (void)version;
@@ -267,8 +275,8 @@ static int tc_create(const struct km_section *sec, void **state, struct km_err *
 {
     const char *path = km_section_get(sec, "path");
     if (path == NULL) {
-        return km_err_set(err, KM_EINPUT, "%s:%d: [source %s] needs path", sec->file,
-                          sec->line, sec->name);
+        return km_err_set(err, KM_EINPUT, "%s:%d: [source %s] needs path", sec->file, sec->line,
+                          sec->name);
     }
     struct tc_state *st = km_calloc(1, sizeof(*st));
     st->url = km_strdup(km_section_get(sec, "url"));
@@ -300,8 +308,7 @@ static int tc_next_request(void *state, const char *cursor, struct km_request *r
     return km_request_add_header(req, "X-Req: r%d", pr->requests);
 }
 
-static void tc_copy_header(const struct km_response *resp, const char *name, char *out,
-                           size_t size)
+static void tc_copy_header(const struct km_response *resp, const char *name, char *out, size_t size)
 {
     const char *v = km_response_header(resp, name);
     snprintf(out, size, "%s", v != NULL ? v : "");
@@ -466,7 +473,7 @@ static int sink_deliver(void *ctx, const struct km_source_info *src, struct km_p
 /* ---- configuration by hand ---------------------------------------------------------- */
 
 /* One [source NAME]: path, probe index, then extra "key", "value" pairs overriding the
- * test defaults (timeout 250ms, max_body 64k, interval 10s). */
+ * test defaults (timeout 2s, max_body 64k, interval 10s). */
 struct tsrc {
     const char *name, *path;
     int probe;
@@ -507,7 +514,7 @@ static struct km_section *sec_new(const struct tsrc *src)
     sec_add(sec, "url", url);
     sec_add(sec, "path", src->path);
     sec_add(sec, "probe", probe);
-    sec_add(sec, "timeout", "250ms");
+    sec_add(sec, "timeout", "2s");
     sec_add(sec, "max_body", "64k");
     sec_add(sec, "interval", "10s");
     return sec;
@@ -534,6 +541,7 @@ struct fx {
     struct km_runtime_sink rsink;
     struct km_runtime *rt;
     volatile sig_atomic_t stop;
+    int64_t t0, t1; /* km_time_mono_ms() around the last fx_run() */
 };
 
 static void fx_open(struct fx *f, const struct tsrc *srcs, size_t n)
@@ -566,10 +574,25 @@ static struct km_source_stats fx_stats(const struct fx *f, const char *name)
     return st;
 }
 
-/* Milliseconds from now until the source's next poll. */
-static int64_t fx_due_in(const struct fx *f, const char *name)
+/* Runs the runtime, noting when the run began and ended. */
+static int fx_run(struct fx *f, bool once)
 {
-    return fx_stats(f, name).next_poll_ms - km_time_mono_ms();
+    f->t0 = km_time_mono_ms();
+    int rc = km_runtime_run(f->rt, &f->stop, once);
+    f->t1 = km_time_mono_ms();
+    return rc;
+}
+
+/* Asserts that the source's next poll is lo..hi ms after its exchange, which ended
+ * somewhere between the start and the end of the last run (no wall-clock guesses). */
+static void fx_assert_due(const struct fx *f, const char *name, int64_t lo, int64_t hi)
+{
+    int64_t due = fx_stats(f, name).next_poll_ms;
+    if (due < f->t0 + lo || due > f->t1 + hi) {
+        fail_msg("%s: due %lld ms after the run began, want %lld..%lld (+%lld)", name,
+                 (long long)(due - f->t0), (long long)lo, (long long)hi,
+                 (long long)(f->t1 - f->t0));
+    }
 }
 
 /* ---- tests -------------------------------------------------------------------------- */
@@ -588,21 +611,52 @@ static const struct tcase {
     {{"skip", "/skip", 2, {0}}, 0, false, 2, 0, 1, 0, 1, false, false, "s1"},
     {{"empty0", "/empty", 3, {"interval", "0"}}, 0, false, 0, 0, 0, 0, 1, false, false, ""},
     {{"garbage", "/garbage", 4, {0}}, 0, false, 0, 0, 1, 0, 0, false, true, ""},
-    {{"r429", "/429", 5, {"interval", "0", "backoff_max", "1s"}}, 0, false, 0, 0, 0, 1, 0,
-     false, true, ""},
+    {{"r429", "/429", 5, {"interval", "0", "backoff_max", "1s"}},
+     0,
+     false,
+     0,
+     0,
+     0,
+     1,
+     0,
+     false,
+     true,
+     ""},
     {{"r500", "/500", 6, {0}}, 0, false, 0, 1, 0, 0, 0, false, true, ""},
     {{"big", "/big", 7, {0}}, 0, false, 0, 0, 1, 0, 0, false, true, ""},
     {{"bigcl", "/big-cl", 8, {0}}, 0, false, 0, 0, 1, 0, 0, false, true, ""},
     {{"gzip", "/gzip", 9, {0}}, 0, false, 0, 0, 1, 0, 0, false, true, ""},
     {{"gzip_ok", "/gzip-ok", 10, {0}}, 0, false, 1, 0, 0, 0, 1, false, false, "g1"},
     {{"partial", "/partial", 11, {0}}, 0, false, 0, 1, 0, 0, 0, false, true, ""},
-    {{"slow", "/slow", 12, {0}}, 0, false, 0, 1, 0, 0, 0, false, true, ""},
-    {{"slow_ok", "/slow", 13, {0}}, 2000, false, 2, 0, 0, 0, 1, false, false, "c1"},
+    {{"slow", "/slow", 12, {"timeout", "250ms"}}, 0, false, 0, 1, 0, 0, 0, false, true, ""},
+    {{"slow_ok", "/slow", 13, {"timeout", "250ms"}},
+     2000,
+     false,
+     2,
+     0,
+     0,
+     0,
+     1,
+     false,
+     false,
+     "c1"},
     {{"redir", "/redir", 14, {0}}, 0, false, 2, 0, 0, 0, 1, false, false, "c1"},
     {{"redir_ftp", "/redir-ftp", 15, {0}}, 0, false, 0, 1, 0, 0, 0, false, true, ""},
     {{"redir_4", "/hop4", 16, {0}}, 0, false, 0, 1, 0, 0, 0, false, true, ""},
     {{"redir_3", "/hop3", 18, {0}}, 0, false, 2, 0, 0, 0, 1, false, false, "c1"},
     {{"r401", "/401", 17, {0}}, 0, false, 0, 0, 0, 0, 0, true, false, ""},
+    {{"fat_headers", "/fat-headers", 19, {0}}, 0, false, 0, 0, 1, 0, 0, false, true, ""},
+    {{"refused", "/ok", 21, {"url", "http://127.0.0.1:1"}},
+     0,
+     false,
+     0,
+     1,
+     0,
+     0,
+     0,
+     false,
+     true,
+     ""},
 };
 #define N_CASES (sizeof(cases) / sizeof(cases[0]))
 
@@ -612,8 +666,8 @@ static void check_case(struct fx *f, const struct tcase *c)
     struct sink_rec *r = sink_rec(&f->sink, c->src.name);
     if (st.polls != 1 || st.posts != c->posts || st.errors_http != c->errors_http ||
         st.errors_input != c->errors_input || st.rate_limited != c->rate_limited ||
-        st.stopped != c->stopped || (st.backoff_ms > 0) != c->backoff ||
-        r->commits != c->commits || strcmp(r->cursor, c->cursor) != 0 || !r->sources_ok) {
+        st.stopped != c->stopped || (st.backoff_ms > 0) != c->backoff || r->commits != c->commits ||
+        strcmp(r->cursor, c->cursor) != 0 || !r->sources_ok) {
         fail_msg("%s: polls %llu posts %llu http %llu input %llu limited %llu stopped %d "
                  "backoff %lld commits %d cursor '%s'",
                  c->src.name, (unsigned long long)st.polls, (unsigned long long)st.posts,
@@ -639,7 +693,7 @@ static void test_exchanges(void **state)
         probes[cases[i].src.probe].req_timeout_ms = cases[i].req_timeout_ms;
         probes[cases[i].src.probe].post = cases[i].post;
     }
-    assert_int_equal(km_runtime_run(f.rt, &f.stop, true), KM_OK);
+    assert_int_equal(fx_run(&f, true), KM_OK);
     for (size_t i = 0; i < N_CASES; i++) {
         check_case(&f, &cases[i]);
     }
@@ -657,15 +711,15 @@ static void test_exchanges(void **state)
     assert_string_equal(probes[14].ua, "komek/" KM_VERSION);
     /* Schedules: interval after success, 1 s pause after an empty long poll, Retry-After
      * beats a shorter backoff, backoff starts at max(1 s, interval) plus <= 20 % jitter. */
-    assert_in_range(fx_due_in(&f, "ok"), 9000, 10000);
-    assert_in_range(fx_due_in(&f, "empty0"), 500, 1000);
-    assert_in_range(fx_due_in(&f, "r429"), 1500, 2000);
+    fx_assert_due(&f, "ok", 10000, 10000);
+    fx_assert_due(&f, "empty0", 1000, 1000);
+    fx_assert_due(&f, "r429", 2000, 2000);
     assert_in_range(fx_stats(&f, "r429").backoff_ms, 1000, 1200);
     assert_in_range(fx_stats(&f, "r500").backoff_ms, 10000, 12000);
-    assert_in_range(fx_due_in(&f, "r500"), 9000, 12000);
+    fx_assert_due(&f, "r500", 10000, 12000);
 
     /* Second round: the stopped source is never polled again; cursors move on. */
-    assert_int_equal(km_runtime_run(f.rt, &f.stop, true), KM_OK);
+    assert_int_equal(fx_run(&f, true), KM_OK);
     assert_int_equal(fx_stats(&f, "r401").polls, 1);
     assert_int_equal(probes[17].requests, 1);
     assert_int_equal(fx_stats(&f, "ok").polls, 2);
@@ -686,7 +740,7 @@ static void test_deliver_retry_keeps_cursor(void **state)
     sink_rec(&f.sink, "a")->deliver_retries = 1;
     sink_rec(&f.sink, "b")->stored = "c5";
 
-    assert_int_equal(km_runtime_run(f.rt, &f.stop, true), KM_OK);
+    assert_int_equal(fx_run(&f, true), KM_OK);
     struct km_source_stats st = fx_stats(&f, "a");
     assert_int_equal(st.deliver_retries, 1);
     assert_int_equal(st.posts, 0);
@@ -696,14 +750,14 @@ static void test_deliver_retry_keeps_cursor(void **state)
     assert_string_equal(probes[1].cursor, "c5"); /* the stored cursor was loaded */
     assert_string_equal(sink_rec(&f.sink, "b")->cursor, "c6");
 
-    assert_int_equal(km_runtime_run(f.rt, &f.stop, true), KM_OK);
+    assert_int_equal(fx_run(&f, true), KM_OK);
     assert_false(probes[0].had_cursor); /* the same request again */
     assert_int_equal(sink_rec(&f.sink, "a")->commits, 1);
     assert_string_equal(sink_rec(&f.sink, "a")->cursor, "c1");
     assert_int_equal(fx_stats(&f, "a").backoff_ms, 0);
     assert_int_equal(fx_stats(&f, "a").posts, 2);
 
-    assert_int_equal(km_runtime_run(f.rt, &f.stop, true), KM_OK);
+    assert_int_equal(fx_run(&f, true), KM_OK);
     assert_string_equal(probes[0].cursor, "c1");
     assert_string_equal(sink_rec(&f.sink, "a")->cursor, "c2");
     assert_int_equal(sink_rec(&f.sink, "a")->loads, 1); /* loaded once only */
@@ -719,11 +773,11 @@ static void test_load_cursor_retry(void **state)
     fx_open(&f, srcs, 1);
     sink_rec(&f.sink, "a")->load_retries = 1;
     sink_rec(&f.sink, "a")->stored = "c3";
-    assert_int_equal(km_runtime_run(f.rt, &f.stop, true), KM_OK);
+    assert_int_equal(fx_run(&f, true), KM_OK);
     assert_int_equal(fx_stats(&f, "a").polls, 0);
     assert_int_equal(probes[0].requests, 0);
     assert_true(fx_stats(&f, "a").backoff_ms >= 10000);
-    assert_int_equal(km_runtime_run(f.rt, &f.stop, true), KM_OK);
+    assert_int_equal(fx_run(&f, true), KM_OK);
     assert_int_equal(fx_stats(&f, "a").polls, 1);
     assert_string_equal(probes[0].cursor, "c3");
     assert_string_equal(sink_rec(&f.sink, "a")->cursor, "c4");
@@ -739,18 +793,18 @@ static void test_backoff(void **state)
     fx_open(&f, srcs, 1);
     static const int64_t want[] = {1000, 2000, 3000, 3000};
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-        assert_int_equal(km_runtime_run(f.rt, &f.stop, true), KM_OK);
+        assert_int_equal(fx_run(&f, true), KM_OK);
         int64_t b = fx_stats(&f, "a").backoff_ms;
         assert_in_range(b, want[i], want[i] + want[i] / 5);
-        assert_in_range(fx_due_in(&f, "a"), b - 500, b);
+        fx_assert_due(&f, "a", b, b);
     }
     probes[0].path = "/ok";
-    assert_int_equal(km_runtime_run(f.rt, &f.stop, true), KM_OK);
+    assert_int_equal(fx_run(&f, true), KM_OK);
     assert_int_equal(fx_stats(&f, "a").backoff_ms, 0);
     assert_int_equal(fx_stats(&f, "a").errors_http, 4);
     assert_int_equal(fx_stats(&f, "a").posts, 2);
     probes[0].path = "/500";
-    assert_int_equal(km_runtime_run(f.rt, &f.stop, true), KM_OK);
+    assert_int_equal(fx_run(&f, true), KM_OK);
     assert_in_range(fx_stats(&f, "a").backoff_ms, 1000, 1200);
     fx_close(&f);
 }
@@ -763,7 +817,7 @@ static void test_stop(void **state)
     /* Stopped before starting: nothing happens. */
     fx_open(&f, srcs, 2);
     f.stop = 1;
-    assert_int_equal(km_runtime_run(f.rt, &f.stop, false), KM_OK);
+    assert_int_equal(fx_run(&f, false), KM_OK);
     assert_int_equal(fx_stats(&f, "a").polls, 0);
     assert_int_equal(probes[0].requests + probes[1].requests, 0);
     fx_close(&f);
@@ -774,7 +828,7 @@ static void test_stop(void **state)
     probes[1].req_timeout_ms = 2000;
     f.sink.stop = &f.stop;
     f.sink.stop_after = 3;
-    assert_int_equal(km_runtime_run(f.rt, &f.stop, false), KM_OK);
+    assert_int_equal(fx_run(&f, false), KM_OK);
     assert_true(sink_rec(&f.sink, "a")->commits >= 2);
     assert_int_equal(sink_rec(&f.sink, "b")->commits, 1);
     assert_int_equal(fx_stats(&f, "b").posts, 2);
@@ -785,7 +839,7 @@ static void test_stop(void **state)
     const struct tsrc one[] = {{"c", "/ok", 0, {0}}};
     fx_open(&f, one, 1);
     probes[0].stop_on_request = &f.stop;
-    assert_int_equal(km_runtime_run(f.rt, &f.stop, false), KM_OK);
+    assert_int_equal(fx_run(&f, false), KM_OK);
     assert_int_equal(sink_rec(&f.sink, "c")->commits, 1);
     assert_int_equal(fx_stats(&f, "c").polls, 1);
     fx_close(&f);
@@ -798,9 +852,9 @@ static void test_all_stopped(void **state)
     const struct tsrc srcs[] = {{"a", "/401", 0, {0}}};
     struct fx f;
     fx_open(&f, srcs, 1);
-    assert_int_equal(km_runtime_run(f.rt, &f.stop, true), KM_ERR);
+    assert_int_equal(fx_run(&f, true), KM_ERR);
     assert_true(fx_stats(&f, "a").stopped);
-    assert_int_equal(km_runtime_run(f.rt, &f.stop, false), KM_ERR); /* returns at once */
+    assert_int_equal(fx_run(&f, false), KM_ERR); /* returns at once */
     assert_int_equal(fx_stats(&f, "a").polls, 1);
     fx_close(&f);
 }
@@ -858,9 +912,11 @@ static int group_setup(void **state)
     memset(&addr, 0, sizeof(addr));
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    srv = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
-                           NULL, NULL, srv_handler, NULL, MHD_OPTION_SOCK_ADDR, &addr,
-                           MHD_OPTION_NOTIFY_COMPLETED, srv_completed, NULL, MHD_OPTION_END);
+    srv = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0, NULL,
+                           NULL, srv_handler, NULL, MHD_OPTION_SOCK_ADDR, &addr,
+                           MHD_OPTION_NOTIFY_COMPLETED, srv_completed, NULL,
+                           MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                           (size_t)(1024 * 1024) /* /fat-headers */, MHD_OPTION_END);
     if (srv == NULL) {
         return -1;
     }
