@@ -54,6 +54,7 @@ enum rt_abort { RT_ABORT_NONE = 0, RT_ABORT_BODY, RT_ABORT_HEADERS };
 
 struct rt_source {
     struct km_source_info info; /* name and type borrowed from the config */
+    const struct km_section *sec; /* borrowed: for masking secrets in logged URLs */
     char *scope;                /* "collector:TYPE:NAME" for logs */
     const struct km_collector *coll;
     void *state;
@@ -145,6 +146,7 @@ static int rt_source_init(struct rt_source *s, const struct km_config *cfg,
     s->info.name = name;
     s->info.type = type;
     s->scope = km_asprintf("collector:%s:%s", type, name);
+    s->sec = sec;
     rt_read_settings(s, cfg, sec);
     s->easy = curl_easy_init();
     if (s->easy == NULL) {
@@ -463,6 +465,30 @@ static int rt_load_cursor(struct km_runtime *rt, struct rt_source *s)
     return rc;
 }
 
+/* Returns a copy of url with every secret value of sec replaced by "***" (the Telegram
+ * token is part of the Bot API's URL path). Caller frees. */
+static char *rt_mask_secrets(const struct km_section *sec, const char *url)
+{
+    char *cur = km_strdup(url);
+    for (size_t i = 0; sec != NULL && i < sec->n_entries; i++) {
+        const char *secret = sec->entries[i].value;
+        if (!sec->entries[i].secret || secret == NULL || secret[0] == '\0') {
+            continue;
+        }
+        struct km_buf out = KM_BUF_INIT;
+        const char *p = cur, *hit;
+        while ((hit = strstr(p, secret)) != NULL) {
+            km_buf_append(&out, p, (size_t)(hit - p));
+            km_buf_puts(&out, "***");
+            p = hit + strlen(secret);
+        }
+        km_buf_puts(&out, p);
+        free(cur);
+        cur = km_buf_take(&out);
+    }
+    return cur;
+}
+
 /* Starts one exchange: cursor, request, easy handle, added to the multi handle.
  * Returns true if a transfer is now in flight. */
 static bool rt_source_start(struct km_runtime *rt, struct rt_source *s)
@@ -496,7 +522,11 @@ static bool rt_source_start(struct km_runtime *rt, struct rt_source *s)
     s->in_flight = true;
     s->started_at = km_time_mono_ms();
     s->stats.polls++;
-    KM_SLOG_DEBUG(s->scope, "%s %s", s->req.method == KM_HTTP_POST ? "POST" : "GET", s->req.url);
+    if (km_log_get_level() >= KM_LOG_LEVEL_DEBUG) {
+        char *shown = rt_mask_secrets(s->sec, s->req.url);
+        KM_SLOG_DEBUG(s->scope, "%s %s", s->req.method == KM_HTTP_POST ? "POST" : "GET", shown);
+        free(shown);
+    }
     return true;
 }
 

@@ -90,6 +90,47 @@ start_fake()
     FAKE_PORT=$(cat "$KM_TMP/$_name.port")
 }
 
+# fake_stat KEY: a number from the fake's /_fake/stats ("requests.rss", "faults_pending").
+fake_stat()
+{
+    curl -s "http://127.0.0.1:$FAKE_PORT/_fake/stats" | python3 -c '
+import json, sys
+v = json.load(sys.stdin)
+for k in sys.argv[1].split("."):
+    v = v[k]
+print(v)' "$1"
+}
+
+# Waits until every network has been polled at least twice more, so that a post doubled by
+# a late poll would be seen by the checks that follow.
+wait_polled_again()
+{
+    _t0=$(fake_stat requests.telegram) _m0=$(fake_stat requests.mastodon) _r0=$(fake_stat requests.rss)
+    polled() {
+        [ "$(fake_stat requests.telegram)" -ge $((_t0 + 2)) ] &&
+            [ "$(fake_stat requests.mastodon)" -ge $((_m0 + 2)) ] &&
+            [ "$(fake_stat requests.rss)" -ge $((_r0 + 2)) ]
+    }
+    km_wait 30 polled || echo "not every network was polled again within 30 s"
+}
+
+# run_until_stored LABEL NAMESPACE DB LOG: komekd (all roles) until every expected post is in
+# PostgreSQL and the networks were polled again, then SIGTERM; checks a clean exit.
+run_until_stored()
+{
+    "$BUILD/komekd" -c "$CONF" >"$KM_TMP/$4" 2>&1 &
+    KOMEKD_PID=$!
+    _db=$3
+    all_stored() { [ "$(km_psql_db "$_db" 'select count(*) from posts')" -ge "$(expected total)" ]; }
+    km_wait 90 all_stored || echo "not every post stored after 90 s"
+    wait_polled_again
+    kill -TERM "$KOMEKD_PID"
+    wait "$KOMEKD_PID"
+    check "$1: komekd exit status after SIGTERM" 0 $?
+    KOMEKD_PID=
+    check_store "$1" "$2" "$3"
+}
+
 stop_pid()
 {
     [ -n "${1:-}" ] && kill -TERM "$1" 2>/dev/null && wait "$1" 2>/dev/null
@@ -106,7 +147,9 @@ km_init
 trap cleanup EXIT
 km_start_redis "$KM_TMP/redis" || exit 1
 km_start_postgres "$KM_TMP/pg" || exit 1
-"$KM_PG_BIN/createdb" -h 127.0.0.1 -p "$KM_PG_PORT" -U komek komek2 || exit 1
+for db in komek2 komek3; do
+    "$KM_PG_BIN/createdb" -h 127.0.0.1 -p "$KM_PG_PORT" -U komek "$db" || exit 1
+done
 
 # --- 1. Two --once rounds against a fake serving everything at once ------------------
 start_fake fake1
@@ -125,7 +168,7 @@ stop_pid "$FAKE_PID"
 FAKE_PID=
 
 # --- 2. komekd SIGKILLed while posts trickle in, then restarted -------------------------
-start_fake fake2 --drip 0.1
+start_fake fake2 --drip 0.1 --passes 1
 CONF="$KM_TMP/kill.conf"
 km_write_config "$CONF" "$FAKE_PORT" kill "${KM_PG_CONNINFO% dbname=komek} dbname=komek2"
 "$BUILD/komekctl" -c "$CONF" migrate >/dev/null || exit 1
@@ -136,17 +179,26 @@ km_wait 30 has_some || echo "komekd stored fewer than 5 posts in 30 s"
 kill -KILL "$KOMEKD_PID"
 wait "$KOMEKD_PID" 2>/dev/null
 echo "killed komekd with $(stream_len '{kill}:posts') posts in the stream"
-"$BUILD/komekd" -c "$CONF" >"$KM_TMP/kill2.log" 2>&1 &
-KOMEKD_PID=$!
-all_stored() { [ "$(km_psql_db komek2 'select count(*) from posts')" -ge "$(expected total)" ]; }
-km_wait 60 all_stored || echo "not every post stored after 60 s"
-# one more poll of every source after the last post, to catch late doubles
-sleep 2
-kill -TERM "$KOMEKD_PID"
-wait "$KOMEKD_PID"
-check "komekd exit status after SIGTERM" 0 $?
-KOMEKD_PID=
-check_store "after SIGKILL and restart" kill komek2
+run_until_stored "after SIGKILL and restart" kill komek2 kill2.log
+stop_pid "$FAKE_PID"
+FAKE_PID=
+
+# --- 3. Every network misbehaves before it answers -------------------------------------
+# Rate limits, server errors, garbage, invalid UTF-8, a body 10x the cap, a hang past the
+# timeout and a connection cut mid-body: each costs a retry, none may lose or double a post.
+start_fake fake3 --huge-size 2M \
+    --fault telegram:429:1 --fault telegram:409:1 --fault mastodon:429:1 \
+    --fault rss:http503:1 --fault all:http500:1 --fault all:garbage:1 --fault all:huge:1 \
+    --fault all:cut:1 --fault all:hang:1 --fault all:badutf8:1
+CONF="$KM_TMP/faults.conf"
+km_write_config "$CONF" "$FAKE_PORT" faults "${KM_PG_CONNINFO% dbname=komek} dbname=komek3"
+sed -i 's/^timeout = 5s/timeout = 3s\nmax_body = 1M/' "$CONF"
+"$BUILD/komekctl" -c "$CONF" migrate >/dev/null || exit 1
+run_until_stored "after network faults" faults komek3 faults.log
+check "faults still pending in the fake" 0 "$(fake_stat faults_pending)"
+for what in "larger than max_body" "HTTP 5" "429"; do
+    grep -q "$what" "$KM_TMP/faults.log" || { echo "FAIL no log line for '$what'"; failures=$((failures + 1)); }
+done
 
 if [ "$failures" -ne 0 ]; then
     echo "komekd logs in $KM_TMP (kept)"
