@@ -589,9 +589,14 @@ static void rt_consume_retry(struct km_runtime *rt, struct rt_source *s,
         s->stats.errors_http++;
     }
     int64_t delay = rt_backoff(rt, s, retry_after_ms);
-    km_complain(&s->c_net, s->scope, "%s (HTTP %ld%s%s); retrying in %lld ms",
-                limited ? "rate limited" : "server trouble", resp->status,
-                err->msg[0] != '\0' ? ": " : "", err->msg, (long long)delay);
+    /* Two call sites, so that km_complain() never hides one kind behind the other. */
+    if (limited) {
+        km_complain(&s->c_net, s->scope, "rate limited (HTTP %ld%s%s); retrying in %lld ms",
+                    resp->status, err->msg[0] != '\0' ? ": " : "", err->msg, (long long)delay);
+    } else {
+        km_complain(&s->c_net, s->scope, "server trouble (HTTP %ld%s%s); retrying in %lld ms",
+                    resp->status, err->msg[0] != '\0' ? ": " : "", err->msg, (long long)delay);
+    }
 }
 
 /* Runs consume() on a complete response and acts on its result. */

@@ -86,6 +86,10 @@ void km_log(enum km_log_level level, const char *scope, const char *fmt, ...)
 void km_complain(struct km_complaint *c, const char *scope, const char *fmt, ...)
 {
     int64_t now = km_time_mono_ms();
+    if (c->last_fmt != fmt) {
+        c->interval_ms = 0; /* a new kind of failure: say it now */
+        c->last_fmt = fmt;
+    }
     if (c->interval_ms != 0 && now < c->next_ms) {
         c->suppressed++;
         return;
@@ -117,4 +121,5 @@ void km_complain_release(struct km_complaint *c, const char *scope, const char *
     c->interval_ms = 0;
     c->next_ms = 0;
     c->suppressed = 0;
+    c->last_fmt = NULL;
 }

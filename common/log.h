@@ -34,10 +34,12 @@ struct km_complaint {
     int64_t next_ms;     /* monotonic time before which repeats are suppressed */
     int64_t interval_ms; /* doubles on each repeat, up to one hour */
     uint64_t suppressed; /* repeats not printed since the last line */
+    const char *last_fmt; /* call site of the last complaint: a new kind is never held back */
 };
 
 /* Logs at WARN the first time, then at most once per (doubling) interval, mentioning how
- * many repeats were suppressed. Not thread-safe per complaint: one owner thread. */
+ * many repeats were suppressed. Repeats are recognised by their format string, so a
+ * different kind of failure (another call site) is always logged at once. Not thread-safe per complaint: one owner thread. */
 void km_complain(struct km_complaint *c, const char *scope, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* After success: logs "recovered" at INFO if a complaint was active, then resets it. */
