@@ -17,7 +17,8 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
             -Wformat=2 -Wvla -Wno-missing-field-initializers
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -lpthread -lm
-CPPFLAGS += -I. -DKM_VERSION='"$(VERSION)"' -DKM_SYSCONFDIR='"$(SYSCONFDIR)/komek"'
+BUILDCONF := $(BUILD)/gen/buildconf.h
+CPPFLAGS += -I. -include $(BUILDCONF)
 
 # Modules in dependency order: each may use only those before it (DESIGN.md).
 MODULES  := common parser triage collectors queue db app
@@ -44,7 +45,8 @@ TOOLS       := $(BUILD)/komekd $(BUILD)/komekctl
 TEST_TOOLS  := $(if $(FAKE_SRCS),$(BUILD)/fakenet)
 GEN_MIGRATIONS := $(BUILD)/gen/migrations.c
 
-.PHONY: all deps check check-all check-unit check-integration asan valgrind bench format \
+
+.PHONY: FORCE all deps check check-all check-unit check-integration asan valgrind bench format \
         lint demo install uninstall clean help test-tools
 
 all: $(TOOLS)
@@ -64,7 +66,16 @@ deps:
 # V=1 shows the full commands.
 Q := $(if $(V),,@)
 
-$(BUILD)/%.o: %.c
+# Version and paths baked into the programs; rewritten only when they change, so that
+# `make install PREFIX=/usr` rebuilds what a different PREFIX affects.
+$(BUILDCONF): FORCE
+	@mkdir -p $(@D)
+	@printf '#define KM_VERSION "%s"\n#define KM_SYSCONFDIR "%s"\n' '$(VERSION)' \
+	    '$(SYSCONFDIR)/komek' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+FORCE:
+
+$(BUILD)/%.o: %.c $(BUILDCONF)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CSTD) $(WARN) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
@@ -74,7 +85,7 @@ $(GEN_MIGRATIONS): $(sort $(wildcard db/migrations/*.sql)) scripts/embed-migrati
 	@mkdir -p $(@D)
 	./scripts/embed-migrations.sh $(sort $(wildcard db/migrations/*.sql)) > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/gen/migrations.o: $(GEN_MIGRATIONS)
+$(BUILD)/gen/migrations.o: $(GEN_MIGRATIONS) | $(BUILDCONF)
 	$(CC) $(CSTD) $(CFLAGS) $(CPPFLAGS) -c $< -o $@
 
 define module_lib
@@ -95,6 +106,9 @@ $(BUILD)/komekctl: $(call objs_of,ctl) $(call libs_for,ctl)
 $(BUILD)/fakenet: $(patsubst %.c,$(BUILD)/%.o,$(FAKE_SRCS)) $(call libs_for,parser)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(patsubst %.c,$(BUILD)/%.o,$(FAKE_SRCS)) $(call LINK_GROUP,$(call libs_for,parser)) $(PKG_LIBS)
+
+# Keep object files of test programs (make would delete them as intermediates).
+.SECONDARY:
 
 # test/unit/test_<module>[_<part>].c links the libraries of <module> and its dependencies.
 # The runtime test gzips bodies with zlib at test time.

@@ -75,6 +75,9 @@ int km_collect_run(const struct km_config *cfg, const struct km_tags *tags,
     if (rc != KM_OK) {
         goto out;
     }
+    if (km_runtime_source_count(rt) == 0) {
+        KM_SLOG_WARN("collect", "no enabled [source] in the configuration: nothing to collect");
+    }
     rc = km_runtime_run(rt, stop, once);
     if (rc != KM_OK) {
         km_err_set(err, rc, "every source has stopped");

@@ -21,11 +21,15 @@ demo_cleanup()
 
 km_init
 trap demo_cleanup EXIT
+# Ctrl-C ends the watch loop below; demo_cleanup then stops everything in order. The
+# servers run in sessions of their own (setsid) so the Ctrl-C does not reach them first.
+STOPPING=
+trap 'STOPPING=1' INT TERM
 echo "demo: starting Redis and PostgreSQL in $KM_TMP"
 km_start_redis "$KM_TMP/redis" || exit 1
 km_start_postgres "$KM_TMP/pg" || exit 1
 
-"$BUILD/fakenet" --port 0 --posts test/data/sample-posts.jsonl --token "$KM_FAKE_TOKEN" \
+setsid "$BUILD/fakenet" --port 0 --posts test/data/sample-posts.jsonl --token "$KM_FAKE_TOKEN" \
     --drip "${KM_DEMO_DRIP:-3}" --port-file "$KM_TMP/fake.port" >"$KM_TMP/fakenet.log" 2>&1 &
 FAKE_PID=$!
 km_wait 10 test -s "$KM_TMP/fake.port" || { echo "demo: fakenet did not start" >&2; cat "$KM_TMP/fakenet.log" >&2; exit 1; }
@@ -34,7 +38,7 @@ FAKE_PORT=$(cat "$KM_TMP/fake.port")
 CONF="$KM_TMP/komek.conf"
 km_write_config "$CONF" "$FAKE_PORT"
 "$BUILD/komekctl" -c "$CONF" migrate || exit 1
-"$BUILD/komekd" -c "$CONF" >"$KM_TMP/komekd.log" 2>&1 &
+setsid "$BUILD/komekd" -c "$CONF" >"$KM_TMP/komekd.log" 2>&1 &
 KOMEKD_PID=$!
 
 cat <<TXT
@@ -60,12 +64,14 @@ Source cursors:
 Ctrl-C stops everything.
 TXT
 
-while kill -0 "$KOMEKD_PID" 2>/dev/null; do
+while [ -z "$STOPPING" ] && kill -0 "$KOMEKD_PID" 2>/dev/null; do
     sleep 5
+    [ -n "$STOPPING" ] && break
     n_stream=$(redis-cli -p "$KM_REDIS_PORT" XLEN '{komek}:posts' 2>/dev/null)
     n_rows=$(km_psql "select count(*) from posts" 2>/dev/null)
     echo "$(date +%H:%M:%S)  stream {komek}:posts: ${n_stream:-?} entries   PostgreSQL posts: ${n_rows:-?} rows"
 done
+[ -n "$STOPPING" ] && exit 0
 echo "demo: komekd exited; last lines of its log:"
 tail -n 20 "$KM_TMP/komekd.log"
 exit 1

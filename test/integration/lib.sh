@@ -100,7 +100,9 @@ km_redis_ready()
 # Starts redis-server with the current KM_REDIS_PORT and KM_REDIS_DIR (AOF kept there).
 km_redis_launch()
 {
-    redis-server --port "$KM_REDIS_PORT" --bind 127.0.0.1 --dir "$KM_REDIS_DIR" --save "" \
+    # setsid: a Ctrl-C meant for the script must not kill Redis before the script's own
+    # cleanup has stopped what depends on it.
+    setsid redis-server --port "$KM_REDIS_PORT" --bind 127.0.0.1 --dir "$KM_REDIS_DIR" --save "" \
         --appendonly yes --daemonize no --logfile "$KM_REDIS_DIR/redis.log" \
         </dev/null >/dev/null 2>&1 &
     KM_REDIS_PID=$!
