@@ -139,9 +139,11 @@ asan:
 	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    LDFLAGS="-fsanitize=address,undefined" check-all
 
-valgrind: $(UNIT_BINS)
-	@VALGRIND="valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite" \
-	    ./test/run-unit.sh $(UNIT_BINS)
+# Unit tests, then the end-to-end test with komekd's --once rounds, under memcheck.
+VALGRIND_CMD := valgrind --quiet --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite
+valgrind: $(UNIT_BINS) test-tools
+	@VALGRIND="$(VALGRIND_CMD)" ./test/run-unit.sh $(UNIT_BINS)
+	@BUILD=$(BUILD) KM_VALGRIND="$(VALGRIND_CMD)" ./test/integration/test_e2e.sh
 
 demo:
 	@./scripts/install-deps.sh

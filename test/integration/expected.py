@@ -2,11 +2,12 @@
 """Prints how many sample posts komek must keep, per network and in total, for the fake
 networks serving test/data/sample-posts.jsonl with the watched tags of etc/tags.list.
 
-usage: expected.py POSTS TAGS_LIST [MASTODON_TAGS]
+usage: expected.py POSTS TAGS_LIST [MASTODON_TAGS] [KEEP_ALL_NETWORK]
 
 A post is kept when one of its #hashtags is watched (case-insensitive). The fake Mastodon
 serves only statuses carrying one of the timeline tags the collector asks for
-(MASTODON_TAGS, comma-separated), so those are counted for Mastodon too.
+(MASTODON_TAGS, comma-separated), so those are counted for Mastodon too. Every post of
+KEEP_ALL_NETWORK counts (a source with require_tags = no).
 Output: "telegram N\nmastodon N\nrss N\ntotal N".
 """
 import json
@@ -30,6 +31,7 @@ def main():
     posts, tags_list = sys.argv[1], sys.argv[2]
     watched = watched_tags(tags_list)
     mastodon = None
+    keep_all = sys.argv[4] if len(sys.argv) > 4 else ""
     if len(sys.argv) > 3:
         mastodon = {t.strip().casefold() for t in sys.argv[3].split(",") if t.strip()}
     counts = {"telegram": 0, "mastodon": 0, "rss": 0}
@@ -39,6 +41,9 @@ def main():
                 continue
             p = json.loads(line)
             tags = {t.casefold() for t in TAG.findall(p["text"])}
+            if p["network"] == keep_all:
+                counts[p["network"]] += 1
+                continue
             if not tags & watched:
                 continue
             if p["network"] == "mastodon" and mastodon is not None and not tags & mastodon:
