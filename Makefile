@@ -139,10 +139,11 @@ asan:
 	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    LDFLAGS="-fsanitize=address,undefined" check-all
 
-# Unit tests, then the end-to-end test with komekd's --once rounds, under memcheck.
+# Unit tests, the queue/db tests and komekd's --once rounds of the e2e test, under memcheck.
 VALGRIND_CMD := valgrind --quiet --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite
 valgrind: $(UNIT_BINS) test-tools
 	@VALGRIND="$(VALGRIND_CMD)" ./test/run-unit.sh $(UNIT_BINS)
+	@BUILD=$(BUILD) KM_VALGRIND="$(VALGRIND_CMD)" ./test/integration/test_modules.sh
 	@BUILD=$(BUILD) KM_VALGRIND="$(VALGRIND_CMD)" ./test/integration/test_e2e.sh
 
 demo:

@@ -412,6 +412,8 @@ static int mst_consume(void *state, const struct km_response *resp, struct km_po
         goto out;
     }
     *next_cursor = km_strdup(max_id);
+    /* A full page: more statuses may be waiting after it, fetch them at once. */
+    out->more = root->u.array.len >= (size_t)st->limit;
     /* The last request of the window still succeeds; make the runtime wait for the reset
      * instead of running into a 429. */
     const char *remaining = km_response_header(resp, "X-RateLimit-Remaining");

@@ -359,6 +359,25 @@ static void rt_success(struct rt_source *s, bool progress)
     km_complain_release(&s->c_input, s->scope, "payloads");
 }
 
+/* A successful exchange may ask for the next request at once (another page, a login
+ * step) or, with a rate-limit signal on a good answer (Mastodon's X-RateLimit-Remaining: 0),
+ * for a pause that the runtime, not the collector, keeps. */
+static void rt_after_success(struct rt_source *s, bool more, int64_t wait_ms)
+{
+    int64_t now = km_time_mono_ms();
+    if (wait_ms > RT_RETRY_AFTER_MAX_MS) {
+        wait_ms = RT_RETRY_AFTER_MAX_MS;
+    }
+    if (wait_ms > 0) {
+        s->stats.rate_limited++;
+        if (now + wait_ms > s->next_due) {
+            s->next_due = now + wait_ms;
+        }
+    } else if (more) {
+        s->next_due = now;
+    }
+}
+
 static void rt_stop_source(struct rt_source *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -546,6 +565,8 @@ static void rt_deliver(struct km_runtime *rt, struct rt_source *s, struct km_pos
         }
     }
     size_t n = batch->n;
+    bool more = batch->more;
+    int64_t wait_ms = batch->retry_after_ms;
     bool moved =
         *next_cursor != NULL && (s->cursor == NULL || strcmp(*next_cursor, s->cursor) != 0);
     int rc = rt->sink.deliver(rt->sink.ctx, &s->info, batch, *next_cursor);
@@ -557,6 +578,7 @@ static void rt_deliver(struct km_runtime *rt, struct rt_source *s, struct km_pos
         }
         s->stats.posts += n;
         rt_success(s, n > 0 || moved);
+        rt_after_success(s, more, wait_ms);
         KM_SLOG_DEBUG(s->scope, "%zu posts delivered", n);
         return;
     }

@@ -428,6 +428,7 @@ void km_post_batch_clear(struct km_post_batch *b)
     b->n = 0;
     b->retry_after_ms = 0;
     b->skipped = 0;
+    b->more = false;
 }
 
 void km_post_batch_free(struct km_post_batch *b)

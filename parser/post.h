@@ -72,6 +72,8 @@ struct km_post_batch {
     size_t n, cap;
     int64_t retry_after_ms; /* set by a collector from the network's rate-limit signal */
     unsigned skipped;       /* items of the payload that were malformed and skipped */
+    bool more; /* set by a collector: the next request is due at once (a further page, the
+                  second step of a login or an id lookup), not after the interval */
 };
 
 void km_post_batch_init(struct km_post_batch *b);

@@ -230,6 +230,21 @@ static void test_consume_page(void **state)
     assert_string_equal(cursor, "113501234567890123");
     assert_int_equal(out.skipped, 0);
     assert_int_equal(out.retry_after_ms, 0);
+    assert_false(out.more); /* 3 of 40: nothing more waiting */
+    free(cursor);
+    km_post_batch_free(&out);
+    MST->destroy(st);
+
+    /* A full page (limit = 3): more statuses may follow, ask for the next page at once. */
+    static const char *const kv3[] = {"type", "mastodon", "url", "https://mastodon.social",
+                                      "tags", "Астана", "limit", "3", NULL};
+    st = ct_create(MST, kv3);
+    km_post_batch_init(&out);
+    cursor = NULL;
+    assert_int_equal(
+        ct_consume(MST, st, 200, "mastodon/tag_page.json", headers, &out, &cursor, &err), KM_OK);
+    assert_int_equal(out.n, 3);
+    assert_true(out.more);
     free(cursor);
     km_post_batch_free(&out);
     MST->destroy(st);

@@ -164,6 +164,10 @@ static struct MHD_Response *srv_route(struct MHD_Connection *conn, const char *u
         return srv_text("{\"n\":2,\"cursor\":\"s1\",\"skipped\":1}");
     } else if (strcmp(url, "/empty") == 0) {
         return srv_text("{\"n\":0}");
+    } else if (strcmp(url, "/more") == 0) {
+        return srv_text("{\"n\":1,\"cursor\":\"m1\",\"more\":1}");
+    } else if (strcmp(url, "/wait") == 0) {
+        return srv_text("{\"n\":1,\"cursor\":\"w1\",\"wait\":60000}");
     } else if (strcmp(url, "/garbage") == 0) {
         return srv_text("<html>not json</html>");
     } else if (strcmp(url, "/429") == 0) {
@@ -333,6 +337,11 @@ static int tc_parse(const char *body, struct km_post_batch *out, char **next_cur
     if (c != NULL) {
         c += 10;
         *next_cursor = km_strndup(c, strcspn(c, "\""));
+    }
+    out->more = strstr(body, "\"more\":1") != NULL;
+    const char *w = strstr(body, "\"wait\":");
+    if (w != NULL) {
+        out->retry_after_ms = atoll(w + 7);
     }
     const char *s = strstr(body, "\"skipped\":");
     if (s != NULL) {
@@ -764,6 +773,26 @@ static void test_deliver_retry_keeps_cursor(void **state)
     fx_close(&f);
 }
 
+/* A good answer that asks for the next page at once, and one that carries a rate-limit
+ * pause (Mastodon's X-RateLimit-Remaining: 0): posts delivered, the pause kept by the
+ * runtime instead of the 10 s interval. */
+static void test_more_and_wait(void **state)
+{
+    (void)state;
+    const struct tsrc srcs[] = {{"more", "/more", 0, {0}}, {"wait", "/wait", 1, {0}}};
+    struct fx f;
+    fx_open(&f, srcs, 2);
+    assert_int_equal(fx_run(&f, true), KM_OK);
+    assert_int_equal(fx_stats(&f, "more").posts, 1);
+    assert_string_equal(sink_rec(&f.sink, "more")->cursor, "m1");
+    fx_assert_due(&f, "more", 0, 0);
+    assert_int_equal(fx_stats(&f, "wait").posts, 1);
+    assert_string_equal(sink_rec(&f.sink, "wait")->cursor, "w1");
+    assert_int_equal(fx_stats(&f, "wait").rate_limited, 1);
+    fx_assert_due(&f, "wait", 60000, 60000);
+    fx_close(&f);
+}
+
 /* A store that is down when the cursor is loaded: no request, backoff, then a retry. */
 static void test_load_cursor_retry(void **state)
 {
@@ -940,6 +969,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exchanges),
         cmocka_unit_test(test_deliver_retry_keeps_cursor),
+        cmocka_unit_test(test_more_and_wait),
         cmocka_unit_test(test_load_cursor_retry),
         cmocka_unit_test(test_backoff),
         cmocka_unit_test(test_stop),
