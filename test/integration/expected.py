@@ -8,7 +8,8 @@ A post is kept when one of its #hashtags is watched (case-insensitive). The fake
 serves only statuses carrying one of the timeline tags the collector asks for
 (MASTODON_TAGS, comma-separated), so those are counted for Mastodon too. Every post of
 KEEP_ALL_NETWORK counts (a source with require_tags = no).
-Output: "telegram N\nmastodon N\nrss N\ntotal N".
+Output: "telegram N\nmastodon N\nrss N\ntotal N\nany N", where "any" counts every sample post
+with a watched tag whatever its network (the fakes of the other networks serve them all).
 """
 import json
 import re
@@ -35,12 +36,15 @@ def main():
     if len(sys.argv) > 3:
         mastodon = {t.strip().casefold() for t in sys.argv[3].split(",") if t.strip()}
     counts = {"telegram": 0, "mastodon": 0, "rss": 0}
+    any_network = 0
     with open(posts, encoding="utf-8") as f:
         for line in f:
             if not line.strip():
                 continue
             p = json.loads(line)
             tags = {t.casefold() for t in TAG.findall(p["text"])}
+            if tags & watched:
+                any_network += 1
             if p["network"] == keep_all:
                 counts[p["network"]] += 1
                 continue
@@ -52,6 +56,7 @@ def main():
     for k, v in counts.items():
         print(k, v)
     print("total", sum(counts.values()))
+    print("any", any_network)
 
 
 if __name__ == "__main__":
