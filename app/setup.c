@@ -3,8 +3,10 @@
 #include "collectors/collector.h"
 #include "common/alloc.h"
 #include "common/log.h"
+#include "triage/tags.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -77,4 +79,40 @@ void km_app_apply_logging(const struct km_config *cfg)
     if (level >= 0) {
         km_log_set_level((enum km_log_level)level);
     }
+}
+
+int km_app_check_sources(const struct km_config *cfg)
+{
+    int rc = KM_OK;
+    for (size_t i = 0; i < cfg->n_sources; i++) {
+        const struct km_section *sec = cfg->sources[i];
+        const struct km_collector *c = km_collector_find(km_section_get(sec, "type"));
+        if (c == NULL || !km_section_get_bool(sec, "enabled")) {
+            continue; /* unknown types were reported by the loader */
+        }
+        void *state = NULL;
+        struct km_err err = {{0}};
+        if (c->create(sec, &state, &err) != KM_OK) {
+            fprintf(stderr, "%s\n", err.msg);
+            rc = KM_EINPUT;
+            continue;
+        }
+        c->destroy(state);
+    }
+    return rc;
+}
+
+int km_app_load_tags(const struct km_config *cfg, struct km_tags **tags)
+{
+    struct km_err err = {{0}};
+    char *path = km_config_path(cfg, km_section_get(cfg->global, "tags"));
+    int rc = km_tags_load(path, stderr, tags, &err);
+    if (rc == KM_ERR) {
+        fprintf(stderr, "%s\n", err.msg);
+    } else if (rc == KM_OK && km_tags_count(*tags) == 0) {
+        fprintf(stderr, "%s: warning: no watched tags: sources with require_tags = yes "
+                        "will keep nothing\n", path);
+    }
+    free(path);
+    return rc;
 }

@@ -16,6 +16,17 @@ const char *km_app_default_config(void);
  * loader's code. */
 int km_app_load_config(const char *path, struct km_config **cfg, struct km_err *err);
 
+/* Runs every enabled source's collector create() and destroy(), so that checks only a
+ * collector knows (token format, URL scheme, tag count) fail --check-config rather than the
+ * start. Prints each problem to stderr. Returns KM_OK or KM_EINPUT. */
+int km_app_check_sources(const struct km_config *cfg);
+
+/* Loads the watched-tags list named by [komek] tags =, printing every problem (and a
+ * warning when it is empty) to stderr. Returns KM_OK with *tags (free with km_tags_free()),
+ * or KM_EINPUT / KM_ERR. */
+struct km_tags;
+int km_app_load_tags(const struct km_config *cfg, struct km_tags **tags);
+
 /* Fills opts from [komek]; the strings are borrowed from cfg. */
 void km_app_queue_opts(const struct km_config *cfg, struct km_queue_opts *opts);
 

@@ -3,19 +3,33 @@
  * The cursor is "ETAG\tLAST-MODIFIED" from the last 200 response (either part may be
  * empty); it becomes If-None-Match / If-Modified-Since, so an unchanged feed costs a 304
  * with no body. Feeds have no paging: every poll emits every item, and the queue's seen-set
- * on (network, id) drops the ones already delivered. */
+ * on (network, id) drops the ones already delivered.
+ *
+ * Post ids must be unique across every feed of the network, but a guid such as "123" is
+ * only unique within its feed: such a guid becomes "<feed url>#<guid>", while one that
+ * looks globally unique (a URL, "urn:" or "tag:") is kept as it is. */
 #include "collectors/collector.h"
 #include "common/alloc.h"
 #include "parser/feed.h"
 #include "parser/hashtag.h"
 #include "parser/post.h"
 
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <xxhash.h>
 
 #define RSS_NETWORK "rss"
+/* Longest post id kept as is. A guid is untrusted and unbounded, and ids go into the
+ * seen-set and PostgreSQL's primary-key index (btree rows are limited to about 2.7 KB);
+ * a longer id is replaced by a hash of it. */
+#define RSS_ID_MAX_BYTES 1024
+/* Wait after 401/403/404/410: a feed that is gone or locked is often back after a
+ * redeploy or a fixed permission, so keep asking, but rarely. */
+#define RSS_GONE_RETRY_MS (10 * 60 * 1000)
 
 static const struct km_conf_key rss_keys[] = {
     {"url", KM_CONF_STR, NULL, 0, 0, KM_CONF_REQUIRED, "feed URL (RSS 2.0, RSS 1.0 or Atom)"},
@@ -103,13 +117,34 @@ static char *rss_text(const struct km_feed_item *it)
     return km_asprintf("%s\n\n%s", it->title, it->summary);
 }
 
+/* True if a guid names its item outside the feed too: a URL, a URN or a tag: URI. */
+static bool rss_id_is_global(const char *id)
+{
+    return strstr(id, "://") != NULL || strncasecmp(id, "urn:", 4) == 0 ||
+           strncasecmp(id, "tag:", 4) == 0;
+}
+
+/* The post id for an item's guid (see the top of the file): the guid, or "<feed
+ * url>#<guid>", or "<feed url>#sha:<XXH64 of the guid>" when either would be longer than
+ * RSS_ID_MAX_BYTES. Returns a malloc'd string. */
+static char *rss_post_id(const struct rss_state *st, const char *guid)
+{
+    size_t len = strlen(guid);
+    bool global = rss_id_is_global(guid);
+    size_t id_len = global ? len : strlen(st->url) + 1 + len;
+    if (id_len > RSS_ID_MAX_BYTES) {
+        return km_asprintf("%s#sha:%016" PRIx64, st->url, (uint64_t)XXH64(guid, len, 0));
+    }
+    return global ? km_strdup(guid) : km_asprintf("%s#%s", st->url, guid);
+}
+
 static struct km_post *rss_post(const struct rss_state *st, const struct km_feed *feed,
                                 const struct km_feed_item *it, int64_t collected_at)
 {
     struct km_post *p = km_post_new();
     km_post_set(&p->network, RSS_NETWORK);
     km_post_set(&p->source, st->name);
-    km_post_set(&p->id, it->id);
+    p->id = rss_post_id(st, it->id);
     km_post_set(&p->url, it->link);
     km_post_set(&p->author.name, it->author);
     km_post_set(&p->chat.id, st->url);
@@ -126,14 +161,36 @@ static struct km_post *rss_post(const struct rss_state *st, const struct km_feed
     return p;
 }
 
-/* Maps a status other than 200 and 304 to a result code. */
+/* Reason phrase of the statuses that make a feed unreachable for a while; NULL for
+ * others. */
+static const char *rss_gone_reason(long status)
+{
+    switch (status) {
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 410:
+        return "Gone";
+    default:
+        return NULL;
+    }
+}
+
+/* Maps a status other than 200 and 304 to a result code. A missing or locked feed is
+ * retried every RSS_GONE_RETRY_MS rather than stopping the source for good. */
 static int rss_http_error(const struct rss_state *st, const struct km_response *resp,
                           struct km_post_batch *out, struct km_err *err)
 {
     long status = resp->status;
     int64_t ms = km_response_retry_after_ms(resp);
-    if (status == 401 || status == 403 || status == 404 || status == 410) {
-        return km_err_set(err, KM_ERR, "rss/%s: HTTP %ld for %s", st->name, status, st->url);
+    const char *gone = rss_gone_reason(status);
+    if (gone != NULL) {
+        out->retry_after_ms = RSS_GONE_RETRY_MS;
+        return km_err_set(err, KM_RETRY, "rss/%s: HTTP %ld %s; retrying in %d min", st->name,
+                          status, gone, RSS_GONE_RETRY_MS / 60000);
     }
     if (ms >= 0 && (status == 429 || status == 503)) {
         out->retry_after_ms = ms;

@@ -63,7 +63,7 @@ struct rt_source {
     char *ca_file;
     /* Schedule. */
     char *cursor; /* last committed cursor, NULL if none */
-    bool cursor_loaded, in_flight, done_once;
+    bool in_flight, done_once;
     int64_t next_due;     /* km_time_mono_ms() */
     int64_t backoff_base; /* un-jittered backoff of the last failure, 0 when healthy */
     int64_t started_at;   /* km_time_mono_ms() when the request started */
@@ -461,16 +461,16 @@ static CURLcode rt_easy_request(struct rt_source *s)
 
 /* Loads the cursor before the first request. Returns KM_OK to go on, or another code
  * after scheduling (KM_RETRY) or stopping (KM_ERR) the source. */
+/* Reads the committed cursor before every exchange, not once: the store is the truth. If
+ * Redis lost its latest writes (a restart without AOF), the cursor goes back with the
+ * posts it lost, and those posts are fetched again instead of being skipped for good. */
 static int rt_load_cursor(struct km_runtime *rt, struct rt_source *s)
 {
-    if (s->cursor_loaded) {
-        return KM_OK;
-    }
     char *cursor = NULL;
     int rc = rt->sink.load_cursor(rt->sink.ctx, &s->info, &cursor);
     if (rc == KM_OK) {
+        free(s->cursor);
         s->cursor = cursor;
-        s->cursor_loaded = true;
         return KM_OK;
     }
     free(cursor);
@@ -578,7 +578,9 @@ static void rt_deliver(struct km_runtime *rt, struct rt_source *s, struct km_pos
         }
         s->stats.posts += n;
         rt_success(s, n > 0 || moved);
-        rt_after_success(s, more, wait_ms);
+        /* "more" only with progress: a server that ignores the cursor must not be
+         * hammered in a tight loop. */
+        rt_after_success(s, more && (n > 0 || moved), wait_ms);
         KM_SLOG_DEBUG(s->scope, "%zu posts delivered", n);
         return;
     }

@@ -200,6 +200,18 @@ static char *reader(char *str, int num, void *stream)
         return NULL;
     }
     ld->line++;
+    size_t len = strlen(line);
+    if (len > 0 && line[len - 1] != '\n' && !feof(ld->fp)) {
+        /* Longer than libinih's line buffer (INI_MAX_LINE): inih would split it into two
+         * lines. Skip the rest, report it, and hand inih a blank line instead. */
+        int c;
+        while ((c = fgetc(ld->fp)) != EOF && c != '\n') {
+        }
+        load_error(ld, ld->line, "line longer than %d characters", num - 2);
+        str[0] = '\n';
+        str[1] = '\0';
+        return str;
+    }
     const char *p = line;
     while (isspace((unsigned char)*p)) {
         p++;

@@ -63,18 +63,14 @@ static int cmd_migrate(const struct km_config *cfg, bool apply)
 static int cmd_check(const struct km_config *cfg, const char *path)
 {
     struct km_tags *tags = NULL;
-    struct km_err err = {{0}};
-    char *tags_path = km_config_path(cfg, km_section_get(cfg->global, "tags"));
-    int rc = km_tags_load(tags_path, stderr, &tags, &err);
-    if (rc == KM_ERR) {
-        fprintf(stderr, "%s\n", err.msg);
-    } else if (rc == KM_OK) {
-        printf("%s: OK (%zu sources, %zu watched tags in %s)\n", path, cfg->n_sources,
-               km_tags_count(tags), tags_path);
+    int rc = km_app_load_tags(cfg, &tags);
+    int rc_src = km_app_check_sources(cfg);
+    if (rc == KM_OK && rc_src == KM_OK) {
+        printf("%s: OK (%zu sources, %zu watched tags)\n", path, cfg->n_sources,
+               km_tags_count(tags));
     }
-    free(tags_path);
     km_tags_free(tags);
-    return rc == KM_OK ? 0 : EXIT_USAGE;
+    return rc == KM_OK && rc_src == KM_OK ? 0 : EXIT_USAGE;
 }
 
 static int cmd_cursors(const struct km_config *cfg)

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifndef KM_VERSION
 #define KM_VERSION "dev"
@@ -27,7 +28,14 @@ static volatile sig_atomic_t stop_requested;
 
 static void on_signal(int sig)
 {
-    (void)sig;
+    if (sig == SIGHUP) {
+        /* write(2) is async-signal-safe; the logger is not. */
+        static const char msg[] = "komekd: SIGHUP ignored: reloading is not supported yet, "
+                                  "restart komekd to apply a changed configuration\n";
+        ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+        (void)w;
+        return;
+    }
     stop_requested = 1;
 }
 
@@ -114,13 +122,9 @@ static int load_all(const struct options *o, struct km_config **cfg, struct km_t
     if (km_app_load_config(o->config, cfg, &err) != KM_OK) {
         return EXIT_USAGE;
     }
-    char *path = km_config_path(*cfg, km_section_get((*cfg)->global, "tags"));
-    int rc = km_tags_load(path, stderr, tags, &err);
-    if (rc == KM_ERR) {
-        fprintf(stderr, "%s\n", err.msg);
-    }
-    free(path);
-    return rc == KM_OK ? 0 : EXIT_USAGE;
+    int rc_tags = km_app_load_tags(*cfg, tags);
+    int rc_src = km_app_check_sources(*cfg);
+    return rc_tags == KM_OK && rc_src == KM_OK ? 0 : EXIT_USAGE;
 }
 
 static void install_signals(void)
@@ -131,6 +135,9 @@ static void install_signals(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    /* SIGHUP must not kill the daemon (its default action): reloading is not implemented
+     * yet, so it is noted and ignored; see the README. */
+    sigaction(SIGHUP, &sa, NULL);
     sa.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &sa, NULL);
 }

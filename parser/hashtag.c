@@ -1,4 +1,5 @@
-/* Hashtag extraction from UTF-8 text and UTF-16 offset conversion (see hashtag.h). */
+/* Hashtag extraction from UTF-8 text, UTF-16 and code point offset conversion (see
+ * hashtag.h). */
 #include "parser/hashtag.h"
 
 #include "common/alloc.h"
@@ -168,5 +169,30 @@ int km_utf16_slice(const char *utf8, size_t len, size_t off16, size_t len16, siz
         int32_t cp;
         i += ht_decode(utf8 + i, len - i, &cp);
         units += cp >= 0x10000 ? 2 : 1;
+    }
+}
+
+int km_codepoint_slice(const char *utf8, size_t len, size_t cp_start, size_t cp_end,
+                       size_t *byte_start, size_t *byte_end)
+{
+    if (cp_end < cp_start) {
+        return KM_EINPUT;
+    }
+    size_t cps = 0, i = 0, start = 0;
+    for (;;) {
+        if (cps == cp_start) {
+            start = i;
+        }
+        if (cps == cp_end) {
+            *byte_start = start;
+            *byte_end = i;
+            return KM_OK;
+        }
+        if (i >= len) {
+            return KM_EINPUT;
+        }
+        int32_t cp;
+        i += ht_decode(utf8 + i, len - i, &cp);
+        cps++;
     }
 }

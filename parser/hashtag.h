@@ -1,4 +1,4 @@
-/* Hashtags in UTF-8 text, and Telegram's UTF-16 entity offsets.
+/* Hashtags in UTF-8 text, Telegram's UTF-16 and X's code point entity offsets.
  *
  * A hashtag is '#' followed by letters, combining marks, decimal digits or connector
  * punctuation ('_') in any script (Unicode categories L*, M*, Nd, Pc via utf8proc), so
@@ -30,5 +30,13 @@ size_t km_hashtags_extract(const char *text, size_t len, struct km_post *p);
  * range ends beyond the text or either end splits a surrogate pair (outputs untouched). */
 int km_utf16_slice(const char *utf8, size_t len, size_t off16, size_t len16, size_t *byte_start,
                    size_t *byte_end);
+
+/* Converts the range [cp_start, cp_end) given in Unicode code points (X entity start/end)
+ * into byte offsets of the UTF-8 text utf8[0..len): on KM_OK, [*byte_start, *byte_end) is
+ * the range. An invalid UTF-8 byte counts as one code point, as the U+FFFD it is repaired
+ * to would. Returns KM_EINPUT when cp_end < cp_start or the range ends beyond the text
+ * (outputs untouched). Thread-safe. */
+int km_codepoint_slice(const char *utf8, size_t len, size_t cp_start, size_t cp_end,
+                       size_t *byte_start, size_t *byte_end);
 
 #endif

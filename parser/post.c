@@ -96,7 +96,8 @@ void km_post_add_hashtag(struct km_post *p, const char *tag)
         return;
     }
     char *folded = post_fold_tag(tag);
-    if (folded == NULL || km_post_has_hashtag(p, folded)) {
+    if (folded == NULL || strlen(folded) > KM_HASHTAG_MAX_BYTES ||
+        km_post_has_hashtag(p, folded)) {
         free(folded);
         return;
     }

@@ -45,8 +45,13 @@ void km_post_free(struct km_post *p);
 
 /* Replaces *field with a copy of value (NULL allowed), freeing the old value. */
 void km_post_set(char **field, const char *value);
+/* Longest hashtag kept, in bytes after folding. Same limit as KM_TAG_MAX_BYTES in
+ * triage/tags.h (Bluesky allows 640 bytes): a longer tag is junk or an attack, and an
+ * unbounded one would overflow PostgreSQL's btree index row limit (about 2.7 KB). */
+#define KM_HASHTAG_MAX_BYTES 640
+
 /* Adds tag (with or without leading '#'), lower-cased with Unicode case folding; ignores
- * empty tags and duplicates. */
+ * empty tags, duplicates and tags longer than KM_HASHTAG_MAX_BYTES once folded. */
 void km_post_add_hashtag(struct km_post *p, const char *tag);
 void km_post_add_media(struct km_post *p, const char *url);
 bool km_post_has_hashtag(const struct km_post *p, const char *folded_tag);

@@ -11,7 +11,8 @@ enum km_verdict km_triage_filter(const struct km_tags *tags, const struct km_pos
     if (p->network == NULL || p->network[0] == '\0' || p->id == NULL || p->id[0] == '\0') {
         return KM_DROP_INVALID;
     }
-    if ((p->text == NULL || p->text[0] == '\0') && p->n_media == 0) {
+    /* A location or a photo without words still reports something (a monitored chat). */
+    if ((p->text == NULL || p->text[0] == '\0') && p->n_media == 0 && !p->has_geo) {
         return KM_DROP_EMPTY;
     }
     for (size_t i = 0; i < p->n_hashtags; i++) {

@@ -13,7 +13,7 @@ enum km_verdict {
     KM_KEEP_TAGGED,   /* carries a watched tag */
     KM_KEEP_CHAT,     /* from a require_tags = no source (a monitored group chat) */
     KM_DROP_UNTAGGED, /* no watched tag */
-    KM_DROP_EMPTY,    /* no text at all: nothing an operator could act on */
+    KM_DROP_EMPTY,    /* no text, media or location: nothing an operator could act on */
     KM_DROP_INVALID,  /* no network or id: it could never be deduplicated or stored */
 };
 

@@ -94,6 +94,33 @@ static void tags_finish(struct km_tags *t)
     t->n = w;
 }
 
+/* A comment line that is one tag-like word ("#109") is most likely a tag written with its
+ * '#': say so, since it watches nothing. */
+static void warn_hash_word(const char *line, const char *path, int lineno, FILE *report)
+{
+    while (isspace((unsigned char)*line)) {
+        line++;
+    }
+    if (line[0] != '#' || report == NULL) {
+        return;
+    }
+    char word[KM_TAG_MAX_BYTES + 1];
+    size_t n = strcspn(line + 1, "\r\n");
+    if (n == 0 || n > KM_TAG_MAX_BYTES) {
+        return;
+    }
+    memcpy(word, line + 1, n);
+    word[n] = '\0';
+    while (n > 0 && isspace((unsigned char)word[n - 1])) {
+        word[--n] = '\0';
+    }
+    if (n > 0 && tag_invalid(word) == NULL) {
+        fprintf(report,
+                "%s:%d: warning: '#%s' is a comment; watched tags are written without '#': %s\n",
+                path, lineno, word, word);
+    }
+}
+
 /* Strips the comment and surrounding blanks of one line in place; returns the tag text. */
 static char *line_tag(char *line)
 {
@@ -124,6 +151,7 @@ int km_tags_load(const char *path, FILE *report, struct km_tags **out, struct km
     }
     while (getline(&line, &cap, f) >= 0) {
         lineno++;
+        warn_hash_word(line, path, lineno, report);
         char *tag = line_tag(line);
         if (*tag == '\0') {
             continue;

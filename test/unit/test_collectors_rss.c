@@ -117,7 +117,8 @@ static void rss_check_post(const struct km_post *p, const struct rss_want *w, co
 }
 
 static const struct rss_want rss2_posts[] = {
-    {"astana-news-48213",
+    /* A guid that is no URL or URN is made unique by the feed URL. */
+    {FEED_URL "#astana-news-48213",
      "https://astana.example.kz/news/2026/11/22/otklyuchenie-vody",
      "Пресс-служба акимата",
      "Отключение горячей воды на Кенесары\n\nВ связи с аварией на теплотрассе 22 ноября "
@@ -216,7 +217,7 @@ static void test_item_without_id(void **state)
                                 NULL, &out, &cursor, &err),
                      KM_OK);
     assert_int_equal(out.n, 1);
-    assert_string_equal(out.posts[0]->id, "g1");
+    assert_string_equal(out.posts[0]->id, FEED_URL "#g1");
     assert_string_equal(out.posts[0]->text, "a");
     assert_int_equal(out.skipped, 1);
     assert_string_equal(err.msg, "rss/city109: item 2: no guid, id or link");
@@ -224,6 +225,83 @@ static void test_item_without_id(void **state)
     free(cursor);
     km_post_batch_free(&out);
     RSS->destroy(st);
+}
+
+/* Consumes a one-item feed whose guid is guid; returns the post id (caller frees). */
+static char *rss_id_of(const char *const *kv, const char *guid)
+{
+    void *st = ct_create(RSS, kv);
+    struct km_post_batch out;
+    km_post_batch_init(&out);
+    char *cursor = NULL;
+    struct km_err err;
+    char *body = km_asprintf("=<rss version=\"2.0\"><channel><title>T</title><item>"
+                             "<title>t</title><guid>%s</guid></item></channel></rss>",
+                             guid);
+    assert_int_equal(ct_consume(RSS, st, 200, body, NULL, &out, &cursor, &err), KM_OK);
+    assert_int_equal(out.n, 1);
+    char *id = km_strdup(out.posts[0]->id);
+    free(body);
+    free(cursor);
+    km_post_batch_free(&out);
+    RSS->destroy(st);
+    return id;
+}
+
+/* Ids are unique across feeds: local guids get the feed URL in front, global-looking ones
+ * (URL, urn:, tag:) are kept, and ids over 1024 bytes become a hash of the guid. */
+static void test_post_ids(void **state)
+{
+    (void)state;
+    enum { KEEP, LOCAL, SHA };
+    static const struct {
+        const char *prefix;
+        size_t fill_n; /* then this many 'x' */
+        int want;
+        const char *sha; /* XXH64 of the guid, for SHA */
+    } cases[] = {
+        {"123", 0, LOCAL, NULL},
+        {"https://other.example.kz/p/1", 0, KEEP, NULL},
+        {"http://other.example.kz/p/1", 0, KEEP, NULL},
+        {"urn:uuid:1225c695-cfb8-4ebb-aaaa-80da344efa6a", 0, KEEP, NULL},
+        {"URN:ISBN:9965-00-000-0", 0, KEEP, NULL},
+        {"tag:qala.example.kz,2026:note-7", 0, KEEP, NULL},
+        {"mailto:news@example.kz", 0, LOCAL, NULL},
+        {"/news/1", 0, LOCAL, NULL},
+        {"tagged-1", 0, LOCAL, NULL},
+        /* FEED_URL is 34 bytes: "<url>#" + 989 bytes is exactly 1024. */
+        {"", 989, LOCAL, NULL},
+        {"", 990, SHA, "0dae49b4a7bfe20a"},
+        {"https://", 1016, KEEP, NULL},
+        {"https://", 1017, SHA, "05aaded10b2f1fb4"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        size_t plen = strlen(cases[i].prefix);
+        char *guid = km_malloc(plen + cases[i].fill_n + 1);
+        memcpy(guid, cases[i].prefix, plen);
+        memset(guid + plen, 'x', cases[i].fill_n);
+        guid[plen + cases[i].fill_n] = '\0';
+        char *want = cases[i].want == KEEP    ? km_strdup(guid)
+                     : cases[i].want == LOCAL ? km_asprintf("%s#%s", FEED_URL, guid)
+                                              : km_asprintf("%s#sha:%s", FEED_URL, cases[i].sha);
+        char *id = rss_id_of(rss_kv, guid);
+        if (strcmp(id, want) != 0) {
+            fail_msg("case %zu: id '%.80s...' (%zu bytes)", i, id, strlen(id));
+        }
+        assert_true(strlen(id) <= 1024);
+        free(id);
+        free(want);
+        free(guid);
+    }
+    /* The same guid in two feeds names two posts. */
+    static const char *const other_kv[] = {"type", "rss", "url", "http://qala.example.kz/feed",
+                                           NULL};
+    char *a = rss_id_of(rss_kv, "123");
+    char *b = rss_id_of(other_kv, "123");
+    assert_string_equal(a, FEED_URL "#123");
+    assert_string_equal(b, "http://qala.example.kz/feed#123");
+    free(a);
+    free(b);
 }
 
 static void test_consume_status(void **state)
@@ -248,10 +326,12 @@ static void test_consume_status(void **state)
         {400, NULL, NULL, KM_RETRY, "rss/city109: HTTP 400", 0},
         {408, NULL, NULL, KM_RETRY, "rss/city109: HTTP 408", 0},
         {204, NULL, NULL, KM_RETRY, "rss/city109: HTTP 204", 0},
-        {401, NULL, NULL, KM_ERR, "rss/city109: HTTP 401 for " FEED_URL, 0},
-        {403, NULL, NULL, KM_ERR, "rss/city109: HTTP 403 for " FEED_URL, 0},
-        {404, NULL, NULL, KM_ERR, "rss/city109: HTTP 404 for " FEED_URL, 0},
-        {410, NULL, NULL, KM_ERR, "rss/city109: HTTP 410 for " FEED_URL, 0},
+        /* A feed that is missing or locked is asked again, rarely. */
+        {401, NULL, NULL, KM_RETRY, "rss/city109: HTTP 401 Unauthorized; retrying in 10 min",
+         600000},
+        {403, NULL, NULL, KM_RETRY, "rss/city109: HTTP 403 Forbidden; retrying in 10 min", 600000},
+        {404, NULL, NULL, KM_RETRY, "rss/city109: HTTP 404 Not Found; retrying in 10 min", 600000},
+        {410, NULL, retry_120, KM_RETRY, "rss/city109: HTTP 410 Gone; retrying in 10 min", 600000},
         {200, "rss/malformed.xml", NULL, KM_EINPUT, "rss/city109: line ", 0},
         {200, "mastodon/garbage.html", NULL, KM_EINPUT, "rss/city109: ", 0},
         {200, "=<html><body>moved</body></html>", NULL, KM_EINPUT,
@@ -285,6 +365,7 @@ int main(void)
         cmocka_unit_test(test_next_request),
         cmocka_unit_test(test_consume_feeds),
         cmocka_unit_test(test_item_without_id),
+        cmocka_unit_test(test_post_ids),
         cmocka_unit_test(test_consume_status),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -32,7 +32,8 @@ static void test_good(void **state)
                      KM_OK);
     assert_string_equal(km_section_get(cfg->global, "namespace"), "city");
     assert_string_equal(km_section_get(cfg->global, "log_level"), "info");
-    assert_int_equal(cfg->n_sources, 2);
+    assert_int_equal(cfg->n_sources, 3);
+    assert_false(km_section_get_bool(cfg->sources[2], "enabled"));
     const struct km_section *s = cfg->sources[0];
     assert_string_equal(s->name, "city109");
     assert_string_equal(km_section_get(s, "token"), "sekret-from-env");
@@ -108,6 +109,26 @@ static void test_missing_env_and_file(void **state)
     assert_non_null(strstr(err.msg, "cannot open"));
 }
 
+/* libinih reads at most 200 bytes a line: a longer one is reported at its own line and the
+ * lines after it keep their numbers. */
+static void test_long_line(void **state)
+{
+    (void)state;
+    struct km_config *cfg = NULL;
+    struct km_err err = {{0}};
+    char *report = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&report, &len);
+    assert_int_equal(km_config_load("test/fixtures/conf/long.conf", fake_type_keys, f, &cfg,
+                                    &err),
+                     KM_EINPUT);
+    fclose(f);
+    assert_non_null(strstr(report, "long.conf:2: line longer than 198 characters"));
+    assert_non_null(strstr(report, "long.conf:3: unknown key 'colour'"));
+    assert_null(strstr(report, "syntax error"));
+    free(report);
+}
+
 static void test_parsers(void **state)
 {
     (void)state;
@@ -130,6 +151,7 @@ int main(void)
         cmocka_unit_test(test_good),
         cmocka_unit_test(test_bad_reports_every_error),
         cmocka_unit_test(test_missing_env_and_file),
+        cmocka_unit_test(test_long_line),
         cmocka_unit_test(test_parsers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

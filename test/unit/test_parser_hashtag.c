@@ -193,12 +193,59 @@ static void test_utf16_entities(void **state)
     km_post_free(b);
 }
 
+/* X entities count code points: an emoji is one, whatever its UTF-16 or UTF-8 length. */
+static void test_codepoint_slice(void **state)
+{
+    (void)state;
+    /* 🚧 = 4 bytes / 1 cp; Астана = 12 bytes / 6 cps; 🇰🇿 = 8 bytes / 2 cps; қ = 2 bytes */
+    static const char text[] = "🚧 #109 Астана 🇰🇿#iKomek #қала";
+    static const struct {
+        size_t cp_start, cp_end;
+        int rc;
+        size_t start, end;
+    } cases[] = {
+        {2, 6, KM_OK, 5, 9},      /* #109 after the emoji */
+        {7, 13, KM_OK, 10, 22},   /* Астана */
+        {0, 1, KM_OK, 0, 4},      /* the emoji itself */
+        {14, 16, KM_OK, 23, 31},  /* the flag (two regional indicators) */
+        {16, 23, KM_OK, 31, 38},  /* #iKomek right after the flag */
+        {24, 29, KM_OK, 39, 48},  /* #қала at the very end */
+        {29, 29, KM_OK, 48, 48},  /* empty range at the end */
+        {0, 29, KM_OK, 0, 48},    /* everything */
+        {15, 16, KM_OK, 27, 31},  /* half a flag is still whole code points */
+        {24, 30, KM_EINPUT, 0, 0}, /* one past the end */
+        {30, 30, KM_EINPUT, 0, 0}, /* starts past the end */
+        {6, 2, KM_EINPUT, 0, 0},   /* end before start */
+        {SIZE_MAX, SIZE_MAX, KM_EINPUT, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        size_t start = 777, end = 777;
+        int rc = km_codepoint_slice(text, sizeof(text) - 1, cases[i].cp_start, cases[i].cp_end,
+                                    &start, &end);
+        if (rc != cases[i].rc) {
+            fail_msg("case %zu: rc %d", i, rc);
+        }
+        if (rc == KM_OK) {
+            assert_int_equal(start, cases[i].start);
+            assert_int_equal(end, cases[i].end);
+        } else {
+            assert_true(start == 777 && end == 777);
+        }
+    }
+    /* an invalid byte counts as one code point */
+    size_t s = 0, e = 0;
+    assert_int_equal(km_codepoint_slice("\xff#109", 5, 1, 5, &s, &e), KM_OK);
+    assert_true(s == 1 && e == 5);
+    assert_int_equal(km_codepoint_slice("", 0, 0, 0, &s, &e), KM_OK);
+    assert_true(s == 0 && e == 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_extract),        cmocka_unit_test(test_extract_lengths),
         cmocka_unit_test(test_extract_long),   cmocka_unit_test(test_utf16_slice),
-        cmocka_unit_test(test_utf16_entities),
+        cmocka_unit_test(test_utf16_entities), cmocka_unit_test(test_codepoint_slice),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -72,6 +72,50 @@ static void test_add_hashtag(void **state)
     km_post_free(p);
 }
 
+/* Tags are kept up to KM_HASHTAG_MAX_BYTES bytes as folded, so that a huge tag never
+ * reaches PostgreSQL's index; the limit is counted after '#' is stripped and folding. */
+static void test_add_hashtag_length(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *prefix; /* once, before the repeated unit */
+        const char *unit;   /* repeated count times */
+        size_t count;
+        size_t want_len; /* 0: ignored */
+    } cases[] = {
+        {"", "a", KM_HASHTAG_MAX_BYTES, KM_HASHTAG_MAX_BYTES},
+        {"", "b", KM_HASHTAG_MAX_BYTES + 1, 0},
+        {"#", "c", KM_HASHTAG_MAX_BYTES, KM_HASHTAG_MAX_BYTES}, /* '#' not counted */
+        {"", "D", KM_HASHTAG_MAX_BYTES + 1, 0},
+        {"", "\xd0\x96", KM_HASHTAG_MAX_BYTES / 2, KM_HASHTAG_MAX_BYTES},  /* Ж x 320 */
+        {"", "\xd0\x97", KM_HASHTAG_MAX_BYTES / 2 + 1, 0},                 /* З x 321 */
+        {"", "\xc3\x9f", KM_HASHTAG_MAX_BYTES / 2, KM_HASHTAG_MAX_BYTES},  /* ß -> ss */
+        {"x", "\xc3\x9f", KM_HASHTAG_MAX_BYTES / 2, 0},                    /* 641 folded */
+        {"", "e", 1 << 20, 0},                                               /* 1 MiB */
+    };
+    struct km_post *p = km_post_new();
+    size_t want_n = 0;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        size_t plen = strlen(cases[i].prefix), ulen = strlen(cases[i].unit);
+        char *tag = malloc(plen + ulen * cases[i].count + 1);
+        assert_non_null(tag);
+        memcpy(tag, cases[i].prefix, plen);
+        for (size_t k = 0; k < cases[i].count; k++) {
+            memcpy(tag + plen + k * ulen, cases[i].unit, ulen);
+        }
+        tag[plen + ulen * cases[i].count] = '\0';
+        km_post_add_hashtag(p, tag);
+        free(tag);
+        if (cases[i].want_len > 0) {
+            want_n++;
+            assert_int_equal(p->n_hashtags, want_n);
+            assert_int_equal(strlen(p->hashtags[want_n - 1]), cases[i].want_len);
+        }
+        assert_int_equal(p->n_hashtags, want_n);
+    }
+    km_post_free(p);
+}
+
 /* A Telegram-like post with every field set. */
 static struct km_post *full_post(void)
 {
@@ -336,6 +380,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_new_free),
         cmocka_unit_test(test_add_hashtag),
+        cmocka_unit_test(test_add_hashtag_length),
         cmocka_unit_test(test_to_json_shape),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_to_json_repairs_utf8),

@@ -49,6 +49,8 @@ static void test_tags_bad_lines(void **state)
     assert_non_null(strstr(report, "tags-bad.list:3: 'два слова'"));
     assert_non_null(strstr(report, "tags-bad.list:4: 'iKomek!'"));
     assert_null(strstr(report, ":5:"));
+    assert_null(strstr(report, ":2:")); /* a comment with words is just a comment */
+    assert_non_null(strstr(report, "tags-bad.list:6: warning: '#iKomek' is a comment"));
     assert_non_null(strstr(err.msg, "tags-bad.list:3:"));
     free(report);
     assert_int_equal(km_tags_load("test/fixtures/triage/missing.list", NULL, &t, &err), KM_ERR);
@@ -89,6 +91,9 @@ static void test_filter(void **state)
     assert_int_equal(km_triage_filter(t, c, true, NULL), KM_DROP_UNTAGGED);
     assert_int_equal(km_triage_filter(t, c, false, NULL), KM_KEEP_CHAT);
     assert_int_equal(km_triage_filter(t, d, false, NULL), KM_DROP_EMPTY);
+    d->has_geo = true; /* a shared location in a monitored chat counts */
+    assert_int_equal(km_triage_filter(t, d, false, NULL), KM_KEEP_CHAT);
+    d->has_geo = false;
     struct km_post *e = post_with("нет id #109", watched, 1);
     km_post_set(&e->id, NULL);
     assert_int_equal(km_triage_filter(t, e, false, NULL), KM_DROP_INVALID);

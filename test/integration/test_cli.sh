@@ -1,0 +1,112 @@
+#!/bin/sh
+# The command lines: --help, --version, --check-config with located errors, exit codes,
+# and komekd's signal handling while Redis and PostgreSQL are unreachable (it must keep
+# retrying, survive SIGHUP and exit 0 on SIGTERM).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+KM_ROOT=$(cd "$here/../.." && pwd)
+BUILD=${BUILD:-build}
+cd "$KM_ROOT" || exit 1
+. "$here/lib.sh"
+failures=0
+
+expect()
+{
+    # expect DESCRIPTION EXPECTED_STATUS PATTERN CMD...: runs CMD, checks status and output
+    _d=$1 _st=$2 _pat=$3
+    shift 3
+    _out=$("$@" 2>&1)
+    _got=$?
+    if [ "$_got" != "$_st" ]; then
+        echo "FAIL $_d: exit status $_got, expected $_st"
+        failures=$((failures + 1))
+    elif [ -n "$_pat" ] && ! printf '%s\n' "$_out" | grep -q -- "$_pat"; then
+        echo "FAIL $_d: output lacks '$_pat':"
+        printf '%s\n' "$_out" | head -n 20
+        failures=$((failures + 1))
+    else
+        echo "ok   $_d"
+    fi
+}
+
+km_init
+D=$KM_TMP
+
+expect "komekd --version" 0 "^komekd [0-9]" "$BUILD/komekd" --version
+expect "komekd --help lists collector keys" 0 "poll_timeout" "$BUILD/komekd" --help
+expect "komekd bad option" 2 "usage: komekd" "$BUILD/komekd" --bogus
+expect "komekd bad role" 2 "unknown role 'x'" "$BUILD/komekd" --role x
+expect "komekctl --help" 0 "migrate" "$BUILD/komekctl" --help
+expect "komekctl unknown command" 2 "unknown command 'fly'" "$BUILD/komekctl" -c etc/komek.conf fly
+expect "sample config is valid" 0 "OK (3 sources, 5 watched tags)" \
+    "$BUILD/komekd" --check-config etc/komek.conf
+expect "komekctl check" 0 "OK" "$BUILD/komekctl" -c etc/komek.conf check
+expect "missing config file" 2 "cannot open" "$BUILD/komekd" --check-config "$D/none.conf"
+
+cat >"$D/bad.conf" <<CONF
+[komek]
+tags = $KM_ROOT/etc/tags.list
+intervl = 5s
+
+[source tg]
+type = telegram
+token = 12345:abc
+interval = soon
+
+[source feed]
+type = rss
+CONF
+expect "bad config: unknown key at its line" 2 "bad.conf:3: unknown key 'intervl' in \[komek\]" \
+    "$BUILD/komekd" --check-config "$D/bad.conf"
+expect "bad config: every error in one run" 2 "bad.conf:8: interval = 'soon'" \
+    "$BUILD/komekd" --check-config "$D/bad.conf"
+expect "bad config: missing required key" 2 "\[source feed\] needs 'url'" \
+    "$BUILD/komekd" --check-config "$D/bad.conf"
+
+cat >"$D/badsrc.conf" <<CONF
+[komek]
+tags = $KM_ROOT/etc/tags.list
+[source m]
+type = mastodon
+url = https://mastodon.example
+tags = a, b, c, d, e
+CONF
+expect "collector checks run by --check-config" 2 "badsrc.conf:6: mastodon/m: tags: at most 4" \
+    "$BUILD/komekd" --check-config "$D/badsrc.conf"
+
+printf '109\n#iKomek\nбад тег\n' >"$D/tags.list"
+printf '[komek]\ntags = tags.list\n' >"$D/tags.conf"
+expect "tags list: bad line located" 2 "tags.list:3: 'бад тег'" \
+    "$BUILD/komekd" --check-config "$D/tags.conf"
+expect "tags list: '#tag' line warned" 2 "tags.list:2: warning: '#iKomek' is a comment" \
+    "$BUILD/komekd" --check-config "$D/tags.conf"
+
+# Signals while Redis and PostgreSQL are unreachable (closed loopback ports).
+port=$(km_free_port)
+cat >"$D/down.conf" <<CONF
+[komek]
+redis = redis://127.0.0.1:$port/0
+postgres = host=127.0.0.1 port=$port user=komek dbname=komek connect_timeout=2
+tags = $KM_ROOT/etc/tags.list
+redis_timeout = 500ms
+[source feed]
+type = rss
+url = http://127.0.0.1:$port/rss.xml
+interval = 1s
+CONF
+"$BUILD/komekd" -c "$D/down.conf" >"$D/down.log" 2>&1 &
+pid=$!
+retrying() { grep -q "cannot load the cursor" "$D/down.log"; }
+km_wait 20 retrying || echo "komekd never reported the unreachable Redis"
+kill -HUP "$pid"
+still_up() { km_pid_alive "$pid"; }
+hup_logged() { grep -q "SIGHUP ignored" "$D/down.log"; }
+km_wait 5 hup_logged
+if still_up; then echo "ok   komekd survives SIGHUP"; else echo "FAIL komekd died on SIGHUP"; failures=$((failures + 1)); fi
+kill -TERM "$pid"
+wait "$pid"
+st=$?
+if [ "$st" = 0 ]; then echo "ok   SIGTERM with servers down: exit 0"; else
+    echo "FAIL SIGTERM with servers down: exit $st"; tail -n 20 "$D/down.log"; failures=$((failures + 1)); fi
+
+[ "$failures" -eq 0 ]
