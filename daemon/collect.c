@@ -1,5 +1,6 @@
 #include "daemon/collect.h"
 
+#include "app/commit.h"
 #include "app/setup.h"
 #include "collectors/runtime.h"
 #include "common/log.h"
@@ -35,26 +36,18 @@ static int sink_deliver(void *arg, const struct km_source_info *src,
 {
     struct collect_ctx *c = arg;
     struct km_err err = {{0}};
-    size_t seen = batch->n;
-    size_t dropped = km_triage_filter_batch(c->tags, batch, src->require_tags);
-    size_t added = 0, dups = 0;
-    int rc = km_queue_write_batch(c->q, src->name, batch, next_cursor, &added, &dups, &err);
+    struct km_commit_counts n;
+    int rc = km_collect_commit(c->q, c->tags, src, batch, next_cursor, &n, &err);
     if (rc != KM_OK) {
         km_complain(&c->redis_down, "collect", "cannot commit batch of %s: %s", src->name,
                     err.msg);
         return KM_RETRY;
     }
     km_complain_release(&c->redis_down, "collect", "redis");
-    c->kept += batch->n;
-    c->dropped += dropped;
-    c->added += added;
-    c->dups += dups;
-    if (seen > 0) {
-        char scope[160];
-        snprintf(scope, sizeof(scope), "collector:%s:%s", src->type, src->name);
-        KM_SLOG_INFO(scope, "%zu posts: %zu without a watched tag, %zu new, %zu repeats", seen,
-                     dropped, added, dups);
-    }
+    c->kept += n.seen - n.dropped;
+    c->dropped += n.dropped;
+    c->added += n.added;
+    c->dups += n.dups;
     return KM_OK;
 }
 
