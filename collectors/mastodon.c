@@ -4,7 +4,11 @@
  * Up to four tags share one request: the first in the path, the others as any[]. The
  * cursor is the highest status id seen, sent as min_id, which pages forward from it (since_id
  * would return the newest page and could skip statuses). Ids are strings of digits of
- * growing length, so they compare by length, then lexically. */
+ * growing length, so they compare by length, then lexically.
+ *
+ * Those ids are local to the instance (the same status has another id on every instance
+ * that knows it), so a post's id is the status's `uri`, its global ActivityPub id, or
+ * "<instance host>/<id>" when the uri is missing. The cursor stays a local id. */
 #include "collectors/collector.h"
 #include "common/alloc.h"
 #include "common/buf.h"
@@ -32,6 +36,10 @@
  * reset further away is a broken clock or header and must not park the source for years. */
 #define MST_RESET_MAX_MS (24LL * 3600 * 1000)
 
+/* Wait after 404/410: a timeline that is disabled or a tag that is unknown today may be
+ * back after an admin change or the first post, so keep asking, but rarely. */
+#define MST_GONE_RETRY_MS (10 * 60 * 1000)
+
 static const struct km_conf_key mst_keys[] = {
     {"url", KM_CONF_STR, NULL, 0, 0, KM_CONF_REQUIRED,
      "instance root, e.g. https://mastodon.social"},
@@ -46,7 +54,8 @@ static const struct km_conf_key mst_keys[] = {
 
 struct mst_state {
     char *name;
-    char *url; /* instance root without trailing '/' */
+    char *url;  /* instance root without trailing '/' */
+    char *host; /* host[:port] of url, to qualify local ids */
     char *tags[MST_MAX_TAGS];
     size_t n_tags;
     char *token; /* NULL if unset */
@@ -62,6 +71,7 @@ static void mst_destroy(void *state)
     }
     free(st->name);
     free(st->url);
+    free(st->host);
     for (size_t i = 0; i < st->n_tags; i++) {
         free(st->tags[i]);
     }
@@ -131,6 +141,8 @@ static int mst_create(const struct km_section *sec, void **state, struct km_err 
         ulen--;
     }
     st->url = km_strndup(url, ulen);
+    const char *host = strstr(st->url, "://") + 3;
+    st->host = km_strndup(host, strcspn(host, "/?#"));
     const char *token = km_section_get(sec, "token");
     st->token = token != NULL && *token != '\0' ? km_strdup(token) : NULL;
     st->limit = km_section_get_int(sec, "limit");
@@ -259,14 +271,12 @@ static int mst_http_error(const struct mst_state *st, const struct km_response *
                                             : "instance requires a token: set token =",
                           detail);
     }
-    if (status == 404) {
-        return km_err_set(err, KM_ERR,
-                          "mastodon/%s: HTTP 404: tag not found / timeline "
-                          "disabled%s",
-                          st->name, detail);
-    }
-    if (status == 410) {
-        return km_err_set(err, KM_ERR, "mastodon/%s: HTTP 410: gone%s", st->name, detail);
+    if (status == 404 || status == 410) {
+        out->retry_after_ms = MST_GONE_RETRY_MS;
+        return km_err_set(err, KM_RETRY, "mastodon/%s: HTTP %ld: %s%s; retrying in %d min",
+                          st->name, status,
+                          status == 404 ? "tag not found / timeline disabled" : "gone", detail,
+                          MST_GONE_RETRY_MS / 60000);
     }
     int64_t ms = km_response_retry_after_ms(resp);
     if (ms >= 0) {
@@ -334,9 +344,32 @@ static void mst_fill_content(struct km_post *p, yajl_val s)
     }
 }
 
+/* A global id for status s: its uri, else "<instance host>/<id>"; NULL if s has
+ * neither. Caller frees. */
+static char *mst_status_ref(const struct mst_state *st, yajl_val s)
+{
+    const char *uri = km_json_str(s, "uri");
+    if (uri != NULL && *uri != '\0') {
+        return km_strdup(uri);
+    }
+    char *id = km_json_scalar_dup(s, "id");
+    char *ref = id != NULL && *id != '\0' ? km_asprintf("%s/%s", st->host, id) : NULL;
+    free(id);
+    return ref;
+}
+
+/* "<instance host>/<in_reply_to_id>": the API gives only the local id of the parent. */
+static char *mst_reply_ref(const struct mst_state *st, yajl_val s)
+{
+    char *id = km_json_scalar_dup(s, "in_reply_to_id");
+    char *ref = id != NULL && *id != '\0' ? km_asprintf("%s/%s", st->host, id) : NULL;
+    free(id);
+    return ref;
+}
+
 /* Builds a post from a Status. A reblog keeps its own id, author and time, takes the
  * content of the original and points reply_to at it (that is how a repost is marked). */
-static struct km_post *mst_post_from_status(const struct mst_state *st, yajl_val s, const char *id,
+static struct km_post *mst_post_from_status(const struct mst_state *st, yajl_val s,
                                             int64_t collected_at)
 {
     struct km_post *p = km_post_new();
@@ -344,7 +377,7 @@ static struct km_post *mst_post_from_status(const struct mst_state *st, yajl_val
     yajl_val shown = YAJL_IS_OBJECT(reblog) ? reblog : s;
     km_post_set(&p->network, MST_NETWORK);
     km_post_set(&p->source, st->name);
-    km_post_set(&p->id, id);
+    p->id = mst_status_ref(st, s);
     const char *url = km_json_str(shown, "url");
     km_post_set(&p->url, url != NULL ? url : km_json_str(shown, "uri"));
     mst_set_author(p, km_json_get(s, "account", NULL));
@@ -355,11 +388,7 @@ static struct km_post *mst_post_from_status(const struct mst_state *st, yajl_val
     }
     p->collected_at = collected_at;
     mst_fill_content(p, shown);
-    if (shown != s) {
-        p->reply_to = km_json_scalar_dup(shown, "id");
-    } else {
-        p->reply_to = km_json_scalar_dup(s, "in_reply_to_id");
-    }
+    p->reply_to = shown != s ? mst_status_ref(st, shown) : mst_reply_ref(st, s);
     return p;
 }
 
@@ -381,7 +410,7 @@ static int mst_page(const struct mst_state *st, yajl_val root, const struct km_r
                            id == NULL || *id == '\0' ? "no id" : "no account");
             }
         } else {
-            km_post_batch_add_take(out, mst_post_from_status(st, s, id, resp->received_at_ms));
+            km_post_batch_add_take(out, mst_post_from_status(st, s, resp->received_at_ms));
         }
         if (id != NULL && *id != '\0' && (*max_id == NULL || mst_id_cmp(id, *max_id) > 0)) {
             *max_id = id;

@@ -345,6 +345,23 @@ static int64_t rt_backoff(struct km_runtime *rt, struct rt_source *s, int64_t re
 }
 
 /* Schedules the next poll after a committed exchange and forgets past failures. */
+/* Logs a failure through the source's complaint c (rate-limited) and keeps it as the
+ * source's last error for `komekctl sources`. */
+static void rt_complain(struct rt_source *s, struct km_complaint *c, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void rt_complain(struct rt_source *s, struct km_complaint *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->stats.last_error, sizeof(s->stats.last_error), fmt, ap);
+    va_end(ap);
+    s->stats.last_error_ms = km_time_now_ms();
+    va_start(ap, fmt);
+    km_vcomplain(c, s->scope, fmt, ap);
+    va_end(ap);
+}
+
 static void rt_success(struct rt_source *s, bool progress)
 {
     int64_t now = km_time_mono_ms();
@@ -389,6 +406,9 @@ static void rt_stop_source(struct rt_source *s, const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     KM_SLOG_ERROR(s->scope, "%s; source stopped", msg);
+    memcpy(s->stats.last_error, msg, sizeof(s->stats.last_error) - 1);
+    s->stats.last_error[sizeof(s->stats.last_error) - 1] = '\0';
+    s->stats.last_error_ms = km_time_now_ms();
     s->stats.stopped = true;
 }
 
@@ -476,7 +496,7 @@ static int rt_load_cursor(struct km_runtime *rt, struct rt_source *s)
     free(cursor);
     if (rc == KM_RETRY) {
         int64_t delay = rt_backoff(rt, s, 0);
-        km_complain(&s->c_net, s->scope, "cannot load the cursor; retrying in %lld ms",
+        rt_complain(s, &s->c_net, "cannot load the cursor; retrying in %lld ms",
                     (long long)delay);
         return KM_RETRY;
     }
@@ -510,9 +530,43 @@ static char *rt_mask_secrets(const struct km_section *sec, const char *url)
 
 /* Starts one exchange: cursor, request, easy handle, added to the multi handle.
  * Returns true if a transfer is now in flight. */
+/* How often a source in standby asks whether the lease holder has gone. */
+#define RT_STANDBY_CHECK_MS 5000
+
+static void rt_report(struct km_runtime *rt, struct rt_source *s)
+{
+    if (rt->sink.report != NULL) {
+        rt->sink.report(rt->sink.ctx, &s->info, &s->stats);
+    }
+}
+
+/* Claims the source's lease when the sink keeps leases. A lease covers one exchange and
+ * the pause after it, so the holder keeps it while it polls. */
+static bool rt_claim(struct km_runtime *rt, struct rt_source *s)
+{
+    if (rt->sink.claim == NULL) {
+        return true;
+    }
+    int64_t hint = s->interval_ms + 2 * s->timeout_ms + RT_STANDBY_CHECK_MS;
+    bool was_standby = s->stats.standby;
+    s->stats.standby = rt->sink.claim(rt->sink.ctx, &s->info, hint) != KM_OK;
+    if (s->stats.standby) {
+        s->next_due = km_time_mono_ms() + RT_STANDBY_CHECK_MS;
+        if (!was_standby) {
+            KM_SLOG_INFO(s->scope, "standby: another komekd polls this source");
+            rt_report(rt, s);
+        }
+        return false;
+    }
+    if (was_standby) {
+        KM_SLOG_INFO(s->scope, "taking over polling from the stored cursor");
+    }
+    return true;
+}
+
 static bool rt_source_start(struct km_runtime *rt, struct rt_source *s)
 {
-    if (rt_load_cursor(rt, s) != KM_OK) {
+    if (!rt_claim(rt, s) || rt_load_cursor(rt, s) != KM_OK) {
         return false;
     }
     int rc = s->coll->next_request(s->state, s->cursor, &s->req);
@@ -577,6 +631,7 @@ static void rt_deliver(struct km_runtime *rt, struct rt_source *s, struct km_pos
             *next_cursor = NULL;
         }
         s->stats.posts += n;
+        s->stats.last_success_ms = km_time_now_ms();
         rt_success(s, n > 0 || moved);
         /* "more" only with progress: a server that ignores the cursor must not be
          * hammered in a tight loop. */
@@ -591,7 +646,7 @@ static void rt_deliver(struct km_runtime *rt, struct rt_source *s, struct km_pos
             s->stats.errors_input++;
         }
         int64_t delay = rt_backoff(rt, s, 0);
-        km_complain(&s->c_net, s->scope, "sink did not commit %zu posts (%s); retrying in %lld ms",
+        rt_complain(s, &s->c_net, "sink did not commit %zu posts (%s); retrying in %lld ms",
                     n, km_strerror(rc), (long long)delay);
         return;
     }
@@ -606,7 +661,8 @@ static void rt_consume_retry(struct km_runtime *rt, struct rt_source *s,
     if (retry_after_ms <= 0) {
         retry_after_ms = km_response_retry_after_ms(resp);
     }
-    bool limited = resp->status == 429 || retry_after_ms > 0;
+    /* 429, or a network that signals its limit in a 200 body (VK, Telegram ok:false). */
+    bool limited = resp->status == 429 || (retry_after_ms > 0 && resp->status < 300);
     if (limited) {
         s->stats.rate_limited++;
     } else {
@@ -615,10 +671,10 @@ static void rt_consume_retry(struct km_runtime *rt, struct rt_source *s,
     int64_t delay = rt_backoff(rt, s, retry_after_ms);
     /* Two call sites, so that km_complain() never hides one kind behind the other. */
     if (limited) {
-        km_complain(&s->c_net, s->scope, "rate limited (HTTP %ld%s%s); retrying in %lld ms",
+        rt_complain(s, &s->c_net, "rate limited (HTTP %ld%s%s); retrying in %lld ms",
                     resp->status, err->msg[0] != '\0' ? ": " : "", err->msg, (long long)delay);
     } else {
-        km_complain(&s->c_net, s->scope, "server trouble (HTTP %ld%s%s); retrying in %lld ms",
+        rt_complain(s, &s->c_net, "server trouble (HTTP %ld%s%s); retrying in %lld ms",
                     resp->status, err->msg[0] != '\0' ? ": " : "", err->msg, (long long)delay);
     }
 }
@@ -645,7 +701,7 @@ static void rt_consume(struct km_runtime *rt, struct rt_source *s, const struct 
     case KM_EINPUT: {
         s->stats.errors_input++;
         int64_t delay = rt_backoff(rt, s, 0);
-        km_complain(&s->c_input, s->scope, "bad response (HTTP %ld): %s; retrying in %lld ms",
+        rt_complain(s, &s->c_input, "bad response (HTTP %ld): %s; retrying in %lld ms",
                     resp->status, err.msg, (long long)delay);
         break;
     }
@@ -665,11 +721,11 @@ static void rt_transfer_failed(struct km_runtime *rt, struct rt_source *s, CURLc
         s->stats.errors_input++;
         int64_t delay = rt_backoff(rt, s, 0);
         if (s->aborted == RT_ABORT_HEADERS) {
-            km_complain(&s->c_input, s->scope,
+            rt_complain(s, &s->c_input,
                         "response headers larger than %d bytes; retrying in %lld ms",
                         RT_MAX_HEADER_BYTES, (long long)delay);
         } else {
-            km_complain(&s->c_input, s->scope,
+            rt_complain(s, &s->c_input,
                         "response larger than max_body (%lld bytes); retrying in %lld ms",
                         s->max_body, (long long)delay);
         }
@@ -677,7 +733,7 @@ static void rt_transfer_failed(struct km_runtime *rt, struct rt_source *s, CURLc
     }
     s->stats.errors_http++;
     int64_t delay = rt_backoff(rt, s, 0);
-    km_complain(&s->c_net, s->scope, "request failed: %s; retrying in %lld ms",
+    rt_complain(s, &s->c_net, "request failed: %s; retrying in %lld ms",
                 s->errbuf[0] != '\0' ? s->errbuf : curl_easy_strerror(code), (long long)delay);
 }
 
@@ -703,6 +759,7 @@ static void rt_source_finish(struct km_runtime *rt, struct rt_source *s, CURLcod
         rt_consume(rt, s, &resp);
     }
     rt_exchange_clear(s);
+    rt_report(rt, s);
 }
 
 /* ---- the loop ---------------------------------------------------------------------- */
@@ -773,6 +830,15 @@ static int rt_verdict(const struct km_runtime *rt, volatile sig_atomic_t *stop, 
     return KM_RETRY;
 }
 
+static void rt_release_all(struct km_runtime *rt)
+{
+    for (size_t i = 0; rt->sink.release != NULL && i < rt->n; i++) {
+        if (!rt->sources[i].stats.standby) {
+            rt->sink.release(rt->sink.ctx, &rt->sources[i].info);
+        }
+    }
+}
+
 int km_runtime_run(struct km_runtime *rt, volatile sig_atomic_t *stop, bool once)
 {
     for (size_t i = 0; i < rt->n; i++) {
@@ -788,6 +854,7 @@ int km_runtime_run(struct km_runtime *rt, volatile sig_atomic_t *stop, bool once
             rt_collect_done(rt);
             int verdict = rt_verdict(rt, stop, once);
             if (verdict != KM_RETRY) {
+                rt_release_all(rt);
                 return verdict;
             }
             mc = curl_multi_poll(rt->multi, NULL, 0, rt_poll_timeout(rt, once), NULL);

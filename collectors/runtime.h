@@ -23,6 +23,8 @@ struct km_source_info {
     bool require_tags;
 };
 
+struct km_source_stats;
+
 struct km_runtime_sink {
     /* Returns the committed cursor of a source (*cursor malloc'd, or NULL if none).
      * KM_RETRY if the store is unreachable: the runtime tries again later. */
@@ -32,6 +34,17 @@ struct km_runtime_sink {
      * runtime keeps the old cursor and repeats the request after backoff. */
     int (*deliver)(void *ctx, const struct km_source_info *src, struct km_post_batch *batch,
                    const char *next_cursor);
+    /* Optional (NULL = a single instance). Claims or renews this instance's lease on the
+     * source for at least hint_ms before each exchange, so that several komekd on one Redis
+     * poll each source from one place. KM_OK: ours, go on. KM_RETRY: another instance holds
+     * it (or the store is down); the runtime waits in standby and asks again later. */
+    int (*claim)(void *ctx, const struct km_source_info *src, int64_t hint_ms);
+    /* Optional: gives up the lease when the runtime stops. */
+    void (*release)(void *ctx, const struct km_source_info *src);
+    /* Optional: called after every exchange (and standby check) with the source's stats,
+     * e.g. to publish them for `komekctl sources`. */
+    void (*report)(void *ctx, const struct km_source_info *src,
+                   const struct km_source_stats *stats);
     void *ctx;
 };
 
@@ -71,6 +84,9 @@ struct km_source_stats {
     int64_t backoff_ms;   /* current extra delay, 0 when healthy */
     bool stopped;         /* permanent error (e.g. credentials rejected) */
     int64_t next_poll_ms; /* km_time_mono_ms() at which the next request is due */
+    bool standby;         /* another komekd holds this source's lease */
+    int64_t last_success_ms, last_error_ms; /* wall clock, 0 = never */
+    char last_error[KM_ERR_MSG_MAX];        /* the latest failure, as logged */
 };
 /* Copies the stats of source i (0 <= i < km_runtime_source_count()). Returns its name.
  * Not synchronised: call it from the thread that runs km_runtime_run(), or while it does

@@ -83,7 +83,7 @@ void km_log(enum km_log_level level, const char *scope, const char *fmt, ...)
     va_end(ap);
 }
 
-void km_complain(struct km_complaint *c, const char *scope, const char *fmt, ...)
+void km_vcomplain(struct km_complaint *c, const char *scope, const char *fmt, va_list ap)
 {
     int64_t now = km_time_mono_ms();
     if (c->last_fmt != fmt) {
@@ -100,10 +100,7 @@ void km_complain(struct km_complaint *c, const char *scope, const char *fmt, ...
     }
     c->next_ms = now + c->interval_ms;
     char msg[LOG_LINE_MAX / 2];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
     if (c->suppressed > 0) {
         km_log(KM_LOG_LEVEL_WARN, scope, "%s (%llu similar messages suppressed)", msg,
                (unsigned long long)c->suppressed);
@@ -111,6 +108,14 @@ void km_complain(struct km_complaint *c, const char *scope, const char *fmt, ...
         km_log(KM_LOG_LEVEL_WARN, scope, "%s", msg);
     }
     c->suppressed = 0;
+}
+
+void km_complain(struct km_complaint *c, const char *scope, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    km_vcomplain(c, scope, fmt, ap);
+    va_end(ap);
 }
 
 void km_complain_release(struct km_complaint *c, const char *scope, const char *what)

@@ -5,6 +5,7 @@
 #ifndef KM_COMMON_LOG_H
 #define KM_COMMON_LOG_H
 
+#include <stdarg.h>
 #include <stdint.h>
 
 enum km_log_level { KM_LOG_LEVEL_ERROR = 0, KM_LOG_LEVEL_WARN, KM_LOG_LEVEL_INFO, KM_LOG_LEVEL_DEBUG };
@@ -42,6 +43,9 @@ struct km_complaint {
  * different kind of failure (another call site) is always logged at once. Not thread-safe per complaint: one owner thread. */
 void km_complain(struct km_complaint *c, const char *scope, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* km_complain() with a va_list. */
+void km_vcomplain(struct km_complaint *c, const char *scope, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 /* After success: logs "recovered" at INFO if a complaint was active, then resets it. */
 void km_complain_release(struct km_complaint *c, const char *scope, const char *what);
 

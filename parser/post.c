@@ -96,8 +96,7 @@ void km_post_add_hashtag(struct km_post *p, const char *tag)
         return;
     }
     char *folded = post_fold_tag(tag);
-    if (folded == NULL || strlen(folded) > KM_HASHTAG_MAX_BYTES ||
-        km_post_has_hashtag(p, folded)) {
+    if (folded == NULL || strlen(folded) > KM_HASHTAG_MAX_BYTES || km_post_has_hashtag(p, folded)) {
         free(folded);
         return;
     }

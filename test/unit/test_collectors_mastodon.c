@@ -135,8 +135,8 @@ struct mst_want {
 
 static const struct mst_want mst_posts[] = {
     /* A reblog: its own id, booster and time; the original's content, tags, counts, media
-     * and link; reply_to points at the original. */
-    {"113501234567890123",
+     * and link; reply_to points at the original. Ids are status URIs, not local ids. */
+    {"https://qazaq.social/users/astana_news/statuses/113501234567890123/activity",
      "https://mastodon.kz/@aigul/113500000000000001",
      "111222333444555666",
      "Astana News",
@@ -144,7 +144,7 @@ static const struct mst_want mst_posts[] = {
      "Третий день нет горячей воды, ул. Кенесары 40 #Астана #ЖКХ\nЗвонили в 109 — обещают "
      "\"завтра\" & молчат\n\n#iKomek",
      "ru",
-     "113500000000000001",
+     "https://mastodon.kz/users/aigul/statuses/113500000000000001",
      1795372800000LL,
      12,
      5,
@@ -154,21 +154,22 @@ static const struct mst_want mst_posts[] = {
       "original/8a1b2c3d4e5f6a7b.jpg",
       NULL}},
     /* A reply with a content warning; empty display_name falls back to username. */
-    {"113501234567890100",
+    /* in_reply_to_id is local to the instance polled. */
+    {"https://mastodon.social/users/marat/statuses/113501234567890100",
      "https://mastodon.social/@marat/113501234567890100",
      "110000000000000001",
      "marat",
      "marat",
      "Отключение воды\n\n@aigul у нас на Сарыарке тоже #Астана",
      "ru",
-     "113500000000000001",
+     "mastodon.social/113500000000000001",
      1795372770123LL,
      1,
      0,
      0,
      {"астана", NULL},
      {NULL}},
-    {"9876543210987654",
+    {"https://mastodon.kz/users/aigul/statuses/9876543210987654",
      "https://mastodon.kz/@aigul/9876543210987654",
      "109876543210987654",
      "Айгуль 🌷",
@@ -236,8 +237,8 @@ static void test_consume_page(void **state)
     MST->destroy(st);
 
     /* A full page (limit = 3): more statuses may follow, ask for the next page at once. */
-    static const char *const kv3[] = {"type", "mastodon", "url", "https://mastodon.social",
-                                      "tags", "Астана", "limit", "3", NULL};
+    static const char *const kv3[] = {
+        "type", "mastodon", "url", "https://mastodon.social", "tags", "Астана", "limit", "3", NULL};
     st = ct_create(MST, kv3);
     km_post_batch_init(&out);
     cursor = NULL;
@@ -291,6 +292,54 @@ static void test_consume_cases(void **state)
     }
 }
 
+/* Without a uri, ids and reply_to are "<instance host>/<local id>"; the cursor stays the
+ * local id. */
+static void test_ids_without_uri(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *url;
+        const char *body;
+        const char *id, *reply_to, *cursor;
+    } cases[] = {
+        {"https://mastodon.social",
+         "=[{\"id\":\"7\",\"account\":{\"id\":\"1\"},\"in_reply_to_id\":\"5\"}]",
+         "mastodon.social/7", "mastodon.social/5", "7"},
+        {"http://127.0.0.1:8443/",
+         "=[{\"id\":\"8\",\"uri\":\"\",\"account\":{\"id\":\"1\"},\"in_reply_to_id\":6}]",
+         "127.0.0.1:8443/8", "127.0.0.1:8443/6", "8"},
+        /* A reblog: reply_to is the original's uri, else its id on this instance. */
+        {"https://qazaq.social",
+         "=[{\"id\":\"9\",\"uri\":\"https://qazaq.social/users/a/statuses/9/activity\","
+         "\"account\":{\"id\":\"1\"},\"reblog\":{\"id\":\"4\",\"account\":{}}}]",
+         "https://qazaq.social/users/a/statuses/9/activity", "qazaq.social/4", "9"},
+        {"https://qazaq.social",
+         "=[{\"id\":\"10\",\"account\":{\"id\":\"1\"},\"reblog\":{\"id\":\"4\","
+         "\"uri\":\"https://mastodon.kz/users/b/statuses/4\"}}]",
+         "qazaq.social/10", "https://mastodon.kz/users/b/statuses/4", "10"},
+        {"https://qazaq.social",
+         "=[{\"id\":\"11\",\"account\":{\"id\":\"1\"},\"in_reply_to_id\":null,"
+         "\"reblog\":null}]",
+         "qazaq.social/11", NULL, "11"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *kv[] = {"type", "mastodon", "url", cases[i].url, "tags", "109", NULL};
+        void *st = ct_create(MST, kv);
+        struct km_post_batch out;
+        km_post_batch_init(&out);
+        char *cursor = NULL;
+        struct km_err err;
+        assert_int_equal(ct_consume(MST, st, 200, cases[i].body, NULL, &out, &cursor, &err), KM_OK);
+        assert_int_equal(out.n, 1);
+        ct_assert_str(out.posts[0]->id, cases[i].id);
+        ct_assert_str(out.posts[0]->reply_to, cases[i].reply_to);
+        ct_assert_str(cursor, cases[i].cursor);
+        free(cursor);
+        km_post_batch_free(&out);
+        MST->destroy(st);
+    }
+}
+
 static void test_consume_errors(void **state)
 {
     (void)state;
@@ -329,9 +378,13 @@ static void test_consume_errors(void **state)
          0},
         {NULL, 403, "mastodon/error_403.json", NULL, KM_ERR,
          "mastodon/city109: HTTP 403: instance requires a token", 0},
-        {NULL, 404, "mastodon/error_404.json", NULL, KM_ERR,
-         "mastodon/city109: HTTP 404: tag not found / timeline disabled (Record not found)", 0},
-        {NULL, 410, NULL, NULL, KM_ERR, "mastodon/city109: HTTP 410: gone", 0},
+        /* A tag or timeline that is missing today is asked again, rarely. */
+        {NULL, 404, "mastodon/error_404.json", NULL, KM_RETRY,
+         "mastodon/city109: HTTP 404: tag not found / timeline disabled (Record not found); "
+         "retrying in 10 min",
+         600000},
+        {NULL, 410, NULL, retry_after, KM_RETRY,
+         "mastodon/city109: HTTP 410: gone; retrying in 10 min", 600000},
         {NULL, 503, "mastodon/garbage.html", retry_after, KM_RETRY, "mastodon/city109: HTTP 503",
          120000},
         {NULL, 500, "mastodon/garbage.html", NULL, KM_RETRY, "mastodon/city109: HTTP 500", 0},
@@ -372,9 +425,10 @@ static void test_consume_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_keys),          cmocka_unit_test(test_create_errors),
-        cmocka_unit_test(test_next_request),  cmocka_unit_test(test_consume_page),
-        cmocka_unit_test(test_consume_cases), cmocka_unit_test(test_consume_errors),
+        cmocka_unit_test(test_keys),           cmocka_unit_test(test_create_errors),
+        cmocka_unit_test(test_next_request),   cmocka_unit_test(test_consume_page),
+        cmocka_unit_test(test_consume_cases),  cmocka_unit_test(test_ids_without_uri),
+        cmocka_unit_test(test_consume_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

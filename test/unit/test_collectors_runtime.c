@@ -558,7 +558,8 @@ static void fx_open(struct fx *f, const struct tsrc *srcs, size_t n)
 {
     memset(f, 0, sizeof(*f));
     f->cfg = cfg_new(srcs, n);
-    f->rsink = (struct km_runtime_sink){sink_load, sink_deliver, &f->sink};
+    f->rsink = (struct km_runtime_sink){
+        .load_cursor = sink_load, .deliver = sink_deliver, .ctx = &f->sink};
     struct km_err err = {{0}};
     int rc = km_runtime_new_with(f->cfg, &f->rsink, tc_lookup, &f->rt, &err);
     if (rc != KM_OK) {
@@ -794,6 +795,71 @@ static void test_more_and_wait(void **state)
     fx_close(&f);
 }
 
+/* Leases: a source whose lease another instance holds stays in standby (no request, no
+ * cursor read) and is reported; the others poll; leases are released when the run ends. */
+static int lease_claims, lease_releases, lease_reports;
+static bool lease_b_taken;
+
+static int lease_claim(void *ctx, const struct km_source_info *src, int64_t hint_ms)
+{
+    (void)ctx;
+    lease_claims++;
+    assert_true(hint_ms >= 10000); /* covers at least the interval */
+    return strcmp(src->name, "b") == 0 && lease_b_taken ? KM_RETRY : KM_OK;
+}
+
+static void lease_release(void *ctx, const struct km_source_info *src)
+{
+    (void)ctx;
+    (void)src;
+    lease_releases++;
+}
+
+static void lease_report(void *ctx, const struct km_source_info *src,
+                         const struct km_source_stats *st)
+{
+    (void)ctx;
+    (void)src;
+    (void)st;
+    lease_reports++;
+}
+
+static void test_leases(void **state)
+{
+    (void)state;
+    const struct tsrc srcs[] = {{"a", "/ok", 0, {0}}, {"b", "/ok", 1, {0}},
+                                {"c", "/500", 2, {0}}};
+    struct fx f;
+    fx_open(&f, srcs, 3);
+    f.rsink.claim = lease_claim;
+    f.rsink.release = lease_release;
+    f.rsink.report = lease_report;
+    km_runtime_free(f.rt);
+    struct km_err err = {{0}};
+    assert_int_equal(km_runtime_new_with(f.cfg, &f.rsink, tc_lookup, &f.rt, &err), KM_OK);
+    lease_b_taken = true;
+    assert_int_equal(fx_run(&f, true), KM_OK);
+    assert_true(fx_stats(&f, "b").standby);
+    assert_int_equal(fx_stats(&f, "b").polls, 0);
+    assert_int_equal(sink_rec(&f.sink, "b")->loads, 0);
+    assert_false(fx_stats(&f, "a").standby);
+    assert_int_equal(fx_stats(&f, "a").posts, 2);
+    assert_true(fx_stats(&f, "a").last_success_ms > 0);
+    assert_int_equal(lease_claims, 3);
+    assert_int_equal(lease_releases, 2); /* a and c, not b */
+    assert_int_equal(lease_reports, 3);  /* a and c after their exchange, b entering standby */
+    /* The failing source keeps its last error for `komekctl sources`. */
+    struct km_source_stats st = fx_stats(&f, "c");
+    assert_non_null(strstr(st.last_error, "server trouble (HTTP 500"));
+    assert_true(st.last_error_ms > 0);
+    /* The holder went away: b takes over. */
+    lease_b_taken = false;
+    assert_int_equal(fx_run(&f, true), KM_OK);
+    assert_false(fx_stats(&f, "b").standby);
+    assert_int_equal(fx_stats(&f, "b").posts, 2);
+    fx_close(&f);
+}
+
 /* A store that is down when the cursor is loaded: no request, backoff, then a retry. */
 static void test_load_cursor_retry(void **state)
 {
@@ -971,6 +1037,7 @@ int main(void)
         cmocka_unit_test(test_exchanges),
         cmocka_unit_test(test_deliver_retry_keeps_cursor),
         cmocka_unit_test(test_more_and_wait),
+        cmocka_unit_test(test_leases),
         cmocka_unit_test(test_load_cursor_retry),
         cmocka_unit_test(test_backoff),
         cmocka_unit_test(test_stop),

@@ -74,7 +74,7 @@ static void test_create_errors(void **state)
         {"123:", NULL, "komek.conf:3: telegram/city109: token must look like"},
         {":abc", NULL, "komek.conf:3: telegram/city109: token must look like"},
         {"123:abc/../getMe?", NULL, "komek.conf:3: telegram/city109: token must look like"},
-        {"123:abc", "ftp://api.telegram.org", "komek.conf:4: telegram/city109: url must"},
+        {"123:abc", "ftp://api.telegram.org", "komek.conf:4: telegram/city109: telegram url must"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const char *kv[] = {
@@ -94,6 +94,59 @@ static void test_create_errors(void **state)
         }
     }
     TG->destroy(NULL);
+}
+
+/* The token is part of the URL: http:// (clear text) only to a loopback host. */
+static void test_create_url(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *url;
+        bool ok;
+    } cases[] = {
+        {"https://api.telegram.org", true},
+        {"https://tg.example.kz:8443/", true},
+        {"http://127.0.0.1:8081/", true},
+        {"http://127.0.0.1", true},
+        {"http://127.255.3.4:80", true},
+        {"http://localhost:8081", true},
+        {"http://LocalHost/", true},
+        {"http://[::1]:8081/", true},
+        {"http://[::1]", true},
+        {"http://user@127.0.0.1:8081/", true},
+        {"http://api.telegram.org", false},
+        {"http://10.0.0.1:8081/", false},
+        {"http://128.0.0.1/", false},
+        {"http://127.0.0.1.evil.example/", false},
+        {"http://127.evil.example/", false},
+        {"http://127.0.0/", false},
+        {"http://127.0.0.256/", false},
+        {"http://127.0.0.1@evil.example/", false},
+        {"http://localhost.evil.example/", false},
+        {"http://[::1].evil.example/", false},
+        {"http://[::2]:8081/", false},
+        {"http://", false},
+        {"ftp://127.0.0.1/", false},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *kv[] = {"type", "telegram", "token", "123:abc", "url", cases[i].url, NULL};
+        struct ct_section s;
+        ct_section_init(&s, TG, kv);
+        void *st = NULL;
+        struct km_err err = {{0}};
+        int rc = TG->create(&s.sec, &st, &err);
+        if (rc != (cases[i].ok ? KM_OK : KM_EINPUT)) {
+            fail_msg("case %zu (%s): rc %d '%s'", i, cases[i].url, rc, err.msg);
+        }
+        if (cases[i].ok) {
+            assert_non_null(st);
+        } else {
+            assert_null(st);
+            assert_string_equal(err.msg, "komek.conf:4: telegram/city109: telegram url must use "
+                                         "https:// (http:// only on loopback)");
+        }
+        TG->destroy(st);
+    }
 }
 
 static void test_next_request(void **state)
@@ -531,10 +584,11 @@ static void test_invalid_utf8(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_registry),        cmocka_unit_test(test_keys),
-        cmocka_unit_test(test_create_errors),   cmocka_unit_test(test_next_request),
-        cmocka_unit_test(test_consume_updates), cmocka_unit_test(test_consume_cases),
-        cmocka_unit_test(test_consume_errors),  cmocka_unit_test(test_invalid_utf8),
+        cmocka_unit_test(test_registry),      cmocka_unit_test(test_keys),
+        cmocka_unit_test(test_create_errors), cmocka_unit_test(test_create_url),
+        cmocka_unit_test(test_next_request),  cmocka_unit_test(test_consume_updates),
+        cmocka_unit_test(test_consume_cases), cmocka_unit_test(test_consume_errors),
+        cmocka_unit_test(test_invalid_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -87,11 +87,11 @@ static void test_add_hashtag_length(void **state)
         {"", "b", KM_HASHTAG_MAX_BYTES + 1, 0},
         {"#", "c", KM_HASHTAG_MAX_BYTES, KM_HASHTAG_MAX_BYTES}, /* '#' not counted */
         {"", "D", KM_HASHTAG_MAX_BYTES + 1, 0},
-        {"", "\xd0\x96", KM_HASHTAG_MAX_BYTES / 2, KM_HASHTAG_MAX_BYTES},  /* Ж x 320 */
-        {"", "\xd0\x97", KM_HASHTAG_MAX_BYTES / 2 + 1, 0},                 /* З x 321 */
-        {"", "\xc3\x9f", KM_HASHTAG_MAX_BYTES / 2, KM_HASHTAG_MAX_BYTES},  /* ß -> ss */
-        {"x", "\xc3\x9f", KM_HASHTAG_MAX_BYTES / 2, 0},                    /* 641 folded */
-        {"", "e", 1 << 20, 0},                                               /* 1 MiB */
+        {"", "\xd0\x96", KM_HASHTAG_MAX_BYTES / 2, KM_HASHTAG_MAX_BYTES}, /* Ж x 320 */
+        {"", "\xd0\x97", KM_HASHTAG_MAX_BYTES / 2 + 1, 0},                /* З x 321 */
+        {"", "\xc3\x9f", KM_HASHTAG_MAX_BYTES / 2, KM_HASHTAG_MAX_BYTES}, /* ß -> ss */
+        {"x", "\xc3\x9f", KM_HASHTAG_MAX_BYTES / 2, 0},                   /* 641 folded */
+        {"", "e", 1 << 20, 0},                                            /* 1 MiB */
     };
     struct km_post *p = km_post_new();
     size_t want_n = 0;
