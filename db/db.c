@@ -66,18 +66,40 @@ static int db_result_code(PGconn *conn, const PGresult *res)
     return KM_ERR;
 }
 
-/* Checks res; on failure fills err with "postgresql: what: first line of the message". */
+/* Checks res; on failure fills err with "postgresql: what: first line of the message
+ * (SQLSTATE xxxxx)". */
 static int db_check(struct km_db *db, const PGresult *res, const char *what, struct km_err *err)
 {
     int rc = db_result_code(db->conn, res);
     if (rc != KM_OK) {
         const char *msg = res != NULL ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+        const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
         if (msg == NULL || msg[0] == '\0') {
             msg = PQerrorMessage(db->conn);
         }
-        km_err_set(err, rc, "postgresql: %s: %.*s", what, (int)strcspn(msg, "\n"), msg);
+        km_err_set(err, rc, "postgresql: %s: %.*s%s%s%s", what, (int)strcspn(msg, "\n"), msg,
+                   state != NULL ? " (SQLSTATE " : "", state != NULL ? state : "",
+                   state != NULL ? ")" : "");
     }
     return rc;
+}
+
+/* Classifies a failed insert of one row by the code db_check() gave it. Besides invalid
+ * data (KM_EINPUT already), anything that is not temporary (KM_RETRY) is the row's fault
+ * too, e.g. SQLSTATE 54000 for a post_id longer than the btree index row limit: KM_EINPUT,
+ * so the row is rejected instead of failing the batch forever. Not so the classes no row
+ * can cause: 42 (table or column missing, privilege revoked), 25 (transaction state) and
+ * 26 (prepared statement missing) stay KM_ERR, or every entry would end up rejected. */
+static int db_row_code(const PGresult *res, int rc)
+{
+    const char *s = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    if (rc != KM_ERR || s == NULL) {
+        return rc;
+    }
+    if (strncmp(s, "42", 2) == 0 || strncmp(s, "25", 2) == 0 || strncmp(s, "26", 2) == 0) {
+        return KM_ERR;
+    }
+    return KM_EINPUT;
 }
 
 /* Runs one parameterised statement (text parameters, NULL = SQL NULL). On KM_OK and out !=
@@ -423,7 +445,8 @@ static const char *db_ts(int64_t ms, char *out, size_t size)
     return km_time_format_rfc3339(ms, out, size);
 }
 
-/* Inserts one decoded row and counts it as inserted or duplicate. */
+/* Inserts one decoded row and counts it as inserted or duplicate. KM_EINPUT: the row's data
+ * is refused (db_row_code()); KM_RETRY: the connection or server is in trouble. */
 static int db_insert_post(struct km_db *db, const struct db_row *r, struct km_db_counts *c,
                           struct km_err *err)
 {
@@ -449,7 +472,7 @@ static int db_insert_post(struct km_db *db, const struct db_row *r, struct km_db
                                         r->json,
                                         r->e->id};
     PGresult *res = PQexecPrepared(db->conn, "km_insert_post", DB_POST_PARAMS, vals, NULL, NULL, 0);
-    int rc = db_check(db, res, "insert post", err);
+    int rc = db_row_code(res, db_check(db, res, "insert post", err));
     if (rc == KM_OK) {
         bool fresh = strcmp(PQcmdTuples(res), "1") == 0;
         c->inserted += fresh;
@@ -480,8 +503,9 @@ static int db_insert_reject(struct km_db *db, struct db_row *r, struct km_db_cou
     return rc == KM_EINPUT ? KM_ERR : rc;
 }
 
-/* Stores one row. With savepoints, a row PostgreSQL refuses as invalid data is rolled back
- * alone and recorded as rejected instead of failing the batch. */
+/* Stores one row. With savepoints, a row PostgreSQL refuses for its data (anything but a
+ * connection, server-resource or schema problem: see db_row_code()) is rolled back alone
+ * and recorded as rejected, with the SQLSTATE and message, instead of failing the batch. */
 static int db_store_row(struct km_db *db, struct db_row *r, bool savepoints, struct km_db_counts *c,
                         struct km_err *err)
 {
@@ -557,7 +581,8 @@ int km_db_insert_posts(struct km_db *db, const struct km_stream_entry *entries, 
         rc = db_store(db, rows, n, false, &c, err);
     }
     if (rc == KM_EINPUT) {
-        /* Some row holds data PostgreSQL refuses: redo the batch isolating each row. */
+        /* Some row holds data PostgreSQL refuses (invalid input, a constraint, a size
+         * limit): redo the batch isolating each row. */
         rc = db_store(db, rows, n, true, &c, err);
         rc = rc == KM_EINPUT ? KM_ERR : rc;
     }

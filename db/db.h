@@ -50,11 +50,14 @@ struct km_db_counts {
 /* Stores n stream entries in ONE transaction, idempotently (a (network, post_id) already
  * present is counted as a duplicate). Each entry's "post" JSON is decoded; text
  * PostgreSQL would refuse (NUL, invalid UTF-8) is repaired first and the jsonb column gets
- * the re-encoded, repaired post. An entry that cannot be decoded (or whose row PostgreSQL
- * refuses as invalid data) does not abort the batch: it goes to rejected_entries with its
- * stream id, a reason and the raw text, is logged once, and counts as rejected. After
- * KM_OK every entry is durably accounted for and may be acknowledged. Returns KM_OK,
- * KM_RETRY (PostgreSQL unreachable: nothing committed) or KM_ERR (e.g. schema missing). */
+ * the re-encoded, repaired post. An entry that cannot be decoded, or whose row PostgreSQL
+ * refuses for any reason but a connection, server-resource or schema problem (invalid data,
+ * a constraint, a size limit such as SQLSTATE 54000 for an over-long post_id), does not
+ * abort the batch: it goes to rejected_entries with its stream id, a reason (with the
+ * SQLSTATE) and the raw text, is logged once, and counts as rejected. After KM_OK every
+ * entry is durably accounted for and may be acknowledged. Returns KM_OK, KM_RETRY
+ * (PostgreSQL unreachable or short of resources: nothing committed) or KM_ERR (e.g. schema
+ * missing or privilege revoked: nothing committed). */
 int km_db_insert_posts(struct km_db *db, const struct km_stream_entry *entries, size_t n,
                        struct km_db_counts *counts, struct km_err *err);
 

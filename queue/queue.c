@@ -30,6 +30,7 @@ struct km_queue {
     char *k_posts, *k_seen, *k_cursors;
     long long maxlen;
     int64_t window_ms;
+    int64_t (*now_ms)(void);
 };
 
 int km_queue_new(const struct km_queue_opts *opts, struct km_queue **out, struct km_err *err)
@@ -45,6 +46,7 @@ int km_queue_new(const struct km_queue_opts *opts, struct km_queue **out, struct
     q->k_cursors = km_asprintf("{%s}:cursors", ns);
     q->maxlen = opts->maxlen;
     q->window_ms = opts->seen_window_ms > 0 ? opts->seen_window_ms : QU_DEFAULT_WINDOW_MS;
+    q->now_ms = opts->now_ms != NULL ? opts->now_ms : km_time_now_ms;
 out:
     if (rc != KM_OK) {
         km_queue_free(q);
@@ -377,13 +379,27 @@ static int qu_members(const struct km_post_batch *b, char ***out, struct km_err 
     return KM_OK;
 }
 
-/* Marks in fresh[] the posts that are neither in the seen-set (ZMSCORE reply r) nor an
- * earlier post of the same batch. Returns how many are fresh. */
-static size_t qu_mark_fresh(const redisReply *r, char **members, size_t n, bool *fresh)
+/* Whether a ZMSCORE element says the member was seen at or after cutoff. A member whose
+ * last sighting is older is new again even if no write has trimmed it yet. */
+static bool qu_seen_since(const redisReply *e, int64_t cutoff)
+{
+    if (e->type == REDIS_REPLY_NIL) {
+        return false;
+    }
+    if (e->type != REDIS_REPLY_STRING || e->str == NULL) { /* RESP2: scores are strings */
+        return true; /* not a score: keep the safe answer, never deliver twice */
+    }
+    return strtod(e->str, NULL) >= (double)cutoff;
+}
+
+/* Marks in fresh[] the posts that are neither in the seen-set since cutoff (ZMSCORE reply
+ * r) nor an earlier post of the same batch. Returns how many are fresh. */
+static size_t qu_mark_fresh(const redisReply *r, char **members, size_t n, int64_t cutoff,
+                            bool *fresh)
 {
     struct qu_member *sorted = km_calloc(n, sizeof(*sorted));
     for (size_t i = 0; i < n; i++) {
-        fresh[i] = r->element[i]->type == REDIS_REPLY_NIL;
+        fresh[i] = !qu_seen_since(r->element[i], cutoff);
         sorted[i].m = members[i];
         sorted[i].i = i;
     }
@@ -401,9 +417,10 @@ static size_t qu_mark_fresh(const redisReply *r, char **members, size_t n, bool 
     return k;
 }
 
-/* WATCHes the seen-set and asks which members it holds already. */
-static int qu_watch_seen(struct km_queue *q, char **members, size_t n, bool *fresh, size_t *k,
-                         struct km_err *err)
+/* WATCHes the seen-set and asks which members it holds, seen within the window before
+ * now. */
+static int qu_watch_seen(struct km_queue *q, char **members, size_t n, int64_t now, bool *fresh,
+                         size_t *k, struct km_err *err)
 {
     const char *w[2] = {"WATCH", q->k_seen};
     size_t wl[2] = {5, strlen(q->k_seen)};
@@ -430,7 +447,7 @@ static int qu_watch_seen(struct km_queue *q, char **members, size_t n, bool *fre
         rc = km_err_set(err, KM_ERR, "redis %s: ZMSCORE: unexpected reply", km_redis_where(q->r));
     }
     if (rc == KM_OK) {
-        *k = qu_mark_fresh(r, members, n, fresh);
+        *k = qu_mark_fresh(r, members, n, now - q->window_ms, fresh);
     }
     freeReplyObject(r);
     free(argv);
@@ -470,22 +487,23 @@ static int qu_append_xadd(struct km_queue *q, const struct km_post *p, const cha
     return rc;
 }
 
-/* Appends ZADD {ns}:seen now m ... for the fresh members. */
-static int qu_append_zadd(struct km_queue *q, char **members, const bool *fresh, size_t n, size_t k,
-                          int64_t now, struct km_err *err)
+/* Appends ZADD {ns}:seen GT now m ... for every member, new or repeated: the score is the
+ * last sighting, so the trim forgets only items no feed served for the whole window. GT
+ * keeps the later score when writers' clocks disagree (never moves a sighting back). */
+static int qu_append_zadd(struct km_queue *q, char **members, size_t n, int64_t now,
+                          struct km_err *err)
 {
     char score[24];
     snprintf(score, sizeof(score), "%" PRId64, now);
-    const char **argv = km_calloc(2 + 2 * k, sizeof(*argv));
-    size_t *lens = km_calloc(2 + 2 * k, sizeof(*lens));
+    const char **argv = km_calloc(3 + 2 * n, sizeof(*argv));
+    size_t *lens = km_calloc(3 + 2 * n, sizeof(*lens));
     size_t argc = 0;
     argv[argc++] = "ZADD";
     argv[argc++] = q->k_seen;
+    argv[argc++] = "GT";
     for (size_t i = 0; i < n; i++) {
-        if (fresh[i]) {
-            argv[argc++] = score;
-            argv[argc++] = members[i];
-        }
+        argv[argc++] = score;
+        argv[argc++] = members[i];
     }
     for (size_t i = 0; i < argc; i++) {
         lens[i] = strlen(argv[i]);
@@ -511,8 +529,8 @@ static int qu_append_tail(struct km_queue *q, int64_t now, struct km_err *err)
 
 /* Appends the whole MULTI ... EXEC block; *cmds gets how many replies it will produce. */
 static int qu_append_multi(struct km_queue *q, const char *source, const struct km_post_batch *b,
-                           const char *cursor, char **members, const bool *fresh, size_t k,
-                           int64_t now, size_t *cmds, struct km_err *err)
+                           const char *cursor, char **members, const bool *fresh, int64_t now,
+                           size_t *cmds, struct km_err *err)
 {
     const char *multi[1] = {"MULTI"};
     size_t ml[1] = {5};
@@ -524,8 +542,8 @@ static int qu_append_multi(struct km_queue *q, const char *source, const struct 
             (*cmds)++;
         }
     }
-    if (rc == KM_OK && k > 0) {
-        rc = qu_append_zadd(q, members, fresh, b->n, k, now, err);
+    if (rc == KM_OK && b->n > 0) {
+        rc = qu_append_zadd(q, members, b->n, now, err);
         (*cmds)++;
     }
     if (rc == KM_OK && cursor != NULL) {
@@ -605,14 +623,14 @@ static int qu_write_once(struct km_queue *q, const char *source, const struct km
                          const char *cursor, char **members, bool *fresh, size_t *k,
                          bool *committed, struct km_err *err)
 {
-    int rc = qu_watch_seen(q, members, b->n, fresh, k, err);
+    int64_t now = q->now_ms();
+    int rc = qu_watch_seen(q, members, b->n, now, fresh, k, err);
     if (rc != KM_OK) {
         qu_unwatch(q);
         return rc;
     }
-    int64_t now = km_time_now_ms();
     size_t cmds = 0;
-    rc = qu_append_multi(q, source, b, cursor, members, fresh, *k, now, &cmds, err);
+    rc = qu_append_multi(q, source, b, cursor, members, fresh, now, &cmds, err);
     return rc == KM_OK ? qu_read_multi(q, cmds, committed, err) : rc;
 }
 

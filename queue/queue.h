@@ -5,7 +5,9 @@
  * them on a Redis Cluster too):
  *   {ns}:posts    stream of triaged posts (fields in README "Stream schema")
  *   {ns}:cursors  hash: source name -> cursor
- *   {ns}:seen     sorted set: "network:id" -> first-seen Unix ms, trimmed to the window
+ *   {ns}:seen     sorted set: "network:id" -> last-seen Unix ms; a member not seen again
+ *                 for the whole window is trimmed, so an item a feed keeps serving is never
+ *                 forgotten (and never delivered twice) however long it stays there
  * A km_queue wraps one hiredis connection: not thread-safe, one per thread. It reconnects
  * by itself; every call returns KM_RETRY while Redis is unreachable. */
 #ifndef KM_QUEUE_QUEUE_H
@@ -20,12 +22,15 @@
 #include <stdint.h>
 
 struct km_queue_opts {
-    const char *url;       /* redis://[:password@]host:port[/db] or a unix socket path */
-    const char *password;  /* optional, overrides one in the URL */
-    const char *ns;        /* key namespace without braces, default "komek" */
-    int64_t timeout_ms;    /* connect and command timeout */
-    long long maxlen;      /* approximate MAXLEN of the posts stream */
-    int64_t seen_window_ms; /* how long (network, id) pairs are remembered */
+    const char *url;         /* redis://[:password@]host:port[/db] or a unix socket path */
+    const char *password;    /* optional, overrides one in the URL */
+    const char *ns;          /* key namespace without braces, default "komek" */
+    int64_t timeout_ms;      /* connect and command timeout */
+    long long maxlen;        /* approximate MAXLEN of the posts stream */
+    int64_t seen_window_ms;  /* how long (network, id) pairs are remembered after their
+                              * last sighting; 0 = the default, 7 days */
+    int64_t (*now_ms)(void); /* wall clock for seen-set scores; NULL = km_time_now_ms.
+                              * Only tests set it, to move time without sleeping. */
 };
 
 struct km_queue;
@@ -36,20 +41,20 @@ int km_queue_new(const struct km_queue_opts *opts, struct km_queue **out, struct
 void km_queue_free(struct km_queue *q);
 
 /* Reads the committed cursor of source; *cursor malloc'd or NULL if none. */
-int km_queue_get_cursor(struct km_queue *q, const char *source, char **cursor,
-                        struct km_err *err);
+int km_queue_get_cursor(struct km_queue *q, const char *source, char **cursor, struct km_err *err);
 
 /* Atomically (one MULTI/EXEC, guarded by WATCH on the seen-set) appends to the posts
- * stream every post of batch whose (network, id) was not seen before, records them as seen
- * and sets source's cursor (if cursor != NULL). Either all of it happens or none.
+ * stream every post of batch whose (network, id) was not seen within the window, records
+ * every post of the batch, new or repeated, as seen now (so the window counts from its last
+ * sighting), trims the seen-set and sets source's cursor (if cursor != NULL). Either all of
+ * it happens or none.
  * *added / *dups (may be NULL) get the counts. Returns KM_OK or KM_RETRY. */
-int km_queue_write_batch(struct km_queue *q, const char *source,
-                         const struct km_post_batch *batch, const char *cursor,
-                         size_t *added, size_t *dups, struct km_err *err);
+int km_queue_write_batch(struct km_queue *q, const char *source, const struct km_post_batch *batch,
+                         const char *cursor, size_t *added, size_t *dups, struct km_err *err);
 
 /* One entry read from the posts stream by a consumer group. */
 struct km_stream_entry {
-    char *id;        /* stream entry id "1700000000000-0" */
+    char *id; /* stream entry id "1700000000000-0" */
     char *network;
     char *post_id;
     char *post_json; /* the "post" field */
@@ -64,9 +69,9 @@ int km_queue_group_create(struct km_queue *q, const char *group, struct km_err *
 /* XREADGROUP of up to count entries for consumer. pending = true reads this consumer's
  * own pending entries (id 0) instead of new ones (">"). block_ms 0 = do not block.
  * *entries is malloc'd (free with km_stream_entries_free()); *n may be 0. */
-int km_queue_read_group(struct km_queue *q, const char *group, const char *consumer,
-                        bool pending, size_t count, int64_t block_ms,
-                        struct km_stream_entry **entries, size_t *n, struct km_err *err);
+int km_queue_read_group(struct km_queue *q, const char *group, const char *consumer, bool pending,
+                        size_t count, int64_t block_ms, struct km_stream_entry **entries, size_t *n,
+                        struct km_err *err);
 
 /* XACK ids in group. */
 int km_queue_ack(struct km_queue *q, const char *group, const char *const *ids, size_t n,

@@ -515,6 +515,127 @@ static void *runner_run(void *arg)
     return NULL;
 }
 
+/* XADDs an entry carrying post json (and the flat fields) to f's stream. */
+static void xadd_json(const struct fx *f, redisContext *raw, const char *post_id, const char *json)
+{
+    const char *argv[11] = {"XADD", f->k_posts, "*",     "v",    "1", "network",
+                            "rss",  "post_id",  post_id, "post", json};
+    size_t lens[11];
+    for (int i = 0; i < 11; i++) {
+        lens[i] = strlen(argv[i]);
+    }
+    redisReply *r = redisCommandArgv(raw, 11, argv, lens);
+    assert_non_null(r);
+    assert_int_equal(r->type, REDIS_REPLY_STRING);
+    freeReplyObject(r);
+}
+
+/* n pseudo-random letters and digits (fixed seed): too random for PostgreSQL to compress
+ * below the index row limit. */
+static char *random_text(size_t n)
+{
+    static const char abc[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    uint32_t x = 2463534242u;
+    char *s = km_malloc(n + 1);
+    for (size_t i = 0; i < n; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        s[i] = abc[x % (sizeof(abc) - 1)];
+    }
+    s[n] = '\0';
+    return s;
+}
+
+/* Rows PostgreSQL refuses for a reason other than invalid data (SQLSTATE 54000: the index
+ * row is too big) are rejected alone; the role neither fails nor leaves anything pending. */
+static void test_tickets_poison(void **state)
+{
+    struct fx *f = fx_get(state);
+    struct km_tickets_opts o = tickets_opts(f, getenv("KM_PG_CONNINFO"));
+    o.batch = 10; /* everything in one batch */
+    struct km_queue *q = queue_of(f);
+    struct km_err err = {{0}};
+    assert_int_equal(km_queue_group_create(q, "tickets", &err), KM_OK);
+    redisContext *raw = redisConnect("127.0.0.1", atoi(getenv("KM_REDIS_PORT")));
+    assert_int_equal(raw->err, 0);
+    char *big = random_text(6000);
+    char *long_id = km_asprintf("{\"network\":\"rss\",\"source\":\"s\",\"id\":\"%s\","
+                                "\"text\":\"hi\"}",
+                                big);
+    char *long_net = km_asprintf("{\"network\":\"%s\",\"source\":\"s\",\"id\":\"n\","
+                                 "\"text\":\"hi\"}",
+                                 big);
+    char *long_tag = km_asprintf("{\"network\":\"rss\",\"source\":\"s\",\"id\":\"tag\","
+                                 "\"hashtags\":[\"ok\",\"%s\"],\"text\":\"hi\"}",
+                                 big);
+    xadd_json(f, raw, "good1",
+              "{\"network\":\"rss\",\"source\":\"s\",\"id\":\"good1\","
+              "\"text\":\"hi\"}");
+    xadd_json(f, raw, "long", long_id);
+    xadd_json(f, raw, "tag", long_tag);
+    xadd_json(f, raw, "n", long_net);
+    xadd_json(f, raw, "good2",
+              "{\"network\":\"rss\",\"source\":\"s\",\"id\":\"good2\","
+              "\"text\":\"hi\"}");
+    tickets_ok(&o);
+    assert_int_equal(pending_of(q), 0);
+    assert_int_equal(pg_long(f->pg, "SELECT count(*) FROM posts WHERE post_id IN "
+                                    "('good1', 'good2')"),
+                     2);
+    /* both over-long keys rejected, with the SQLSTATE and the raw post kept */
+    assert_int_equal(pg_long(f->pg, "SELECT count(*) FROM rejected_entries WHERE "
+                                    "strpos(reason, 'SQLSTATE 54000') > 0 AND "
+                                    "strpos(reason, 'index row') > 0 AND length(raw) > 6000"),
+                     2);
+    /* the over-long hashtag: the post is stored without it (the decoder drops tags over
+     * KM_HASHTAG_MAX_BYTES) or, if it got through, rejected like the others */
+    long stored = pg_long(f->pg, "SELECT count(*) FROM posts WHERE post_id = 'tag' AND "
+                                 "hashtags = '{ok}'");
+    long rejected = pg_long(f->pg, "SELECT count(*) FROM rejected_entries WHERE "
+                                   "strpos(reason, 'SQLSTATE 54000') > 0 AND strpos(raw, "
+                                   "'\"tag\"') > 0");
+    assert_int_equal(stored + rejected, 1);
+    assert_int_equal(pg_long(f->pg, "SELECT count(*) FROM posts") +
+                         pg_long(f->pg, "SELECT count(*) FROM rejected_entries"),
+                     5);
+    tickets_ok(&o); /* nothing left to do: nothing changes */
+    assert_int_equal(pg_long(f->pg, "SELECT count(*) FROM rejected_entries"), 2 + rejected);
+    free(big);
+    free(long_id);
+    free(long_net);
+    free(long_tag);
+    redisFree(raw);
+    km_queue_free(q);
+}
+
+/* A refusal no row can cause (privilege revoked) fails the batch instead of rejecting
+ * every entry; nothing is acknowledged. */
+static void test_insert_schema_fault(void **state)
+{
+    struct fx *f = fx_get(state);
+    pg_exec(f->pg, "CREATE OR REPLACE FUNCTION t_deny() RETURNS trigger LANGUAGE plpgsql AS "
+                   "$$BEGIN RAISE insufficient_privilege USING MESSAGE = 'denied'; END$$");
+    pg_exec(f->pg, "CREATE TRIGGER t_deny BEFORE INSERT ON posts FOR EACH ROW "
+                   "EXECUTE FUNCTION t_deny()");
+    struct km_stream_entry e[2];
+    entry_of_post(&e[0], 1, "s1", "one");
+    entry_of_post(&e[1], 2, "s2", "two");
+    struct km_db_counts c = {9, 9, 9};
+    struct km_err err = {{0}};
+    assert_int_equal(km_db_insert_posts(f->db, e, 2, &c, &err), KM_ERR);
+    assert_non_null(strstr(err.msg, "42501"));
+    assert_int_equal(c.inserted + c.duplicates + c.rejected, 0);
+    assert_int_equal(pg_long(f->pg, "SELECT count(*) FROM rejected_entries"), 0);
+    pg_exec(f->pg, "DROP TRIGGER t_deny ON posts");
+    c = insert_ok(f->db, e, 2);
+    assert_int_equal(c.inserted, 2);
+    for (int i = 0; i < 2; i++) {
+        free(e[i].id);
+        free(e[i].post_json);
+    }
+}
+
 /* Polls until posts holds rows rows and pending entries are pending, or 20 s pass: waits for
  * the role's progress, which has no other signal. */
 static bool wait_for(struct fx *f, struct km_queue *q, long rows, long long pending)
@@ -572,6 +693,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tickets_schema_missing, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_tickets_pg_down, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_tickets_daemon, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_tickets_poison, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_insert_schema_fault, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

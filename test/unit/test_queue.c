@@ -355,21 +355,62 @@ static void test_post_without_id(void **state)
     km_post_batch_free(&b);
 }
 
+/* The clock of the queues the seen-window tests open. */
+static int64_t fake_now;
+
+static int64_t fake_clock(void)
+{
+    return fake_now;
+}
+
+static double zscore_of(struct fx *f, const char *member)
+{
+    redisReply *r = rcmd(f->raw, "ZSCORE", f->k_seen, member, NULL);
+    double v = r->type == REDIS_REPLY_STRING ? atof(r->str) : -1;
+    freeReplyObject(r);
+    return v;
+}
+
+/* Writes a batch of the given ids at time now and checks what was new. */
+static void write_at(struct km_queue *q, int64_t now, const char *const *ids, size_t n,
+                     size_t want_added)
+{
+    struct km_post_batch b;
+    batch_of(&b, ids, n);
+    fake_now = now;
+    write_ok(q, &b, NULL, want_added, n - want_added);
+    km_post_batch_free(&b);
+}
+
+/* The window counts from an item's LAST sighting: a feed that keeps serving an item keeps it
+ * remembered; an item nobody served for the whole window is forgotten. */
 static void test_seen_window(void **state)
 {
     struct fx *f = fx_get(state);
+    const int64_t w = 60000, t = 1700000000000LL;
     km_queue_free(f->q);
-    f->q = queue_open(getenv("KM_REDIS_URL"), f->ns, 60000);
-    freeReplyObject(rcmd(f->raw, "ZADD", f->k_seen, "1000", "rss:old", NULL));
-    const char *ids[] = {"old"};
-    struct km_post_batch b;
-    batch_of(&b, ids, 1);
-    write_ok(f->q, &b, NULL, 0, 1); /* still remembered when checked, trimmed afterwards */
-    redisReply *r = rcmd(f->raw, "ZSCORE", f->k_seen, "rss:old", NULL);
-    assert_int_equal(r->type, REDIS_REPLY_NIL);
-    freeReplyObject(r);
-    write_ok(f->q, &b, NULL, 1, 0); /* outside the window it is new again */
-    km_post_batch_free(&b);
+    struct km_queue_opts o = {getenv("KM_REDIS_URL"), NULL, f->ns, 2000, 0, w, fake_clock};
+    struct km_err err = {{0}};
+    assert_int_equal(km_queue_new(&o, &f->q, &err), KM_OK);
+    const char *both[] = {"kept", "gone"}, *kept[] = {"kept"}, *gone[] = {"gone"};
+    write_at(f->q, t, both, 2, 2);
+    write_at(f->q, t + w - 1, kept, 1, 0); /* repeated within the window: refreshed */
+    assert_true(zscore_of(f, "rss:kept") == (double)(t + w - 1));
+    write_at(f->q, t + w + 10, kept, 1, 0);    /* past its first sighting + window: still a dup */
+    assert_true(zscore_of(f, "rss:gone") < 0); /* not seen since t: trimmed */
+    write_at(f->q, t + 2 * w - 5, kept, 1, 0);
+    assert_int_equal(rint_of(f->raw, "XLEN", f->k_posts), 2);
+    write_at(f->q, t + 2 * w, gone, 1, 1); /* forgotten: new again */
+    /* forgotten even when no other write trimmed it in between */
+    const char *late[] = {"late"};
+    int64_t l = t + 10 * w;
+    write_at(f->q, l, late, 1, 1);
+    write_at(f->q, l + w, late, 1, 0); /* exactly the window: still remembered */
+    write_at(f->q, l + 2 * w + 1, late, 1, 1);
+    /* a writer whose clock is behind never moves a sighting back */
+    write_at(f->q, l + 2 * w - 5000, late, 1, 0);
+    assert_true(zscore_of(f, "rss:late") == (double)(l + 2 * w + 1));
+    assert_int_equal(rint_of(f->raw, "XLEN", f->k_posts), 5);
 }
 
 struct writer {
