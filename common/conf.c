@@ -35,9 +35,16 @@ const struct km_conf_key km_conf_global_keys[] = {
     {"dedup_window", KM_CONF_DURATION, "7d", 60000, 365LL * 86400000, 0,
      "how long a (network, id) pair is remembered to drop repeats"},
     {"consumer", KM_CONF_STR, NULL, 0, 0, 0,
-     "consumer name in the stream's group (default: host name); keep it stable"},
+     "this komekd's name in stream groups and source leases (default: host name); "
+     "stable across restarts, distinct per komekd"},
+    {"lease", KM_CONF_DURATION, "60s", 5000, 3600000, 0,
+     "several komekd on one Redis: a source's poller holds it this long past each poll"},
     {"tickets_batch", KM_CONF_INT, "500", 1, 10000, 0,
      "stream entries the tickets role writes to PostgreSQL per transaction"},
+    {"listen", KM_CONF_STR, "127.0.0.1:8088", 0, 0, 0,
+     "address of the webhook intake, host:port or [::1]:port; \"\" or off disables it"},
+    {"listen_public", KM_CONF_BOOL, "no", 0, 0, 0,
+     "allow listen on an address other than loopback (put TLS in front: a reverse proxy)"},
     {NULL, 0, NULL, 0, 0, 0, NULL},
 };
 

@@ -4,14 +4,22 @@
 #include "app/setup.h"
 #include "collectors/runtime.h"
 #include "common/log.h"
+#include "common/alloc.h"
+#include "common/time.h"
 #include "queue/queue.h"
+#include "queue/sources.h"
 #include "triage/filter.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <inttypes.h>
 #include <stdlib.h>
 
 struct collect_ctx {
     struct km_queue *q;
+    struct km_sources *sources; /* leases and published status */
     const struct km_tags *tags;
     struct km_complaint redis_down;
     uint64_t kept, dropped, added, dups;
@@ -44,11 +52,76 @@ static int sink_deliver(void *arg, const struct km_source_info *src,
         return KM_RETRY;
     }
     km_complain_release(&c->redis_down, "collect", "redis");
+    if (n.added > 0) {
+        km_sources_count_posts(c->sources, src->name, (long long)n.added, &err);
+    }
     c->kept += n.seen - n.dropped;
     c->dropped += n.dropped;
     c->added += n.added;
     c->dups += n.dups;
     return KM_OK;
+}
+
+static int sink_claim(void *arg, const struct km_source_info *src, int64_t hint_ms)
+{
+    struct collect_ctx *c = arg;
+    struct km_err err = {{0}};
+    int rc = km_sources_claim(c->sources, src->name, hint_ms, &err);
+    /* Redis down: go on, reading the cursor fails next and reports it with backoff. */
+    return rc == KM_ERR ? KM_OK : rc;
+}
+
+static void sink_release(void *arg, const struct km_source_info *src)
+{
+    struct collect_ctx *c = arg;
+    km_sources_release(c->sources, src->name);
+}
+
+static const char *state_of(const struct km_source_stats *st)
+{
+    if (st->stopped) {
+        return "stopped";
+    } else if (st->standby) {
+        return "standby";
+    } else if (st->backoff_ms > 0) {
+        return "backing off";
+    }
+    return "ok";
+}
+
+/* Publishes a source's stats for `komekctl sources` (best effort: a status write that
+ * fails only makes the status stale). */
+static void sink_report(void *arg, const struct km_source_info *src,
+                        const struct km_source_stats *st)
+{
+    struct collect_ctx *c = arg;
+    char ok_at[40], err_at[40];
+    struct km_source_status out = {
+        .state = (char *)state_of(st),
+        .last_success = st->last_success_ms > 0
+                            ? km_time_format_rfc3339(st->last_success_ms, ok_at, sizeof(ok_at))
+                            : NULL,
+        .last_error = st->last_error_ms > 0 ? (char *)st->last_error : NULL,
+        .last_error_at = st->last_error_ms > 0
+                             ? km_time_format_rfc3339(st->last_error_ms, err_at, sizeof(err_at))
+                             : NULL,
+        .polls = (long long)st->polls,
+        .posts = (long long)st->posts,
+        .errors_http = (long long)st->errors_http,
+        .errors_input = (long long)st->errors_input,
+        .rate_limited = (long long)st->rate_limited,
+        .backoff_ms = st->backoff_ms,
+    };
+    struct km_err err = {{0}};
+    km_sources_publish(c->sources, src->name, &out, &err);
+}
+
+/* This komekd's name among those sharing the Redis: its consumer name, stable across
+ * restarts, so that a restarted komekd takes its own leases back at once instead of
+ * waiting for them to expire. Two komekd on one host need distinct `consumer =`. */
+static char *instance_name(const struct km_config *cfg)
+{
+    return km_app_consumer_name(cfg);
 }
 
 int km_collect_run(const struct km_config *cfg, const struct km_tags *tags,
@@ -58,12 +131,22 @@ int km_collect_run(const struct km_config *cfg, const struct km_tags *tags,
     struct km_runtime *rt = NULL;
     struct km_queue_opts qo;
     km_app_queue_opts(cfg, &qo);
+    char *instance = instance_name(cfg);
     int rc = km_queue_new(&qo, &ctx.q, err);
+    if (rc == KM_OK) {
+        rc = km_sources_new(&qo, instance, km_section_get_ms(cfg->global, "lease"),
+                            &ctx.sources, err);
+    }
+    free(instance);
     if (rc != KM_OK) {
         goto out;
     }
-    const struct km_runtime_sink sink = {
-        .load_cursor = sink_load_cursor, .deliver = sink_deliver, .ctx = &ctx};
+    const struct km_runtime_sink sink = {.load_cursor = sink_load_cursor,
+                                         .deliver = sink_deliver,
+                                         .claim = sink_claim,
+                                         .release = sink_release,
+                                         .report = sink_report,
+                                         .ctx = &ctx};
     rc = km_runtime_new(cfg, &sink, &rt, err);
     if (rc != KM_OK) {
         goto out;
@@ -80,6 +163,7 @@ int km_collect_run(const struct km_config *cfg, const struct km_tags *tags,
                  ctx.kept, ctx.dropped, ctx.added, ctx.dups);
 out:
     km_runtime_free(rt);
+    km_sources_free(ctx.sources);
     km_queue_free(ctx.q);
     return rc;
 }
