@@ -3,7 +3,9 @@
 #include "common/alloc.h"
 #include "common/log.h"
 #include "db/db.h"
+#include "common/time.h"
 #include "queue/queue.h"
+#include "queue/sources.h"
 #include "triage/tags.h"
 
 #include <getopt.h>
@@ -26,6 +28,8 @@ static void usage(FILE *f)
                "  migrate        apply the database migrations that are missing (idempotent)\n"
                "  schema         show the applied and the latest schema version\n"
                "  check          validate the configuration and the tags list\n"
+               "  sources        each source: state, who polls it, last success, posts today,\n"
+               "                 cursor, last error\n"
                "  cursors        show each source's committed cursor in Redis\n"
                "  version        print the version\n"
                "\n"
@@ -96,6 +100,82 @@ static int cmd_cursors(const struct km_config *cfg)
     return rc == KM_OK ? 0 : EXIT_FAIL;
 }
 
+/* Age of an RFC 3339 time as "12s", "5m", "3h", "2d"; "-" if unknown. */
+static const char *ago(const char *rfc3339, char *out, size_t size)
+{
+    int64_t t = 0;
+    if (rfc3339 == NULL || km_time_parse_rfc3339(rfc3339, &t) != KM_OK) {
+        return "-";
+    }
+    int64_t s = (km_time_now_ms() - t) / 1000;
+    if (s < 0) {
+        s = 0;
+    }
+    if (s < 120) {
+        snprintf(out, size, "%llds ago", (long long)s);
+    } else if (s < 7200) {
+        snprintf(out, size, "%lldm ago", (long long)(s / 60));
+    } else if (s < 172800) {
+        snprintf(out, size, "%lldh ago", (long long)(s / 3600));
+    } else {
+        snprintf(out, size, "%lldd ago", (long long)(s / 86400));
+    }
+    return out;
+}
+
+static void print_source(const struct km_section *sec, const struct km_source_status *st,
+                         const char *cursor)
+{
+    char a[32], b[32];
+    const char *state = !km_section_get_bool(sec, "enabled") ? "disabled"
+                        : st->state != NULL                  ? st->state
+                                                             : "never run";
+    printf("%-16s %-10s %-12s %-10s %-11s %6lld  %-24s %s\n", sec->name,
+           km_section_get(sec, "type"), state, st->lease_holder ? st->lease_holder : "-",
+           ago(st->last_success, a, sizeof(a)), st->posts_today, cursor ? cursor : "-",
+           st->last_error ? st->last_error : "");
+    if (st->last_error != NULL) {
+        printf("%-16s last error %s\n", "", ago(st->last_error_at, b, sizeof(b)));
+    }
+}
+
+/* `komekctl sources`: each configured source's state as komekd published it. */
+static int cmd_sources(const struct km_config *cfg)
+{
+    struct km_queue_opts qo;
+    struct km_queue *q = NULL;
+    struct km_sources *srcs = NULL;
+    struct km_err err = {{0}};
+    km_app_queue_opts(cfg, &qo);
+    int rc = km_queue_new(&qo, &q, &err);
+    if (rc == KM_OK) {
+        rc = km_sources_new(&qo, "komekctl", 0, &srcs, &err);
+    }
+    if (rc == KM_OK) {
+        printf("%-16s %-10s %-12s %-10s %-11s %6s  %-24s %s\n", "SOURCE", "TYPE", "STATE",
+               "POLLED BY", "LAST OK", "TODAY", "CURSOR", "LAST ERROR");
+    }
+    for (size_t i = 0; rc == KM_OK && i < cfg->n_sources; i++) {
+        struct km_source_status st;
+        char *cursor = NULL;
+        rc = km_sources_read(srcs, cfg->sources[i]->name, &st, &err);
+        if (rc == KM_OK) {
+            rc = km_queue_get_cursor(q, cfg->sources[i]->name, &cursor, &err);
+        }
+        if (rc == KM_OK) {
+            print_source(cfg->sources[i], &st, cursor);
+        }
+        free(cursor);
+        km_source_status_clear(&st);
+    }
+    if (rc != KM_OK) {
+        fprintf(stderr, "komekctl: %s\n", err.msg);
+    }
+    km_sources_free(srcs);
+    km_queue_free(q);
+    return rc == KM_OK ? 0 : EXIT_FAIL;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -135,6 +215,8 @@ int main(int argc, char **argv)
         rc = cmd_migrate(cfg, false);
     } else if (strcmp(cmd, "check") == 0) {
         rc = cmd_check(cfg, path);
+    } else if (strcmp(cmd, "sources") == 0) {
+        rc = cmd_sources(cfg);
     } else if (strcmp(cmd, "cursors") == 0) {
         rc = cmd_cursors(cfg);
     } else {
