@@ -179,6 +179,12 @@ int km_runtime_new_with(const struct km_config *cfg, const struct km_runtime_sin
             KM_LOG_INFO("[source %s] is disabled", sec->name != NULL ? sec->name : "?");
             continue;
         }
+        /* Push sources (webhooks) have no request to make: the intake serves them. */
+        const char *type = km_section_get(sec, "type");
+        const struct km_collector *push = type != NULL ? lookup(type) : NULL;
+        if (push != NULL && push->next_request == NULL) {
+            continue;
+        }
         /* Counted before init, so that km_runtime_free() cleans up a half-made source. */
         struct rt_source *s = &rt->sources[rt->n++];
         rc = rt_source_init(s, cfg, sec, lookup, err);
@@ -839,14 +845,38 @@ static void rt_release_all(struct km_runtime *rt)
     }
 }
 
+/* After a stop request, requests in flight get this long to finish and be delivered; a
+ * long poll or a hanging server is then abandoned. Nothing is lost: an abandoned request's
+ * cursor was never advanced, so the next start asks again. */
+#define RT_STOP_GRACE_MS 5000
+
+static void rt_abandon_in_flight(struct km_runtime *rt)
+{
+    for (size_t i = 0; i < rt->n; i++) {
+        struct rt_source *s = &rt->sources[i];
+        if (s->in_flight) {
+            curl_multi_remove_handle(rt->multi, s->easy);
+            s->in_flight = false;
+            rt_exchange_clear(s);
+            KM_SLOG_INFO(s->scope, "stopping: request in flight abandoned; it is repeated "
+                                   "at the next start");
+        }
+    }
+}
+
 int km_runtime_run(struct km_runtime *rt, volatile sig_atomic_t *stop, bool once)
 {
+    int64_t stop_seen = 0;
     for (size_t i = 0; i < rt->n; i++) {
         rt->sources[i].done_once = false;
     }
     for (;;) {
         if (!*stop) {
             rt_start_due(rt, once);
+        } else if (stop_seen == 0) {
+            stop_seen = km_time_mono_ms();
+        } else if (km_time_mono_ms() - stop_seen > RT_STOP_GRACE_MS) {
+            rt_abandon_in_flight(rt);
         }
         int running = 0;
         CURLMcode mc = curl_multi_perform(rt->multi, &running);
