@@ -11,7 +11,8 @@ CC       ?= cc
 CFLAGS   ?= -O2 -g
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
-PKGS     := libcurl yajl libxml-2.0 hiredis libpq inih libmicrohttpd libutf8proc libxxhash
+PKGS     := libcurl yajl libxml-2.0 hiredis libpq inih libmicrohttpd libutf8proc libxxhash \
+            libcrypto
 CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wvla -Wno-missing-field-initializers
@@ -21,14 +22,15 @@ BUILDCONF := $(BUILD)/gen/buildconf.h
 CPPFLAGS += -I. -include $(BUILDCONF)
 
 # Modules in dependency order: each may use only those before it (DESIGN.md).
-MODULES  := common parser triage collectors queue db app
+MODULES  := common parser triage collectors queue db app intake
 DEPS_common     := common
 DEPS_parser     := parser common
 DEPS_triage     := triage parser common
 DEPS_collectors := collectors triage parser common
 DEPS_queue      := queue parser common
 DEPS_db         := db queue parser common
-DEPS_app        := $(MODULES)
+DEPS_app        := $(filter-out intake,$(MODULES))
+DEPS_intake     := $(MODULES)
 DEPS_daemon     := $(MODULES)
 DEPS_ctl        := $(MODULES)
 

@@ -8,11 +8,25 @@
 extern const struct km_collector km_collector_telegram;
 extern const struct km_collector km_collector_mastodon;
 extern const struct km_collector km_collector_rss;
+extern const struct km_collector km_collector_vk;
+extern const struct km_collector km_collector_telegram_webhook;
+extern const struct km_collector km_collector_webhook;
+extern const struct km_collector km_collector_x;
+extern const struct km_collector km_collector_bluesky;
+extern const struct km_collector km_collector_instagram;
+extern const struct km_collector km_collector_json;
 
 static const struct km_collector *const registry[] = {
     &km_collector_telegram,
     &km_collector_mastodon,
     &km_collector_rss,
+    &km_collector_vk,
+    &km_collector_telegram_webhook,
+    &km_collector_webhook,
+    &km_collector_x,
+    &km_collector_bluesky,
+    &km_collector_instagram,
+    &km_collector_json,
     NULL,
 };
 

@@ -39,6 +39,9 @@
 /* A long poll (interval 0) that returned quickly with nothing new waits this long, so
  * that a server answering at once cannot turn the loop into a busy loop. */
 #define RT_EMPTY_POLL_PAUSE_MS 1000
+/* Login or lookup steps (answers with "more" but no posts and no new cursor) followed at once
+ * in a row: a login, a token refresh and a re-login fit; more is a collector in a loop. */
+#define RT_STEPS_MAX 4
 /* Headers kept per response; APIs send a few dozen at most. */
 #define RT_MAX_HEADERS 64
 /* Total header bytes accepted per response; curl caps single headers only. */
@@ -64,6 +67,7 @@ struct rt_source {
     /* Schedule. */
     char *cursor; /* last committed cursor, NULL if none */
     bool in_flight, done_once;
+    unsigned steps; /* login/lookup steps in a row (answers with more, no posts, no move) */
     int64_t next_due;     /* km_time_mono_ms() */
     int64_t backoff_base; /* un-jittered backoff of the last failure, 0 when healthy */
     int64_t started_at;   /* km_time_mono_ms() when the request started */
@@ -639,9 +643,15 @@ static void rt_deliver(struct km_runtime *rt, struct rt_source *s, struct km_pos
         s->stats.posts += n;
         s->stats.last_success_ms = km_time_now_ms();
         rt_success(s, n > 0 || moved);
+        /* A step of a login or an id lookup delivers nothing and keeps the cursor; its next
+         * request is due at once, and with --once it is not the source's exchange. Steps in
+         * a row are capped, so that "more" without progress cannot become a tight loop. */
+        bool step = more && n == 0 && !moved && s->steps < RT_STEPS_MAX;
+        s->steps = step ? s->steps + 1 : 0;
+        s->done_once = s->done_once && !step;
         /* "more" only with progress: a server that ignores the cursor must not be
          * hammered in a tight loop. */
-        rt_after_success(s, more && (n > 0 || moved), wait_ms);
+        rt_after_success(s, more && (n > 0 || moved || step), wait_ms);
         KM_SLOG_DEBUG(s->scope, "%zu posts delivered", n);
         return;
     }

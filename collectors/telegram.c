@@ -9,6 +9,7 @@
 #include "collectors/collector.h"
 #include "common/alloc.h"
 #include "common/buf.h"
+#include "common/ct.h"
 #include "common/log.h"
 #include "parser/hashtag.h"
 #include "parser/json.h"
@@ -555,4 +556,114 @@ const struct km_collector km_collector_telegram = {
     .next_request = tg_next_request,
     .consume = tg_consume,
     .destroy = tg_destroy,
+};
+
+/* ---- telegram_webhook: Telegram POSTs one Update per request to komek's intake --------
+ * (setWebhook). Nothing is polled (next_request is NULL); the intake hands each POST to
+ * consume() as a response with status 200. Telegram repeats an update until it gets a 2xx,
+ * and the queue's (network, id) seen-set drops the repeats. */
+
+/* Longest secret_token setWebhook accepts. */
+#define TGW_SECRET_MAX 256
+#define TGW_SECRET_HEADER "X-Telegram-Bot-Api-Secret-Token"
+
+static const struct km_conf_key tgw_keys[] = {
+    {"secret_token", KM_CONF_STR, NULL, 0, 0, KM_CONF_REQUIRED | KM_CONF_SECRET,
+     "the secret_token given to setWebhook (1-256 of A-Z a-z 0-9 _ -), checked against the "
+     "X-Telegram-Bot-Api-Secret-Token header of every POST; write env:VAR or file:PATH"},
+    {NULL, 0, NULL, 0, 0, 0, NULL},
+};
+
+struct tgw_state {
+    struct tg_state *tg; /* name and scope, for the update parsing shared with polling */
+    char *secret;
+};
+
+static void tgw_destroy(void *state)
+{
+    struct tgw_state *st = state;
+    if (st == NULL) {
+        return;
+    }
+    tg_destroy(st->tg);
+    if (st->secret != NULL) {
+        memset(st->secret, 0, strlen(st->secret));
+        free(st->secret);
+    }
+    free(st);
+}
+
+/* setWebhook's rule for secret_token: 1-256 characters A-Z, a-z, 0-9, '_' and '-'. */
+static bool tgw_secret_valid(const char *s)
+{
+    size_t n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-");
+    return n > 0 && n <= TGW_SECRET_MAX && s[n] == '\0';
+}
+
+static int tgw_create(const struct km_section *sec, void **state, struct km_err *err)
+{
+    int rc = KM_OK;
+    struct tgw_state *st = km_calloc(1, sizeof(*st));
+    st->tg = km_calloc(1, sizeof(*st->tg));
+    st->tg->name = km_strdup(sec->name != NULL ? sec->name : "?");
+    st->tg->scope = km_asprintf("collector:telegram_webhook:%s", st->tg->name);
+    const char *secret = km_section_get(sec, "secret_token");
+    if (secret == NULL || !tgw_secret_valid(secret)) {
+        rc = km_err_set(err, KM_EINPUT,
+                        "%s:%d: telegram_webhook/%s: secret_token must be 1-%d characters of "
+                        "A-Z, a-z, 0-9, '_' and '-' (the rule of setWebhook)",
+                        sec->file, km_section_line(sec, "secret_token"), st->tg->name,
+                        TGW_SECRET_MAX);
+        goto out;
+    }
+    st->secret = km_strdup(secret);
+out:
+    if (rc != KM_OK) {
+        tgw_destroy(st);
+        st = NULL;
+    }
+    *state = st;
+    return rc;
+}
+
+/* One Update per POST, after the secret token matched. KM_ERR means the sender is not
+ * Telegram (or not our webhook): the intake answers 401 and keeps nothing. */
+static int tgw_consume(void *state, const struct km_response *resp, struct km_post_batch *out,
+                       char **next_cursor, struct km_err *err)
+{
+    struct tgw_state *st = state;
+    int rc = KM_OK;
+    yajl_val root = NULL;
+    struct km_err jerr = {{0}};
+    *next_cursor = NULL;
+    const char *given = km_response_header(resp, TGW_SECRET_HEADER);
+    if (!km_ct_streq(given, st->secret)) {
+        rc = km_err_set(err, KM_ERR, "telegram_webhook/%s: %s %s header", st->tg->name,
+                        given == NULL ? "no" : "wrong", TGW_SECRET_HEADER);
+        goto out;
+    }
+    if (km_json_parse(resp->body, resp->body_len, &root, NULL, &jerr) != KM_OK) {
+        rc = km_err_set(err, KM_EINPUT, "telegram_webhook/%s: %s", st->tg->name, jerr.msg);
+        goto out;
+    }
+    int64_t uid = 0;
+    if (!YAJL_IS_OBJECT(root) || !km_json_int(root, "update_id", &uid)) {
+        rc = km_err_set(err, KM_EINPUT, "telegram_webhook/%s: not a Telegram Update (no "
+                        "update_id)", st->tg->name);
+        goto out;
+    }
+    bool have_id = false;
+    tg_update(st->tg, root, resp, out, &uid, &have_id, err);
+out:
+    km_json_free(root);
+    return rc;
+}
+
+const struct km_collector km_collector_telegram_webhook = {
+    .name = "telegram_webhook",
+    .keys = tgw_keys,
+    .create = tgw_create,
+    .next_request = NULL,
+    .consume = tgw_consume,
+    .destroy = tgw_destroy,
 };

@@ -49,7 +49,9 @@ const struct km_conf_key km_conf_global_keys[] = {
 };
 
 const struct km_conf_key km_conf_source_keys[] = {
-    {"type", KM_CONF_STR, NULL, 0, 0, KM_CONF_REQUIRED, "collector: telegram, mastodon, rss"},
+    {"type", KM_CONF_STR, NULL, 0, 0, KM_CONF_REQUIRED,
+     "collector: telegram, mastodon, rss, vk, bluesky, x, instagram, json (polled); "
+     "telegram_webhook, webhook (pushed)"},
     {"enabled", KM_CONF_BOOL, "yes", 0, 0, 0, "poll this source"},
     {"interval", KM_CONF_DURATION, "30s", 0, 86400000, 0,
      "pause between successful polls (0s for long polling)"},

@@ -1,4 +1,5 @@
 /* komekctl: the command line for supervisors, operators and integrators. */
+#include "app/import.h"
 #include "app/setup.h"
 #include "common/alloc.h"
 #include "common/log.h"
@@ -8,6 +9,7 @@
 #include "queue/sources.h"
 #include "triage/tags.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +33,10 @@ static void usage(FILE *f)
                "  sources        each source: state, who polls it, last success, posts today,\n"
                "                 cursor, last error\n"
                "  cursors        show each source's committed cursor in Redis\n"
+               "  import FILE --source NAME [--format telegram|jsonl]\n"
+               "                 backfill posts from a Telegram Desktop export (result.json)\n"
+               "                 or JSON lines of posts (FILE - = stdin, JSON lines) through\n"
+               "                 triage and the queue as if source NAME had collected them\n"
                "  version        print the version\n"
                "\n"
                "options:\n"
@@ -176,6 +182,138 @@ static int cmd_sources(const struct km_config *cfg)
     return rc == KM_OK ? 0 : EXIT_FAIL;
 }
 
+/* Arguments of `komekctl import`. */
+struct import_args {
+    const char *file, *source;
+    enum km_import_format fmt;
+};
+
+/* Parses `FILE --source NAME [--format F]` in any order from argv[0] = "import". Prints
+ * what is wrong; returns 0 or EXIT_USAGE. */
+static int import_args_parse(int argc, char **argv, struct import_args *a)
+{
+    static const struct option longopts[] = {
+        {"source", required_argument, NULL, 's'},
+        {"format", required_argument, NULL, 'f'},
+        {NULL, 0, NULL, 0},
+    };
+    memset(a, 0, sizeof(*a));
+    optind = 0; /* glibc: start a fresh scan of the sub-command's arguments */
+    bool ok = true;
+    int ch;
+    while (ok && (ch = getopt_long(argc, argv, "s:f:", longopts, NULL)) != -1) {
+        if (ch == 's') {
+            a->source = optarg;
+        } else if (ch == 'f' && km_import_format_parse(optarg, &a->fmt) != KM_OK) {
+            fprintf(stderr, "komekctl import: --format %s: expected telegram or jsonl\n", optarg);
+            ok = false;
+        } else if (ch != 'f') {
+            ok = false; /* getopt_long printed why */
+        }
+    }
+    if (!ok || optind != argc - 1 || a->source == NULL) {
+        fprintf(stderr, "usage: komekctl [-c FILE] import FILE|- --source NAME "
+                        "[--format telegram|jsonl]\n");
+        return EXIT_USAGE;
+    }
+    a->file = argv[optind];
+    return 0;
+}
+
+/* The [source NAME] section, or NULL after listing the configured ones. */
+static const struct km_section *import_source(const struct km_config *cfg, const char *name)
+{
+    for (size_t i = 0; i < cfg->n_sources; i++) {
+        if (strcmp(cfg->sources[i]->name, name) == 0) {
+            return cfg->sources[i];
+        }
+    }
+    fprintf(stderr, "komekctl: no [source %s] in %s; configured:", name, cfg->path);
+    for (size_t i = 0; i < cfg->n_sources; i++) {
+        fprintf(stderr, "%s %s", i > 0 ? "," : "", cfg->sources[i]->name);
+    }
+    fprintf(stderr, "%s\n", cfg->n_sources == 0 ? " none" : "");
+    return NULL;
+}
+
+/* Prints the summary and what to do after a failure; returns the exit status. */
+static int import_report(const char *label, int rc, const struct km_err *err,
+                         const struct km_import_totals *t)
+{
+    printf("%s: %zu read, %zu kept, %zu new, %zu already known, %zu without a watched tag, "
+           "%zu skipped\n",
+           label, t->in.read, t->kept, t->added, t->dups, t->dropped, t->in.skipped);
+    if (rc != KM_OK) {
+        fprintf(stderr, "komekctl: %s\n", err->msg);
+    }
+    if (rc == KM_RETRY) {
+        fprintf(stderr,
+                "komekctl: import stopped after %zu whole batch(es); importing the "
+                "file again once Redis is back adds only what is missing\n",
+                t->batches);
+    }
+    if (t->in.skipped > 0) {
+        fprintf(stderr, "komekctl: %zu item(s) skipped, each reported above\n", t->in.skipped);
+    }
+    return rc == KM_OK && t->in.skipped == 0 ? 0 : EXIT_FAIL;
+}
+
+/* Imports an open file: checks Redis first so that an outage costs no parsing. */
+static int import_run(const struct km_config *cfg, const struct km_section *sec,
+                      const struct km_tags *tags, FILE *f, const struct import_args *a)
+{
+    struct km_queue_opts qo;
+    struct km_queue *q = NULL;
+    struct km_err err = {{0}};
+    struct km_import_totals t = {0};
+    const char *type = km_section_get(sec, "type");
+    struct km_source_info src = {.name = sec->name,
+                                 .type = type != NULL ? type : "import",
+                                 .require_tags = km_section_get_bool(sec, "require_tags")};
+    const char *label = f == stdin ? "stdin" : a->file;
+    km_app_queue_opts(cfg, &qo);
+    int rc = km_queue_new(&qo, &q, &err);
+    if (rc == KM_OK && (rc = km_queue_ping(q, &err)) != KM_OK) {
+        fprintf(stderr, "komekctl: Redis unreachable (%s): nothing imported\n", err.msg);
+        km_queue_free(q);
+        return EXIT_FAIL;
+    }
+    if (rc == KM_OK) {
+        rc = km_import_to_queue(f, a->fmt, label, q, tags, &src, stderr, &t, &err);
+    }
+    km_queue_free(q);
+    return import_report(label, rc, &err, &t);
+}
+
+/* `komekctl import FILE --source NAME [--format F]`: backfills a chat (app/import.h). */
+static int cmd_import(const struct km_config *cfg, int argc, char **argv)
+{
+    struct import_args a;
+    struct km_tags *tags = NULL;
+    FILE *f = NULL;
+    int status = import_args_parse(argc, argv, &a);
+    const struct km_section *sec = status == 0 ? import_source(cfg, a.source) : NULL;
+    if (sec == NULL || km_app_load_tags(cfg, &tags) != KM_OK) {
+        status = EXIT_USAGE;
+        goto out;
+    }
+    if (strcmp(a.file, "-") == 0) {
+        f = stdin;
+        a.fmt = a.fmt == KM_IMPORT_AUTO ? KM_IMPORT_JSONL : a.fmt; /* a pipe cannot be sniffed */
+    } else if ((f = fopen(a.file, "rb")) == NULL) {
+        fprintf(stderr, "komekctl: cannot open %s: %s\n", a.file, strerror(errno));
+        status = EXIT_USAGE;
+        goto out;
+    }
+    status = import_run(cfg, sec, tags, f, &a);
+out:
+    if (f != NULL && f != stdin) {
+        fclose(f);
+    }
+    km_tags_free(tags);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -219,6 +357,8 @@ int main(int argc, char **argv)
         rc = cmd_sources(cfg);
     } else if (strcmp(cmd, "cursors") == 0) {
         rc = cmd_cursors(cfg);
+    } else if (strcmp(cmd, "import") == 0) {
+        rc = cmd_import(cfg, argc - optind, argv + optind);
     } else {
         fprintf(stderr, "komekctl: unknown command '%s'\n", cmd);
         usage(stderr);

@@ -152,7 +152,7 @@ int km_collect_run(const struct km_config *cfg, const struct km_tags *tags,
         goto out;
     }
     if (km_runtime_source_count(rt) == 0) {
-        KM_SLOG_WARN("collect", "no enabled [source] in the configuration: nothing to collect");
+        KM_SLOG_INFO("collect", "no enabled polled [source]: nothing to poll");
     }
     rc = km_runtime_run(rt, stop, once);
     if (rc != KM_OK) {

@@ -1,4 +1,5 @@
-/* komekd: the komek daemon. Runs the collect and tickets roles (threads) until SIGTERM. */
+/* komekd: the komek daemon. Runs the collect, tickets and intake roles (threads) until
+ * SIGTERM. */
 #include "app/setup.h"
 #include "collectors/collector.h"
 #include "common/alloc.h"
@@ -42,7 +43,7 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: komekd [-c FILE] [--role collect|tickets|all] [--once]\n"
+            "usage: komekd [-c FILE] [--role collect|tickets|intake|all] [--once]\n"
             "       komekd --check-config [FILE]\n"
             "\n"
             "Watches social networks for the city's hashtags, triages the posts and hands them\n"
@@ -50,14 +51,17 @@ static void usage(FILE *f)
             "\n"
             "  -c, --config FILE    configuration (default: etc/komek.conf in a build tree,\n"
             "                       else %s/komek.conf)\n"
-            "  -r, --role ROLE      collect, tickets or all (default all, one thread each)\n"
-            "  -1, --once           one round of every source, store it, then exit\n"
+            "  -r, --role ROLE      collect, tickets, intake or all (default all, one thread\n"
+            "                       each; all runs intake, the webhook server on [komek]\n"
+            "                       listen, only if a source has a push type)\n"
+            "  -1, --once           one round of every polled source, store it, then exit\n"
             "  -t, --check-config   validate the configuration and tags list, then exit\n"
             "  -v, --verbose        log at debug level\n"
             "  -h, --help           this help, with every configuration key\n"
             "  -V, --version        print the version\n"
             "\n"
-            "Signals: SIGTERM/SIGINT finish the batch in hand and exit 0.\n",
+            "Signals: SIGTERM/SIGINT finish the batch in hand (and the webhooks in flight)\n"
+            "and exit 0.\n",
             KM_SYSCONFDIR);
 }
 
@@ -108,8 +112,9 @@ static int parse_args(int argc, char **argv, struct options *o)
         return EXIT_USAGE;
     }
     if (strcmp(o->role, "all") != 0 && strcmp(o->role, "collect") != 0 &&
-        strcmp(o->role, "tickets") != 0) {
-        fprintf(stderr, "komekd: unknown role '%s' (collect, tickets or all)\n", o->role);
+        strcmp(o->role, "tickets") != 0 && strcmp(o->role, "intake") != 0) {
+        fprintf(stderr, "komekd: unknown role '%s' (collect, tickets, intake or all)\n",
+                o->role);
         return EXIT_USAGE;
     }
     return 0;

@@ -5,6 +5,7 @@
 #include "common/log.h"
 #include "daemon/collect.h"
 #include "db/tickets.h"
+#include "intake/server.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -12,6 +13,9 @@
 
 /* How long the tickets role blocks on the stream before it looks at the stop flag. */
 #define TICKETS_BLOCK_MS 1000
+
+/* collect, tickets, intake. */
+#define N_ROLES 3
 
 struct role {
     const char *name;
@@ -44,10 +48,22 @@ static int run_tickets(struct role *r)
     return rc;
 }
 
+static int run_intake(struct role *r)
+{
+    if (!km_intake_wanted(r->cfg)) {
+        return km_err_set(&r->err, KM_EINPUT,
+                          "nothing to serve: no enabled source of a push type (telegram_webhook, "
+                          "webhook), or listen = off");
+    }
+    return km_intake_run(r->cfg, r->tags, r->stop, &r->err);
+}
+
 static void *role_thread(void *arg)
 {
     struct role *r = arg;
-    r->rc = strcmp(r->name, "collect") == 0 ? run_collect(r) : run_tickets(r);
+    r->rc = strcmp(r->name, "collect") == 0   ? run_collect(r)
+            : strcmp(r->name, "tickets") == 0 ? run_tickets(r)
+                                              : run_intake(r);
     if (r->rc != KM_OK) {
         KM_SLOG_ERROR(r->name, "role stopped: %s", r->err.msg);
         /* One role failing stops the daemon, so a supervisor (systemd) restarts it whole. */
@@ -59,22 +75,31 @@ static void *role_thread(void *arg)
 int km_roles_run(const struct km_config *cfg, const struct km_tags *tags, const char *role,
                  volatile sig_atomic_t *stop, bool once)
 {
-    struct role roles[2] = {
+    struct role roles[N_ROLES] = {
         {.name = "collect", .cfg = cfg, .tags = tags, .stop = stop, .once = once},
         {.name = "tickets", .cfg = cfg, .tags = tags, .stop = stop, .once = once},
+        {.name = "intake", .cfg = cfg, .tags = tags, .stop = stop, .once = once},
     };
-    bool want[2] = {strcmp(role, "tickets") != 0, strcmp(role, "collect") != 0};
+    bool all = strcmp(role, "all") == 0;
+    /* "all" starts the intake only when there is something to serve. It serves until
+     * stopped, so --once never starts it. */
+    bool want[N_ROLES] = {all || strcmp(role, "collect") == 0,
+                          all || strcmp(role, "tickets") == 0,
+                          !once && ((all && km_intake_wanted(cfg)) || strcmp(role, "intake") == 0)};
     if (once) {
+        if (strcmp(role, "intake") == 0) {
+            KM_LOG_WARN("--once: the intake role is not started (it serves until stopped)");
+        }
         /* Sequentially: what collect committed this round is then stored by tickets. */
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < N_ROLES; i++) {
             if (want[i] && !*stop) {
                 role_thread(&roles[i]);
             }
         }
     } else {
-        pthread_t th[2];
-        bool started[2] = {false, false};
-        for (int i = 0; i < 2; i++) {
+        pthread_t th[N_ROLES];
+        bool started[N_ROLES] = {false, false, false};
+        for (int i = 0; i < N_ROLES; i++) {
             if (want[i]) {
                 started[i] = pthread_create(&th[i], NULL, role_thread, &roles[i]) == 0;
                 if (!started[i]) {
@@ -84,13 +109,13 @@ int km_roles_run(const struct km_config *cfg, const struct km_tags *tags, const 
                 }
             }
         }
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < N_ROLES; i++) {
             if (started[i]) {
                 pthread_join(th[i], NULL);
             }
         }
     }
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < N_ROLES; i++) {
         if (want[i] && roles[i].rc != KM_OK) {
             return roles[i].rc;
         }

@@ -1,4 +1,5 @@
-/* Runs komekd's roles: collect and tickets, each in its own thread, or one of them. */
+/* Runs komekd's roles: collect, tickets and intake (webhooks), each in its own thread, or
+ * one of them. */
 #ifndef KM_DAEMON_ROLES_H
 #define KM_DAEMON_ROLES_H
 
@@ -8,8 +9,10 @@
 #include <signal.h>
 #include <stdbool.h>
 
-/* role is "all", "collect" or "tickets". With once, collect runs one round and then
- * tickets stores everything that round produced, one after the other. Returns KM_OK if
+/* role is "all", "collect", "tickets" or "intake". "all" starts the intake only if some
+ * enabled source is a push type and listen is not off. With once, collect runs one round and
+ * then tickets stores everything that round produced, one after the other; the intake is
+ * not started. Returns KM_OK if
  * every role ended cleanly, else the first failure's code (already logged). */
 int km_roles_run(const struct km_config *cfg, const struct km_tags *tags, const char *role,
                  volatile sig_atomic_t *stop, bool once);

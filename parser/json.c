@@ -12,6 +12,7 @@
 #include "common/utf8.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_parse.h>
@@ -245,6 +246,87 @@ char *km_json_scalar_dup(yajl_val v, const char *key)
         return km_strdup(YAJL_GET_NUMBER(m));
     }
     return NULL;
+}
+
+bool km_json_pointer_valid(const char *pointer)
+{
+    if (pointer == NULL) {
+        return false;
+    }
+    if (pointer[0] != '\0' && pointer[0] != '/') {
+        return false;
+    }
+    for (const char *p = pointer; *p != '\0'; p++) {
+        if (*p == '~' && p[1] != '0' && p[1] != '1') {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* True if the object key equals the escaped reference token tok[0..len). */
+static bool json_token_eq(const char *key, const char *tok, size_t len)
+{
+    size_t i = 0;
+    for (; i < len; i++, key++) {
+        char c = tok[i];
+        if (c == '~') {
+            c = tok[++i] == '0' ? '~' : '/'; /* validated: ~0 or ~1 */
+        }
+        if (*key != c) {
+            return false;
+        }
+    }
+    return *key == '\0';
+}
+
+/* The array element named by tok[0..len) ("0" or digits without a leading zero), or NULL. */
+static yajl_val json_token_index(yajl_val arr, const char *tok, size_t len)
+{
+    if (len == 0 || (len > 1 && tok[0] == '0')) {
+        return NULL;
+    }
+    size_t idx = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (tok[i] < '0' || tok[i] > '9' || idx > (SIZE_MAX - 9) / 10) {
+            return NULL;
+        }
+        idx = idx * 10 + (size_t)(tok[i] - '0');
+    }
+    return idx < arr->u.array.len ? arr->u.array.values[idx] : NULL;
+}
+
+/* The child of v named by the reference token tok[0..len), or NULL. */
+static yajl_val json_token_step(yajl_val v, const char *tok, size_t len)
+{
+    if (YAJL_IS_ARRAY(v)) {
+        return json_token_index(v, tok, len);
+    }
+    if (!YAJL_IS_OBJECT(v)) {
+        return NULL;
+    }
+    for (size_t i = 0; i < v->u.object.len; i++) {
+        if (json_token_eq(v->u.object.keys[i], tok, len)) {
+            return v->u.object.values[i];
+        }
+    }
+    return NULL;
+}
+
+yajl_val km_json_pointer(yajl_val root, const char *pointer)
+{
+    if (!km_json_pointer_valid(pointer)) {
+        return NULL;
+    }
+    yajl_val v = root;
+    const char *p = pointer;
+    while (v != NULL && *p == '/') {
+        p++;
+        size_t len = strcspn(p, "/");
+        v = json_token_step(v, p, len);
+        p += len;
+    }
+    return v;
 }
 
 void km_json_escape(struct km_buf *buf, const char *s)

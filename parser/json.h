@@ -40,6 +40,15 @@ bool km_json_bool(yajl_val v, const char *key, bool *out);
  * Caller frees. */
 char *km_json_scalar_dup(yajl_val v, const char *key);
 
+/* Evaluates an RFC 6901 JSON Pointer on a tree: "" is root itself, "/a/0/b~1c" is member "a",
+ * its element 0, then member "b/c" ("~1" stands for '/', "~0" for '~'). An array index is
+ * decimal without leading zeros; "-" (past the end) names nothing. Returns the node
+ * (borrowed from root) or NULL if the pointer is malformed or names nothing. Thread-safe. */
+yajl_val km_json_pointer(yajl_val root, const char *pointer);
+/* True if pointer is a well-formed JSON Pointer: "" or '/'-prefixed tokens in which every '~'
+ * is followed by '0' or '1'. For checking configured pointers before any payload arrives. */
+bool km_json_pointer_valid(const char *pointer);
+
 /* Appends s to buf as a JSON string literal with quotes and escapes (control characters
  * as \u00XX); s must be valid UTF-8. NULL appends null. */
 struct km_buf;

@@ -2,8 +2,13 @@
 
 #include "common/alloc.h"
 #include "common/time.h"
+#include "test/fake/fake_bluesky.h"
 #include "test/fake/fake_http.h"
+#include "test/fake/fake_instagram.h"
+#include "test/fake/fake_json.h"
 #include "test/fake/fake_text.h"
+#include "test/fake/fake_vk.h"
+#include "test/fake/fake_x.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -31,6 +36,11 @@ static const struct {
     {"huge", KM_FAKE_FAULT_HUGE},
     {"hang", KM_FAKE_FAULT_HANG},
     {"cut", KM_FAKE_FAULT_CUT},
+    {"vkauth", KM_FAKE_FAULT_VK_AUTH},
+    {"vkflood", KM_FAKE_FAULT_VK_FLOOD},
+    {"vkcaptcha", KM_FAKE_FAULT_VK_CAPTCHA},
+    {"vkquota", KM_FAKE_FAULT_VK_QUOTA},
+    {"vkinternal", KM_FAKE_FAULT_VK_INTERNAL},
 };
 
 const char *km_fake_fault_name(enum km_fake_fault_kind kind)
@@ -86,6 +96,10 @@ static int faults_parse(const char *spec, struct km_fake_fault *fault, struct km
     }
     if (fault->kind == KM_FAKE_FAULT_409 && fault->net != KM_FAKE_TELEGRAM) {
         return km_err_set(err, KM_EINPUT, "fault \"%s\": 409 is for telegram only", spec);
+    }
+    bool vk_only = fault->kind >= KM_FAKE_FAULT_VK_AUTH && fault->kind <= KM_FAKE_FAULT_VK_INTERNAL;
+    if (vk_only && fault->net != KM_FAKE_VK) {
+        return km_err_set(err, KM_EINPUT, "fault \"%s\": this kind is for vk only", spec);
     }
     fault->remaining = 1;
     if (c2 != NULL) {
@@ -217,8 +231,10 @@ static const char *faults_content_type(enum km_fake_net net)
     if (net == KM_FAKE_TELEGRAM) {
         return "application/json";
     }
-    return net == KM_FAKE_MASTODON ? "application/json; charset=utf-8"
-                                   : "application/rss+xml; charset=utf-8";
+    return net == KM_FAKE_MASTODON || net == KM_FAKE_VK || net == KM_FAKE_X ||
+                   net == KM_FAKE_BLUESKY || net == KM_FAKE_INSTAGRAM || net == KM_FAKE_JSON
+               ? "application/json; charset=utf-8"
+               : "application/rss+xml; charset=utf-8";
 }
 
 bool km_fake_fault_answer(enum km_fake_fault_kind kind, enum km_fake_net net, uint64_t huge_total,
@@ -229,7 +245,22 @@ bool km_fake_fault_answer(enum km_fake_fault_kind kind, enum km_fake_net net, ui
     case KM_FAKE_FAULT_409:
     case KM_FAKE_FAULT_HTTP500:
     case KM_FAKE_FAULT_HTTP503:
-        if (net == KM_FAKE_TELEGRAM) {
+    case KM_FAKE_FAULT_VK_AUTH:
+    case KM_FAKE_FAULT_VK_FLOOD:
+    case KM_FAKE_FAULT_VK_CAPTCHA:
+    case KM_FAKE_FAULT_VK_QUOTA:
+    case KM_FAKE_FAULT_VK_INTERNAL:
+        if (net == KM_FAKE_VK) {
+            km_fake_vk_fault(kind, rep);
+        } else if (net == KM_FAKE_X) {
+            km_fake_x_fault(kind, rep);
+        } else if (net == KM_FAKE_BLUESKY) {
+            km_fake_bsky_fault(kind, rep);
+        } else if (net == KM_FAKE_INSTAGRAM) {
+            km_fake_ig_fault(kind, rep);
+        } else if (net == KM_FAKE_JSON) {
+            km_fake_json_fault(kind, rep);
+        } else if (net == KM_FAKE_TELEGRAM) {
             faults_telegram(kind, rep);
         } else if (net == KM_FAKE_MASTODON) {
             faults_mastodon(kind, rep);
@@ -262,12 +293,21 @@ static long faults_text_offset(enum km_fake_net net, const struct km_fake_reply 
         return -1;
     }
     const char *at = NULL, *marker = "<description>";
-    if (net == KM_FAKE_TELEGRAM) {
+    if (net == KM_FAKE_TELEGRAM || net == KM_FAKE_VK || net == KM_FAKE_X ||
+        net == KM_FAKE_BLUESKY) {
         marker = "\"text\":\"";
         at = strstr(body, marker);
     } else if (net == KM_FAKE_MASTODON) {
         marker = "\"content\":\"";
         at = strstr(body, marker);
+    } else if (net == KM_FAKE_INSTAGRAM || net == KM_FAKE_JSON) {
+        /* Instagram captions; the portal's report bodies or feed texts */
+        marker = net == KM_FAKE_INSTAGRAM ? "\"caption\":\"" : "\"body\":\"";
+        at = strstr(body, marker);
+        if (at == NULL && net == KM_FAKE_JSON) {
+            marker = "\"text\":\"";
+            at = strstr(body, marker);
+        }
     } else {
         const char *item = strstr(body, "<item>");
         at = item != NULL ? strstr(item, marker) : NULL;

@@ -1,14 +1,22 @@
 /* Scheduled failures of the fake networks.
  *
  * A fault spec is NETWORK:KIND[:N] (N defaults to 1): the next N requests to NETWORK
- * ("telegram", "mastodon", "rss" or "all") fail in the way KIND says, then service is
- * normal again. Faults queue up in the order they were added; admin requests never
+ * ("telegram", "mastodon", "rss", "vk", "x", "bluesky", "instagram", "json" or "all") fail in
+ * the way KIND says, then service is normal again. Faults queue up in the order they were added; admin requests never
  * consume one. Kinds:
  *
  *   429        Telegram: {"ok":false,"error_code":429,...,"parameters":{"retry_after":1}}
  *              Mastodon: {"error":"Too many requests"}, X-RateLimit-Remaining: 0
  *              RSS: 429 with Retry-After: 1
+ *              X: {"title":"Too Many Requests",...}, x-rate-limit-remaining: 0, reset in 1 s
+ *              Bluesky: {"error":"RateLimitExceeded",...}, RateLimit-Remaining: 0, reset in 1 s
+ *              VK: HTTP 200 with {"error":{"error_code":6,"error_msg":"Too many requests per
+ *              second",...}}
+ *              Instagram: 403 {"error":{"code":4,...}}, X-Business-Use-Case-Usage at 100 %
+ *              JSON portal: {"error":"too many requests"} with Retry-After: 1
  *   409        Telegram only: Conflict, "terminated by other getUpdates request; ..."
+ *   vkauth vkflood vkcaptcha vkquota vkinternal
+ *              VK only: HTTP 200 with API error 5, 9, 14, 29 or 10
  *   http500    500 with the network's error body
  *   http503    503 with Retry-After: 1
  *   garbage    200 with an HTML gateway page, then (next use) a truncated real body,
@@ -43,6 +51,11 @@ enum km_fake_fault_kind {
     KM_FAKE_FAULT_HUGE,
     KM_FAKE_FAULT_HANG,
     KM_FAKE_FAULT_CUT,
+    KM_FAKE_FAULT_VK_AUTH, /* VK only: API errors 5, 9, 14, 29, 10 */
+    KM_FAKE_FAULT_VK_FLOOD,
+    KM_FAKE_FAULT_VK_CAPTCHA,
+    KM_FAKE_FAULT_VK_QUOTA,
+    KM_FAKE_FAULT_VK_INTERNAL,
 };
 
 /* The network a fault applies to: one of enum km_fake_net, or every network. */

@@ -17,7 +17,9 @@
  * so that they look like a backlog that piled up before the collector started. */
 #define POSTS_BACKLOG_STEP_MS 60000
 
-static const char *const posts_net_names[KM_FAKE_NNET] = {"telegram", "mastodon", "rss"};
+static const char *const posts_net_names[KM_FAKE_NNET] = {"telegram", "mastodon", "rss",
+                                                            "vk",       "x",        "bluesky",
+                                                            "instagram", "json"};
 
 const char *km_fake_net_name(enum km_fake_net net)
 {

@@ -18,8 +18,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum km_fake_net { KM_FAKE_TELEGRAM = 0, KM_FAKE_MASTODON, KM_FAKE_RSS };
-#define KM_FAKE_NNET 3
+enum km_fake_net {
+    KM_FAKE_TELEGRAM = 0,
+    KM_FAKE_MASTODON,
+    KM_FAKE_RSS,
+    KM_FAKE_VK,
+    KM_FAKE_X,
+    KM_FAKE_BLUESKY,
+    KM_FAKE_INSTAGRAM,
+    KM_FAKE_JSON,
+};
+#define KM_FAKE_NNET 8
 
 /* Where a Telegram post appears (chosen by km_fake_tg_plan()). */
 enum km_fake_tg_chat { KM_FAKE_TG_GROUP = 0, KM_FAKE_TG_CHANNEL, KM_FAKE_TG_HOUSE };

@@ -1,4 +1,4 @@
-/* fakenet: fake Telegram Bot API, Mastodon and RSS servers for komek's tests and demo.
+/* fakenet: fake Telegram Bot API, Mastodon, RSS and VK servers for komek's tests and demo.
  *
  *   fakenet --port N|0 --posts FILE [--port-file PATH] [--drip SECONDS] [--passes N]
  *           [--fault SPEC]... [--max-poll SECONDS] [--huge-size BYTES] [--token TOKEN]
@@ -9,6 +9,13 @@
  *   /bot<TOKEN>/<method>          Telegram (fake_telegram.c)
  *   /api/v1/timelines/tag/<tag>   Mastodon (fake_mastodon.c)
  *   /rss.xml                      RSS 2.0 (fake_rss.c)
+ *   /method/<method>              VK API newsfeed.search (fake_vk.c)
+ *   /2/tweets/search/recent       X API v2 recent search (fake_x.c)
+ *   /xrpc/<method>                Bluesky login, refresh and searchPosts (fake_bluesky.c)
+ *   /vN.M/ig_hashtag_search, /vN.M/<hashtag-id>/recent_media
+ *                                 Instagram Graph API hashtag search (fake_instagram.c)
+ *   /portal/api/reports, /portal/api/feed
+ *                                 a city portal for the generic JSON collector (fake_json.c)
  *   GET  /_fake/stats             counters as JSON
  *   POST /_fake/fault?spec=SPEC   queue a fault (fake_faults.h)
  *   POST /_fake/release?count=N   release N more posts now
@@ -16,13 +23,18 @@
 #include "common/alloc.h"
 #include "common/log.h"
 #include "common/time.h"
+#include "test/fake/fake_bluesky.h"
 #include "test/fake/fake_faults.h"
 #include "test/fake/fake_http.h"
+#include "test/fake/fake_instagram.h"
+#include "test/fake/fake_json.h"
 #include "test/fake/fake_mastodon.h"
 #include "test/fake/fake_posts.h"
 #include "test/fake/fake_rss.h"
 #include "test/fake/fake_telegram.h"
 #include "test/fake/fake_text.h"
+#include "test/fake/fake_vk.h"
+#include "test/fake/fake_x.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -74,13 +86,16 @@ static void fakenet_stats(struct km_fake_ctx *ctx, struct km_fake_reply *rep)
     pthread_mutex_lock(&s->lock);
     km_fake_store_sync(s);
     km_buf_printf(&b,
-                  "{\"requests\":{\"telegram\":%lu,\"mastodon\":%lu,\"rss\":%lu,\"admin\":%lu,"
+                  "{\"requests\":{\"telegram\":%lu,\"mastodon\":%lu,\"rss\":%lu,\"vk\":%lu,"
+                  "\"instagram\":%lu,\"json\":%lu,\"admin\":%lu,"
                   "\"other\":%lu},\"served_posts\":%lu,\"served_total\":%lu,\"released\":%zu,"
                   "\"faults_applied\":%lu,\"faults_pending\":%lu,"
                   "\"telegram\":{\"confirmed_offset\":%lld,\"sent_messages\":%lu},"
                   "\"mastodon\":{\"ratelimit_used\":%u}}\n",
                   s->requests[KM_FAKE_TELEGRAM], s->requests[KM_FAKE_MASTODON],
-                  s->requests[KM_FAKE_RSS], s->requests_admin, s->requests_other,
+                  s->requests[KM_FAKE_RSS], s->requests[KM_FAKE_VK],
+                  s->requests[KM_FAKE_INSTAGRAM], s->requests[KM_FAKE_JSON], s->requests_admin,
+                  s->requests_other,
                   s->served_distinct, s->served_total, s->n_items, applied, pending,
                   (long long)s->tg_confirmed, s->tg_sent, s->mst_used);
     pthread_mutex_unlock(&s->lock);
@@ -155,6 +170,21 @@ static int fakenet_route_of(const char *url)
     if (strncmp(url, "/api/v1/", 8) == 0) {
         return KM_FAKE_MASTODON;
     }
+    if (strncmp(url, "/method/", 8) == 0) {
+        return KM_FAKE_VK;
+    }
+    if (strncmp(url, "/2/", 3) == 0) {
+        return KM_FAKE_X;
+    }
+    if (strncmp(url, "/xrpc/", 6) == 0) {
+        return KM_FAKE_BLUESKY;
+    }
+    if (km_fake_ig_route(url)) {
+        return KM_FAKE_INSTAGRAM;
+    }
+    if (strncmp(url, "/portal/", 8) == 0) {
+        return KM_FAKE_JSON;
+    }
     return strcmp(url, "/rss.xml") == 0 ? KM_FAKE_RSS : ROUTE_OTHER;
 }
 
@@ -197,6 +227,16 @@ static void fakenet_network(struct km_fake_ctx *ctx, enum km_fake_net net, struc
         km_fake_tg_handle(ctx, req, rep);
     } else if (net == KM_FAKE_MASTODON) {
         km_fake_mst_handle(ctx, req, rep);
+    } else if (net == KM_FAKE_VK) {
+        km_fake_vk_handle(ctx, req, rep);
+    } else if (net == KM_FAKE_X) {
+        km_fake_x_handle(ctx, req, rep);
+    } else if (net == KM_FAKE_BLUESKY) {
+        km_fake_bsky_handle(ctx, req, rep);
+    } else if (net == KM_FAKE_INSTAGRAM) {
+        km_fake_ig_handle(ctx, req, rep);
+    } else if (net == KM_FAKE_JSON) {
+        km_fake_json_handle(ctx, req, rep);
     } else if (strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0) {
         km_fake_rss_handle(ctx, req, rep);
     } else {
@@ -308,8 +348,11 @@ static void fakenet_usage(FILE *f)
                "               [--passes N] [--fault NETWORK:KIND[:N]]... [--max-poll SECONDS]\n"
                "               [--huge-size BYTES[k|M|G]] [--token TOKEN] [--numeric-tags]\n"
                "               [--verbose]\n"
-               "NETWORK: telegram mastodon rss all; KIND: 429 409 http500 http503 garbage html\n"
-               "truncated badutf8 huge hang cut (see test/data/README.md)\n");
+               "NETWORK: telegram mastodon rss vk x bluesky instagram json all; KIND: 429 409\n"
+               "http500 http503 "
+               "garbage html truncated badutf8 huge hang cut vkauth vkflood vkcaptcha vkquota\n"
+               "vkinternal\n"
+               "(see test/data/README.md)\n");
 }
 
 static int fakenet_parse_size(const char *s, uint64_t *out)

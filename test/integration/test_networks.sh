@@ -91,6 +91,12 @@ km_start_redis "$KM_TMP/redis" || exit 1
 km_start_postgres "$KM_TMP/pg" || exit 1
 
 check_network rssfeed rss rss "url = FAKE/rss.xml"
+check_network vkfeed vk any "url = FAKE;token = $KM_FAKE_TOKEN;count = 10;tags = 109, iKomek, Астана, акиматАстаны, Astana" \
+    --fault vk:429 --fault vk:http503 --fault vk:badutf8 --fault vk:vkflood
+check_network xsearch x any "url = FAKE;token = $KM_FAKE_TOKEN;tags = 109, iKomek, Астана, акиматАстаны, Astana" --numeric-tags --fault x:429 --fault x:http503 --fault x:badutf8
+check_network igsearch instagram any "url = FAKE;token = EAAKomekFakeInstagramToken109;user_id = 17841400000000001;tags = 109, iKomek, Астана, акиматАстаны, Astana;limit = 20" --fault instagram:429 --fault instagram:http503 --fault instagram:garbage:2
+check_network portal json any "url = FAKE/portal/api/reports;token = $KM_FAKE_TOKEN;items = /data/items;id = /report_id;text = /body;created_at = /ts;author = /user/name;url_field = /link;cursor = /next" --fault json:429 --fault json:http500 --fault json:badutf8
+check_network bsky bluesky any "url = FAKE;identifier = komek109.bsky.social;password = k0mk-109a-stna-fake;tags = 109, iKomek, Астана, акиматАстаны, Astana;limit = 10" --fault bluesky:429 --fault bluesky:http503 --fault bluesky:badutf8:2
 
 if [ "$failures" -ne 0 ]; then
     KM_KEEP=1

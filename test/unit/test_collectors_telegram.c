@@ -36,7 +36,13 @@ static void test_registry(void **state)
             assert_non_null(k->help);
         }
     }
-    assert_int_equal(n, 3);
+    /* Every type the README documents, each once. */
+    static const char *const types[] = {"telegram", "mastodon", "rss", "vk", "bluesky", "x",
+                                        "instagram", "json", "telegram_webhook", "webhook"};
+    assert_int_equal(n, sizeof(types) / sizeof(types[0]));
+    for (size_t i = 0; i < n; i++) {
+        assert_non_null(km_collector_find(types[i]));
+    }
 }
 
 static void test_keys(void **state)

@@ -310,13 +310,87 @@ static void test_escape(void **state)
     }
 }
 
+/* The example document of RFC 6901 section 5, plus nesting for multi-token pointers. */
+static const char pointer_doc[] =
+    "{\"foo\":[\"bar\",\"baz\"],\"\":0,\"a/b\":1,\"c%d\":2,\"e^f\":3,\"g|h\":4,"
+    "\"i\\\\j\":5,\"k\\\"l\":6,\" \":7,\"m~n\":8,\"~1\":9,"
+    "\"data\":{\"items\":[{\"user\":{\"name\":\"Айгуль\"}},[10,11,12,13,14,15,16,17,18,19,20]]}}";
+
+static void test_pointer(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *ptr;
+        const char *want; /* string value, number as text, "{}" / "[]" for containers, NULL */
+        bool valid;
+    } cases[] = {
+        {"", "{}", true},
+        {"/foo", "[]", true},
+        {"/foo/0", "bar", true},
+        {"/foo/1", "baz", true},
+        {"/", "0", true},
+        {"/a~1b", "1", true},
+        {"/c%d", "2", true},
+        {"/e^f", "3", true},
+        {"/g|h", "4", true},
+        {"/i\\j", "5", true},
+        {"/k\"l", "6", true},
+        {"/ ", "7", true},
+        {"/m~0n", "8", true},
+        {"/~01", "9", true}, /* "~01" is "~1", not "/" (decoded left to right once) */
+        {"/data/items/0/user/name", "Айгуль", true},
+        {"/data/items/1/10", "20", true},
+        {"/data/items/1/11", NULL, true},
+        {"/foo/2", NULL, true},
+        {"/foo/-", NULL, true},
+        {"/foo/01", NULL, true},
+        {"/foo/+1", NULL, true},
+        {"/foo/-0", NULL, true},
+        {"/foo/", NULL, true},
+        {"/foo/18446744073709551616", NULL, true},
+        {"/foo/0/x", NULL, true},
+        {"/a/b", NULL, true},
+        {"/nope", NULL, true},
+        {"/data//items", NULL, true},
+        {"foo", NULL, false},
+        {"#/foo", NULL, false},
+        {"/m~2n", NULL, false},
+        {"/m~", NULL, false},
+        {"/a~/b", NULL, false},
+    };
+    struct km_err err = {""};
+    yajl_val root = NULL;
+    assert_int_equal(km_json_parse(pointer_doc, strlen(pointer_doc), &root, NULL, &err), KM_OK);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(km_json_pointer_valid(cases[i].ptr), cases[i].valid);
+        yajl_val v = km_json_pointer(root, cases[i].ptr);
+        const char *got = NULL;
+        if (YAJL_IS_STRING(v)) {
+            got = v->u.string;
+        } else if (YAJL_IS_NUMBER(v)) {
+            got = YAJL_GET_NUMBER(v);
+        } else if (v != NULL) {
+            got = YAJL_IS_OBJECT(v) ? "{}" : YAJL_IS_ARRAY(v) ? "[]" : "?";
+        }
+        if (cases[i].want == NULL ? got != NULL : got == NULL || strcmp(got, cases[i].want) != 0) {
+            fail_msg("case %zu '%s': got '%s'", i, cases[i].ptr, got != NULL ? got : "(null)");
+        }
+    }
+    assert_ptr_equal(km_json_pointer(root, ""), root);
+    assert_null(km_json_pointer(NULL, "/foo"));
+    assert_null(km_json_pointer(NULL, ""));
+    assert_null(km_json_pointer(root, NULL));
+    assert_false(km_json_pointer_valid(NULL));
+    km_json_free(root);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_errors),  cmocka_unit_test(test_depth),
         cmocka_unit_test(test_depth_strings), cmocka_unit_test(test_utf8_repair),
         cmocka_unit_test(test_lookups),       cmocka_unit_test(test_scalar_dup),
-        cmocka_unit_test(test_escape),
+        cmocka_unit_test(test_escape),        cmocka_unit_test(test_pointer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
