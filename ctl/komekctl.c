@@ -4,6 +4,7 @@
 #include "common/alloc.h"
 #include "common/log.h"
 #include "db/db.h"
+#include "intake/server.h"
 #include "common/time.h"
 #include "queue/queue.h"
 #include "queue/sources.h"
@@ -75,6 +76,9 @@ static int cmd_check(const struct km_config *cfg, const char *path)
     struct km_tags *tags = NULL;
     int rc = km_app_load_tags(cfg, &tags);
     int rc_src = km_app_check_sources(cfg);
+    if (rc_src == KM_OK) {
+        rc_src = km_intake_check_config(cfg);
+    }
     if (rc == KM_OK && rc_src == KM_OK) {
         printf("%s: OK (%zu sources, %zu watched tags)\n", path, cfg->n_sources,
                km_tags_count(tags));

@@ -6,6 +6,7 @@
 #include "common/log.h"
 #include "daemon/collect.h"
 #include "daemon/roles.h"
+#include "intake/server.h"
 #include "triage/tags.h"
 
 #include <curl/curl.h>
@@ -129,7 +130,8 @@ static int load_all(const struct options *o, struct km_config **cfg, struct km_t
     }
     int rc_tags = km_app_load_tags(*cfg, tags);
     int rc_src = km_app_check_sources(*cfg);
-    return rc_tags == KM_OK && rc_src == KM_OK ? 0 : EXIT_USAGE;
+    int rc_listen = km_intake_check_config(*cfg);
+    return rc_tags == KM_OK && rc_src == KM_OK && rc_listen == KM_OK ? 0 : EXIT_USAGE;
 }
 
 static void install_signals(void)

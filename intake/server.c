@@ -701,3 +701,20 @@ out:
     km_intake_free(in);
     return rc;
 }
+
+int km_intake_check_config(const struct km_config *cfg)
+{
+    if (!km_intake_wanted(cfg)) {
+        return KM_OK;
+    }
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    struct km_err err = {{0}};
+    const struct km_section *g = cfg->global;
+    if (km_intake_parse_listen(km_section_get(g, "listen"), km_section_get_bool(g, "listen_public"),
+                               &ss, &len, &err) != KM_OK) {
+        fprintf(stderr, "%s:%d: %s\n", cfg->path, km_section_line(g, "listen"), err.msg);
+        return KM_EINPUT;
+    }
+    return KM_OK;
+}

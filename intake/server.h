@@ -77,6 +77,10 @@ int km_intake_parse_listen(const char *value, bool allow_public, struct sockaddr
  * push collector (looked up in the registry). */
 bool km_intake_wanted(const struct km_config *cfg);
 
+/* For --check-config: validates [komek] listen when the intake would run, printing a
+ * located error to stderr. Returns KM_OK or KM_EINPUT. */
+int km_intake_check_config(const struct km_config *cfg);
+
 /* Creates the push sources' collectors and a Redis handle, and starts serving on [komek]
  * listen (which must not be off) with its own threads. Returns KM_OK with *out (free with
  * km_intake_free()), KM_EINPUT (bad listen value, a collector refused its section; err is

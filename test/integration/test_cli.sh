@@ -74,6 +74,17 @@ CONF
 expect "collector checks run by --check-config" 2 "badsrc.conf:6: mastodon/m: tags: at most 4" \
     "$BUILD/komekd" --check-config "$D/badsrc.conf"
 
+cat >"$D/listen.conf" <<CONF
+[komek]
+tags = $KM_ROOT/etc/tags.list
+listen = 10.1.2.3:8088
+[source hook]
+type = webhook
+secret = 0123456789abcdef0123
+CONF
+expect "webhook intake on a public address refused by --check-config" 2 "listen.conf:3: listen:" \
+    "$BUILD/komekd" --check-config "$D/listen.conf"
+
 printf '109\n#iKomek\nбад тег\n' >"$D/tags.list"
 printf '[komek]\ntags = tags.list\n' >"$D/tags.conf"
 expect "tags list: bad line located" 2 "tags.list:3: 'бад тег'" \
