@@ -17,6 +17,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -59,7 +60,37 @@ void km_post_free(struct km_post *p)
     post_free_list(p->hashtags, p->n_hashtags);
     free(p->reply_to);
     post_free_list(p->media, p->n_media);
+    km_post_triage_clear(&p->triage);
     free(p);
+}
+
+void km_post_triage_clear(struct km_post_triage *t)
+{
+    free(t->category);
+    post_free_list(t->reasons, t->n_reasons);
+    free(t->agency);
+    free(t->fingerprint);
+    free(t->incident);
+    free(t->dup_of);
+    memset(t, 0, sizeof(*t));
+}
+
+void km_post_add_reason(struct km_post *p, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        return;
+    }
+    char *r = km_malloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(r, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    p->triage.reasons =
+        km_realloc(p->triage.reasons, (p->triage.n_reasons + 1) * sizeof(*p->triage.reasons));
+    p->triage.reasons[p->triage.n_reasons++] = r;
 }
 
 void km_post_set(char **field, const char *value)

@@ -11,6 +11,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* What triage found out about a post (DESIGN.md "triage{...}"). Strings owned by the post. */
+struct km_post_triage {
+    bool scored;     /* false until triage ran: the JSON then has no "triage" object */
+    char *category;  /* taxonomy code: snow, flooding, roads, ... other */
+    int urgency;     /* 0..100 */
+    int priority;    /* 1..4 (P1..P4) */
+    char **reasons;  /* one line per contribution: "+25 life-safety: \"запах газа\"" */
+    size_t n_reasons;
+    int64_t sla_due; /* Unix ms of the first-reaction deadline */
+    char *agency;    /* from routing.conf, NULL if unrouted */
+    char *fingerprint; /* hex XXH3-64 of the normalised text (exact duplicates) */
+    uint64_t simhash;  /* 64-bit simhash of character shingles (a secondary signal) */
+    char *incident;    /* incident id this post belongs to, NULL if none */
+    char *dup_of;      /* "network:id" of the post this one duplicates, NULL if original */
+};
+
 struct km_post {
     char *network; /* "telegram", "mastodon", "rss", ... */
     char *source;  /* name of the [source NAME] that collected it */
@@ -37,11 +53,18 @@ struct km_post {
     char **media; /* URLs or file ids */
     size_t n_media;
     bool edited; /* this is an edit of an earlier version */
+    struct km_post_triage triage;
 };
 
 /* Returns a new empty post (engagement -1). Free with km_post_free(). */
 struct km_post *km_post_new(void);
 void km_post_free(struct km_post *p);
+
+/* Frees every triage field and zeroes t. */
+void km_post_triage_clear(struct km_post_triage *t);
+/* Appends one formatted reason to p->triage.reasons. */
+void km_post_add_reason(struct km_post *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Replaces *field with a copy of value (NULL allowed), freeing the old value. */
 void km_post_set(char **field, const char *value);
