@@ -2,6 +2,7 @@
 
 #include "app/commit.h"
 #include "app/setup.h"
+#include "app/watch.h"
 #include "collectors/runtime.h"
 #include "common/log.h"
 #include "common/alloc.h"
@@ -20,7 +21,7 @@
 struct collect_ctx {
     struct km_queue *q;
     struct km_sources *sources; /* leases and published status */
-    const struct km_tags *tags;
+    struct km_shared *watch; /* struct km_watch */
     struct km_complaint redis_down;
     uint64_t kept, dropped, added, dups;
 };
@@ -45,7 +46,10 @@ static int sink_deliver(void *arg, const struct km_source_info *src,
     struct collect_ctx *c = arg;
     struct km_err err = {{0}};
     struct km_commit_counts n;
-    int rc = km_collect_commit(c->q, c->tags, src, batch, next_cursor, &n, &err);
+    struct km_shared_ref *ref = NULL;
+    const struct km_watch *w = km_shared_acquire(c->watch, &ref);
+    int rc = km_collect_commit(c->q, w->tags, src, batch, next_cursor, &n, &err);
+    km_shared_release(c->watch, ref);
     if (rc != KM_OK) {
         km_complain(&c->redis_down, "collect", "cannot commit batch of %s: %s", src->name,
                     err.msg);
@@ -124,10 +128,10 @@ static char *instance_name(const struct km_config *cfg)
     return km_app_consumer_name(cfg);
 }
 
-int km_collect_run(const struct km_config *cfg, const struct km_tags *tags,
+int km_collect_run(const struct km_config *cfg, struct km_shared *watch,
                    volatile sig_atomic_t *stop, bool once, struct km_err *err)
 {
-    struct collect_ctx ctx = {.tags = tags};
+    struct collect_ctx ctx = {.watch = watch};
     struct km_runtime *rt = NULL;
     struct km_queue_opts qo;
     km_app_queue_opts(cfg, &qo);

@@ -7,6 +7,8 @@
 #include "daemon/collect.h"
 #include "daemon/roles.h"
 #include "intake/server.h"
+#include "app/shared.h"
+#include "app/watch.h"
 #include "triage/tags.h"
 
 #include <curl/curl.h>
@@ -28,17 +30,35 @@
 
 static volatile sig_atomic_t stop_requested;
 
+static volatile sig_atomic_t reload_requested;
+
 static void on_signal(int sig)
 {
     if (sig == SIGHUP) {
-        /* write(2) is async-signal-safe; the logger is not. */
-        static const char msg[] = "komekd: SIGHUP ignored: reloading is not supported yet, "
-                                  "restart komekd to apply a changed configuration\n";
-        ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
-        (void)w;
+        reload_requested = 1;
         return;
     }
     stop_requested = 1;
+}
+
+struct reload_ctx {
+    const struct km_config *cfg;
+    struct km_shared *watch;
+};
+
+/* SIGHUP: the tags list (and lexicon) again; an invalid file keeps what is in use. */
+static void reload_watch(void *arg)
+{
+    struct reload_ctx *c = arg;
+    struct km_watch *w = NULL;
+    KM_LOG_INFO("SIGHUP: reloading the watched tags");
+    if (km_watch_load(c->cfg, &w) != KM_OK) {
+        KM_LOG_ERROR("reload failed (see the lines above); keeping the tags in use");
+        return;
+    }
+    size_t n = km_tags_count(w->tags);
+    km_shared_replace(c->watch, w);
+    KM_LOG_INFO("reloaded: %zu watched tags", n);
 }
 
 static void usage(FILE *f)
@@ -121,14 +141,14 @@ static int parse_args(int argc, char **argv, struct options *o)
     return 0;
 }
 
-/* Loads the config and the tags list; prints every problem. */
-static int load_all(const struct options *o, struct km_config **cfg, struct km_tags **tags)
+/* Loads the config and what it watches for; prints every problem. */
+static int load_all(const struct options *o, struct km_config **cfg, struct km_watch **watch)
 {
     struct km_err err = {{0}};
     if (km_app_load_config(o->config, cfg, &err) != KM_OK) {
         return EXIT_USAGE;
     }
-    int rc_tags = km_app_load_tags(*cfg, tags);
+    int rc_tags = km_watch_load(*cfg, watch);
     int rc_src = km_app_check_sources(*cfg);
     int rc_listen = km_intake_check_config(*cfg);
     return rc_tags == KM_OK && rc_src == KM_OK && rc_listen == KM_OK ? 0 : EXIT_USAGE;
@@ -142,18 +162,33 @@ static void install_signals(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
-    /* SIGHUP must not kill the daemon (its default action): reloading is not implemented
-     * yet, so it is noted and ignored; see the README. */
-    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL); /* reload the tags list and lexicon */
     sa.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* Runs the roles with the watch shared between them and reloadable on SIGHUP. Takes
+ * ownership of watch. */
+static int run(const struct options *o, const struct km_config *cfg, struct km_watch *watch)
+{
+    struct km_shared shared;
+    km_shared_init(&shared, watch, km_watch_free);
+    struct reload_ctx rctx = {.cfg = cfg, .watch = &shared};
+    const struct km_roles_hooks hooks = {
+        .reload_requested = &reload_requested, .reload = reload_watch, .ctx = &rctx};
+    KM_LOG_INFO("komekd %s starting: config %s, role %s%s, %zu sources, %zu watched tags",
+                KM_VERSION, o->config, o->role, o->once ? " (once)" : "", cfg->n_sources,
+                km_tags_count(watch->tags));
+    int rc = km_roles_run(cfg, &shared, o->role, &stop_requested, o->once, &hooks);
+    km_shared_destroy(&shared);
+    return rc == KM_OK ? 0 : 1;
 }
 
 int main(int argc, char **argv)
 {
     struct options o = {.role = "all"};
     struct km_config *cfg = NULL;
-    struct km_tags *tags = NULL;
+    struct km_watch *watch = NULL;
     int rc = parse_args(argc, argv, &o);
     if (rc != 0) {
         return rc;
@@ -162,11 +197,11 @@ int main(int argc, char **argv)
         o.config = km_app_default_config();
     }
     km_log_set_ident("komekd");
-    rc = load_all(&o, &cfg, &tags);
+    rc = load_all(&o, &cfg, &watch);
     if (rc != 0 || o.check) {
         if (rc == 0) {
             printf("%s: OK (%zu sources, %zu watched tags)\n", o.config, cfg->n_sources,
-                   km_tags_count(tags));
+                   km_tags_count(watch->tags));
         }
         goto out;
     }
@@ -174,18 +209,20 @@ int main(int argc, char **argv)
     if (o.verbose) {
         km_log_set_level(KM_LOG_LEVEL_DEBUG);
     }
-    curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "komekd: curl_global_init failed\n");
+        rc = 1;
+        goto out;
+    }
     xmlInitParser();
     install_signals();
-    KM_LOG_INFO("komekd %s starting: config %s, role %s%s, %zu sources, %zu watched tags",
-                KM_VERSION, o.config, o.role, o.once ? " (once)" : "", cfg->n_sources,
-                km_tags_count(tags));
-    rc = km_roles_run(cfg, tags, o.role, &stop_requested, o.once) == KM_OK ? 0 : 1;
+    rc = run(&o, cfg, watch);
+    watch = NULL; /* run() took it */
     KM_LOG_INFO("komekd stopped%s", rc == 0 ? "" : " after an error");
     xmlCleanupParser();
     curl_global_cleanup();
 out:
-    km_tags_free(tags);
+    km_watch_free(watch);
     km_config_free(cfg);
     return rc;
 }

@@ -8,6 +8,8 @@
 #include "intake/server.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,19 +19,23 @@
 /* collect, tickets, intake. */
 #define N_ROLES 3
 
+/* How often the main thread looks for a reload request and for roles that ended. */
+#define SUPERVISE_TICK_MS 200
+
 struct role {
     const char *name;
     const struct km_config *cfg;
-    const struct km_tags *tags;
+    struct km_shared *watch; /* struct km_watch, replaced on SIGHUP */
     volatile sig_atomic_t *stop;
     bool once;
     int rc;
     struct km_err err;
+    atomic_bool done;
 };
 
 static int run_collect(struct role *r)
 {
-    return km_collect_run(r->cfg, r->tags, r->stop, r->once, &r->err);
+    return km_collect_run(r->cfg, r->watch, r->stop, r->once, &r->err);
 }
 
 static int run_tickets(struct role *r)
@@ -55,7 +61,7 @@ static int run_intake(struct role *r)
                           "nothing to serve: no enabled source of a push type (telegram_webhook, "
                           "webhook), or listen = off");
     }
-    return km_intake_run(r->cfg, r->tags, r->stop, &r->err);
+    return km_intake_run(r->cfg, r->watch, r->stop, &r->err);
 }
 
 static void *role_thread(void *arg)
@@ -69,16 +75,37 @@ static void *role_thread(void *arg)
         /* One role failing stops the daemon, so a supervisor (systemd) restarts it whole. */
         *r->stop = 1;
     }
+    atomic_store(&r->done, true);
     return NULL;
 }
 
-int km_roles_run(const struct km_config *cfg, const struct km_tags *tags, const char *role,
-                 volatile sig_atomic_t *stop, bool once)
+/* The main thread's loop while the roles run: reloads on SIGHUP, until every role ended. */
+static void supervise(struct role *roles, const bool *started, const struct km_roles_hooks *h)
+{
+    const struct timespec tick = {.tv_sec = 0, .tv_nsec = SUPERVISE_TICK_MS * 1000000L};
+    for (;;) {
+        bool running = false;
+        for (int i = 0; i < N_ROLES; i++) {
+            running = running || (started[i] && !atomic_load(&roles[i].done));
+        }
+        if (!running) {
+            return;
+        }
+        if (h != NULL && h->reload != NULL && *h->reload_requested) {
+            *h->reload_requested = 0;
+            h->reload(h->ctx);
+        }
+        nanosleep(&tick, NULL);
+    }
+}
+
+int km_roles_run(const struct km_config *cfg, struct km_shared *watch, const char *role,
+                 volatile sig_atomic_t *stop, bool once, const struct km_roles_hooks *hooks)
 {
     struct role roles[N_ROLES] = {
-        {.name = "collect", .cfg = cfg, .tags = tags, .stop = stop, .once = once},
-        {.name = "tickets", .cfg = cfg, .tags = tags, .stop = stop, .once = once},
-        {.name = "intake", .cfg = cfg, .tags = tags, .stop = stop, .once = once},
+        {.name = "collect", .cfg = cfg, .watch = watch, .stop = stop, .once = once},
+        {.name = "tickets", .cfg = cfg, .watch = watch, .stop = stop, .once = once},
+        {.name = "intake", .cfg = cfg, .watch = watch, .stop = stop, .once = once},
     };
     bool all = strcmp(role, "all") == 0;
     /* "all" starts the intake only when there is something to serve. It serves until
@@ -109,6 +136,7 @@ int km_roles_run(const struct km_config *cfg, const struct km_tags *tags, const 
                 }
             }
         }
+        supervise(roles, started, hooks);
         for (int i = 0; i < N_ROLES; i++) {
             if (started[i]) {
                 pthread_join(th[i], NULL);

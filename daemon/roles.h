@@ -4,7 +4,7 @@
 #define KM_DAEMON_ROLES_H
 
 #include "common/conf.h"
-#include "triage/tags.h"
+#include "app/shared.h"
 
 #include <signal.h>
 #include <stdbool.h>
@@ -14,7 +14,14 @@
  * then tickets stores everything that round produced, one after the other; the intake is
  * not started. Returns KM_OK if
  * every role ended cleanly, else the first failure's code (already logged). */
-int km_roles_run(const struct km_config *cfg, const struct km_tags *tags, const char *role,
-                 volatile sig_atomic_t *stop, bool once);
+/* What the main thread does while the roles run. */
+struct km_roles_hooks {
+    volatile sig_atomic_t *reload_requested; /* set by SIGHUP; cleared before reload() */
+    void (*reload)(void *ctx);
+    void *ctx;
+};
+
+int km_roles_run(const struct km_config *cfg, struct km_shared *watch, const char *role,
+                 volatile sig_atomic_t *stop, bool once, const struct km_roles_hooks *hooks);
 
 #endif

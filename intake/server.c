@@ -2,6 +2,8 @@
 
 #include "app/commit.h"
 #include "app/setup.h"
+#include "app/shared.h"
+#include "app/watch.h"
 #include "common/alloc.h"
 #include "common/buf.h"
 #include "common/log.h"
@@ -58,7 +60,8 @@ struct km_intake {
     struct MHD_Daemon *mhd;
     struct in_source *sources;
     size_t n_sources;
-    const struct km_tags *tags;
+    const struct km_tags *tags; /* fixed tags, or NULL when watch is set */
+    struct km_shared *watch;    /* struct km_watch, replaced on SIGHUP (km_intake_run) */
     unsigned port;
     pthread_mutex_t lock; /* guards everything below, the queue and the collectors' state */
     pthread_cond_t idle;  /* signalled when in_flight drops to 0 */
@@ -385,7 +388,15 @@ static enum km_intake_answer in_deliver(struct km_intake *in, struct in_source *
                 batch.posts[i]->collected_at = resp->received_at_ms;
             }
         }
-        int rc = km_collect_commit(in->q, in->tags, &src->info, &batch, NULL, counts, msg);
+        struct km_shared_ref *ref = NULL;
+        const struct km_tags *tags = in->tags;
+        if (in->watch != NULL) {
+            tags = ((const struct km_watch *)km_shared_acquire(in->watch, &ref))->tags;
+        }
+        int rc = km_collect_commit(in->q, tags, &src->info, &batch, NULL, counts, msg);
+        if (in->watch != NULL) {
+            km_shared_release(in->watch, ref);
+        }
         a = rc == KM_OK ? KM_INTAKE_OK : rc == KM_RETRY ? KM_INTAKE_UNAVAILABLE : KM_INTAKE_FAILED;
     }
     if (a == KM_INTAKE_OK) {
@@ -676,14 +687,15 @@ void km_intake_free(struct km_intake *in)
     free(in);
 }
 
-int km_intake_run(const struct km_config *cfg, const struct km_tags *tags,
+int km_intake_run(const struct km_config *cfg, struct km_shared *watch,
                   volatile sig_atomic_t *stop, struct km_err *err)
 {
     struct km_intake *in = NULL;
-    int rc = km_intake_new(cfg, tags, &in, err);
+    int rc = km_intake_new(cfg, NULL, &in, err);
     if (rc != KM_OK) {
         goto out;
     }
+    in->watch = watch;
     KM_SLOG_INFO(IN_SCOPE, "serving %zu webhook sources on %s (port %u)", in->n_sources,
                  km_section_get(cfg->global, "listen"), in->port);
     const struct timespec tick = {.tv_sec = 0, .tv_nsec = IN_STOP_POLL_MS * 1000000L};

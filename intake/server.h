@@ -103,7 +103,8 @@ void km_intake_free(struct km_intake *in);
 
 /* The intake role of komekd: km_intake_new(), serve until *stop becomes non-zero (checked
  * every 100 ms), km_intake_free(). Returns KM_OK, or the code of km_intake_new() with err. */
-int km_intake_run(const struct km_config *cfg, const struct km_tags *tags,
+struct km_shared;
+int km_intake_run(const struct km_config *cfg, struct km_shared *watch,
                   volatile sig_atomic_t *stop, struct km_err *err);
 
 #endif

@@ -94,11 +94,12 @@ expect "tags list: '#tag' line warned" 2 "tags.list:2: warning: '#iKomek' is a c
 
 # Signals while Redis and PostgreSQL are unreachable (closed loopback ports).
 port=$(km_free_port)
+printf '109\niKomek\n' >"$D/reload.list"
 cat >"$D/down.conf" <<CONF
 [komek]
 redis = redis://127.0.0.1:$port/0
 postgres = host=127.0.0.1 port=$port user=komek dbname=komek connect_timeout=2
-tags = $KM_ROOT/etc/tags.list
+tags = reload.list
 redis_timeout = 500ms
 [source feed]
 type = rss
@@ -109,11 +110,19 @@ CONF
 pid=$!
 retrying() { grep -q "cannot load the cursor" "$D/down.log"; }
 km_wait 20 retrying || echo "komekd never reported the unreachable Redis"
-kill -HUP "$pid"
 still_up() { km_pid_alive "$pid"; }
-hup_logged() { grep -q "SIGHUP ignored" "$D/down.log"; }
-km_wait 5 hup_logged
-if still_up; then echo "ok   komekd survives SIGHUP"; else echo "FAIL komekd died on SIGHUP"; failures=$((failures + 1)); fi
+# A valid change is taken on SIGHUP ...
+printf '109\niKomek\nАстана\n' >"$D/reload.list"
+kill -HUP "$pid"
+reloaded() { grep -q "reloaded: 3 watched tags" "$D/down.log"; }
+if km_wait 10 reloaded && still_up; then echo "ok   SIGHUP reloads the tags list"; else
+    echo "FAIL SIGHUP did not reload the tags list"; tail -n 5 "$D/down.log"; failures=$((failures + 1)); fi
+# ... a broken one is refused with its line, and the old list stays in use.
+printf '109\nне тег!\n' >"$D/reload.list"
+kill -HUP "$pid"
+refused() { grep -q "reload failed" "$D/down.log" && grep -q "reload.list:2: 'не тег!'" "$D/down.log"; }
+if km_wait 10 refused && still_up; then echo "ok   SIGHUP with a broken tags list keeps the old one"; else
+    echo "FAIL broken tags list on SIGHUP"; tail -n 5 "$D/down.log"; failures=$((failures + 1)); fi
 kill -TERM "$pid"
 wait "$pid"
 st=$?
