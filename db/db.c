@@ -23,14 +23,68 @@
 /* Latest instant written as a timestamp (9999-12-31T23:59:59.999Z): later values from a
  * broken payload would be refused by PostgreSQL's input and abort the whole batch. */
 #define DB_MAX_TS_MS   253402300799999LL
-#define DB_POST_PARAMS 17
+#define DB_POST_PARAMS 26
 
 static const char DB_SQL_INSERT_POST[] =
     "INSERT INTO posts (network, post_id, source, author_id, author_name, author_handle, "
     "chat_id, chat_title, url, text, lang, created_at, collected_at, hashtags, reply_to, "
-    "post, stream_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-    "$12::timestamptz, $13::timestamptz, $14::text[], $15, $16::jsonb, $17) "
+    "post, stream_id, category, urgency, priority, reasons, sla_due, agency, fingerprint, "
+    "incident, dup_of) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+    "$12::timestamptz, $13::timestamptz, $14::text[], $15, $16::jsonb, $17, $18, "
+    "$19::smallint, $20::smallint, $21::text[], $22::timestamptz, $23, $24, $25, $26) "
     "ON CONFLICT (network, post_id) DO NOTHING";
+
+/* An escalation entry: the stored post takes the re-scored triage if that raises its
+ * priority (or keeps it and does not lower its urgency) and changes something, so applying
+ * the same entry again updates nothing. */
+#define DB_ESCALATE_PARAMS 12
+static const char DB_SQL_ESCALATE_POST[] =
+    "UPDATE posts SET priority = $3::smallint, urgency = $4::smallint, reasons = $5::text[], "
+    "sla_due = coalesce($6::timestamptz, sla_due), category = coalesce($7, category), "
+    "agency = coalesce($8, agency), incident = coalesce(incident, $9), "
+    "dup_of = coalesce(dup_of, $10), post = $11::jsonb, "
+    "fingerprint = coalesce(fingerprint, $12), escalated_at = now() "
+    "WHERE network = $1 AND post_id = $2 AND (priority IS NULL OR priority > $3::smallint OR "
+    "(priority = $3::smallint AND coalesce(urgency, -1) <= $4::smallint)) AND "
+    "(priority, urgency, reasons) IS DISTINCT FROM ($3::smallint, $4::smallint, $5::text[])";
+
+/* Creates the incident row if needed and locks it until COMMIT, so that the recount that
+ * follows (a new snapshot under READ COMMITTED) sees every post a concurrent tickets
+ * consumer committed for it. The placeholder values are replaced by the recount. */
+static const char DB_SQL_INCIDENT_LOCK[] =
+    "INSERT INTO incidents (id, first_seen, last_seen) VALUES ($1, now(), now()) "
+    "ON CONFLICT (id) DO UPDATE SET updated_at = now()";
+
+/* The original a duplicate names ("network:post_id") joins the duplicate's incident if it
+ * has none yet: triage knows the incident only once the second report arrives. */
+static const char DB_SQL_INCIDENT_LINK[] =
+    "UPDATE posts SET incident = $1 WHERE network = split_part($2, ':', 1) AND "
+    "post_id = substr($2, strpos($2, ':') + 1) AND incident IS NULL";
+
+/* Recomputes an incident from its posts; $2 tells that an escalation caused it. */
+static const char DB_SQL_INCIDENT_RECOUNT[] =
+    "UPDATE incidents i SET category = s.category, priority = s.priority, "
+    "urgency = s.urgency, first_seen = s.first_seen, last_seen = s.last_seen, "
+    "posts = s.posts, authors = s.authors, updated_at = now(), "
+    "escalated_at = CASE WHEN $2::boolean THEN now() ELSE i.escalated_at END "
+    "FROM (SELECT mode() WITHIN GROUP (ORDER BY category) AS category, "
+    "min(priority) AS priority, max(urgency) AS urgency, "
+    "min(coalesce(created_at, collected_at, stored_at)) AS first_seen, "
+    "max(coalesce(created_at, collected_at, stored_at)) AS last_seen, count(*) AS posts, "
+    "count(DISTINCT network || ':' || coalesce(author_id, author_handle, author_name)) "
+    "AS authors FROM posts WHERE incident = $1) s WHERE i.id = $1 AND s.posts > 0";
+
+/* Statements prepared once per connection. */
+static const struct {
+    const char *name, *sql;
+    int n;
+} db_statements[] = {
+    {"km_insert_post", DB_SQL_INSERT_POST, DB_POST_PARAMS},
+    {"km_escalate_post", DB_SQL_ESCALATE_POST, DB_ESCALATE_PARAMS},
+    {"km_incident_lock", DB_SQL_INCIDENT_LOCK, 1},
+    {"km_incident_link", DB_SQL_INCIDENT_LINK, 2},
+    {"km_incident_recount", DB_SQL_INCIDENT_RECOUNT, 2},
+};
 
 static const char DB_SQL_INSERT_REJECT[] =
     "INSERT INTO rejected_entries (stream_id, reason, raw) VALUES ($1, $2, $3) "
@@ -38,7 +92,7 @@ static const char DB_SQL_INSERT_REJECT[] =
 
 struct km_db {
     PGconn *conn;
-    bool prepared; /* km_insert_post is prepared on this connection */
+    bool prepared; /* db_statements[] are prepared on this connection */
 };
 
 /* ---- results and errors -------------------------------------------------------------- */
@@ -354,18 +408,22 @@ static bool db_repair(char **s)
  * "\u0000" escape either, which jsonb refuses. Returns whether anything changed. */
 static bool db_repair_post(struct km_post *p)
 {
+    struct km_post_triage *t = &p->triage;
     char **fields[] = {
-        &p->network,       &p->source,  &p->id,         &p->url,  &p->author.id, &p->author.name,
-        &p->author.handle, &p->chat.id, &p->chat.title, &p->text, &p->lang,      &p->reply_to};
+        &p->network,     &p->source,        &p->id,       &p->url,        &p->author.id,
+        &p->author.name, &p->author.handle, &p->chat.id,  &p->chat.title, &p->text,
+        &p->lang,        &p->reply_to,      &t->category, &t->agency,     &t->fingerprint,
+        &t->incident,    &t->dup_of};
     bool changed = false;
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
         changed |= db_repair(fields[i]);
     }
-    for (size_t i = 0; i < p->n_hashtags; i++) {
-        changed |= db_repair(&p->hashtags[i]);
-    }
-    for (size_t i = 0; i < p->n_media; i++) {
-        changed |= db_repair(&p->media[i]);
+    char **const *lists[] = {&p->hashtags, &p->media, &t->reasons};
+    const size_t counts[] = {p->n_hashtags, p->n_media, t->n_reasons};
+    for (size_t l = 0; l < 3; l++) {
+        for (size_t i = 0; i < counts[l]; i++) {
+            changed |= db_repair(&(*lists[l])[i]);
+        }
     }
     return changed;
 }
@@ -445,15 +503,67 @@ static const char *db_ts(int64_t ms, char *out, size_t size)
     return km_time_format_rfc3339(ms, out, size);
 }
 
-/* Inserts one decoded row and counts it as inserted or duplicate. KM_EINPUT: the row's data
- * is refused (db_row_code()); KM_RETRY: the connection or server is in trouble. */
-static int db_insert_post(struct km_db *db, const struct db_row *r, struct km_db_counts *c,
-                          struct km_err *err)
+/* A post's formatted column values (text parameters; NULL is SQL NULL). */
+struct db_params {
+    char created[40], collected[40], sla_due[40], urgency[16], prio[4];
+    const char *created_at, *collected_at, *sla, *urg, *priority, *reasons;
+    struct km_buf tags, reason_buf;
+};
+
+/* Formats p's columns into x; release with db_params_free(). A post triage has not scored
+ * gets NULL in every triage column. */
+static void db_params_init(struct db_params *x, const struct km_post *p)
+{
+    const struct km_post_triage *t = &p->triage;
+    memset(x, 0, sizeof(*x));
+    x->created_at = db_ts(p->created_at, x->created, sizeof(x->created));
+    x->collected_at = db_ts(p->collected_at, x->collected, sizeof(x->collected));
+    db_text_array(&x->tags, p->hashtags, p->n_hashtags);
+    if (!t->scored) {
+        return;
+    }
+    x->sla = db_ts(t->sla_due, x->sla_due, sizeof(x->sla_due));
+    snprintf(x->urgency, sizeof(x->urgency), "%d",
+             t->urgency < 0     ? 0
+             : t->urgency > 100 ? 100
+                                : t->urgency);
+    x->urg = x->urgency;
+    if (t->priority >= 1 && t->priority <= 4) {
+        snprintf(x->prio, sizeof(x->prio), "%d", t->priority);
+        x->priority = x->prio;
+    }
+    db_text_array(&x->reason_buf, t->reasons, t->n_reasons);
+    x->reasons = x->reason_buf.data;
+}
+
+static void db_params_free(struct db_params *x)
+{
+    km_buf_free(&x->tags);
+    km_buf_free(&x->reason_buf);
+}
+
+/* Runs prepared statement stmt for one row. *changed (may be NULL) tells whether it
+ * touched a row. KM_EINPUT: the row's data is refused (db_row_code()); KM_RETRY: the
+ * connection or server is in trouble. */
+static int db_run(struct km_db *db, const char *stmt, int n, const char *const *vals, bool *changed,
+                  struct km_err *err)
+{
+    PGresult *res = PQexecPrepared(db->conn, stmt, n, vals, NULL, NULL, 0);
+    int rc = db_row_code(res, db_check(db, res, stmt, err));
+    if (rc == KM_OK && changed != NULL) {
+        *changed = strcmp(PQcmdTuples(res), "0") != 0;
+    }
+    PQclear(res);
+    return rc;
+}
+
+/* INSERT ... ON CONFLICT DO NOTHING of the row; *fresh tells whether it was new. */
+static int db_insert_post(struct km_db *db, const struct db_row *r, const struct db_params *x,
+                          bool *fresh, struct km_err *err)
 {
     const struct km_post *p = r->post;
-    char created[40], collected[40];
-    struct km_buf tags = KM_BUF_INIT;
-    db_text_array(&tags, p->hashtags, p->n_hashtags);
+    const struct km_post_triage *t = &p->triage;
+    bool s = t->scored;
     const char *vals[DB_POST_PARAMS] = {p->network,
                                         p->id,
                                         p->source != NULL ? p->source : "",
@@ -465,21 +575,83 @@ static int db_insert_post(struct km_db *db, const struct db_row *r, struct km_db
                                         p->url,
                                         p->text != NULL ? p->text : "",
                                         p->lang,
-                                        db_ts(p->created_at, created, sizeof(created)),
-                                        db_ts(p->collected_at, collected, sizeof(collected)),
-                                        tags.data,
+                                        x->created_at,
+                                        x->collected_at,
+                                        x->tags.data,
                                         p->reply_to,
                                         r->json,
-                                        r->e->id};
-    PGresult *res = PQexecPrepared(db->conn, "km_insert_post", DB_POST_PARAMS, vals, NULL, NULL, 0);
-    int rc = db_row_code(res, db_check(db, res, "insert post", err));
-    if (rc == KM_OK) {
-        bool fresh = strcmp(PQcmdTuples(res), "1") == 0;
-        c->inserted += fresh;
-        c->duplicates += !fresh;
+                                        r->e->id,
+                                        s ? t->category : NULL,
+                                        x->urg,
+                                        x->priority,
+                                        x->reasons,
+                                        x->sla,
+                                        s ? t->agency : NULL,
+                                        s ? t->fingerprint : NULL,
+                                        s ? t->incident : NULL,
+                                        s ? t->dup_of : NULL};
+    return db_run(db, "km_insert_post", DB_POST_PARAMS, vals, fresh, err);
+}
+
+/* Applies an escalation entry to the stored post; *applied is false when there is no such
+ * post or it already has this (or a higher) priority. */
+static int db_escalate_post(struct km_db *db, const struct db_row *r, const struct db_params *x,
+                            bool *applied, struct km_err *err)
+{
+    const struct km_post *p = r->post;
+    const struct km_post_triage *t = &p->triage;
+    const char *vals[DB_ESCALATE_PARAMS] = {p->network,  p->id,     x->priority, x->urg,
+                                            x->reasons,  x->sla,    t->category, t->agency,
+                                            t->incident, t->dup_of, r->json,     t->fingerprint};
+    return db_run(db, "km_escalate_post", DB_ESCALATE_PARAMS, vals, applied, err);
+}
+
+/* Brings incident id up to date after one of its posts was stored or escalated: creates
+ * and locks its row, links the original the post duplicates (dup_of, may be NULL), then
+ * recounts it from its posts. */
+static int db_incident_update(struct km_db *db, const char *id, const char *dup_of, bool escalated,
+                              struct km_err *err)
+{
+    const char *lock[1] = {id};
+    int rc = db_run(db, "km_incident_lock", 1, lock, NULL, err);
+    if (rc == KM_OK && dup_of != NULL) {
+        const char *link[2] = {id, dup_of};
+        rc = db_run(db, "km_incident_link", 2, link, NULL, err);
     }
-    PQclear(res);
-    km_buf_free(&tags);
+    if (rc == KM_OK) {
+        const char *recount[2] = {id, escalated ? "true" : "false"};
+        rc = db_run(db, "km_incident_recount", 2, recount, NULL, err);
+    }
+    return rc;
+}
+
+/* Stores one decoded row and counts it: an escalation entry updates the stored post (and
+ * is inserted like any other entry if that post was never stored); anything else is
+ * inserted, or found to be a duplicate. A post that joined or raised an incident then
+ * updates the incident. Counts change only when every statement succeeded. */
+static int db_insert_row(struct km_db *db, const struct db_row *r, struct km_db_counts *c,
+                         struct km_err *err)
+{
+    const struct km_post_triage *t = &r->post->triage;
+    struct db_params x;
+    db_params_init(&x, r->post);
+    bool escalated = false, fresh = false;
+    int rc = KM_OK;
+    if (r->e->escalation && x.priority != NULL) {
+        rc = db_escalate_post(db, r, &x, &escalated, err);
+    }
+    if (rc == KM_OK && !escalated) {
+        rc = db_insert_post(db, r, &x, &fresh, err);
+    }
+    if (rc == KM_OK && (fresh || escalated) && t->scored && t->incident != NULL) {
+        rc = db_incident_update(db, t->incident, t->dup_of, escalated, err);
+    }
+    if (rc == KM_OK) {
+        c->escalated += escalated;
+        c->inserted += fresh;
+        c->duplicates += !fresh && !escalated;
+    }
+    db_params_free(&x);
     return rc;
 }
 
@@ -513,14 +685,14 @@ static int db_store_row(struct km_db *db, struct db_row *r, bool savepoints, str
         return db_insert_reject(db, r, c, err);
     }
     if (!savepoints) {
-        return db_insert_post(db, r, c, err);
+        return db_insert_row(db, r, c, err);
     }
     int rc = db_exec(db, "SAVEPOINT km_row", 0, NULL, NULL, "savepoint", err);
     if (rc != KM_OK) {
         return rc;
     }
     struct km_err rerr = {{0}};
-    rc = db_insert_post(db, r, c, &rerr);
+    rc = db_insert_row(db, r, c, &rerr);
     if (rc == KM_OK) {
         return db_exec(db, "RELEASE SAVEPOINT km_row", 0, NULL, NULL, "savepoint", err);
     }
@@ -558,12 +730,18 @@ static int db_store(struct km_db *db, struct db_row *rows, size_t n, bool savepo
 
 static int db_prepare(struct km_db *db, struct km_err *err)
 {
-    if (db->prepared) {
-        return KM_OK;
+    int rc = KM_OK;
+    size_t n = sizeof(db_statements) / sizeof(db_statements[0]);
+    for (size_t i = 0; !db->prepared && rc == KM_OK && i < n; i++) {
+        PGresult *res = PQprepare(db->conn, db_statements[i].name, db_statements[i].sql,
+                                  db_statements[i].n, NULL);
+        rc = db_check(db, res, "prepare", err);
+        PQclear(res);
     }
-    PGresult *res = PQprepare(db->conn, "km_insert_post", DB_SQL_INSERT_POST, DB_POST_PARAMS, NULL);
-    int rc = db_check(db, res, "prepare insert", err);
-    PQclear(res);
+    if (rc != KM_OK && PQstatus(db->conn) == CONNECTION_OK) {
+        /* Start from nothing next time rather than fail on the ones that did exist. */
+        PQclear(PQexecParams(db->conn, "DEALLOCATE ALL", 0, NULL, NULL, NULL, NULL, 0));
+    }
     db->prepared = rc == KM_OK;
     return rc == KM_EINPUT ? KM_ERR : rc;
 }

@@ -40,15 +40,25 @@ int km_db_migrate(struct km_db *db, int *applied, struct km_err *err);
  * version this build carries (*latest). Either pointer may be NULL. */
 int km_db_schema_status(struct km_db *db, int *current, int *latest, struct km_err *err);
 
-/* Outcome of a batch insert; inserted + duplicates + rejected == entries given. */
+/* Outcome of a batch insert; inserted + duplicates + rejected + escalated == entries
+ * given. */
 struct km_db_counts {
     size_t inserted;   /* new rows in posts */
-    size_t duplicates; /* (network, post_id) already stored */
+    size_t duplicates; /* (network, post_id) already stored (an escalation that changes
+                          nothing, e.g. applied before, counts here too) */
     size_t rejected;   /* undecodable or refused by PostgreSQL: stored in rejected_entries */
+    size_t escalated;  /* escalation entries that raised a stored post's priority */
 };
 
 /* Stores n stream entries in ONE transaction, idempotently (a (network, post_id) already
- * present is counted as a duplicate). Each entry's "post" JSON is decoded; text
+ * present is counted as a duplicate). The triage of a scored post (v 2) fills the triage
+ * columns (NULL for a post not scored, v 1) and, when the post has an incident, creates or
+ * recounts that incidents row (posts, authors, first/last seen, highest priority) and
+ * links the original the post duplicates to it. An escalation entry (field escalation=1)
+ * updates the stored post's priority, urgency, reasons, SLA and post JSON instead of
+ * inserting it, only if that raises its priority (or keeps it without lowering urgency)
+ * and changes something; if the post was never stored it is inserted. Each entry's "post"
+ * JSON is decoded; text
  * PostgreSQL would refuse (NUL, invalid UTF-8) is repaired first and the jsonb column gets
  * the re-encoded, repaired post. An entry that cannot be decoded, or whose row PostgreSQL
  * refuses for any reason but a connection, server-resource or schema problem (invalid data,

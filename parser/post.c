@@ -3,10 +3,13 @@
  * JSON shape written by km_post_to_json(), one line, keys always in this order:
  *   network, source, id, url, author{id,name,handle}, chat{id,title}, text, lang,
  *   created_at, collected_at, hashtags[], reply_to, engagement{likes,reposts,replies,views},
- *   geo{lat,lon}, media[], edited
+ *   geo{lat,lon}, media[], edited,
+ *   triage{category, urgency, priority, reasons[], sla_due, agency, fingerprint, simhash,
+ *          incident, dup_of}
  * Absent strings and unknown times (0) are written as null, so every key above is present
  * except: engagement counters that are -1 (omitted, the object itself is always there), geo
- * (only when has_geo) and edited (only when true). */
+ * (only when has_geo), edited (only when true) and triage (only when triage.scored; inside
+ * it every key is always present). */
 #include "parser/post.h"
 
 #include "common/alloc.h"
@@ -15,6 +18,8 @@
 #include "common/utf8.h"
 #include "parser/json.h"
 
+#include <ctype.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdarg.h>
@@ -257,6 +262,29 @@ static void pg_people(struct post_gen *pg, const struct km_post *p)
     pg_check(pg, yajl_gen_map_close(pg->g));
 }
 
+/* triage{...} (only for a scored post): priority as "P1".."P4", sla_due as RFC 3339, simhash
+ * as 16 hex digits (a JSON number cannot carry 64 bits exactly); null for what is unknown. */
+static void pg_triage(struct post_gen *pg, const struct km_post_triage *t)
+{
+    char prio[4] = "P0", hash[20];
+    prio[1] = (char)('0' + (t->priority >= 1 && t->priority <= 4 ? t->priority : 0));
+    snprintf(hash, sizeof(hash), "%016" PRIx64, t->simhash);
+    pg_key(pg, "triage");
+    pg_check(pg, yajl_gen_map_open(pg->g));
+    pg_kstr(pg, "category", t->category);
+    pg_key(pg, "urgency");
+    pg_check(pg, yajl_gen_integer(pg->g, t->urgency));
+    pg_kstr(pg, "priority", prio[1] != '0' ? prio : NULL);
+    pg_kstrings(pg, "reasons", t->reasons, t->n_reasons);
+    pg_ktime(pg, "sla_due", t->sla_due);
+    pg_kstr(pg, "agency", t->agency);
+    pg_kstr(pg, "fingerprint", t->fingerprint);
+    pg_kstr(pg, "simhash", hash);
+    pg_kstr(pg, "incident", t->incident);
+    pg_kstr(pg, "dup_of", t->dup_of);
+    pg_check(pg, yajl_gen_map_close(pg->g));
+}
+
 static void pg_post(struct post_gen *pg, const struct km_post *p)
 {
     pg_check(pg, yajl_gen_map_open(pg->g));
@@ -285,6 +313,9 @@ static void pg_post(struct post_gen *pg, const struct km_post *p)
     if (p->edited) {
         pg_key(pg, "edited");
         pg_check(pg, yajl_gen_bool(pg->g, 1));
+    }
+    if (p->triage.scored) {
+        pg_triage(pg, &p->triage);
     }
     pg_check(pg, yajl_gen_map_close(pg->g));
 }
@@ -402,6 +433,67 @@ static int pd_strings_all(yajl_val root, struct km_post *p, struct km_err *err)
     return KM_OK;
 }
 
+/* "P1".."P4" (or a bare 1..4) into 1..4; 0 for anything else. */
+static int pd_priority(yajl_val v)
+{
+    int64_t n = 0;
+    if (YAJL_IS_INTEGER(v)) {
+        n = YAJL_GET_INTEGER(v);
+    } else if (YAJL_IS_STRING(v) && (v->u.string[0] == 'P' || v->u.string[0] == 'p') &&
+               v->u.string[1] >= '1' && v->u.string[1] <= '4' && v->u.string[2] == '\0') {
+        n = v->u.string[1] - '0';
+    }
+    return n >= 1 && n <= 4 ? (int)n : 0;
+}
+
+/* Exactly 16 hex digits into *out; anything else leaves it 0. */
+static void pd_simhash(const char *s, uint64_t *out)
+{
+    if (s == NULL || strlen(s) != 16) {
+        return;
+    }
+    for (size_t i = 0; i < 16; i++) {
+        if (!isxdigit((unsigned char)s[i])) {
+            return;
+        }
+    }
+    *out = (uint64_t)strtoull(s, NULL, 16);
+}
+
+static void pd_reason(struct km_post *p, const char *r)
+{
+    km_post_add_reason(p, "%s", r);
+}
+
+/* triage{...}: present (an object) means scored. Tolerant like the optional fields above:
+ * a value of the wrong type or out of range is left unset (urgency is clamped to 0..100,
+ * an unparseable sla_due stays 0) rather than failing a post that is otherwise fine. */
+static void pd_triage(yajl_val root, struct km_post *p)
+{
+    yajl_val t = km_json_get(root, "triage", NULL);
+    if (!YAJL_IS_OBJECT(t)) {
+        return;
+    }
+    struct km_post_triage *tr = &p->triage;
+    struct km_err ignored = {{0}};
+    tr->scored = true;
+    pd_scalar(t, "category", &tr->category, false, &ignored);
+    pd_scalar(t, "agency", &tr->agency, false, &ignored);
+    pd_scalar(t, "fingerprint", &tr->fingerprint, false, &ignored);
+    pd_scalar(t, "incident", &tr->incident, false, &ignored);
+    pd_scalar(t, "dup_of", &tr->dup_of, false, &ignored);
+    int64_t urgency = 0;
+    if (km_json_int(t, "urgency", &urgency)) {
+        tr->urgency = urgency < 0 ? 0 : urgency > 100 ? 100 : (int)urgency;
+    }
+    tr->priority = pd_priority(km_json_get(t, "priority", NULL));
+    pd_strings(t, "reasons", p, pd_reason);
+    if (pd_time(t, "sla_due", &tr->sla_due, &ignored) != KM_OK) {
+        tr->sla_due = 0;
+    }
+    pd_simhash(km_json_str(t, "simhash"), &tr->simhash);
+}
+
 int km_post_from_json(const char *json, size_t len, struct km_post **out, struct km_err *err)
 {
     yajl_val root = NULL;
@@ -425,6 +517,7 @@ int km_post_from_json(const char *json, size_t len, struct km_post **out, struct
     pd_strings(root, "media", p, km_post_add_media);
     pd_engagement(root, p);
     pd_geo(root, p);
+    pd_triage(root, p);
     bool edited = false;
     p->edited = km_json_bool(root, "edited", &edited) && edited;
     *out = p;

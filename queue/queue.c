@@ -22,8 +22,10 @@
 /* WATCH fires only when another writer touched the seen-set between WATCH and EXEC; a
  * handful of attempts is plenty, after that the caller's backoff takes over. */
 #define QU_WATCH_ATTEMPTS 5
-/* Fixed arguments of one XADD: XADD key MAXLEN ~ N * v 1 network N source S post_id I post P */
-#define QU_XADD_ARGS 16
+/* Most arguments of one XADD: XADD key MAXLEN ~ N * and eleven field-value pairs (v,
+ * network, source, post_id, priority, category, urgency, incident, dup_of, escalation,
+ * post). */
+#define QU_XADD_ARGS (6 + 2 * 11)
 
 struct km_queue {
     struct km_redis *r;
@@ -211,6 +213,10 @@ static bool qu_parse_entry(const redisReply *r, struct km_stream_entry *e)
         } else if (k->len == 4 && memcmp(k->str, "post", 4) == 0) {
             dst = &e->post_json;
             e->post_len = v->len;
+        } else if (k->len == 1 && k->str[0] == 'v') {
+            e->v = (int)strtol(v->str, NULL, 10);
+        } else if (k->len == 10 && memcmp(k->str, "escalation", 10) == 0) {
+            e->escalation = v->len == 1 && v->str[0] == '1';
         }
         if (dst != NULL && *dst == NULL) {
             *dst = km_strndup(v->str, v->len);
@@ -455,34 +461,71 @@ static int qu_watch_seen(struct km_queue *q, char **members, size_t n, int64_t n
     return rc;
 }
 
+/* The arguments of one XADD to the posts stream (see qu_xadd_build()). */
+struct qu_xadd {
+    const char *argv[QU_XADD_ARGS];
+    size_t lens[QU_XADD_ARGS];
+    int argc;
+    char maxlen[24], prio[4], urgency[16];
+};
+
+/* Appends field name with value, or nothing when value is NULL (a v 2 field that is
+ * unknown is absent, never an empty string). */
+static void qu_xadd_field(struct qu_xadd *x, const char *name, const char *value)
+{
+    if (value != NULL) {
+        x->argv[x->argc++] = name;
+        x->argv[x->argc++] = value;
+    }
+}
+
+/* Builds XADD {ns}:posts [MAXLEN ~ N] * v .. network .. source .. post_id .. [triage fields]
+ * [escalation 1] post JSON. A post triage has not scored is written exactly as in v 1; a
+ * scored one (and every escalation) gets v 2 and the flat triage fields. Borrows every
+ * string it is given. */
+static void qu_xadd_build(const struct km_queue *q, const struct km_post *p, const char *source,
+                          const char *json, bool escalation, struct qu_xadd *x)
+{
+    const struct km_post_triage *t = &p->triage;
+    bool v2 = t->scored || escalation;
+    x->argc = 0;
+    x->argv[x->argc++] = "XADD";
+    x->argv[x->argc++] = q->k_posts;
+    if (q->maxlen > 0) {
+        snprintf(x->maxlen, sizeof(x->maxlen), "%lld", q->maxlen);
+        x->argv[x->argc++] = "MAXLEN";
+        x->argv[x->argc++] = "~";
+        x->argv[x->argc++] = x->maxlen;
+    }
+    x->argv[x->argc++] = "*";
+    qu_xadd_field(x, "v", v2 ? "2" : "1");
+    qu_xadd_field(x, "network", p->network);
+    qu_xadd_field(x, "source", p->source != NULL ? p->source : source);
+    qu_xadd_field(x, "post_id", p->id);
+    if (v2) {
+        snprintf(x->prio, sizeof(x->prio), "P%d", t->priority);
+        snprintf(x->urgency, sizeof(x->urgency), "%d", t->urgency);
+        qu_xadd_field(x, "priority", t->priority >= 1 && t->priority <= 4 ? x->prio : NULL);
+        qu_xadd_field(x, "category", t->category);
+        qu_xadd_field(x, "urgency", x->urgency);
+        qu_xadd_field(x, "incident", t->incident);
+        qu_xadd_field(x, "dup_of", t->dup_of);
+    }
+    qu_xadd_field(x, "escalation", escalation ? "1" : NULL);
+    qu_xadd_field(x, "post", json);
+    for (int i = 0; i < x->argc; i++) {
+        x->lens[i] = strlen(x->argv[i]);
+    }
+}
+
 /* Appends (does not send) the XADD of post p. */
 static int qu_append_xadd(struct km_queue *q, const struct km_post *p, const char *source,
                           struct km_err *err)
 {
-    char maxlen[24];
-    snprintf(maxlen, sizeof(maxlen), "%lld", q->maxlen);
     char *json = km_post_to_json(p);
-    const char *argv[QU_XADD_ARGS] = {"XADD", q->k_posts, "MAXLEN", "~", maxlen};
-    int argc = q->maxlen > 0 ? 5 : 2;
-    const char *fields[11] = {"*",
-                              "v",
-                              "1",
-                              "network",
-                              p->network,
-                              "source",
-                              p->source != NULL ? p->source : source,
-                              "post_id",
-                              p->id,
-                              "post",
-                              json};
-    for (int i = 0; i < 11; i++) {
-        argv[argc++] = fields[i];
-    }
-    size_t lens[QU_XADD_ARGS];
-    for (int i = 0; i < argc; i++) {
-        lens[i] = strlen(argv[i]);
-    }
-    int rc = km_redis_append(q->r, argc, argv, lens, err);
+    struct qu_xadd x;
+    qu_xadd_build(q, p, source, json, false, &x);
+    int rc = km_redis_append(q->r, x.argc, x.argv, x.lens, err);
     free(json);
     return rc;
 }
@@ -667,5 +710,39 @@ out:
     }
     free(members);
     free(fresh);
+    return rc;
+}
+
+/* ---- escalations --------------------------------------------------------------------- */
+
+int km_queue_write_escalation(struct km_queue *q, const struct km_post *p, char **entry_id,
+                              struct km_err *err)
+{
+    char *json = NULL;
+    redisReply *r = NULL;
+    int rc = KM_OK;
+    if (entry_id != NULL) {
+        *entry_id = NULL;
+    }
+    if (p->network == NULL || p->id == NULL || p->network[0] == '\0' || p->id[0] == '\0' ||
+        !p->triage.scored || p->triage.priority < 1 || p->triage.priority > 4) {
+        rc = km_err_set(err, KM_EINPUT, "escalation: post %s:%s has no network, id or priority",
+                        p->network != NULL ? p->network : "?", p->id != NULL ? p->id : "?");
+        goto out;
+    }
+    json = km_post_to_json(p);
+    struct qu_xadd x;
+    qu_xadd_build(q, p, "", json, true, &x);
+    rc = km_redis_call(q->r, x.argc, x.argv, x.lens, 0, &r, err);
+    if (rc == KM_OK && r->type != REDIS_REPLY_STRING) {
+        rc = km_err_set(err, KM_ERR, "redis %s: XADD: unexpected reply type %d",
+                        km_redis_where(q->r), r->type);
+    }
+    if (rc == KM_OK && entry_id != NULL) {
+        *entry_id = km_strndup(r->str, r->len);
+    }
+out:
+    freeReplyObject(r);
+    free(json);
     return rc;
 }

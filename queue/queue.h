@@ -3,7 +3,9 @@
  *
  * Keys (namespace ns, default "komek", always in braces so one MULTI/EXEC can touch all of
  * them on a Redis Cluster too):
- *   {ns}:posts    stream of triaged posts (fields in README "Stream schema")
+ *   {ns}:posts    stream of triaged posts (fields in README "The posts stream"): v 1 for a
+ *                 post triage has not scored, v 2 with the flat triage fields priority,
+ *                 category, urgency, incident, dup_of (and escalation 1 on an escalation)
  *   {ns}:cursors  hash: source name -> cursor
  *   {ns}:seen     sorted set: "network:id" -> last-seen Unix ms; a member not seen again
  *                 for the whole window is trimmed, so an item a feed keeps serving is never
@@ -44,13 +46,25 @@ void km_queue_free(struct km_queue *q);
 int km_queue_get_cursor(struct km_queue *q, const char *source, char **cursor, struct km_err *err);
 
 /* Atomically (one MULTI/EXEC, guarded by WATCH on the seen-set) appends to the posts
- * stream every post of batch whose (network, id) was not seen within the window, records
+ * stream every post of batch whose (network, id) was not seen within the window (v 2 with
+ * the flat triage fields if the post is scored, else v 1 without them), records
  * every post of the batch, new or repeated, as seen now (so the window counts from its last
  * sighting), trims the seen-set and sets source's cursor (if cursor != NULL). Either all of
  * it happens or none.
  * *added / *dups (may be NULL) get the counts. Returns KM_OK or KM_RETRY. */
 int km_queue_write_batch(struct km_queue *q, const char *source, const struct km_post_batch *batch,
                          const char *cursor, size_t *added, size_t *dups, struct km_err *err);
+
+/* Appends one escalation entry for p to the posts stream: v 2, the flat triage fields of p
+ * (its new, higher priority), escalation 1 and p re-encoded as the post JSON. Used when an
+ * incident grows past its thresholds and p was re-scored; the tickets role then updates the
+ * stored post instead of inserting it. Not a batch write: no cursor, no seen-set check (the
+ * post was delivered before). p must have network, id and triage.scored with a priority
+ * 1..4 (else KM_EINPUT). If the connection fails just as the entry is sent, a retry may add
+ * it twice, which is harmless: applying an escalation is idempotent. *entry_id (may be NULL)
+ * gets the new stream id (caller frees). Returns KM_OK, KM_EINPUT, KM_RETRY or KM_ERR. */
+int km_queue_write_escalation(struct km_queue *q, const struct km_post *p, char **entry_id,
+                              struct km_err *err);
 
 /* One entry read from the posts stream by a consumer group. */
 struct km_stream_entry {
@@ -59,6 +73,8 @@ struct km_stream_entry {
     char *post_id;
     char *post_json; /* the "post" field */
     size_t post_len;
+    int v;           /* the "v" field (schema version); 0 if absent */
+    bool escalation; /* "escalation" is 1: re-scored post, update the stored one */
 };
 
 void km_stream_entries_free(struct km_stream_entry *e, size_t n);

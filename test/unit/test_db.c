@@ -69,7 +69,7 @@ static long pg_long(PGconn *c, const char *sql)
 static void drop_all(PGconn *c)
 {
     pg_exec(c, "SET client_min_messages = warning");
-    pg_exec(c, "DROP TABLE IF EXISTS posts, rejected_entries, schema_migrations");
+    pg_exec(c, "DROP TABLE IF EXISTS posts, incidents, rejected_entries, schema_migrations");
 }
 
 static int latest_version(void)
@@ -180,7 +180,7 @@ static struct km_db_counts insert_ok(struct km_db *db, const struct km_stream_en
     if (rc != KM_OK) {
         fail_msg("insert_posts: %s", err.msg);
     }
-    assert_int_equal(c.inserted + c.duplicates + c.rejected, n);
+    assert_int_equal(c.inserted + c.duplicates + c.rejected + c.escalated, n);
     return c;
 }
 
@@ -680,6 +680,315 @@ static void test_tickets_daemon(void **state)
     km_queue_free(q);
 }
 
+/* ---- triage columns, incidents and escalations (migration 002) ------------------------ */
+
+/* A post scored by triage: priority, urgency, category, incident and dup_of may be 0/NULL. */
+static struct km_post *mkscored(const char *id, const char *author, int priority, int urgency,
+                                const char *category, const char *incident, const char *dup_of)
+{
+    struct km_post *p = mkpost(id, "scored");
+    km_post_set(&p->author.id, author);
+    struct km_post_triage *t = &p->triage;
+    t->scored = true;
+    t->priority = priority;
+    t->urgency = urgency;
+    km_post_set(&t->category, category);
+    km_post_set(&t->incident, incident);
+    km_post_set(&t->dup_of, dup_of);
+    km_post_set(&t->agency, "Astana Su Arnasy");
+    km_post_set(&t->fingerprint, "00ff00ff00ff00ff");
+    t->sla_due = p->collected_at + 600000;
+    km_post_add_reason(p, "+%d category %s", urgency, category != NULL ? category : "other");
+    return p;
+}
+
+static void entry_of(struct km_stream_entry *e, int n, const struct km_post *p, bool escalation)
+{
+    char *json = km_post_to_json(p);
+    entry_set(e, n, json, strlen(json));
+    e->v = p->triage.scored ? 2 : 1;
+    e->escalation = escalation;
+    free(json);
+}
+
+static void entries_free(struct km_stream_entry *e, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(e[i].id);
+        free(e[i].post_json);
+    }
+}
+
+/* One row of posts as "category|urgency|priority|reasons|sla_due ok|agency|fingerprint|
+ * incident|dup_of|escalated" (empty for NULL). */
+static char *triage_row(PGconn *pg, const char *post_id)
+{
+    char *sql = km_asprintf(
+        "SELECT concat_ws('|', coalesce(category, ''), coalesce(urgency::text, ''), "
+        "coalesce(priority::text, ''), coalesce(array_to_string(reasons, ';'), ''), "
+        "coalesce((sla_due = collected_at + interval '10 minutes')::text, ''), "
+        "coalesce(agency, ''), coalesce(fingerprint, ''), coalesce(incident, ''), "
+        "coalesce(dup_of, ''), (escalated_at IS NOT NULL)::text) FROM posts WHERE post_id = '%s'",
+        post_id);
+    char *row = pg_str(pg, sql);
+    free(sql);
+    return row;
+}
+
+static char *incident_row(PGconn *pg, const char *id)
+{
+    char *sql = km_asprintf("SELECT concat_ws('|', coalesce(category, ''), priority, urgency, "
+                            "posts, authors, first_seen <= last_seen, "
+                            "(escalated_at IS NOT NULL)::text) FROM incidents WHERE id = '%s'",
+                            id);
+    char *row = pg_str(pg, sql);
+    free(sql);
+    return row;
+}
+
+/* A database created by the first release (schema 1, with rows) is migrated to 2: the old
+ * rows stay, not scored; then scored and unscored entries both insert. */
+static void test_migrate_v1_rows(void **state)
+{
+    struct fx *f = fx_get(state);
+    drop_all(f->pg);
+    pg_exec(f->pg, "CREATE TABLE schema_migrations (version int PRIMARY KEY, name text NOT "
+                   "NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+    assert_int_equal(km_migrations[0].version, 1);
+    pg_exec(f->pg, km_migrations[0].sql);
+    pg_exec(f->pg, "INSERT INTO schema_migrations (version, name) VALUES (1, '001_posts.sql')");
+    pg_exec(f->pg, "INSERT INTO posts (network, post_id, source, text, post) VALUES "
+                   "('telegram', 'old1', 's', 'old', '{}'), ('rss', 'old2', 's', 'old', '{}')");
+    struct km_err err = {{0}};
+    int current = -1, applied = -1;
+    assert_int_equal(km_db_schema_status(f->db, &current, NULL, &err), KM_OK);
+    assert_int_equal(current, 1);
+    assert_int_equal(km_db_migrate(f->db, &applied, &err), KM_OK);
+    assert_int_equal(applied, latest_version() - 1);
+    assert_true(latest_version() >= 2);
+    assert_int_equal(pg_long(f->pg, "SELECT count(*) FROM posts WHERE category IS NULL AND "
+                                    "priority IS NULL AND reasons IS NULL AND incident IS NULL"),
+                     2);
+    assert_int_equal(pg_long(f->pg, "SELECT count(*) FROM incidents"), 0);
+    struct km_stream_entry e[3];
+    struct km_post *p[3] = {mkpost("new1", "v1"), mkscored("new2", "a", 2, 60, "water", NULL, NULL),
+                            mkscored("old1", "a", 1, 90, "gas", NULL, NULL)};
+    for (int i = 0; i < 3; i++) {
+        entry_of(&e[i], i + 1, p[i], false);
+        km_post_free(p[i]);
+    }
+    struct km_db_counts c = insert_ok(f->db, e, 3);
+    assert_int_equal(c.inserted, 2);
+    assert_int_equal(c.duplicates, 1); /* old1 was stored before: left as it was */
+    char *row = triage_row(f->pg, "new2");
+    assert_string_equal(row, "water|60|2|+60 category water|true|Astana Su Arnasy|"
+                             "00ff00ff00ff00ff|||false");
+    free(row);
+    row = triage_row(f->pg, "new1");
+    assert_string_equal(row, "|||||||||false");
+    free(row);
+    row = triage_row(f->pg, "old1");
+    assert_string_equal(row, "|||||||||false");
+    free(row);
+    entries_free(e, 3);
+    /* an escalation scores a post stored before triage existed */
+    struct km_post *esc = mkscored("old1", "a", 1, 90, "gas", "inc-old", NULL);
+    entry_of(&e[0], 9, esc, true);
+    km_post_free(esc);
+    c = insert_ok(f->db, e, 1);
+    assert_int_equal(c.escalated, 1);
+    row = triage_row(f->pg, "old1");
+    assert_string_equal(row, "gas|90|1|+90 category gas||Astana Su Arnasy|"
+                             "00ff00ff00ff00ff|inc-old||true");
+    free(row);
+    row = incident_row(f->pg, "inc-old");
+    assert_string_equal(row, "gas|1|90|1|0|t|true");
+    free(row);
+    entries_free(e, 1);
+}
+
+/* Scored posts fill the triage columns; posts of an incident create and recount its row;
+ * the original a duplicate names joins the incident; storing again changes nothing. */
+static void test_insert_scored(void **state)
+{
+    struct fx *f = fx_get(state);
+    struct km_stream_entry e[6];
+    struct km_post *p[6] = {
+        mkscored("orig", "u1", 3, 45, "water", NULL, NULL),
+        mkscored("d1", "u2", 2, 60, "water", "inc-1", "telegram:orig"),
+        mkscored("d2", "u3", 1, 88, "flooding", "inc-1", "telegram:orig"),
+        mkscored("d3", "u2", 3, 40, "water", "inc-1", "telegram:d1"),
+        mkscored("x1", NULL, 4, 10, "other", "inc-2", NULL),
+        mkpost("plain", "not scored"),
+    };
+    km_post_add_reason(p[2], "+25 life-safety: \"\xd0\xb7\xd0\xb0\xd1\x82\xd0\xbe\xd0\xbf\", "
+                             "{braces} \\ backslash");
+    p[4]->created_at = 0;                  /* unknown: the incident falls back to collected_at */
+    km_post_set(&p[4]->author.name, NULL); /* anonymous: counts as no author */
+    for (int i = 0; i < 6; i++) {
+        entry_of(&e[i], i + 1, p[i], false);
+        km_post_free(p[i]);
+    }
+    struct km_db_counts c = insert_ok(f->db, e, 1); /* the original, in an earlier batch */
+    assert_int_equal(c.inserted, 1);
+    c = insert_ok(f->db, e + 1, 5);
+    assert_int_equal(c.inserted, 5);
+    char *row = triage_row(f->pg, "d2");
+    assert_string_equal(row, "flooding|88|1|+88 category flooding;+25 life-safety: "
+                             "\"\xd0\xb7\xd0\xb0\xd1\x82\xd0\xbe\xd0\xbf\", {braces} \\ "
+                             "backslash|true|Astana Su Arnasy|00ff00ff00ff00ff|inc-1|"
+                             "telegram:orig|false");
+    free(row);
+    row = pg_str(f->pg, "SELECT reasons[2] FROM posts WHERE post_id = 'd2'");
+    assert_string_equal(row, "+25 life-safety: \"\xd0\xb7\xd0\xb0\xd1\x82\xd0\xbe\xd0\xbf\", "
+                             "{braces} \\ backslash");
+    free(row);
+    row = pg_str(f->pg, "SELECT incident FROM posts WHERE post_id = 'orig'");
+    assert_string_equal(row, "inc-1"); /* linked by its duplicates */
+    free(row);
+    /* orig, d1, d2, d3: authors u1, u2, u3; highest priority P1; most frequent category */
+    row = incident_row(f->pg, "inc-1");
+    assert_string_equal(row, "water|1|88|4|3|t|false");
+    free(row);
+    row = incident_row(f->pg, "inc-2");
+    assert_string_equal(row, "other|4|10|1|0|t|false");
+    free(row);
+    assert_int_equal(pg_long(f->pg, "SELECT count(*) FROM incidents i WHERE i.posts <> (SELECT "
+                                    "count(*) FROM posts WHERE incident = i.id)"),
+                     0);
+    assert_int_equal(pg_long(f->pg, "SELECT count(*) FROM posts WHERE post_id = 'x1' AND "
+                                    "(SELECT first_seen FROM incidents WHERE id = 'inc-2') = "
+                                    "collected_at"),
+                     1);
+    row = pg_str(f->pg, "SELECT post->'triage'->>'priority' FROM posts WHERE post_id = 'd2'");
+    assert_string_equal(row, "P1");
+    free(row);
+    c = insert_ok(f->db, e, 6); /* again: duplicates, incidents unchanged */
+    assert_int_equal(c.duplicates, 6);
+    row = incident_row(f->pg, "inc-1");
+    assert_string_equal(row, "water|1|88|4|3|t|false");
+    free(row);
+    /* the operator queue: most urgent first, then the earliest deadline, unscored last */
+    row = pg_str(f->pg, "SELECT string_agg(post_id, ',' ORDER BY priority, sla_due, post_id) "
+                        "FROM posts");
+    assert_string_equal(row, "d2,d1,d3,orig,x1,plain");
+    free(row);
+    entries_free(e, 6);
+}
+
+/* Escalation entries update the stored post (only upwards, only once) and its incident. */
+static void test_insert_escalation(void **state)
+{
+    struct fx *f = fx_get(state);
+    struct km_stream_entry e[6];
+    struct km_post *p = mkscored("leak", "u1", 3, 40, "gas", "inc-3", NULL);
+    entry_of(&e[0], 1, p, false);
+    p->triage.priority = 1;
+    p->triage.urgency = 85;
+    km_post_add_reason(p, "+45 resonance: 12 posts from 9 authors");
+    entry_of(&e[1], 2, p, true);
+    entry_of(&e[2], 3, p, true); /* the same escalation again (a retried XADD) */
+    p->triage.priority = 4;
+    p->triage.urgency = 95;
+    entry_of(&e[3], 4, p, true); /* lower priority: never downgrades */
+    struct km_post *q = mkscored("late", "u2", 2, 70, "gas", "inc-3", NULL);
+    entry_of(&e[4], 5, q, true); /* the post was never stored: inserted */
+    km_post_free(q);
+    q = mkpost("v1esc", "no triage");
+    entry_of(&e[5], 6, q, true); /* not scored: nothing to escalate, inserted as it is */
+    km_post_free(q);
+    km_post_free(p);
+    struct km_db_counts c = insert_ok(f->db, e, 1);
+    assert_int_equal(c.inserted, 1);
+    char *row = incident_row(f->pg, "inc-3");
+    assert_string_equal(row, "gas|3|40|1|1|t|false");
+    free(row);
+    c = insert_ok(f->db, e + 1, 5);
+    assert_int_equal(c.escalated, 1);
+    assert_int_equal(c.duplicates, 2);
+    assert_int_equal(c.inserted, 2);
+    row = triage_row(f->pg, "leak");
+    assert_string_equal(row, "gas|85|1|+40 category gas;+45 resonance: 12 posts from 9 "
+                             "authors|true|Astana Su Arnasy|00ff00ff00ff00ff|inc-3||true");
+    free(row);
+    row = pg_str(f->pg, "SELECT concat_ws('|', post->'triage'->>'priority', stream_id) FROM "
+                        "posts WHERE post_id = 'leak'");
+    assert_string_equal(row, "P1|1-0");
+    free(row);
+    row = incident_row(f->pg, "inc-3");
+    assert_string_equal(row, "gas|1|85|2|2|t|true");
+    free(row);
+    assert_int_equal(pg_long(f->pg, "SELECT count(*) FROM posts"), 3);
+    c = insert_ok(f->db, e, 6); /* everything again: nothing changes */
+    assert_int_equal(c.duplicates, 6);
+    assert_int_equal(pg_long(f->pg, "SELECT priority FROM posts WHERE post_id = 'leak'"), 1);
+    entries_free(e, 6);
+}
+
+/* Per-row rejection still holds with triage: an incident id too long for its index is
+ * refused alone, and its incident row is not left behind. */
+static void test_insert_scored_refused(void **state)
+{
+    struct fx *f = fx_get(state);
+    char *big = random_text(6000);
+    struct km_post *p[3] = {mkscored("ok1", "u", 2, 50, "roads", "inc-ok", NULL),
+                            mkscored("big", "u", 2, 50, "roads", big, NULL),
+                            mkscored("ok2", "u", 2, 50, "roads", "inc-ok", NULL)};
+    struct km_stream_entry e[3];
+    for (int i = 0; i < 3; i++) {
+        entry_of(&e[i], i + 1, p[i], false);
+        km_post_free(p[i]);
+    }
+    struct km_db_counts c = insert_ok(f->db, e, 3);
+    assert_int_equal(c.inserted, 2);
+    assert_int_equal(c.rejected, 1);
+    assert_int_equal(pg_long(f->pg, "SELECT count(*) FROM rejected_entries WHERE stream_id = "
+                                    "'2-0' AND strpos(reason, 'SQLSTATE 54000') > 0"),
+                     1);
+    assert_int_equal(pg_long(f->pg, "SELECT count(*) FROM incidents"), 1);
+    char *row = incident_row(f->pg, "inc-ok");
+    assert_string_equal(row, "roads|2|50|2|1|t|false");
+    free(row);
+    free(big);
+    entries_free(e, 3);
+}
+
+/* The whole path: komekd's queue writes v 1, v 2 and escalation entries, the tickets role
+ * stores them. */
+static void test_tickets_triage(void **state)
+{
+    struct fx *f = fx_get(state);
+    struct km_tickets_opts o = tickets_opts(f, getenv("KM_PG_CONNINFO"));
+    struct km_queue *q = queue_of(f);
+    struct km_err err = {{0}};
+    struct km_post_batch b;
+    km_post_batch_init(&b);
+    km_post_batch_add_take(&b, mkpost("t-plain", "not scored"));
+    km_post_batch_add_take(&b, mkscored("t-a", "u1", 3, 45, "heating", "inc-t", NULL));
+    km_post_batch_add_take(&b, mkscored("t-b", "u2", 3, 50, "heating", "inc-t", "telegram:t-a"));
+    assert_int_equal(km_queue_write_batch(q, "city109", &b, NULL, NULL, NULL, &err), KM_OK);
+    struct km_post *p = b.posts[2];
+    p->triage.priority = 2;
+    p->triage.urgency = 70;
+    km_post_add_reason(p, "+20 resonance: incident of 2");
+    assert_int_equal(km_queue_write_escalation(q, p, NULL, &err), KM_OK);
+    tickets_ok(&o);
+    assert_int_equal(pg_long(f->pg, "SELECT count(*) FROM posts"), 3);
+    assert_int_equal(pg_long(f->pg, "SELECT count(*) FROM rejected_entries"), 0);
+    assert_int_equal(pending_of(q), 0);
+    char *row = incident_row(f->pg, "inc-t");
+    assert_string_equal(row, "heating|2|70|2|2|t|true");
+    free(row);
+    row = triage_row(f->pg, "t-plain");
+    assert_string_equal(row, "|||||||||false");
+    free(row);
+    assert_int_equal(pg_long(f->pg, "SELECT count(*) FROM posts WHERE post_id = 't-b' AND "
+                                    "priority = 2 AND escalated_at IS NOT NULL"),
+                     1);
+    km_post_batch_free(&b);
+    km_queue_free(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -695,6 +1004,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tickets_daemon, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_tickets_poison, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_insert_schema_fault, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_v1_rows, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_insert_scored, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_insert_escalation, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_insert_scored_refused, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_tickets_triage, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

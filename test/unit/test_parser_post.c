@@ -1,10 +1,12 @@
 /* Unit tests for parser/post: hashtag folding, JSON encoding (exact shape), decoding,
- * round trips with Cyrillic, Kazakh and emoji text, and batches. */
+ * round trips with Cyrillic, Kazakh and emoji text, the triage object, and batches. */
+#include "common/alloc.h"
 #include "common/err.h"
 #include "common/utf8.h"
 #include "parser/post.h"
 
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -345,6 +347,188 @@ static void test_from_json_tolerant(void **state)
     km_post_free(p);
 }
 
+/* ---- triage{} ------------------------------------------------------------------------ */
+
+/* Sets every triage field of p. */
+static void set_triage(struct km_post *p)
+{
+    struct km_post_triage *t = &p->triage;
+    t->scored = true;
+    km_post_set(&t->category, "gas");
+    t->urgency = 87;
+    t->priority = 1;
+    km_post_add_reason(p, "+40 category gas");
+    /* +25 life-safety: "запах газа" */
+    km_post_add_reason(p, "+25 life-safety: \"\xd0\xb7\xd0\xb0\xd0\xbf\xd0\xb0\xd1\x85 "
+                          "\xd0\xb3\xd0\xb0\xd0\xb7\xd0\xb0\"");
+    t->sla_due = 1795373461000LL;
+    km_post_set(&t->agency, "QazaqGaz Aimaq");
+    km_post_set(&t->fingerprint, "9f86d081884c7d65");
+    t->simhash = 0xfedcba9876543210ULL;
+    km_post_set(&t->incident, "inc-20261122-0007");
+    km_post_set(&t->dup_of, "telegram:-1001234567890:4700");
+}
+
+static const char triage_json[] =
+    ",\"triage\":{\"category\":\"gas\",\"urgency\":87,\"priority\":\"P1\",\"reasons\":["
+    "\"+40 category gas\",\"+25 life-safety: \\\"\xd0\xb7\xd0\xb0\xd0\xbf\xd0\xb0\xd1\x85 "
+    "\xd0\xb3\xd0\xb0\xd0\xb7\xd0\xb0\\\"\"],\"sla_due\":\"2026-11-22T18:51:01Z\","
+    "\"agency\":\"QazaqGaz Aimaq\",\"fingerprint\":\"9f86d081884c7d65\","
+    "\"simhash\":\"fedcba9876543210\",\"incident\":\"inc-20261122-0007\","
+    "\"dup_of\":\"telegram:-1001234567890:4700\"}}";
+
+static const char triage_empty_json[] =
+    ",\"triage\":{\"category\":null,\"urgency\":0,\"priority\":null,\"reasons\":[],"
+    "\"sla_due\":null,\"agency\":null,\"fingerprint\":null,\"simhash\":\"0000000000000000\","
+    "\"incident\":null,\"dup_of\":null}}";
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && memcmp(s + n - m, suffix, m) == 0;
+}
+
+/* The triage object comes last, every key present; a post not scored has none. */
+static void test_triage_to_json(void **state)
+{
+    (void)state;
+    struct km_post *p = full_post();
+    set_triage(p);
+    char *json = km_post_to_json(p);
+    assert_true(ends_with(json, triage_json));
+    assert_int_equal(strlen(json), strlen(full_json) - 1 + strlen(triage_json));
+    assert_memory_equal(json, full_json, strlen(full_json) - 1);
+    free(json);
+    km_post_triage_clear(&p->triage);
+    assert_false(p->triage.scored);
+    json = km_post_to_json(p);
+    assert_string_equal(json, full_json);
+    free(json);
+    p->triage.scored = true; /* scored, nothing known yet: nulls, not missing keys */
+    p->triage.priority = 7;  /* out of band: null */
+    json = km_post_to_json(p);
+    assert_true(ends_with(json, triage_empty_json));
+    free(json);
+    km_post_free(p);
+}
+
+static void assert_triage_equal(const struct km_post_triage *a, const struct km_post_triage *b)
+{
+    assert_int_equal(a->scored, b->scored);
+    assert_str_eq_null(a->category, b->category);
+    assert_int_equal(a->urgency, b->urgency);
+    assert_int_equal(a->priority, b->priority);
+    assert_int_equal(a->n_reasons, b->n_reasons);
+    for (size_t i = 0; i < a->n_reasons; i++) {
+        assert_string_equal(a->reasons[i], b->reasons[i]);
+    }
+    assert_true(a->sla_due == b->sla_due);
+    assert_str_eq_null(a->agency, b->agency);
+    assert_str_eq_null(a->fingerprint, b->fingerprint);
+    assert_true(a->simhash == b->simhash);
+    assert_str_eq_null(a->incident, b->incident);
+    assert_str_eq_null(a->dup_of, b->dup_of);
+}
+
+static void test_triage_round_trip(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 6; i++) {
+        struct km_post *p = full_post();
+        if (i > 0) {
+            set_triage(p);
+        }
+        switch (i) {
+        case 2: /* an original: no incident, no duplicate, no agency */
+            km_post_set(&p->triage.incident, NULL);
+            km_post_set(&p->triage.dup_of, NULL);
+            km_post_set(&p->triage.agency, NULL);
+            break;
+        case 3: /* every bit of the simhash, P4, a deadline with milliseconds */
+            p->triage.simhash = UINT64_MAX;
+            p->triage.priority = 4;
+            p->triage.urgency = 0;
+            p->triage.sla_due = 1795373461123LL;
+            break;
+        case 4: /* no reasons, no deadline, simhash 0 */
+            km_post_triage_clear(&p->triage);
+            p->triage.scored = true;
+            p->triage.priority = 2;
+            break;
+        case 5: /* a reason with invalid UTF-8 is repaired on the way */
+            km_post_add_reason(p, "+5 night: \xff");
+            break;
+        }
+        char *json = km_post_to_json(p);
+        struct km_post *q = NULL;
+        struct km_err err = {""};
+        assert_int_equal(km_post_from_json(json, strlen(json), &q, &err), KM_OK);
+        if (i == 5) {
+            km_post_set(&p->triage.reasons[2], "+5 night: \xef\xbf\xbd");
+        }
+        assert_posts_equal(p, q);
+        assert_triage_equal(&p->triage, &q->triage);
+        char *again = km_post_to_json(q);
+        assert_string_equal(json, again);
+        free(again);
+        free(json);
+        km_post_free(q);
+        km_post_free(p);
+    }
+}
+
+/* Hand-written or foreign triage objects: wrong types and ranges are left unset. */
+static void test_triage_from_json_tolerant(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *triage; /* the value of "triage", or NULL for no key */
+        bool scored;
+        int urgency, priority;
+        int64_t sla_due;
+        uint64_t simhash;
+        size_t n_reasons;
+        const char *category;
+    } cases[] = {
+        {NULL, false, 0, 0, 0, 0, 0, NULL},
+        {"null", false, 0, 0, 0, 0, 0, NULL},
+        {"[1]", false, 0, 0, 0, 0, 0, NULL},
+        {"{}", true, 0, 0, 0, 0, 0, NULL},
+        {"{\"priority\":\"P5\",\"urgency\":150}", true, 100, 0, 0, 0, 0, NULL},
+        {"{\"priority\":2,\"urgency\":-4}", true, 0, 2, 0, 0, 0, NULL},
+        {"{\"priority\":\"p3\",\"urgency\":\"80\"}", true, 0, 3, 0, 0, 0, NULL},
+        {"{\"priority\":\"P1x\",\"urgency\":55.5}", true, 0, 0, 0, 0, 0, NULL},
+        {"{\"sla_due\":\"soon\",\"simhash\":\"xyz\"}", true, 0, 0, 0, 0, 0, NULL},
+        {"{\"sla_due\":\"2026-11-22T23:51:01+05:00\",\"simhash\":\"00000000000000fF\"}", true, 0, 0,
+         1795373461000LL, 255, 0, NULL},
+        {"{\"simhash\":\"000000000000000ff\",\"sla_due\":17}", true, 0, 0, 0, 0, 0, NULL},
+        {"{\"simhash\":12,\"reasons\":[\"a\",3,null,\"b\"],\"category\":7}", true, 0, 0, 0, 0, 2,
+         "7"},
+        {"{\"reasons\":\"a\",\"category\":{}}", true, 0, 0, 0, 0, 0, NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *in = cases[i].triage != NULL
+                       ? km_asprintf("{\"network\":\"rss\",\"id\":\"1\",\"text\":\"t\","
+                                     "\"triage\":%s}",
+                                     cases[i].triage)
+                       : km_strdup("{\"network\":\"rss\",\"id\":\"1\",\"text\":\"t\"}");
+        struct km_post *p = NULL;
+        struct km_err err = {""};
+        assert_int_equal(km_post_from_json(in, strlen(in), &p, &err), KM_OK);
+        const struct km_post_triage *t = &p->triage;
+        assert_int_equal(t->scored, cases[i].scored);
+        assert_int_equal(t->urgency, cases[i].urgency);
+        assert_int_equal(t->priority, cases[i].priority);
+        assert_true(t->sla_due == cases[i].sla_due);
+        assert_true(t->simhash == cases[i].simhash);
+        assert_int_equal(t->n_reasons, cases[i].n_reasons);
+        assert_str_eq_null(t->category, cases[i].category);
+        assert_null(t->incident);
+        km_post_free(p);
+        free(in);
+    }
+}
+
 static void test_batch(void **state)
 {
     (void)state;
@@ -386,6 +570,9 @@ int main(void)
         cmocka_unit_test(test_to_json_repairs_utf8),
         cmocka_unit_test(test_from_json_errors),
         cmocka_unit_test(test_from_json_tolerant),
+        cmocka_unit_test(test_triage_to_json),
+        cmocka_unit_test(test_triage_round_trip),
+        cmocka_unit_test(test_triage_from_json_tolerant),
         cmocka_unit_test(test_batch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

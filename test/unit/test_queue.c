@@ -139,6 +139,19 @@ static void batch_of(struct km_post_batch *b, const char *const *ids, size_t n)
     }
 }
 
+/* Marks p as scored by triage (strings may be NULL). */
+static void score(struct km_post *p, int priority, int urgency, const char *category,
+                  const char *incident, const char *dup_of)
+{
+    p->triage.scored = true;
+    p->triage.priority = priority;
+    p->triage.urgency = urgency;
+    km_post_set(&p->triage.category, category);
+    km_post_set(&p->triage.incident, incident);
+    km_post_set(&p->triage.dup_of, dup_of);
+    km_post_add_reason(p, "+%d category %s", urgency, category != NULL ? category : "other");
+}
+
 static void write_ok(struct km_queue *q, const struct km_post_batch *b, const char *cursor,
                      size_t want_added, size_t want_dups)
 {
@@ -250,6 +263,10 @@ static void test_redis_down(void **state)
     const char *ack[] = {"1-0"};
     assert_int_equal(km_queue_ack(q, "g", ack, 1, &err), KM_RETRY);
     assert_int_equal(km_queue_group_create(q, "g", &err), KM_RETRY);
+    score(b.posts[0], 1, 90, "gas", NULL, NULL);
+    char *id = (char *)"untouched";
+    assert_int_equal(km_queue_write_escalation(q, b.posts[0], &id, &err), KM_RETRY);
+    assert_null(id);
     km_post_batch_free(&b);
     km_queue_free(q);
 }
@@ -661,6 +678,140 @@ static void test_reconnect_after_restart(void **state)
     km_post_batch_free(&b);
 }
 
+/* ---- triage fields (v 2) and escalations ----------------------------------------------- */
+
+/* Checks that stream entry r (from XRANGE) has exactly the fields want: name, value pairs
+ * ending with the name "post" and NULL; returns the decoded post JSON (the last value). */
+static struct km_post *entry_check(const redisReply *r, const char *const *want)
+{
+    const redisReply *fields = r->element[1];
+    size_t n = 0;
+    while (want[n] != NULL) {
+        n++;
+    }
+    assert_int_equal(fields->elements, n + 1);
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(fields->element[i]->str, want[i]);
+    }
+    assert_string_equal(want[n - 1], "post");
+    struct km_post *p = NULL;
+    struct km_err err = {{0}};
+    const redisReply *v = fields->element[n];
+    assert_int_equal(km_post_from_json(v->str, v->len, &p, &err), KM_OK);
+    return p;
+}
+
+/* A scored post gets v 2 and the flat fields (those without a value omitted); a post not
+ * scored stays exactly v 1, so v 1 readers are unaffected. */
+static void test_triage_fields(void **state)
+{
+    struct fx *f = fx_get(state);
+    const char *ids[] = {"plain", "gas", "bare"};
+    struct km_post_batch b;
+    batch_of(&b, ids, 3);
+    score(b.posts[1], 1, 92, "gas", "inc-7", "telegram:-100:5");
+    km_post_set(&b.posts[1]->triage.agency, "QazaqGaz");
+    score(b.posts[2], 0, 0, NULL, NULL, NULL); /* scored, priority out of band */
+    write_ok(f->q, &b, NULL, 3, 0);
+    static const char *const want_v1[] = {"v",       "1",       "network", "rss",  "source",
+                                          "city109", "post_id", "plain",   "post", NULL};
+    static const char *const want_v2[] = {
+        "v",       "2",   "network",  "rss",   "source",   "city109",
+        "post_id", "gas", "priority", "P1",    "category", "gas",
+        "urgency", "92",  "incident", "inc-7", "dup_of",   "telegram:-100:5",
+        "post",    NULL};
+    static const char *const want_bare[] = {"v",       "2",       "network", "rss",
+                                            "source",  "city109", "post_id", "bare",
+                                            "urgency", "0",       "post",    NULL};
+    redisReply *r = rcmd(f->raw, "XRANGE", f->k_posts, "-", "+", NULL);
+    assert_int_equal(r->elements, 3);
+    struct km_post *p = entry_check(r->element[0], want_v1);
+    assert_false(p->triage.scored);
+    km_post_free(p);
+    p = entry_check(r->element[1], want_v2);
+    assert_true(p->triage.scored);
+    assert_int_equal(p->triage.priority, 1);
+    assert_string_equal(p->triage.agency, "QazaqGaz");
+    assert_string_equal(p->triage.reasons[0], "+92 category gas");
+    km_post_free(p);
+    p = entry_check(r->element[2], want_bare);
+    assert_int_equal(p->triage.priority, 0);
+    km_post_free(p);
+    freeReplyObject(r);
+    /* a consumer sees the version; none of these is an escalation */
+    struct km_err err = {{0}};
+    assert_int_equal(km_queue_group_create(f->q, "tickets", &err), KM_OK);
+    struct km_stream_entry *e = NULL;
+    assert_int_equal(read_n(f->q, "c1", false, 10, &e), 3);
+    static const int want_v[] = {1, 2, 2};
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(e[i].v, want_v[i]);
+        assert_false(e[i].escalation);
+        assert_string_equal(e[i].post_id, ids[i]);
+    }
+    km_stream_entries_free(e, 3);
+    km_post_batch_free(&b);
+}
+
+/* An escalation is a plain XADD: no seen-set check (the post was delivered before), no
+ * cursor, always v 2 with escalation 1 and the new priority. */
+static void test_escalation(void **state)
+{
+    struct fx *f = fx_get(state);
+    struct km_err err = {{0}};
+    assert_int_equal(km_queue_group_create(f->q, "tickets", &err), KM_OK);
+    const char *ids[] = {"leak"};
+    struct km_post_batch b;
+    batch_of(&b, ids, 1);
+    struct km_post *p = b.posts[0];
+    score(p, 3, 40, "gas", "inc-9", NULL);
+    write_ok(f->q, &b, "cur-1", 1, 0);
+    p->triage.priority = 1; /* the incident grew: re-scored */
+    p->triage.urgency = 85;
+    km_post_add_reason(p, "+45 resonance: 12 posts");
+    char *id = NULL;
+    assert_int_equal(km_queue_write_escalation(f->q, p, &id, &err), KM_OK);
+    assert_non_null(id);
+    assert_int_equal(km_queue_write_escalation(f->q, p, NULL, &err), KM_OK);
+    assert_int_equal(rint_of(f->raw, "XLEN", f->k_posts), 3);
+    assert_int_equal(rint_of(f->raw, "ZCARD", f->k_seen), 1);
+    char *c = cursor_of(f->q, "city109");
+    assert_string_equal(c, "cur-1");
+    free(c);
+    static const char *const want[] = {"v",        "2",          "network", "rss",      "source",
+                                       "city109",  "post_id",    "leak",    "priority", "P1",
+                                       "category", "gas",        "urgency", "85",       "incident",
+                                       "inc-9",    "escalation", "1",       "post",     NULL};
+    redisReply *r = rcmd(f->raw, "XRANGE", f->k_posts, id, id, NULL);
+    assert_int_equal(r->elements, 1);
+    struct km_post *q = entry_check(r->element[0], want);
+    assert_int_equal(q->triage.priority, 1);
+    assert_int_equal(q->triage.n_reasons, 2);
+    km_post_free(q);
+    freeReplyObject(r);
+    struct km_stream_entry *e = NULL;
+    assert_int_equal(read_n(f->q, "c1", false, 10, &e), 3);
+    assert_false(e[0].escalation);
+    assert_true(e[1].escalation && e[2].escalation);
+    assert_string_equal(e[1].id, id);
+    assert_int_equal(e[1].v, 2);
+    km_stream_entries_free(e, 3);
+    free(id);
+    /* what cannot be an escalation is refused before anything is written */
+    struct km_post *bad[3] = {mkpost("rss", "x", "t"), mkpost("rss", "y", "t"),
+                              mkpost("rss", "", "t")};
+    score(bad[1], 0, 50, "gas", NULL, NULL);
+    score(bad[2], 1, 50, "gas", NULL, NULL);
+    for (size_t i = 0; i < 3; i++) {
+        id = (char *)"untouched";
+        assert_int_equal(km_queue_write_escalation(f->q, bad[i], &id, &err), KM_EINPUT);
+        assert_null(id);
+        km_post_free(bad[i]);
+    }
+    assert_int_equal(rint_of(f->raw, "XLEN", f->k_posts), 3);
+    km_post_batch_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -678,6 +829,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reconnect_after_kill, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_auth_and_db, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_reconnect_after_restart, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_triage_fields, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_escalation, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
