@@ -24,12 +24,15 @@ struct km_norm_token {
 
 struct km_norm_text {
     char *text;     /* the whole normalised text, tokens joined by single spaces, without
-                       hashtags: the key for exact and near-duplicate detection */
+                       hashtags: the key for exact and near-duplicate detection (points
+                       into storage; never NULL, "" when nothing is left) */
     struct km_norm_token *tokens; /* every token in order, hashtags included */
     size_t n_tokens;
     size_t n_letters; /* letters in text, for the short-text guard */
-    unsigned cyrillic, latin, kazakh_letters; /* letter counts by script; kazakh_letters
-                                                  counts ә ғ қ ң ө ұ ү һ і */
+    unsigned cyrillic, latin, kazakh_letters; /* letter counts by script in text (hashtags
+                                                  not counted, homoglyphs counted after
+                                                  mapping); kazakh_letters counts
+                                                  ә ғ қ ң ө ұ ү һ і */
     bool repaired; /* the input had invalid UTF-8 */
     char *storage; /* owned backing store of the token strings */
 };
