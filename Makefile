@@ -115,6 +115,9 @@ $(BUILD)/fakenet: $(patsubst %.c,$(BUILD)/%.o,$(FAKE_SRCS)) $(call libs_for,pars
 # test/unit/test_<module>[_<part>].c links the libraries of <module> and its dependencies.
 # The runtime test gzips bodies with zlib at test time.
 $(BUILD)/test/test_collectors_runtime: PKG_LIBS += -lz
+# queue/dedup_store.c implements triage/dedup.h's store; its test drives triage/dedup.c.
+$(BUILD)/test/test_queue_dedup: DEPS_queue := queue triage parser common
+$(BUILD)/test/test_queue_dedup: $(call lib_of,triage)
 .SECONDEXPANSION:
 $(BUILD)/test/test_%: $(BUILD)/test/unit/test_%.o $$(call libs_for,$$(firstword $$(subst _, ,$$*)))
 	@mkdir -p $(@D)

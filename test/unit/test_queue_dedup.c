@@ -1,0 +1,427 @@
+/* Tests of queue/dedup_store (the dedup window in Redis) driven through triage/dedup,
+ * against a real redis-server. test/integration/test_modules.sh starts one (lib.sh) and
+ * sets KM_REDIS_URL and KM_REDIS_PORT; without them the tests that need a server are
+ * skipped. Each test uses its own key namespace. */
+#include "common/alloc.h"
+#include "common/err.h"
+#include "common/time.h"
+#include "parser/post.h"
+#include "queue/dedup_store.h"
+#include "triage/dedup.h"
+
+#include <hiredis/hiredis.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#define MINUTE 60000LL
+#define HOUR   (60 * MINUTE)
+
+/* Texts of TRIAGE.md §5's pairs (the same as in test_triage_dedup.c). */
+static const char TXT_FLOOD[] =
+    "Пушкина 166 — подтопило всю улицу, талая вода по колено, машины глохнут, пешеходам не "
+    "пройти #109";
+static const char TXT_FLOOD_EDIT[] =
+    "Пушкина 166 — затопило всю улицу, талая вода по колено, машины глохнут, пешеходам "
+    "вообще не пройти никак #Астана";
+static const char TXT_FLOOD_RELATED[] =
+    "Пушкина 166 всю улицу подтопило, вода по колено, пешеходам не пройти, когда откачают "
+    "воду? #Астана";
+static const char TXT_OTHER[] =
+    "на Кенесары у рынка затопило подземный переход, воды по щиколотку, насосы не работают #109";
+static const char TXT_KK[] =
+    "Қордай 7 маңында иттер үйірі таңертең мектепке бара жатқан қызға шабуыл жасап, аяғын "
+    "тістеп алды! #109";
+
+struct fx {
+    char ns[64];
+    struct km_queue_opts qo;
+    struct km_dedup_redis *store;
+    struct km_dedup *d;
+    redisContext *raw; /* independent connection for checks */
+    int64_t now;
+};
+
+static int fx_counter;
+
+static struct km_dedup_redis *store_open(const struct km_queue_opts *qo)
+{
+    struct km_dedup_redis *s = NULL;
+    struct km_err err = {{0}};
+    assert_int_equal(km_dedup_redis_new(qo, &s, &err), KM_OK);
+    return s;
+}
+
+static int fx_setup(void **state)
+{
+    *state = NULL;
+    const char *url = getenv("KM_REDIS_URL");
+    if (url == NULL) {
+        return 0;
+    }
+    struct fx *f = km_calloc(1, sizeof(*f));
+    snprintf(f->ns, sizeof(f->ns), "d%d_%d", (int)getpid(), ++fx_counter);
+    f->qo.url = url;
+    f->qo.ns = f->ns;
+    f->qo.timeout_ms = 2000;
+    f->store = store_open(&f->qo);
+    f->d = km_dedup_new(NULL, &km_dedup_redis_ops, f->store);
+    const char *port = getenv("KM_REDIS_PORT");
+    f->raw = redisConnect("127.0.0.1", port != NULL ? atoi(port) : 6379);
+    assert_non_null(f->raw);
+    assert_int_equal(f->raw->err, 0);
+    f->now = km_time_now_ms(); /* keys expire by Redis's clock: use the real one */
+    *state = f;
+    return 0;
+}
+
+static int fx_teardown(void **state)
+{
+    struct fx *f = *state;
+    if (f != NULL) {
+        km_dedup_free(f->d);
+        km_dedup_redis_free(f->store);
+        redisFree(f->raw);
+        free(f);
+    }
+    return 0;
+}
+
+static struct fx *fx_get(void **state)
+{
+    if (*state == NULL) {
+        skip(); /* no server: run through test/integration/test_modules.sh */
+    }
+    return *state;
+}
+
+static struct km_post *mkpost(const char *id, const char *author, const char *text,
+                              const char *reply_to)
+{
+    struct km_post *p = km_post_new();
+    km_post_set(&p->network, "telegram");
+    km_post_set(&p->id, id);
+    km_post_set(&p->author.id, author);
+    km_post_set(&p->text, text);
+    km_post_set(&p->reply_to, reply_to);
+    return p;
+}
+
+static struct km_post *check(struct km_dedup *d, const char *id, const char *author,
+                             const char *text, const char *reply_to, int64_t t,
+                             struct km_dedup_result *r)
+{
+    struct km_post *p = mkpost(id, author, text, reply_to);
+    struct km_err err = {{0}};
+    int rc = km_dedup_check(d, p, t, r, &err);
+    if (rc != KM_OK) {
+        print_error("km_dedup_check: %s\n", err.msg);
+    }
+    assert_int_equal(rc, KM_OK);
+    return p;
+}
+
+/* Runs a command given as NULL-terminated strings on c; caller frees the reply. */
+static redisReply *rcmd(redisContext *c, ...)
+{
+    const char *argv[16];
+    size_t lens[16];
+    int argc = 0;
+    va_list ap;
+    va_start(ap, c);
+    for (const char *a = va_arg(ap, const char *); a != NULL && argc < 16;
+         a = va_arg(ap, const char *)) {
+        lens[argc] = strlen(a);
+        argv[argc++] = a;
+    }
+    va_end(ap);
+    redisReply *r = redisCommandArgv(c, argc, argv, lens);
+    assert_non_null(r);
+    return r;
+}
+
+/* Number of keys matching pattern (KEYS: test namespaces are tiny). */
+static size_t count_keys(redisContext *c, const char *pattern)
+{
+    redisReply *r = rcmd(c, "KEYS", pattern, NULL);
+    assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+    size_t n = r->elements;
+    freeReplyObject(r);
+    return n;
+}
+
+static long long pttl(redisContext *c, const char *key)
+{
+    redisReply *r = rcmd(c, "PTTL", key, NULL);
+    assert_int_equal(r->type, REDIS_REPLY_INTEGER);
+    long long v = r->integer;
+    freeReplyObject(r);
+    return v;
+}
+
+/* ---- the pairs, through Redis -------------------------------------------------------- */
+
+static void test_pairs(void **state)
+{
+    struct fx *f = fx_get(state);
+    static const struct {
+        const char *b;
+        const char *reply_to;
+        bool exact, near, related, repost;
+    } cases[] = {
+        {"RT @x: Пушкина 166 — подтопило всю улицу, талая вода по колено, машины глохнут, "
+         "пешеходам не пройти 🌊 #iKomek",
+         NULL, true, false, false, false},
+        {TXT_FLOOD_EDIT, NULL, false, true, false, false},
+        {TXT_FLOOD_RELATED, NULL, false, false, true, false},
+        {TXT_OTHER, NULL, false, false, false, false},
+        {"+1, у нас то же самое", "a", false, false, false, true},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char ida[16], idb[16];
+        snprintf(ida, sizeof(ida), "a%zu", i);
+        snprintf(idb, sizeof(idb), "b%zu", i);
+        struct km_dedup_result ra, rb;
+        struct km_post *a = check(f->d, ida, "u1", TXT_FLOOD, NULL, f->now, &ra);
+        char *reply = cases[i].reply_to != NULL ? ida : NULL;
+        struct km_post *b = check(f->d, idb, "u2", cases[i].b, reply, f->now + MINUTE, &rb);
+        /* every a after the first is itself an exact copy of a0 */
+        assert_int_equal(ra.is_exact_dup, i > 0);
+        assert_int_equal(rb.is_exact_dup, cases[i].exact);
+        assert_int_equal(rb.is_near_dup, cases[i].near);
+        assert_int_equal(rb.is_related, cases[i].related);
+        assert_int_equal(rb.is_repost, cases[i].repost);
+        bool linked = cases[i].exact || cases[i].near || cases[i].related || cases[i].repost;
+        assert_int_equal(strcmp(a->triage.incident, b->triage.incident) == 0, linked);
+        if (linked && !cases[i].related) {
+            assert_string_equal(b->triage.dup_of, "telegram:a0");
+        } else {
+            assert_null(b->triage.dup_of);
+        }
+        km_post_free(a);
+        km_post_free(b);
+    }
+}
+
+/* The documented keys exist, with the window as their time to live. */
+static void test_keys(void **state)
+{
+    struct fx *f = fx_get(state);
+    struct km_dedup_result r;
+    struct km_post *a = check(f->d, "1", "u1", TXT_KK, NULL, f->now, &r);
+    char rt[512];
+    snprintf(rt, sizeof(rt), "RT @kordai: %s", TXT_KK);
+    struct km_post *b = check(f->d, "2", "u2", rt, NULL, f->now, &r);
+    struct km_post *c = check(f->d, "3", "u3", "нет света", NULL, f->now, &r);
+    char key[256];
+    snprintf(key, sizeof(key), "{%s}:dedup:post:telegram:1", f->ns);
+    redisReply *rep = rcmd(f->raw, "HGETALL", key, NULL);
+    assert_int_equal(rep->elements, 8); /* t fp inc sk, no dup */
+    freeReplyObject(rep);
+    long long ttl = pttl(f->raw, key);
+    assert_true(ttl > 71 * HOUR && ttl <= 72 * HOUR);
+    snprintf(key, sizeof(key), "{%s}:dedup:post:telegram:2", f->ns);
+    rep = rcmd(f->raw, "HGET", key, "dup", NULL);
+    assert_string_equal(rep->str, "telegram:1");
+    freeReplyObject(rep);
+    snprintf(key, sizeof(key), "{%s}:dedup:fp:%s", f->ns, a->triage.fingerprint);
+    rep = rcmd(f->raw, "GET", key, NULL);
+    char want[64];
+    snprintf(want, sizeof(want), "%lld:telegram:1", (long long)f->now);
+    assert_string_equal(rep->str, want);
+    freeReplyObject(rep);
+    snprintf(key, sizeof(key), "{%s}:dedup:lsh:*", f->ns);
+    assert_int_equal(count_keys(f->raw, key), KM_DEDUP_BANDS); /* only post 1 is indexed */
+    snprintf(key, sizeof(key), "{%s}:dedup:inc:%s", f->ns, a->triage.incident);
+    rep = rcmd(f->raw, "HGET", key, "posts", NULL);
+    assert_string_equal(rep->str, "2");
+    freeReplyObject(rep);
+    assert_true(pttl(f->raw, key) > 71 * HOUR);
+    snprintf(key, sizeof(key), "{%s}:dedup:inc:%s:authors", f->ns, a->triage.incident);
+    rep = rcmd(f->raw, "SCARD", key, NULL);
+    assert_int_equal(rep->integer, 2);
+    freeReplyObject(rep);
+    snprintf(key, sizeof(key), "{%s}:*", f->ns);
+    /* 3 records, 2 fingerprints, 16 buckets, 2 incidents with their author sets */
+    assert_int_equal(count_keys(f->raw, key), 3 + 2 + KM_DEDUP_BANDS + 2 * 2);
+    km_post_free(a);
+    km_post_free(b);
+    km_post_free(c);
+}
+
+/* Two komekd on one Redis share the window; a komekd that restarts finds it again. */
+static void test_shared_and_restart(void **state)
+{
+    struct fx *f = fx_get(state);
+    struct km_dedup_redis *s2 = store_open(&f->qo);
+    struct km_dedup *d2 = km_dedup_new(NULL, &km_dedup_redis_ops, s2);
+    struct km_dedup_result r;
+    struct km_post *a = check(f->d, "1", "u1", TXT_FLOOD, NULL, f->now, &r);
+    struct km_post *b = check(d2, "2", "u2", TXT_FLOOD_EDIT, NULL, f->now + MINUTE, &r);
+    assert_true(r.is_near_dup);
+    assert_string_equal(b->triage.incident, a->triage.incident);
+    km_dedup_free(d2);
+    km_dedup_redis_free(s2);
+    /* "restart": a new store and deduplicator */
+    km_dedup_free(f->d);
+    km_dedup_redis_free(f->store);
+    f->store = store_open(&f->qo);
+    f->d = km_dedup_new(NULL, &km_dedup_redis_ops, f->store);
+    struct km_post *c = check(f->d, "3", "u3", TXT_FLOOD, NULL, f->now + 2 * MINUTE, &r);
+    assert_true(r.is_exact_dup);
+    assert_int_equal(r.size.posts, 3);
+    assert_int_equal(r.escalate, 1);
+    struct km_post *b2 = check(f->d, "2", "u2", TXT_FLOOD_EDIT, NULL, f->now + 3 * MINUTE, &r);
+    assert_true(r.replay);
+    assert_int_equal(r.size.posts, 3);
+    assert_int_equal(r.size.authors, 3);
+    assert_string_equal(b2->triage.dup_of, "telegram:1");
+    km_post_free(a);
+    km_post_free(b);
+    km_post_free(c);
+    km_post_free(b2);
+}
+
+/* Redis itself restarts (kill -9, AOF): the window is still there. */
+static void test_redis_restart(void **state)
+{
+    struct fx *f = fx_get(state);
+    if (getenv("KM_HARNESS") == NULL) {
+        skip();
+    }
+    struct km_dedup_result r;
+    struct km_post *a = check(f->d, "1", "u1", TXT_FLOOD, NULL, f->now, &r);
+    assert_int_equal(system("sh -c '. \"$KM_HARNESS\" && km_redis_restart KILL'"), 0);
+    struct km_post *b = check(f->d, "2", "u2", TXT_FLOOD_EDIT, NULL, f->now + MINUTE, &r);
+    assert_true(r.is_near_dup);
+    assert_string_equal(b->triage.incident, a->triage.incident);
+    redisFree(f->raw);
+    const char *port = getenv("KM_REDIS_PORT");
+    f->raw = redisConnect("127.0.0.1", port != NULL ? atoi(port) : 6379);
+    assert_int_equal(f->raw->err, 0);
+    km_post_free(a);
+    km_post_free(b);
+}
+
+static void test_window(void **state)
+{
+    struct fx *f = fx_get(state);
+    static const struct {
+        int64_t a_at, b_at; /* relative to now */
+        bool linked;
+    } cases[] = {
+        {-72 * HOUR + MINUTE, 0, true}, /* a leaves the window in a minute */
+        {-72 * HOUR - 1, 0, false},     /* Redis has expired a's keys already */
+        {0, 72 * HOUR, false},          /* keys still there, but a is older than the window */
+        {0, 72 * HOUR - 1, true},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char ida[16], idb[16], text[200];
+        snprintf(ida, sizeof(ida), "a%zu", i);
+        snprintf(idb, sizeof(idb), "b%zu", i);
+        snprintf(text, sizeof(text), "%s, случай %zu", TXT_FLOOD, i);
+        struct km_dedup_result r;
+        struct km_post *a = check(f->d, ida, "u1", text, NULL, f->now + cases[i].a_at, &r);
+        struct km_post *b = check(f->d, idb, "u2", text, NULL, f->now + cases[i].b_at, &r);
+        assert_int_equal(r.is_exact_dup, cases[i].linked);
+        assert_int_equal(strcmp(a->triage.incident, b->triage.incident) == 0, cases[i].linked);
+        char idc[16];
+        snprintf(idc, sizeof(idc), "c%zu", i); /* a reply reads a's record itself */
+        struct km_post *c = check(f->d, idc, "u3", "ответ", ida, f->now + cases[i].b_at, &r);
+        assert_int_equal(r.is_repost, cases[i].linked);
+        km_post_free(a);
+        km_post_free(b);
+        km_post_free(c);
+    }
+}
+
+/* Two deduplicators adding to one incident alternately: each size is seen once, and the
+ * thresholds escalate exactly once. */
+static void test_escalation_shared(void **state)
+{
+    struct fx *f = fx_get(state);
+    struct km_dedup_redis *s2 = store_open(&f->qo);
+    struct km_dedup *d2 = km_dedup_new(NULL, &km_dedup_redis_ops, s2);
+    int escalations[3] = {0, 0, 0};
+    for (int i = 0; i < 12; i++) {
+        char id[16], author[16];
+        snprintf(id, sizeof(id), "%d", i);
+        snprintf(author, sizeof(author), "u%d", i % 4);
+        struct km_dedup_result r;
+        km_post_free(check(i % 2 == 0 ? f->d : d2, id, author,
+                           i % 3 == 0 ? TXT_FLOOD : TXT_FLOOD_EDIT, NULL, f->now + i, &r));
+        assert_int_equal(r.size.posts, i + 1);
+        assert_int_equal(r.size.authors, i < 4 ? i + 1 : 4);
+        escalations[r.escalate]++;
+        assert_int_equal(r.escalate != 0, i + 1 == 3 || i + 1 == 10);
+    }
+    assert_int_equal(escalations[1], 1);
+    assert_int_equal(escalations[2], 1);
+    km_dedup_free(d2);
+    km_dedup_redis_free(s2);
+}
+
+/* A record someone else wrote badly is ignored, not trusted. */
+static void test_malformed_record(void **state)
+{
+    struct fx *f = fx_get(state);
+    char key[128];
+    snprintf(key, sizeof(key), "{%s}:dedup:post:telegram:1", f->ns);
+    freeReplyObject(rcmd(f->raw, "HSET", key, "t", "soon", "fp", "zz", NULL));
+    struct km_dedup_result r;
+    struct km_post *b = check(f->d, "2", "u2", "ответ", "1", f->now, &r);
+    assert_false(r.is_repost);
+    assert_null(b->triage.dup_of);
+    km_post_free(b);
+    struct km_post *c = check(f->d, "1", "u1", TXT_OTHER, NULL, f->now, &r);
+    assert_false(r.replay); /* and overwritten by the real check */
+    km_post_free(c);
+    redisReply *rep = rcmd(f->raw, "HGET", key, "fp", NULL);
+    assert_int_equal(rep->len, 16);
+    freeReplyObject(rep);
+}
+
+/* Redis unreachable: KM_RETRY, no dedup fields; needs no server. */
+static void test_unreachable(void **state)
+{
+    (void)state;
+    struct km_queue_opts qo = {"redis://127.0.0.1:1", NULL, "x", 500, 0, 0, NULL};
+    struct km_dedup_redis *s = store_open(&qo);
+    struct km_dedup *d = km_dedup_new(NULL, &km_dedup_redis_ops, s);
+    struct km_post *p = mkpost("1", "u", TXT_FLOOD, NULL);
+    struct km_dedup_result r;
+    struct km_err err = {{0}};
+    assert_int_equal(km_dedup_check(d, p, km_time_now_ms(), &r, &err), KM_RETRY);
+    assert_non_null(strstr(err.msg, "127.0.0.1:1"));
+    assert_null(p->triage.incident);
+    assert_null(p->triage.fingerprint);
+    km_post_free(p);
+    km_dedup_free(d);
+    km_dedup_redis_free(s);
+    struct km_queue_opts bad = {"http://x", NULL, "x", 500, 0, 0, NULL};
+    assert_int_equal(km_dedup_redis_new(&bad, &s, &err), KM_EINPUT);
+    assert_null(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_pairs, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_keys, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_shared_and_restart, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_redis_restart, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_window, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_escalation_shared, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_malformed_record, fx_setup, fx_teardown),
+        cmocka_unit_test(test_unreachable),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,599 @@
+/* Unit tests for triage/dedup: exact, near and repost links, the short-text guard, the
+ * window, incidents and their escalation, and store failures, over the in-memory store. */
+#include "common/alloc.h"
+#include "parser/post.h"
+#include "triage/dedup.h"
+#include "triage/norm.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#define T0     1795372800000LL /* 2026-11-22T12:00:00Z */
+#define MINUTE 60000LL
+#define HOUR   (60 * MINUTE)
+
+struct fx {
+    struct km_dedup_mem *mem;
+    struct km_dedup *d;
+};
+
+static int fx_setup(void **state)
+{
+    struct fx *f = km_calloc(1, sizeof(*f));
+    f->mem = km_dedup_mem_new(0);
+    f->d = km_dedup_new(NULL, &km_dedup_mem_ops, f->mem);
+    *state = f;
+    return 0;
+}
+
+static int fx_teardown(void **state)
+{
+    struct fx *f = *state;
+    km_dedup_free(f->d);
+    km_dedup_mem_free(f->mem);
+    free(f);
+    return 0;
+}
+
+static struct km_post *mkpost(const char *id, const char *author, const char *text)
+{
+    struct km_post *p = km_post_new();
+    km_post_set(&p->network, "telegram");
+    km_post_set(&p->id, id);
+    km_post_set(&p->author.id, author);
+    km_post_set(&p->text, text);
+    return p;
+}
+
+/* Checks a post that must succeed; returns it (caller frees). */
+static struct km_post *check(struct km_dedup *d, const char *id, const char *author,
+                             const char *text, const char *reply_to, int64_t t,
+                             struct km_dedup_result *r)
+{
+    struct km_post *p = mkpost(id, author, text);
+    km_post_set(&p->reply_to, reply_to);
+    struct km_err err = {{0}};
+    assert_int_equal(km_dedup_check(d, p, t, r, &err), KM_OK);
+    assert_non_null(p->triage.fingerprint);
+    assert_non_null(p->triage.incident);
+    return p;
+}
+
+enum rel { REL_NONE, REL_EXACT, REL_NEAR, REL_RELATED, REL_REPOST };
+
+/* The pairs of TRIAGE.md §5 and the guards around them. */
+static const struct pair_case {
+    const char *name;
+    const char *a, *b;
+    bool b_replies; /* b's reply_to names a */
+    enum rel rel;
+    bool is_short;
+} pair_cases[] = {
+    {"RT repost",
+     "Туран 24 — открытый люк у остановки 🚧 вечером совсем не видно, кто-нибудь упадёт #109",
+     "RT @astana_news: Туран 24 — открытый люк у остановки 🚧 вечером совсем не видно, "
+     "кто-нибудь упадёт #109 https://t.co/abc",
+     false, REL_EXACT, false},
+    {"cross-post, other hashtags and emoji",
+     "яма на Абая 38 напротив аптеки, за неделю два колеса пробил. када заделают?? #109 #Астана",
+     "яма на Абая 38 напротив аптеки, за неделю два колеса пробил 😡😡 када заделают?? "
+     "#iKomek #акиматАстаны #дороги",
+     false, REL_EXACT, false},
+    {"light edit",
+     "Пушкина 166 — подтопило всю улицу, талая вода по колено, машины глохнут, пешеходам не "
+     "пройти #109",
+     "Пушкина 166 — затопило всю улицу, талая вода по колено, машины глохнут, пешеходам "
+     "вообще не пройти никак #Астана",
+     false, REL_NEAR, false},
+    {"same topic, different incident",
+     "Пушкина 166 — подтопило всю улицу, талая вода по колено, машины глохнут, пешеходам не "
+     "пройти #109",
+     "на Кенесары у рынка затопило подземный переход, воды по щиколотку, насосы не работают "
+     "#109",
+     false, REL_NONE, false},
+    {"Kazakh RT repost",
+     "Қордай 7 маңында иттер үйірі таңертең мектепке бара жатқан қызға шабуыл жасап, аяғын "
+     "тістеп алды! #109",
+     "RT @kordai_example: Қордай 7 маңында иттер үйірі таңертең мектепке бара жатқан қызға "
+     "шабуыл жасап, аяғын тістеп алды! #109 #Астана",
+     false, REL_EXACT, false},
+    {"Kazakh light edit",
+     "Сауран 3 үйінде таңертеңнен бері су жоқ, ешқандай ескерту болған жоқ. қашан береді? "
+     "#акиматАстаны",
+     "Сауран 3 үйінде кешеден бері су жоқ, ешқандай ескерту болған жоқ. су қашан береді? #109",
+     false, REL_NEAR, false},
+    {"Kazakh, different problem",
+     "Сауран 3 үйінде таңертеңнен бері су жоқ, ешқандай ескерту болған жоқ. қашан береді?",
+     "Бейбітшілік 14 ауласындағы балалар алаңында шамдар жанбайды, кешке қап-қараңғы", false,
+     REL_NONE, false},
+    {"possibly the same incident",
+     "Пушкина 166 — подтопило всю улицу, талая вода по колено, машины глохнут, пешеходам не "
+     "пройти #109",
+     "Пушкина 166 всю улицу подтопило, вода по колено, пешеходам не пройти, когда откачают "
+     "воду? #Астана", /* J 0.51: LSH finds such a pair 65 % of the time; this one it does */
+     false, REL_RELATED, false},
+    {"short templates: нет света / нет воды", "Нет света #109", "нет воды #109", false, REL_NONE,
+     true},
+    {"short template, exact copy", "нет света!!! #Астана 😡", "Нет Света #109", false, REL_EXACT,
+     true},
+    {"short words are never duplicates", "спасибо! #iKomek", "Спасибо 🙏 #109", false, REL_NONE,
+     true},
+    {"few content tokens", "да да да да да да да да да да да да да",
+     "да да да да да да да да да да да да", false, REL_NONE, true},
+    {"reply with other words (a repost with a comment)",
+     "Туран 24 — открытый люк у остановки 🚧 вечером совсем не видно, кто-нибудь упадёт #109",
+     "+1, сегодня там чуть ребёнок не упал", true, REL_REPOST, false},
+};
+
+static void run_pair(const struct pair_case *c)
+{
+    struct km_dedup_mem *mem = km_dedup_mem_new(0);
+    struct km_dedup *d = km_dedup_new(NULL, &km_dedup_mem_ops, mem);
+    struct km_dedup_result ra, rb;
+    struct km_post *a = check(d, "-100:1", "u1", c->a, NULL, T0, &ra);
+    struct km_post *b =
+        check(d, "-100:2", "u2", c->b, c->b_replies ? "-100:1" : NULL, T0 + MINUTE, &rb);
+    print_message("pair: %s (jaccard %.2f)\n", c->name, rb.jaccard);
+    assert_null(a->triage.dup_of);
+    assert_int_equal(ra.size.posts, 1);
+    assert_int_equal(rb.is_exact_dup, c->rel == REL_EXACT);
+    assert_int_equal(rb.is_near_dup, c->rel == REL_NEAR);
+    assert_int_equal(rb.is_related, c->rel == REL_RELATED);
+    assert_int_equal(rb.is_repost, c->rel == REL_REPOST);
+    assert_int_equal(rb.is_short, c->is_short);
+    bool linked = c->rel != REL_NONE;
+    bool dup = linked && c->rel != REL_RELATED;
+    assert_int_equal(strcmp(a->triage.incident, b->triage.incident) == 0, linked);
+    assert_int_equal(rb.size.posts, linked ? 2 : 1);
+    if (dup) {
+        assert_string_equal(b->triage.dup_of, "telegram:-100:1");
+    } else {
+        assert_null(b->triage.dup_of);
+    }
+    if (c->rel == REL_EXACT) {
+        assert_string_equal(a->triage.fingerprint, b->triage.fingerprint);
+    }
+    km_post_free(a);
+    km_post_free(b);
+    km_dedup_free(d);
+    km_dedup_mem_free(mem);
+}
+
+static void test_pairs(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(pair_cases) / sizeof(pair_cases[0]); i++) {
+        run_pair(&pair_cases[i]);
+    }
+}
+
+/* Fingerprints are 16 hex digits; simhash tells a light edit from another text. */
+static void test_fingerprint_simhash(void **state)
+{
+    struct fx *f = *state;
+    struct km_dedup_result r;
+    struct km_post *a = check(f->d, "1", "u1", pair_cases[2].a, NULL, T0, &r);
+    struct km_post *b = check(f->d, "2", "u2", pair_cases[2].b, NULL, T0, &r);
+    struct km_post *c = check(f->d, "3", "u3", pair_cases[3].b, NULL, T0, &r);
+    assert_int_equal(strlen(a->triage.fingerprint), 16);
+    assert_int_equal(strspn(a->triage.fingerprint, "0123456789abcdef"), 16);
+    int near_bits = __builtin_popcountll(a->triage.simhash ^ b->triage.simhash);
+    int far_bits = __builtin_popcountll(a->triage.simhash ^ c->triage.simhash);
+    assert_true(near_bits <= 16);
+    assert_true(far_bits >= 20);
+    assert_int_equal(km_dedup_simhash("пушкина 166"), km_dedup_simhash("пушкина 166"));
+    km_post_free(a);
+    km_post_free(b);
+    km_post_free(c);
+}
+
+static void test_similarity(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *a, *b;
+        double lo, hi;
+    } cases[] = {
+        {"нет света", "нет света", 1.0, 1.0},
+        {"нет света", "нет воды", 0.0, 0.2},
+        {"", "", 0.0, 0.0},
+        {"abcd", "abce", 0.0, 0.0},
+        {"abcde", "abcdf", 0.3, 0.4}, /* {abcd, bcde} vs {abcd, bcdf}: 1/3 */
+        {"ab", "ab", 1.0, 1.0},       /* shorter than a shingle: the whole text */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        double j = km_dedup_similarity(cases[i].a, cases[i].b);
+        assert_true(j >= cases[i].lo - 1e-9 && j <= cases[i].hi + 1e-9);
+    }
+    /* long texts saturate the sketch: the estimate stays close to the truth */
+    char a[4096], b[4096];
+    size_t na = 0, nb = 0;
+    for (int w = 0; w < 300; w++) { /* b shares a's first half: exact J 0.560 (Python) */
+        na += (size_t)snprintf(a + na, sizeof(a) - na, "a%03d ", w);
+        nb += (size_t)snprintf(b + nb, sizeof(b) - nb, "%c%03d ", w < 150 ? 'a' : 'b', w);
+    }
+    double j = km_dedup_similarity(a, a);
+    assert_true(j == 1.0);
+    j = km_dedup_similarity(a, b);
+    print_message("saturated sketches: %.3f\n", j);
+    assert_true(j > 0.46 && j < 0.66); /* the sketch's standard error is 0.044 */
+}
+
+/* A repost of a near duplicate points to the first post; exact copies of a near duplicate
+ * too; all share one incident. */
+static void test_chains(void **state)
+{
+    struct fx *f = *state;
+    struct km_dedup_result r;
+    struct km_post *p[4];
+    p[0] = check(f->d, "1", "u1", pair_cases[2].a, NULL, T0, &r);
+    p[1] = check(f->d, "2", "u2", pair_cases[2].b, NULL, T0 + MINUTE, &r);
+    assert_true(r.is_near_dup);
+    p[2] = check(f->d, "3", "u3", "RT: что-то своё про это", "2", T0 + 2 * MINUTE, &r);
+    assert_true(r.is_repost);
+    p[3] = check(f->d, "4", "u4", pair_cases[2].b, NULL, T0 + 3 * MINUTE, &r);
+    assert_true(r.is_exact_dup);
+    for (size_t i = 1; i < 4; i++) {
+        assert_string_equal(p[i]->triage.dup_of, "telegram:1");
+        assert_string_equal(p[i]->triage.incident, p[0]->triage.incident);
+    }
+    assert_int_equal(r.size.posts, 4);
+    assert_int_equal(r.size.authors, 4);
+    /* the incident id comes from the first post's key */
+    assert_int_equal(strncmp(p[0]->triage.incident, "inc-", 4), 0);
+    assert_int_equal(strlen(p[0]->triage.incident), 16);
+    for (size_t i = 0; i < 4; i++) {
+        km_post_free(p[i]);
+    }
+}
+
+/* A reply to a post that is not (or no longer) in the window falls through to the text. */
+static void test_reply_unknown(void **state)
+{
+    struct fx *f = *state;
+    struct km_dedup_result r;
+    struct km_post *a = check(f->d, "1", "u1", pair_cases[0].a, NULL, T0, &r);
+    struct km_post *b = check(f->d, "2", "u2", pair_cases[0].b, "999", T0 + MINUTE, &r);
+    assert_false(r.is_repost);
+    assert_true(r.is_exact_dup);
+    struct km_post *c =
+        check(f->d, "3", "u3", "совсем другое: на Абая 10 нет воды с утра, весь дом", "998",
+              T0 + MINUTE, &r);
+    assert_false(r.is_repost);
+    assert_null(c->triage.dup_of);
+    km_post_free(a);
+    km_post_free(b);
+    km_post_free(c);
+}
+
+static void test_window(void **state)
+{
+    struct fx *f = *state;
+    static const struct {
+        int64_t after;
+        bool dup;
+    } cases[] = {
+        {72 * HOUR - 1, true},
+        {72 * HOUR, false},
+        {100 * HOUR, false},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct km_dedup_mem *mem = km_dedup_mem_new(0);
+        struct km_dedup *d = km_dedup_new(NULL, &km_dedup_mem_ops, mem);
+        struct km_dedup_result r;
+        struct km_post *a = check(d, "1", "u1", pair_cases[2].a, NULL, T0, &r);
+        struct km_post *b = check(d, "2", "u2", pair_cases[2].a, NULL, T0 + cases[i].after, &r);
+        struct km_post *c = check(d, "3", "u3", pair_cases[2].b, "1", T0 + cases[i].after, &r);
+        assert_int_equal(b->triage.dup_of != NULL, cases[i].dup);
+        assert_int_equal(c->triage.dup_of != NULL, true); /* near dup of 2 if 1 expired */
+        assert_string_equal(c->triage.dup_of, cases[i].dup ? "telegram:1" : "telegram:2");
+        struct km_dedup_mem_stats st;
+        km_dedup_mem_stats(mem, &st);
+        assert_int_equal(st.posts, cases[i].dup ? 3 : 2); /* post 1 evicted */
+        assert_int_equal(st.incidents, 1);
+        km_post_free(a);
+        km_post_free(b);
+        km_post_free(c);
+        km_dedup_free(d);
+        km_dedup_mem_free(mem);
+    }
+    (void)f;
+}
+
+/* Everything leaves memory with the window: records, claims, buckets and incidents. */
+static void test_eviction(void **state)
+{
+    struct fx *f = *state;
+    struct km_dedup_result r;
+    for (int i = 0; i < 200; i++) {
+        char id[16], text[160];
+        snprintf(id, sizeof(id), "%d", i);
+        unsigned h = (unsigned)i * 2654435761u;
+        snprintf(text, sizeof(text), "пост %08x про двор %08x, там %08x уже %08x", h, h * 7, h * 13,
+                 h * 31);
+        km_post_free(check(f->d, id, id, text, NULL, T0 + i * HOUR, &r));
+    }
+    struct km_dedup_mem_stats st;
+    km_dedup_mem_stats(f->mem, &st);
+    assert_int_equal(st.posts, 72);
+    assert_int_equal(st.fingerprints, 72);
+    assert_int_equal(st.incidents, 72);
+    assert_true(st.buckets <= 72 * KM_DEDUP_BANDS && st.buckets >= 72);
+    size_t bytes = st.bytes;
+    km_post_free(check(f->d, "x", "x", "нет воды", NULL, T0 + 1000 * HOUR, &r));
+    km_dedup_mem_stats(f->mem, &st);
+    assert_int_equal(st.posts, 1);
+    assert_int_equal(st.buckets, 0); /* a short text is not in the near index */
+    assert_true(st.bytes < bytes);
+    /* max_posts bounds the store whatever the times */
+    struct km_dedup_mem *mem = km_dedup_mem_new(10);
+    struct km_dedup *d = km_dedup_new(NULL, &km_dedup_mem_ops, mem);
+    for (int i = 0; i < 50; i++) {
+        char id[16];
+        snprintf(id, sizeof(id), "%d", i);
+        km_post_free(
+            check(d, id, id, "одинаковый текст про открытый люк на Туран 24", NULL, T0, &r));
+    }
+    km_dedup_mem_stats(mem, &st);
+    assert_int_equal(st.posts, 10);
+    assert_true(st.fingerprints <= 10);
+    km_dedup_free(d);
+    km_dedup_mem_free(mem);
+}
+
+static void test_escalation(void **state)
+{
+    (void)state;
+    static const struct {
+        bool by_authors;
+        long levels[3];
+        int n_authors;  /* posts cycle through this many authors */
+        int expect[12]; /* escalate level after post i (1-based sizes) */
+    } cases[] = {
+        {false, {0}, 12, {0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 0, 0}},
+        {false, {2, 5, 0}, 1, {0, 1, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0}},
+        {true, {3, 0, 0}, 2, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}},
+        {true, {3, 0, 0}, 12, {0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0}},
+    };
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        struct km_dedup_opts o = {0};
+        o.escalate_by_authors = cases[c].by_authors;
+        memcpy(o.escalate, cases[c].levels, sizeof(cases[c].levels));
+        struct km_dedup_mem *mem = km_dedup_mem_new(0);
+        struct km_dedup *d = km_dedup_new(&o, &km_dedup_mem_ops, mem);
+        for (int i = 0; i < 12; i++) {
+            char id[16], author[16];
+            snprintf(id, sizeof(id), "%d", i);
+            snprintf(author, sizeof(author), "a%d", i % cases[c].n_authors);
+            struct km_dedup_result r;
+            km_post_free(check(d, id, author, i % 3 == 0 ? pair_cases[2].a : pair_cases[2].b,
+                               i == 5 ? "4" : NULL, T0 + i * MINUTE, &r));
+            assert_int_equal(r.size.posts, i + 1);
+            assert_int_equal(r.escalate, cases[c].expect[i]);
+            if (r.escalate != 0) {
+                long at = cases[c].levels[0] != 0 ? cases[c].levels[r.escalate - 1]
+                                                  : (r.escalate == 1 ? 3 : 10);
+                assert_int_equal(r.escalate_at, at);
+            }
+        }
+        km_dedup_free(d);
+        km_dedup_mem_free(mem);
+    }
+}
+
+/* A post checked twice gets its stored answer and counts once. */
+static void test_replay(void **state)
+{
+    struct fx *f = *state;
+    struct km_dedup_result r;
+    km_post_free(check(f->d, "1", "u1", pair_cases[2].a, NULL, T0, &r));
+    struct km_post *b = check(f->d, "2", "u2", pair_cases[2].b, NULL, T0 + MINUTE, &r);
+    assert_int_equal(r.size.posts, 2);
+    struct km_post *b2 = check(f->d, "2", "u2", pair_cases[2].b, NULL, T0 + 2 * MINUTE, &r);
+    assert_true(r.replay);
+    assert_int_equal(r.escalate, 0);
+    assert_int_equal(r.size.posts, 2);
+    assert_string_equal(b2->triage.dup_of, "telegram:1");
+    assert_string_equal(b2->triage.incident, b->triage.incident);
+    assert_string_equal(b2->triage.fingerprint, b->triage.fingerprint);
+    km_post_free(b);
+    km_post_free(b2);
+}
+
+static void test_bad_input(void **state)
+{
+    struct fx *f = *state;
+    struct km_dedup_result r;
+    struct km_err err = {{0}};
+    struct km_post *p = mkpost("1", "u", "текст");
+    km_post_set(&p->id, NULL);
+    assert_int_equal(km_dedup_check(f->d, p, T0, &r, &err), KM_EINPUT);
+    assert_non_null(strstr(err.msg, "network or id"));
+    assert_null(p->triage.fingerprint);
+    km_post_free(p);
+    /* no text, only hashtags or emoji: an original with its own incident */
+    static const char *const empties[] = {NULL, "", "#109 #Астана", "🙏🙏🙏", "\xff\xfe"};
+    for (size_t i = 0; i < sizeof(empties) / sizeof(empties[0]); i++) {
+        char id[8];
+        snprintf(id, sizeof(id), "e%zu", i);
+        p = mkpost(id, "u", empties[i]);
+        assert_int_equal(km_dedup_check(f->d, p, T0, &r, &err), KM_OK);
+        assert_null(p->triage.dup_of);
+        assert_true(r.is_short);
+        assert_int_equal(r.size.posts, 1);
+        km_post_free(p);
+    }
+}
+
+static void test_opts_check(void **state)
+{
+    (void)state;
+    static const struct {
+        struct km_dedup_opts o;
+        int rc;
+        const char *msg;
+    } cases[] = {
+        {{0}, KM_OK, NULL},
+        {{.window_ms = 500}, KM_EINPUT, "window"},
+        {{.near = 1.5}, KM_EINPUT, "within 0..1"},
+        {{.near = 0.5, .related = 0.7}, KM_EINPUT, "above near"},
+        {{.related = 0.7}, KM_EINPUT, "above near"},
+        {{.escalate = {3, 3}}, KM_EINPUT, "ascending"},
+        {{.escalate = {1}}, KM_EINPUT, "ascending"},
+        {{.escalate = {2, 5, 20, 100}}, KM_OK, NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct km_err err = {{0}};
+        assert_int_equal(km_dedup_opts_check(&cases[i].o, &err), cases[i].rc);
+        if (cases[i].msg != NULL) {
+            assert_non_null(strstr(err.msg, cases[i].msg));
+        }
+    }
+    /* invalid options fall back to the defaults */
+    struct km_dedup_opts bad = {.near = 7.0};
+    struct km_dedup_mem *mem = km_dedup_mem_new(0);
+    struct km_dedup *d = km_dedup_new(&bad, &km_dedup_mem_ops, mem);
+    struct km_dedup_result r;
+    km_post_free(check(d, "1", "u1", pair_cases[2].a, NULL, T0, &r));
+    km_post_free(check(d, "2", "u2", pair_cases[2].b, NULL, T0, &r));
+    assert_true(r.is_near_dup);
+    km_dedup_free(d);
+    km_dedup_mem_free(mem);
+}
+
+/* ---- a store that fails on demand ---------------------------------------------------- */
+
+struct flaky {
+    struct km_dedup_mem *mem;
+    int calls;   /* calls so far */
+    int fail_at; /* the call number that fails (1-based), 0 = none */
+};
+
+static int flaky_fail(struct flaky *s, struct km_err *err)
+{
+    s->calls++;
+    if (s->calls == s->fail_at) {
+        return km_err_set(err, KM_RETRY, "redis 127.0.0.1:1: connection refused");
+    }
+    return KM_OK;
+}
+
+static int fl_get(void *st, const char *key, int64_t now, int64_t w, struct km_dedup_rec *out,
+                  bool *found, struct km_err *err)
+{
+    struct flaky *s = st;
+    int rc = flaky_fail(s, err);
+    return rc != KM_OK ? rc : km_dedup_mem_ops.get(s->mem, key, now, w, out, found, err);
+}
+
+static int fl_claim(void *st, uint64_t fp, const char *key, int64_t now, int64_t w, char **holder,
+                    struct km_err *err)
+{
+    struct flaky *s = st;
+    int rc = flaky_fail(s, err);
+    return rc != KM_OK ? rc : km_dedup_mem_ops.exact_claim(s->mem, fp, key, now, w, holder, err);
+}
+
+static int fl_cand(void *st, const uint64_t *bands, size_t nb, size_t per, int64_t now, int64_t w,
+                   struct km_dedup_rec **out, size_t *n, struct km_err *err)
+{
+    struct flaky *s = st;
+    int rc = flaky_fail(s, err);
+    return rc != KM_OK
+               ? rc
+               : km_dedup_mem_ops.band_candidates(s->mem, bands, nb, per, now, w, out, n, err);
+}
+
+static int fl_put(void *st, const struct km_dedup_rec *rec, const uint64_t *bands, size_t nb,
+                  const char *author, int64_t now, int64_t w, struct km_dedup_size *size,
+                  struct km_err *err)
+{
+    struct flaky *s = st;
+    int rc = flaky_fail(s, err);
+    return rc != KM_OK ? rc
+                       : km_dedup_mem_ops.put(s->mem, rec, bands, nb, author, now, w, size, err);
+}
+
+static int fl_inc(void *st, const char *id, int64_t now, int64_t w, struct km_dedup_size *size,
+                  struct km_err *err)
+{
+    struct flaky *s = st;
+    int rc = flaky_fail(s, err);
+    return rc != KM_OK ? rc : km_dedup_mem_ops.incident_get(s->mem, id, now, w, size, err);
+}
+
+static const struct km_dedup_store_ops flaky_ops = {"flaky", fl_get, fl_claim,
+                                                    fl_cand, fl_put, fl_inc};
+
+/* Whichever store call fails, the check reports KM_RETRY with the store's message and no
+ * dedup fields, and checking the post again gives the answer an undisturbed run gives. */
+static void test_store_errors(void **state)
+{
+    (void)state;
+    /* a near duplicate of post 1 calls get, get(reply_to), claim, candidates, put */
+    for (int fail_at = 1; fail_at <= 5; fail_at++) {
+        struct flaky s = {km_dedup_mem_new(0), 0, 0};
+        struct km_dedup *d = km_dedup_new(NULL, &flaky_ops, &s);
+        struct km_dedup_result r;
+        km_post_free(check(d, "1", "u1", pair_cases[2].a, NULL, T0, &r));
+        s.calls = 0;
+        s.fail_at = fail_at;
+        struct km_post *p = mkpost("2", "u2", pair_cases[2].b);
+        km_post_set(&p->reply_to, "777");
+        struct km_err err = {{0}};
+        assert_int_equal(km_dedup_check(d, p, T0 + MINUTE, &r, &err), KM_RETRY);
+        assert_non_null(strstr(err.msg, "connection refused"));
+        assert_null(p->triage.fingerprint);
+        assert_null(p->triage.incident);
+        assert_null(p->triage.dup_of);
+        assert_int_equal(r.size.posts, 0);
+        s.fail_at = 0;
+        assert_int_equal(km_dedup_check(d, p, T0 + 2 * MINUTE, &r, &err), KM_OK);
+        assert_true(r.is_near_dup);
+        assert_string_equal(p->triage.dup_of, "telegram:1");
+        assert_int_equal(r.size.posts, 2);
+        km_post_free(p);
+        km_dedup_free(d);
+        km_dedup_mem_free(s.mem);
+    }
+    /* a replayed post's incident read fails too */
+    struct flaky s = {km_dedup_mem_new(0), 0, 0};
+    struct km_dedup *d = km_dedup_new(NULL, &flaky_ops, &s);
+    struct km_dedup_result r;
+    km_post_free(check(d, "1", "u1", pair_cases[2].a, NULL, T0, &r));
+    s.calls = 0;
+    s.fail_at = 2;
+    struct km_post *p = mkpost("1", "u1", pair_cases[2].a);
+    struct km_err err = {{0}};
+    assert_int_equal(km_dedup_check(d, p, T0, &r, &err), KM_RETRY);
+    assert_null(p->triage.incident);
+    km_post_free(p);
+    km_dedup_free(d);
+    km_dedup_mem_free(s.mem);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pairs),
+        cmocka_unit_test_setup_teardown(test_fingerprint_simhash, fx_setup, fx_teardown),
+        cmocka_unit_test(test_similarity),
+        cmocka_unit_test_setup_teardown(test_chains, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_reply_unknown, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_window, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_eviction, fx_setup, fx_teardown),
+        cmocka_unit_test(test_escalation),
+        cmocka_unit_test_setup_teardown(test_replay, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_input, fx_setup, fx_teardown),
+        cmocka_unit_test(test_opts_check),
+        cmocka_unit_test(test_store_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

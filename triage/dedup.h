@@ -1,0 +1,188 @@
+/* Duplicates and incidents (TRIAGE.md §5): pure algorithm over posts, state behind a store.
+ *
+ * For each post, km_dedup_check() runs, in order:
+ *   1. repost: a post whose reply_to names a post still in the window ("network:reply_to")
+ *      is linked to it: dup_of = that post's original, same incident;
+ *   2. exact: XXH3_64 of the normalised text (km_norm(): no hashtags, URLs, @mentions,
+ *      emoji, punctuation) seen within the window -> exact duplicate of its first post;
+ *   3. near: character 4-gram shingles hashed with XXH3, MinHash of 64 values, LSH of 16
+ *      bands x 4 rows; candidates are confirmed by Jaccard over their stored shingle
+ *      sketches: >= near (0.6) is a near duplicate (dup_of = the first post), >= related
+ *      (0.4) joins the incident without dup_of. Short texts (fewer than 25 characters or
+ *      4 content tokens) skip this stage: "нет света" and "нет воды" are templates, not
+ *      reposts.
+ * Every post belongs to an incident: its own (size 1) unless it joined another one. The
+ * id is "inc-" + 12 hex digits of XXH3_64 of the incident's first "network:id", so the
+ * first post already carries the id its duplicates will share. An incident counts its
+ * posts and distinct authors; when a configured threshold is reached the check reports
+ * an escalation so the caller can re-score and emit the higher priority.
+ *
+ * The window (every post seen in the last window_ms) lives in a store reached through
+ * struct km_dedup_store_ops: km_dedup_mem_* below keeps it in this process (komekctl
+ * score, tests); queue/dedup_store.h keeps it in Redis, shared by every komekd and kept
+ * across restarts. triage/ never talks to Redis itself. */
+#ifndef KM_TRIAGE_DEDUP_H
+#define KM_TRIAGE_DEDUP_H
+
+#include "common/err.h"
+#include "parser/post.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* MinHash values per post and their LSH split: 16 bands of 4 rows put the candidate
+ * threshold near (1/16)^(1/4) = 0.5, between "related" (0.4) and "near" (0.6). */
+#define KM_DEDUP_MINHASH 64
+#define KM_DEDUP_BANDS   16
+#define KM_DEDUP_ROWS    (KM_DEDUP_MINHASH / KM_DEDUP_BANDS)
+/* Shingle hashes kept per post (the smallest ones, a bottom-k sketch): texts up to about
+ * 130 characters keep all of them, so their Jaccard is exact; longer texts get an unbiased
+ * estimate (standard error <= 0.045) while a record stays under 512 bytes. */
+#define KM_DEDUP_SKETCH_MAX 128
+/* Levels of escalation thresholds (e.g. 3 and 10 posts); more would be noise. */
+#define KM_DEDUP_MAX_LEVELS 4
+/* Defaults (TRIAGE.md §5). */
+#define KM_DEDUP_WINDOW_MS  (72LL * 3600 * 1000)
+#define KM_DEDUP_NEAR       0.6
+#define KM_DEDUP_RELATED    0.4
+#define KM_DEDUP_MIN_CHARS  25
+#define KM_DEDUP_MIN_TOKENS 4
+
+/* Options; a zero field takes the default. */
+struct km_dedup_opts {
+    int64_t window_ms; /* how long a post can be duplicated (0: 72 h) */
+    double near;       /* Jaccard for a near duplicate (0: 0.6) */
+    double related;    /* Jaccard for "possibly the same incident" (0: 0.4) */
+    size_t min_chars;  /* shorter normalised texts are matched exactly only (0: 25) */
+    size_t min_tokens; /* so are texts with fewer content tokens (0: 4) */
+    long escalate[KM_DEDUP_MAX_LEVELS]; /* ascending incident sizes that escalate, ended
+                                           by 0; all zero: {3, 10} */
+    bool escalate_by_authors;           /* count distinct authors rather than posts */
+};
+
+/* One post in the window, as a store keeps it. Strings and sketch owned by the record. */
+struct km_dedup_rec {
+    char *key;      /* "network:id" */
+    char *dup_of;   /* "network:id" of the first post it duplicates, NULL for an original */
+    char *incident; /* incident id */
+    int64_t t_ms;   /* when it was checked: it leaves the window at t_ms + window_ms */
+    uint64_t fingerprint;
+    uint32_t *sketch; /* ascending unique shingle hashes, at most KM_DEDUP_SKETCH_MAX;
+                         NULL (n_sketch 0) for posts not in the near index */
+    size_t n_sketch;
+};
+
+/* Frees r's strings and sketch and zeroes it. NULL is ignored. */
+void km_dedup_rec_clear(struct km_dedup_rec *r);
+
+/* Size of an incident after a store added a post to it (or as read back). */
+struct km_dedup_size {
+    long posts;      /* posts added since the incident began; it lasts until window_ms
+                        after its newest post */
+    long authors;    /* distinct authors among them (unknown authors count apart) */
+    bool author_new; /* put() only: this post's author was not counted before */
+};
+
+/* The state behind deduplication. Every function returns KM_OK, KM_RETRY (store
+ * unreachable: nothing was changed that a repeat of the same call would not repeat) or
+ * KM_ERR, filling err. now_ms and window_ms come from km_dedup; a store keeps nothing
+ * older than now_ms - window_ms visible. Strings and arrays handed out are malloc'd and
+ * owned by the caller. A store object is used by one thread at a time. */
+struct km_dedup_store_ops {
+    const char *name; /* "memory", "redis": for messages */
+    /* Reads the record of key. *found is false if there is none in the window. */
+    int (*get)(void *store, const char *key, int64_t now_ms, int64_t window_ms,
+               struct km_dedup_rec *out, bool *found, struct km_err *err);
+    /* Atomically: if fingerprint fp has a holder in the window, sets *holder to its key
+     * (possibly key itself, when a check is repeated); otherwise makes key the holder
+     * until now_ms + window_ms and sets *holder to NULL. */
+    int (*exact_claim)(void *store, uint64_t fp, const char *key, int64_t now_ms, int64_t window_ms,
+                       char **holder, struct km_err *err);
+    /* Records in the window that share at least one LSH bucket with bands[0..n_bands):
+     * the newest max_per_band of each bucket, each record once, at most
+     * n_bands * max_per_band. *out is an array of *n records (km_dedup_recs_free()). */
+    int (*band_candidates)(void *store, const uint64_t *bands, size_t n_bands, size_t max_per_band,
+                           int64_t now_ms, int64_t window_ms, struct km_dedup_rec **out, size_t *n,
+                           struct km_err *err);
+    /* Atomically stores rec (it stays until rec->t_ms + window_ms), adds it to the LSH
+     * buckets bands[0..n_bands) (n_bands may be 0), adds it and author to incident
+     * rec->incident and fills *size with the incident's new size. */
+    int (*put)(void *store, const struct km_dedup_rec *rec, const uint64_t *bands, size_t n_bands,
+               const char *author, int64_t now_ms, int64_t window_ms, struct km_dedup_size *size,
+               struct km_err *err);
+    /* Reads an incident's size; zero counts if it is not in the window. */
+    int (*incident_get)(void *store, const char *incident, int64_t now_ms, int64_t window_ms,
+                        struct km_dedup_size *size, struct km_err *err);
+};
+
+/* Frees an array of n records from band_candidates(). NULL is ignored. */
+void km_dedup_recs_free(struct km_dedup_rec *recs, size_t n);
+
+/* What km_dedup_check() found. */
+struct km_dedup_result {
+    bool is_repost;            /* linked through reply_to */
+    bool is_exact_dup;         /* same normalised text as dup_of */
+    bool is_near_dup;          /* Jaccard >= near with dup_of */
+    bool is_related;           /* joined an incident with related <= Jaccard < near, no dup_of */
+    bool is_short;             /* short-text guard: the near stage did not run */
+    bool replay;               /* the post had been checked before: its stored answer */
+    double jaccard;            /* best confirmed candidate's Jaccard, 0 if none */
+    struct km_dedup_size size; /* the incident's size including this post */
+    int escalate;              /* 0, or the 1-based level of opts.escalate just reached */
+    long escalate_at;          /* that threshold */
+};
+
+struct km_dedup;
+
+/* Checks opts: probabilities in [0, 1] with related <= near, a window of at least a
+ * second, escalation sizes ascending and >= 2. KM_OK or KM_EINPUT with err naming the
+ * field. Pure. */
+int km_dedup_opts_check(const struct km_dedup_opts *opts, struct km_err *err);
+
+/* Creates a deduplicator over store (borrowed: it must outlive the deduplicator, and the
+ * caller frees it). opts may be NULL (all defaults); invalid values (see
+ * km_dedup_opts_check()) are replaced by the defaults. Free with km_dedup_free(). Not
+ * thread-safe: one per thread, like its store. */
+struct km_dedup *km_dedup_new(const struct km_dedup_opts *opts,
+                              const struct km_dedup_store_ops *ops, void *store);
+void km_dedup_free(struct km_dedup *d);
+
+/* Deduplicates p at time now_ms (the wall clock in komekd; a replay passes each post's
+ * created_at). Sets p->triage.fingerprint (16 hex digits), simhash, incident and dup_of
+ * (NULL for an original), records p in the store and fills *r. A post checked again
+ * (same network and id) gets its stored answer (r->replay) and changes nothing.
+ * Returns KM_OK; KM_EINPUT if p has no network or id; KM_RETRY or KM_ERR from the store
+ * (p's dedup fields are then cleared and the post can be checked again later). */
+int km_dedup_check(struct km_dedup *d, struct km_post *p, int64_t now_ms, struct km_dedup_result *r,
+                   struct km_err *err);
+
+/* Exposed for tests and tools: 64-bit simhash and Jaccard (exact for unsaturated
+ * sketches, the bottom-k estimate otherwise) of two normalised texts. Pure. */
+uint64_t km_dedup_simhash(const char *normalised_text);
+double km_dedup_similarity(const char *normalised_a, const char *normalised_b);
+
+/* ---- in-memory store ---------------------------------------------------------------- */
+
+/* Hash maps with expiry by time: every call first evicts what left the window; at most
+ * max_posts records are kept (0: KM_DEDUP_MEM_MAX_POSTS), the oldest go first. The default
+ * bounds the store near 900 MB (about 1.8 KB a post), far beyond 72 hours of a city's
+ * posts (Astana's centre gets ~5,000 requests a day). */
+#define KM_DEDUP_MEM_MAX_POSTS 500000
+
+struct km_dedup_mem;
+extern const struct km_dedup_store_ops km_dedup_mem_ops;
+
+/* Returns a new empty store; free with km_dedup_mem_free() after every km_dedup using it.
+ * Not thread-safe. */
+struct km_dedup_mem *km_dedup_mem_new(size_t max_posts);
+void km_dedup_mem_free(struct km_dedup_mem *m);
+
+/* Counts for tests and `make bench`: records, fingerprints, LSH buckets, incidents held,
+ * and bytes allocated for them (approximate: the allocator's overhead is not included). */
+struct km_dedup_mem_stats {
+    size_t posts, fingerprints, buckets, incidents, bytes;
+};
+void km_dedup_mem_stats(const struct km_dedup_mem *m, struct km_dedup_mem_stats *st);
+
+#endif
