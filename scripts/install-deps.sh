@@ -8,7 +8,8 @@ PKGS="build-essential pkg-config ca-certificates
 libcurl4-openssl-dev libyajl-dev libxml2-dev libhiredis-dev libpq-dev libinih-dev
 libmicrohttpd-dev libutf8proc-dev libxxhash-dev libstemmer-dev libcmocka-dev libssl-dev
 redis-server redis-tools postgresql postgresql-client
-zlib1g-dev python3 curl procps util-linux iproute2 valgrind clang"
+zlib1g-dev python3 curl procps util-linux iproute2 valgrind clang
+tzdata"
 
 missing=""
 for p in $PKGS; do

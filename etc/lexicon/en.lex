@@ -1,0 +1,153 @@
+# en.lex — English words for the categories.
+#
+# README: CLASS LANG MODE WEIGHT TERM [FLAG ...]; the full format is at the top of base.lex.
+#   stem = any form with the same Snowball (Porter2) stem: "flood" matches flooded,
+#   flooding; word = this exact form; phrase = words in order (x* prefix, =x exact).
+
+snow          en stem    4  snow
+snow          en stem    4  icicle
+snow          en stem    3  icy
+snow          en stem    3  ice
+snow          en stem    3  blizzard
+snow          en stem    3  snowdrift
+snow          en stem    3  plow
+snow          en stem    3  plough
+snow          en stem    2  slippery
+snow          en phrase  4  "buried =in snow"
+
+flooding      en stem    5  flood
+flooding      en stem    3  puddle
+flooding      en stem    3  waterlogged
+flooding      en phrase  3  "storm drain"
+flooding      en stem    2  underpass
+
+roads         en stem    5  pothole
+roads         en phrase  5  "traffic light"
+roads         en stem    3  asphalt
+roads         en stem    2  road
+roads         en stem    2  sidewalk
+roads         en stem    2  pavement
+roads         en phrase  3  "pedestrian crossing"
+roads         en stem    2  crosswalk
+roads         en stem    2  lane
+roads         en phrase  3  "flat tyre*"
+roads         en phrase  3  "flat tire*"
+
+manholes      en stem    6  manhole
+manholes      en phrase  3  "no cover"
+manholes      en phrase  3  "missing cover"
+
+transport     en stem    3  bus
+transport     en phrase  2  "bus stop"
+transport     en stem    3  route
+transport     en stem    2  driver
+transport     en stem    2  schedule
+transport     en phrase  3  "skipped =the stop"
+
+medical       en stem    5  ambulance
+medical       en stem    4  clinic
+medical       en stem    4  polyclinic
+medical       en stem    4  hospital
+medical       en stem    3  doctor
+medical       en stem    3  collapsed
+medical       en word    3  103
+
+electricity   en stem    4  power
+electricity   en stem    5  electricity
+electricity   en stem    5  blackout
+electricity   en stem    4  outage
+electricity   en stem    4  transformer
+electricity   en stem    3  wire
+electricity   en stem    3  spark
+electricity   en phrase  4  "no power"
+electricity   en phrase  4  "without power"
+
+heating       en stem    5  heating
+heating       en stem    4  radiator
+heating       en stem    3  heat
+heating       en phrase  3  "cold flat"
+heating       en phrase  3  "cold apartment"
+
+water         en stem    2  water
+water         en phrase  5  "no water"
+water         en phrase  4  "water main"
+water         en phrase  4  "burst pipe"
+water         en phrase  3  "water pressure"
+water         en phrase  3  "rusty water"
+
+gas           en stem    4  gas
+gas           en phrase  4  "gas leak"
+gas           en phrase  4  "smell* =of gas"
+
+stray_animals en stem    4  dog
+stray_animals en stem    3  stray
+stray_animals en stem    2  cat
+
+schools       en stem    4  school
+schools       en stem    3  teacher
+schools       en stem    3  classroom
+schools       en stem    2  canteen
+schools       en stem    2  lesson
+
+garbage       en stem    4  garbage
+garbage       en stem    4  trash
+garbage       en stem    4  rubbish
+garbage       en stem    3  bin
+garbage       en stem    3  dump
+garbage       en stem    2  emptied
+garbage       en stem    2  waste
+garbage       en stem    2  rat
+
+lighting      en phrase  5  "street light*"
+lighting      en stem    4  streetlight
+lighting      en stem    3  lamp
+lighting      en stem    2  dark
+lighting      en stem    2  light
+
+parking       en stem    5  parking
+parking       en stem    4  parked
+parking       en phrase  4  "tow truck"
+parking       en phrase  3  "blocked =the exit"
+
+greenery      en stem    4  tree
+greenery      en stem    3  branch
+greenery      en stem    3  poplar
+greenery      en stem    2  lawn
+greenery      en stem    3  dead
+
+public_order  en stem    4  noise
+public_order  en phrase  3  "loud music"
+public_order  en stem    4  fight
+public_order  en stem    4  drunk
+public_order  en stem    4  vandal
+public_order  en stem    3  graffiti
+public_order  en stem    2  police
+
+elevator      en stem    6  elevator
+elevator      en stem    6  lift
+
+consultation  en phrase  5  "how do =i"
+consultation  en phrase  5  "how can =i"
+consultation  en phrase  4  "where can =i"
+consultation  en stem    3  document
+consultation  en stem    3  question
+consultation  en phrase  3  "opening hours"
+consultation  en stem    2  permit
+consultation  en stem    2  attached
+consultation  en phrase  4  "what time"
+consultation  en phrase  3  "when does"
+consultation  en phrase  3  "where =is =the"
+consultation  en stem    2  office
+
+gratitude     en stem    3  thank
+gratitude     en phrase  5  "big thanks"
+gratitude     en phrase  4  "thank* =to =the"
+gratitude     en phrase  4  "thank =you"
+gratitude     en stem    3  grateful
+
+other         en stem    4  crypto
+other         en phrase  4  "earn*"
+other         en phrase  4  "dm me"
+other         en phrase  4  "click"
+other         en phrase  3  "no experience"
+other         en stem    2  trading

@@ -1,0 +1,201 @@
+# kk.lex — Kazakh words for the categories. Kazakh typed with Russian letters only
+# ("емхана", "кар") and in Latin letters ("aialdama", "joq") match too, through the loose
+# key (ә→а ғ→г қ→к ң→н ө→о ұ→у ү→у һ→х і→и) and a Latin-to-Cyrillic transliteration.
+# To be reviewed by a native speaker.
+#
+# README: CLASS LANG MODE WEIGHT TERM [FLAG ...]; the full format is at the top of base.lex.
+#   word = the root and its generated inflected forms (plural, possessive, cases: су →
+#   суы, суға, суда ...), so write roots: "аялдама", not "аялдамасында". stem = the same
+#   as word for Kazakh. prefix = starts with (for long words and verbs). Verbs are best
+#   written as phrases or prefixes ("басып", "сөнд*").
+
+# --- snow ---------------------------------------------------------------------------------
+snow          kk word    4  қар
+snow          kk word    4  мұз
+snow          kk word    4  көктайғақ
+snow          kk word    3  тайғақ
+snow          kk word    3  боран
+snow          kk prefix  4  сүңгі
+snow          kk word    3  күртік
+snow          kk phrase  4  "қар басып"
+snow          kk phrase  4  "қар тазала*"
+snow          kk phrase  3  "қар күре*"
+snow          kk prefix  2  тазаланба
+
+# --- flooding -----------------------------------------------------------------------------
+flooding      kk phrase  5  "су басып"
+flooding      kk phrase  5  "су басты"
+flooding      kk word    4  тасқын
+flooding      kk word    3  шалшық
+flooding      kk word    2  нөсер
+flooding      kk word    4  ливневка
+flooding      kk prefix  3  сорғы
+flooding      kk phrase  2  "жер асты өткел*"
+flooding      kk word    2  жертөле
+
+# --- roads --------------------------------------------------------------------------------
+roads         kk word    3  жол
+roads         kk word    5  шұңқыр
+roads         kk word    3  ойық
+roads         kk prefix  3  ойыл
+roads         kk word    3  асфальт
+roads         kk word    5  бағдаршам
+roads         kk word    3  тротуар
+roads         kk phrase  3  "жаяу жүргіншілер өткел*"
+roads         kk word    2  өткел
+roads         kk word    2  сызық
+roads         kk phrase  3  "дөңгелег* жар*"
+roads         kk phrase  3  "жол белгі*"
+roads         kk word    2  белгі
+
+# --- manholes -----------------------------------------------------------------------------
+manholes      kk word    6  люк
+manholes      kk word    5  құдық
+manholes      kk word    2  қақпақ
+manholes      kk phrase  3  "қақпағы жоқ"
+
+# --- transport ----------------------------------------------------------------------------
+transport     kk word    3  автобус
+transport     kk word    2  аялдама
+transport     kk word    2  жүргізуші
+transport     kk phrase  4  "қоғамдық көлік"
+transport     kk word    2  бағыт
+transport     kk word    3  кесте
+transport     kk phrase  2  "тоқтамай кет*"
+
+# --- medical ------------------------------------------------------------------------------
+medical       kk word    4  емхана
+medical       kk word    4  аурухана
+medical       kk word    3  дәрігер
+medical       kk word    3  дәрі
+medical       kk phrase  5  "жедел жәрдем"
+medical       kk word    2  ауру
+medical       kk word    2  науқас
+medical       kk prefix  2  эндокринолог
+
+# --- electricity --------------------------------------------------------------------------
+electricity   kk word    3  жарық
+electricity   kk word    4  электр
+electricity   kk word    3  ток
+electricity   kk word    3  сым
+electricity   kk phrase  4  "жарық жоқ"
+electricity   kk phrase  4  "жарық сөнд*"
+electricity   kk phrase  4  "жарық берілд*"
+electricity   kk phrase  3  "жарықты өшір*"
+electricity   kk word    2  тоңазытқыш
+electricity   kk word    4  подстанция
+
+# --- heating ------------------------------------------------------------------------------
+heating       kk word    5  жылу
+heating       kk word    4  жылыту
+heating       kk word    4  батарея
+heating       kk word    2  суық
+heating       kk phrase  5  "жылу жоқ"
+heating       kk phrase  3  "үй суық"
+heating       kk prefix  3  тоңып
+heating       kk phrase  3  "жылу құбыр*"
+
+# --- water --------------------------------------------------------------------------------
+water         kk word    2  су
+water         kk phrase  5  "су жоқ"
+water         kk phrase  4  "ауыз су"
+water         kk phrase  4  "су құбыр*"
+water         kk phrase  4  "су берілмей*"
+water         kk phrase  3  "ыстық су"
+water         kk phrase  3  "сары су"
+water         kk word    3  кран
+water         kk phrase  3  "су бер*"
+
+# --- gas ----------------------------------------------------------------------------------
+gas           kk word    4  газ
+gas           kk phrase  4  "газ иіс*"
+gas           kk phrase  3  "газ шығ*"
+gas           kk phrase  3  "газ қызмет*"
+
+# --- stray_animals ------------------------------------------------------------------------
+stray_animals kk word    4  ит
+stray_animals kk phrase  5  "қаңғыбас ит"
+stray_animals kk phrase  4  "ит үйір*"
+stray_animals kk word    2  мысық
+
+# --- schools ------------------------------------------------------------------------------
+schools       kk word    4  мектеп
+schools       kk word    3  сабақ
+schools       kk word    3  мұғалім
+schools       kk word    2  оқушы
+schools       kk word    2  спортзал
+schools       kk phrase  3  "қашықтан оқыту"
+schools       kk phrase  3  "сабақ болмайды"
+
+# --- garbage ------------------------------------------------------------------------------
+garbage       kk word    5  қоқыс
+garbage       kk phrase  4  "қоқыс жәшігі"
+garbage       kk word    3  қалдық
+garbage       kk prefix  3  шығарылма
+
+# --- lighting -----------------------------------------------------------------------------
+lighting      kk word    4  шам
+lighting      kk phrase  3  "жанбай тұр"
+lighting      kk word    2  жанбайды
+lighting      kk word    3  қараңғы
+lighting      kk phrase  2  "қап қараңғы"
+lighting      kk phrase  3  "көше шам*"
+
+# --- parking ------------------------------------------------------------------------------
+parking       kk word    4  тұрақ
+parking       kk phrase  4  "көлік тұрағ*"
+parking       kk phrase  3  "көлік қой*"
+
+# --- greenery -----------------------------------------------------------------------------
+greenery      kk word    4  ағаш
+greenery      kk word    3  бұтақ
+greenery      kk phrase  3  "құрғақ ағаш"
+greenery      kk phrase  3  "ағаш құла*"
+greenery      kk word    2  гүл
+greenery      kk word    2  шөп
+
+# --- public_order -------------------------------------------------------------------------
+public_order  kk word    4  шу
+public_order  kk word    3  шулы
+public_order  kk phrase  3  "қатты музыка"
+public_order  kk word    3  төбелес
+public_order  kk word    3  мас
+public_order  kk prefix  3  сындырып
+public_order  kk prefix  2  бұзақы
+public_order  kk word    2  камера
+
+# --- elevator -----------------------------------------------------------------------------
+elevator      kk word    6  лифт
+
+# --- consultation -------------------------------------------------------------------------
+consultation  kk word    4  кезек
+consultation  kk word    3  құжат
+consultation  kk phrase  3  "қалай тұр*"
+consultation  kk phrase  3  "қалай ала*"
+consultation  kk word    3  балабақша
+consultation  kk word    3  төлемақы
+consultation  kk word    3  тариф
+consultation  kk word    2  тіркеу
+consultation  kk word    2  хқко
+consultation  kk phrase  2  "кім біледі"
+consultation  kk phrase  3  "бару керек пе"
+consultation  kk phrase  3  "қайдан білу*"
+consultation  kk word    3  қалай
+consultation  kk prefix  3  тапсыр
+
+# --- gratitude ----------------------------------------------------------------------------
+gratitude     kk word    2  рахмет
+gratitude     kk phrase  4  "үлкен рахмет"
+gratitude     kk phrase  4  "көп рахмет"
+gratitude     kk word    6  алғыс
+gratitude     kk phrase  4  "үлкен алғыс"
+gratitude     kk word    3  бригада
+gratitude     kk word    3  жігіттер
+gratitude     kk phrase  3  "жұмыс үшін рахмет"
+
+# --- other --------------------------------------------------------------------------------
+other         kk prefix  3  сатамын
+other         kk word    3  билет
+other         kk prefix  2  хоккей
+other         kk phrase  3  "тегін шеберхана"
+other         kk word    2  шеберхана

@@ -1,0 +1,465 @@
+/* Unit tests for triage/score.h, triage/routing.h and triage/tz.h: every reason kind, the
+ * priority bands, night and winter in Asia/Almaty, negation, resonance, SLA and agency,
+ * scoring from several threads, routing.conf with bad lines, and the shipped lexicon. */
+#include "common/time.h"
+#include "parser/post.h"
+#include "triage/lexicon.h"
+#include "triage/routing.h"
+#include "triage/score.h"
+#include "triage/tz.h"
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+static const char *const sc_lines[] = {
+    "roads         *  base   25 -",
+    "roads         ru stem   4  яма",
+    "heating       *  base   25 -  winter=10 night=5",
+    "heating       ru prefix 5  отоплен",
+    "heating       ru word   3  холодно  winter",
+    "gas           *  base   30 -",
+    "gas           ru stem   4  газ",
+    "gratitude     *  base   0  -",
+    "gratitude     ru stem   3  спасибо",
+    "consultation  *  base   0  -",
+    "consultation  ru prefix 4  подскаж",
+    "cold          *  base   10 -  below=-25",
+    "life          ru phrase 50 \"пахн* газ\"  call=104",
+    "life          ru stem   50 пожар  call=101",
+    "life          ru phrase 50 \"газ пахн*\"  call=104",
+    "life          *  cap    60 -",
+    "impact        ru phrase 25 \"нет отоплени*\"",
+    "impact        ru phrase 20 \"весь дом\"",
+    "impact        *  cap    25 -",
+    "help          ru stem   10 срочно",
+    "vulnerable    ru stem   8  дети",
+    "duration      ru phrase 5  \"трет* день\"",
+    "question      ru prefix -10 подскаж",
+    "thanks        ru stem   -10 спасибо",
+    "fixed         ru prefix -40 починил",
+    "suggestion    ru prefix -30 предлага",
+    "calm          ru phrase -25 \"не срочно\"  gap=0",
+    "negation      ru word   0  не",
+    /* band probes: "other" has no base, so the urgency is the word's weight */
+    "help          en word   19 wa",
+    "help          en word   20 wb",
+    "help          en word   49 wc",
+    "help          en word   50 wd",
+    "help          en word   69 we",
+    "help          en word   70 wf",
+};
+
+static int64_t at(const char *rfc3339)
+{
+    int64_t ms = 0;
+    assert_int_equal(km_time_parse_rfc3339(rfc3339, &ms), KM_OK);
+    return ms;
+}
+
+static int sc_setup(void **state)
+{
+    struct km_lexicon *lx = km_lexicon_new();
+    struct km_routing *r = NULL;
+    struct km_triage *t = NULL;
+    struct km_err err = {{0}};
+    for (size_t i = 0; i < sizeof(sc_lines) / sizeof(sc_lines[0]); i++) {
+        if (km_lexicon_add_line(lx, sc_lines[i], "score.lex", (int)i + 1, stderr, &err) != KM_OK) {
+            km_lexicon_free(lx);
+            return -1;
+        }
+    }
+    if (km_routing_load("test/fixtures/triage/routing-good.conf", stderr, &r, &err) != KM_OK ||
+        km_triage_new_take(lx, r, &t, &err) != KM_OK) {
+        fprintf(stderr, "%s\n", err.msg);
+        return -1;
+    }
+    *state = t;
+    return 0;
+}
+
+static int sc_teardown(void **state)
+{
+    km_triage_free(*state);
+    km_triage_thread_end();
+    return 0;
+}
+
+/* Scores text created at `when` (RFC 3339, NULL = unknown) and returns the post. */
+static struct km_post *score(const struct km_triage *t, const char *text, const char *when,
+                             int incident)
+{
+    struct km_post *p = km_post_new();
+    km_post_set(&p->text, text);
+    p->created_at = when != NULL ? at(when) : 0;
+    assert_int_equal(km_triage_score(t, p, incident, at("2026-07-15T12:00:00+05:00")), KM_OK);
+    assert_true(p->triage.scored);
+    return p;
+}
+
+static bool has_reason(const struct km_post *p, const char *text)
+{
+    for (size_t i = 0; i < p->triage.n_reasons; i++) {
+        if (strstr(p->triage.reasons[i], text) != NULL) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void dump(const struct km_post *p)
+{
+    fprintf(stderr, "  %s u=%d P%d\n", p->triage.category, p->triage.urgency, p->triage.priority);
+    for (size_t i = 0; i < p->triage.n_reasons; i++) {
+        fprintf(stderr, "    %s\n", p->triage.reasons[i]);
+    }
+}
+
+static const char *const summer = "2026-07-15T12:00:00+05:00";
+
+static void test_reason_kinds(void **state)
+{
+    const struct km_triage *t = *state;
+    static const struct {
+        const char *text, *when;
+        const char *category;
+        int urgency, priority;
+        const char *reason1, *reason2;
+    } cases[] = {
+        {"яма на дороге", NULL, "roads", 25, 3, "+25 base: roads",
+         "category roads: 4 points (\"яма\" +4)"},
+        {"в подъезде пахнет газом!", NULL, "gas", 80, 1, "+50 life-safety: \"пахнет газом\"",
+         "P1 emergency: call 104 gas, 112"},
+        {"пожар, пахнет газом", NULL, "gas", 90, 1, "+10 life-safety: \"пахнет газом\"",
+         "P1 emergency: call 101 fire, 104 gas, 112"},
+        {"нет отопления, весь дом", NULL, "heating", 50, 2, "+25 impact: \"нет отопления\"",
+         "+25 base: heating"},
+        {"яма, срочно", NULL, "roads", 35, 3, "+10 help request: \"срочно\"", NULL},
+        {"яма, тут дети", NULL, "roads", 33, 3, "+8 vulnerable: \"дети\"", NULL},
+        {"яма уже третий день", NULL, "roads", 30, 3, "+5 duration: \"третий день\"", NULL},
+        {"нет отопления, на улице -31", NULL, "heating", 60, 2,
+         "+10 extreme cold: \"-31\" (at or below -25)", NULL},
+        {"нет отопления, на улице -20, 2024-01-31", NULL, "heating", 50, 2, NULL, NULL},
+        {"подскажите, как быть", NULL, "consultation", 0, 4, "-10 question: \"подскажите\"",
+         "= -10 clamped to 0"},
+        {"яму починили, спасибо", NULL, "roads", 0, 4, "-40 already fixed: \"починили\"",
+         "-10 thanks: \"спасибо\""},
+        {"спасибо, яма огромная", NULL, "roads", 25, 3, NULL, NULL}, /* thanks ignored */
+        {"предлагаю засыпать яму", NULL, "roads", 0, 4, "-30 suggestion: \"предлагаю\"", NULL},
+        {"яма, не срочно", NULL, "roads", 0, 4, "-25 not urgent: \"не срочно\"", NULL},
+        {"газом не пахнет", NULL, "gas", 30, 3, "+0 negated life-safety: \"газом не пахнет\"",
+         NULL},
+        {"пожар пахнет газом нет отопления весь дом срочно дети третий день -40", NULL, "heating",
+         100, 1, "clamped to 100", NULL},
+        {"нет отопления", "2026-01-15T23:30:00+05:00", "heating", 65, 2,
+         "+10 winter: heating in January", "+5 night: heating at 23:30 Asia/Almaty"},
+        {"дома холодно", "2026-01-15T12:00:00+05:00", "heating", 35, 3, "\"холодно\" +3", NULL},
+        {"дома холодно", summer, "other", 0, 4, "category other: 0 points", NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct km_post *p = score(t, cases[i].text, cases[i].when ? cases[i].when : summer, 1);
+        bool ok = strcmp(p->triage.category, cases[i].category) == 0 &&
+                  p->triage.urgency == cases[i].urgency &&
+                  p->triage.priority == cases[i].priority &&
+                  (cases[i].reason1 == NULL || has_reason(p, cases[i].reason1)) &&
+                  (cases[i].reason2 == NULL || has_reason(p, cases[i].reason2));
+        if (!ok) {
+            dump(p);
+            fail_msg("case %zu: '%s'", i, cases[i].text);
+        }
+        assert_false(p->triage.priority != 1 && has_reason(p, "P1 emergency"));
+        km_post_free(p);
+    }
+}
+
+static void test_bands(void **state)
+{
+    const struct km_triage *t = *state;
+    static const struct {
+        const char *word;
+        int urgency, priority;
+    } cases[] = {
+        {"wa", 19, 4}, {"wb", 20, 3}, {"wc", 49, 3}, {"wd", 50, 2}, {"we", 69, 2}, {"wf", 70, 1},
+    };
+    assert_int_equal(KM_TRIAGE_P1_MIN, 70);
+    assert_int_equal(KM_TRIAGE_P2_MIN, 50);
+    assert_int_equal(KM_TRIAGE_P3_MIN, 20);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct km_post *p = score(t, cases[i].word, summer, 1);
+        assert_int_equal(p->triage.urgency, cases[i].urgency);
+        assert_int_equal(p->triage.priority, cases[i].priority);
+        assert_string_equal(p->triage.category, "other");
+        assert_int_equal(has_reason(p, "P1 emergency: call 112 "), cases[i].priority == 1);
+        km_post_free(p);
+    }
+    assert_string_equal(km_priority_name(1), "P1");
+    assert_string_equal(km_priority_name(9), "P4");
+}
+
+/* Asia/Almaty moved from UTC+6 to UTC+5 on 1 March 2024: 16:30 UTC is 22:30 (night)
+ * in February 2024 and 21:30 (evening) three weeks later. */
+static void test_night_zone(void **state)
+{
+    const struct km_triage *t = *state;
+    struct km_post *p = score(t, "нет отопления", "2024-02-20T16:30:00Z", 1);
+    assert_true(has_reason(p, "+5 night: heating at 22:30 Asia/Almaty"));
+    assert_true(has_reason(p, "+10 winter: heating in February"));
+    assert_int_equal(p->triage.urgency, 65);
+    km_post_free(p);
+    p = score(t, "нет отопления", "2024-03-20T16:30:00Z", 1);
+    assert_false(has_reason(p, "night"));
+    assert_true(has_reason(p, "+10 winter: heating in March"));
+    km_post_free(p);
+    p = score(t, "нет отопления", "2026-07-16T05:59:00+05:00", 1);
+    assert_true(has_reason(p, "+5 night: heating at 05:59"));
+    km_post_free(p);
+    p = score(t, "нет отопления", "2026-07-16T06:00:00+05:00", 1);
+    assert_false(has_reason(p, "night"));
+    km_post_free(p);
+}
+
+static void test_resonance_sla_agency(void **state)
+{
+    const struct km_triage *t = *state;
+    struct km_post *p = km_post_new();
+    km_post_set(&p->text, "яма на дороге");
+    p->engagement.likes = 100;
+    p->engagement.reposts = 10;
+    p->engagement.replies = 5;
+    p->created_at = at(summer);
+    assert_int_equal(km_triage_score(t, p, 4, 0), KM_OK);
+    assert_true(has_reason(p, "+8 resonance: 100 likes, 10 reposts, 5 replies"));
+    assert_true(has_reason(p, "+10 resonance: incident of 4 posts"));
+    assert_int_equal(p->triage.urgency, 43);
+    assert_int_equal(p->triage.sla_due, at(summer) + 3600 * 1000); /* P3 = 1h */
+    assert_string_equal(p->triage.agency, "Roads department");
+    assert_string_equal(p->lang, "ru");
+    /* scoring again replaces the earlier result and keeps the dedup fields */
+    km_post_set(&p->triage.incident, "inc-1");
+    km_post_set(&p->text, "пахнет газом");
+    p->created_at = 0;
+    assert_int_equal(km_triage_score(t, p, 1, at(summer)), KM_OK);
+    assert_int_equal(p->triage.priority, 1);
+    assert_int_equal(p->triage.sla_due, at(summer) + 5 * 60 * 1000); /* P1 = 5m, from now */
+    assert_string_equal(p->triage.agency, "Gas service");
+    assert_string_equal(p->triage.incident, "inc-1");
+    assert_false(has_reason(p, "resonance: incident"));
+    km_post_free(p);
+    p = score(t, "wa", summer, 1);
+    assert_null(p->triage.agency); /* other is not routed in routing-good.conf */
+    km_post_free(p);
+}
+
+struct thread_arg {
+    const struct km_triage *t;
+    int urgency[4];
+};
+
+static void *thread_main(void *arg)
+{
+    struct thread_arg *a = arg;
+    static const char *const texts[] = {"пахнет газом", "яма срочно", "нет отопления",
+                                        "газом не пахнет"};
+    for (int round = 0; round < 50; round++) {
+        for (int i = 0; i < 4; i++) {
+            struct km_post *p = km_post_new();
+            km_post_set(&p->text, texts[i]);
+            km_triage_score(a->t, p, 1, at(summer));
+            a->urgency[i] = p->triage.urgency;
+            km_post_free(p);
+        }
+    }
+    return NULL;
+}
+
+static void test_threads(void **state)
+{
+    struct thread_arg a[3] = {{.t = *state}, {.t = *state}, {.t = *state}};
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(pthread_create(&th[i], NULL, thread_main, &a[i]), 0);
+    }
+    thread_main(&a[2]);
+    for (int i = 0; i < 2; i++) {
+        pthread_join(th[i], NULL);
+        assert_memory_equal(a[i].urgency, a[2].urgency, sizeof(a[2].urgency));
+    }
+    assert_int_equal(a[2].urgency[0], 80);
+    assert_int_equal(a[2].urgency[3], 30);
+}
+
+static void test_routing(void **state)
+{
+    (void)state;
+    struct km_routing *r = NULL;
+    struct km_err err = {{0}};
+    assert_int_equal(km_routing_load("test/fixtures/triage/routing-good.conf", NULL, &r, &err),
+                     KM_OK);
+    assert_int_equal(km_routing_sla_ms(r, 1), 5 * 60 * 1000);
+    assert_int_equal(km_routing_sla_ms(r, 4), 24 * 3600 * 1000);
+    assert_string_equal(km_routing_emergency(r, KM_CAT_GAS), "104 gas, 112");
+    assert_string_equal(km_routing_emergency(r, KM_CAT_ROADS), "112");
+    assert_true(km_routing_is_night(r, 22) && km_routing_is_night(r, 5));
+    assert_false(km_routing_is_night(r, 6) || km_routing_is_night(r, 21));
+    assert_true(km_routing_is_winter(r, 11) && km_routing_is_winter(r, 3));
+    assert_false(km_routing_is_winter(r, 4) || km_routing_is_winter(r, 10));
+    km_routing_free(r);
+    r = km_routing_new();
+    assert_int_equal(km_routing_sla_ms(r, 2), KM_ROUTING_DEFAULT_SLA_MS);
+    assert_string_equal(km_routing_zone(r), "Asia/Almaty");
+    assert_null(km_routing_agency(r, KM_CAT_GAS));
+    km_routing_free(r);
+
+    char *report = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&report, &len);
+    assert_int_equal(km_routing_load("test/fixtures/triage/routing-bad.conf", f, &r, &err),
+                     KM_EINPUT);
+    fclose(f);
+    assert_null(r);
+    static const char *const want[] = {
+        "routing-bad.conf:3: 'P5': unknown key in [sla]",
+        "routing-bad.conf:4: 'P1': SLA wants a duration",
+        "routing-bad.conf:6: 'potholes': unknown category",
+        "routing-bad.conf:7: want KEY = VALUE",
+        "routing-bad.conf:9: 'night': night wants local hours",
+        "routing-bad.conf:10: 'zone': zone wants a tz database name",
+        "routing-bad.conf:11: unknown section",
+        "routing-bad.conf:12: 'P1': KEY = VALUE outside a section",
+        "routing-bad.conf:15: 'gas' set again (first on line 14)",
+    };
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        if (strstr(report, want[i]) == NULL) {
+            fail_msg("want '%s' in:\n%s", want[i], report);
+        }
+    }
+    assert_non_null(strstr(err.msg, "routing-bad.conf:3:"));
+    free(report);
+    assert_int_equal(km_routing_load("test/fixtures/triage/none.conf", NULL, &r, &err), KM_ERR);
+}
+
+static void test_tz(void **state)
+{
+    (void)state;
+    struct km_tz *tz = NULL;
+    struct km_err err = {{0}};
+    assert_int_equal(km_tz_load("Asia/Almaty", &tz, &err), KM_OK);
+    assert_int_equal(km_tz_offset(tz, at("2024-02-29T12:00:00Z")), 6 * 3600);
+    assert_int_equal(km_tz_offset(tz, at("2024-03-01T12:00:00Z")), 5 * 3600);
+    assert_int_equal(km_tz_offset(tz, at("2030-06-01T00:00:00Z")), 5 * 3600);
+    struct km_tz_local lt;
+    km_tz_localtime(tz, at("2025-12-31T19:30:00Z"), &lt);
+    assert_int_equal(lt.year, 2026);
+    assert_int_equal(lt.month, 1);
+    assert_int_equal(lt.day, 1);
+    assert_int_equal(lt.hour, 0);
+    assert_int_equal(lt.minute, 30);
+    assert_string_equal(km_tz_name(tz), "Asia/Almaty");
+    km_tz_free(tz);
+    assert_int_equal(km_tz_load("UTC", &tz, &err), KM_OK);
+    assert_int_equal(km_tz_offset(tz, at("2024-03-01T12:00:00Z")), 0);
+    km_tz_free(tz);
+    assert_int_equal(km_tz_load("../../etc/passwd", &tz, &err), KM_EINPUT);
+    assert_null(tz);
+    assert_int_equal(km_tz_load("Asia/Atlantis", &tz, &err), KM_ERR);
+    assert_int_equal(km_tz_load("/etc/hostname", &tz, &err), KM_EINPUT);
+    assert_non_null(strstr(err.msg, "not a valid TZif"));
+}
+
+/* The shipped lexicon and routing on posts of the kind the corpus has. */
+static void test_shipped(void **state)
+{
+    (void)state;
+    struct km_triage *t = NULL;
+    struct km_err err = {{0}};
+    assert_int_equal(km_triage_load("etc/lexicon", "etc/routing.conf", stderr, &t, &err), KM_OK);
+    static const struct {
+        const char *text;
+        const char *category;
+        int priority;
+    } cases[] = {
+        {"срочно!!! в подъезде на Кошкарбаева 34 очень сильно пахнет газом, дети дома", "gas", 1},
+        {"газом не пахнет, всё норм 😅 просто вопрос: когда будет поверка газовых счётчиков?",
+         "consultation", 4},
+        {"Қошқарбаев 34, 2-подъезд, газдың иісі қатты шығып тұр!", "gas", 1},
+        {"Сығанақ 15-те таңғы сағат 7-ден бері жарық жоқ", "electricity", 2},
+        {"Open manhole with no cover on Turan ave 24, right next to the bus stop", "manholes", 2},
+        {"u nas na Seifullina 12 musor ne vyvozyat uzhe 4 dnya", "garbage", 3},
+        {"свет уже дали, спасибо 🙏", "electricity", 4},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct km_post *p = score(t, cases[i].text, "2026-01-15T12:00:00+05:00", 1);
+        if (strcmp(p->triage.category, cases[i].category) != 0 ||
+            p->triage.priority != cases[i].priority) {
+            dump(p);
+            fail_msg("case %zu: '%s'", i, cases[i].text);
+        }
+        assert_non_null(p->triage.agency);
+        km_post_free(p);
+    }
+    km_triage_free(t);
+    assert_int_equal(km_triage_load("test/fixtures/triage/lexicon-bad", NULL, NULL, &t, &err),
+                     KM_EINPUT);
+    assert_null(t);
+}
+
+/* Odd input never crashes and still yields a scored post. */
+static void test_odd_input(void **state)
+{
+    const struct km_triage *t = *state;
+    size_t n = 20000;
+    char *big = malloc(n + 1);
+    for (size_t i = 0; i < n; i += 10) {
+        memcpy(big + i, "газ пожар ", 10); /* 4000 tokens, thousands of hits */
+    }
+    big[n] = '\0';
+    static const char bad_utf8[] = "\xff\xfe пахнет \xd0 газом \"\n\t\" \xe2\x82";
+    const char *texts[] = {"",
+                           big,
+                           bad_utf8,
+                           "#109 #газ",
+                           "-",
+                           "-999999 -",
+                           "\xe2\x88\x92"
+                           "30"};
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        struct km_post *p = score(t, texts[i], summer, 1000000);
+        assert_true(p->triage.urgency >= 0 && p->triage.urgency <= 100);
+        assert_true(p->triage.n_reasons <= KM_TRIAGE_MAX_REASONS + 1);
+        for (size_t k = 0; k < p->triage.n_reasons; k++) {
+            assert_null(strchr(p->triage.reasons[k], '\n'));
+        }
+        km_post_free(p);
+    }
+    free(big);
+    struct km_post *p = km_post_new(); /* no text at all */
+    assert_int_equal(km_triage_score(t, p, 0, 0), KM_OK);
+    assert_string_equal(p->triage.category, "other");
+    assert_int_equal(p->triage.priority, 4);
+    km_post_free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_reason_kinds, sc_setup, sc_teardown),
+        cmocka_unit_test_setup_teardown(test_bands, sc_setup, sc_teardown),
+        cmocka_unit_test_setup_teardown(test_night_zone, sc_setup, sc_teardown),
+        cmocka_unit_test_setup_teardown(test_resonance_sla_agency, sc_setup, sc_teardown),
+        cmocka_unit_test_setup_teardown(test_threads, sc_setup, sc_teardown),
+        cmocka_unit_test_setup_teardown(test_odd_input, sc_setup, sc_teardown),
+        cmocka_unit_test(test_routing),
+        cmocka_unit_test(test_tz),
+        cmocka_unit_test(test_shipped),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    km_triage_thread_end();
+    return rc;
+}

@@ -1,0 +1,413 @@
+/* Matching a normalised post against the lexicon (km_lexicon_match, see lexicon.h).
+ *
+ * Per token: a few hash lookups collect the atoms it matches (its surface form, its Kazakh
+ * loose key, the prefixes the lexicon knows, its Snowball stem when a lexicon stem could
+ * fit, and for Latin tokens the same again on a Cyrillic transliteration, for Russian and
+ * Kazakh typed in Latin letters). Then three passes over the entries that start with those
+ * atoms: exclusions (which block tokens for a class), negators, and everything else, each
+ * phrase extended word by word within its gap. Cost is linear in the tokens of the post;
+ * the stemmer runs only on tokens that share a prefix with some lexicon stem. */
+#include "triage/lexicon_impl.h"
+
+#include "common/alloc.h"
+
+#include <libstemmer.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+/* Atoms collected for one token; a token matching more is a lexicon with many overlapping
+ * entries, and the first ones are enough. */
+#define LM_MAX_TOKEN_ATOMS 32
+/* Longest token stemmed or transliterated, in bytes; a longer "word" is noise. */
+#define LM_MAX_WORD 128
+/* How far a negator reaches: "не пахнет газом" (before), "газ иісі жоқ" (after). */
+#define LM_NEG_REACH 2
+/* Stem cache: slots (a power of two) and the longest word cached, in bytes. 2048 slots of
+ * about 100 bytes keep the frequent words of a day's posts at 200 KB per thread. */
+#define LM_CACHE_SLOTS 2048
+#define LM_CACHE_WORD  46
+
+struct lm_cache_slot {
+    uint64_t hash; /* of the word, with the stemmer's identity mixed in; 0 = empty */
+    uint8_t wlen, slen;
+    char word[LM_CACHE_WORD];
+    char stem[LM_CACHE_WORD];
+};
+
+struct km_lex_stem_cache {
+    struct lm_cache_slot slots[LM_CACHE_SLOTS];
+};
+
+struct lm_state {
+    const struct km_lexicon *lx;
+    const struct km_norm_text *nt;
+    size_t n; /* tokens considered */
+    uint32_t *atoms;
+    uint32_t *off; /* atoms of token i: atoms[off[i] .. off[i + 1]) */
+    size_t n_atoms, cap_atoms;
+    uint64_t *blocked; /* per token: classes it may not match */
+    uint8_t *neg;      /* per token: 1 negates what follows, 2 what precedes */
+    int post_lang;
+    struct km_lex_stemmers *st;
+    struct km_lex_hit *hits;
+    size_t cap_hits, n_hits;
+};
+
+static void lm_add(struct lm_state *s, const uint32_t *v, size_t n, size_t first)
+{
+    for (size_t k = 0; k < n; k++) {
+        bool seen = false;
+        for (size_t j = first; j < s->n_atoms && !seen; j++) {
+            seen = s->atoms[j] == v[k];
+        }
+        if (seen || s->n_atoms - first >= LM_MAX_TOKEN_ATOMS) {
+            continue;
+        }
+        if (s->n_atoms == s->cap_atoms) {
+            s->cap_atoms *= 2;
+            s->atoms = km_realloc(s->atoms, s->cap_atoms * sizeof(*s->atoms));
+        }
+        s->atoms[s->n_atoms++] = v[k];
+    }
+}
+
+static void lm_lookup(struct lm_state *s, const struct km_strmap *m, const char *key, size_t len,
+                      size_t first)
+{
+    size_t n = 0;
+    const uint32_t *v = km_strmap_get(m, key, len, &n);
+    lm_add(s, v, n, first);
+}
+
+/* Walks the prefixes of w through the trie m, one step per byte, stopping where the trie
+ * ends (after a byte or two for most tokens). Returns true if some prefix that ends at a
+ * character boundary is a key; with add, adds the values of every such prefix instead of
+ * stopping at the first. */
+static bool lm_prefixes(struct lm_state *s, const struct km_trie *m, const char *w, size_t len,
+                        bool add, size_t first)
+{
+    bool any = false;
+    uint32_t node = 0;
+    for (size_t i = 0; i < len; i++) {
+        node = km_trie_step(m, node, (unsigned char)w[i]);
+        if (node == 0) {
+            break;
+        }
+        if (i + 1 < len && ((unsigned char)w[i + 1] & 0xC0) == 0x80) {
+            continue; /* inside a character */
+        }
+        size_t n = 0;
+        const uint32_t *v = km_trie_values(m, node, &n);
+        if (n > 0) {
+            if (!add) {
+                return true;
+            }
+            lm_add(s, v, n, first);
+            any = true;
+        }
+    }
+    return any;
+}
+
+struct km_lex_stem_cache *km_lex_stem_cache_new(void)
+{
+    return km_calloc(1, sizeof(struct km_lex_stem_cache));
+}
+
+void km_lex_stem_cache_free(struct km_lex_stem_cache *c)
+{
+    free(c);
+}
+
+/* Stems w with st through the cache; the result is in the cache slot or the stemmer. */
+static const char *lm_stem_word(struct km_lex_stemmers *sts, struct sb_stemmer *st, const char *w,
+                                size_t len, size_t *slen)
+{
+    struct lm_cache_slot *slot = NULL;
+    uint64_t h = XXH3_64bits_withSeed(w, len, st == sts->ru ? 1 : 2) | 1;
+    if (sts->cache != NULL && len < LM_CACHE_WORD) {
+        slot = &sts->cache->slots[h & (LM_CACHE_SLOTS - 1)];
+        if (slot->hash == h && slot->wlen == len && memcmp(slot->word, w, len) == 0) {
+            *slen = slot->slen;
+            return slot->stem;
+        }
+    }
+    const sb_symbol *r = sb_stemmer_stem(st, (const sb_symbol *)w, (int)len);
+    if (r == NULL) {
+        return NULL;
+    }
+    *slen = (size_t)sb_stemmer_length(st);
+    if (slot != NULL && *slen < LM_CACHE_WORD) {
+        slot->hash = h;
+        slot->wlen = (uint8_t)len;
+        slot->slen = (uint8_t)*slen;
+        memcpy(slot->word, w, len);
+        memcpy(slot->stem, r, *slen);
+    }
+    return (const char *)r;
+}
+
+static void lm_stem(struct lm_state *s, struct sb_stemmer *st, const struct km_strmap *stems,
+                    const char *w, size_t len, size_t first)
+{
+    size_t slen = 0;
+    const char *r = lm_stem_word(s->st, st, w, len, &slen);
+    if (r != NULL) {
+        lm_lookup(s, stems, r, slen, first);
+    }
+}
+
+/* Latin letter (ASCII or a Kazakh Latin letter) -> Cyrillic, for Russian and Kazakh typed
+ * in Latin letters. Digraphs first. Returns bytes written, or 0 if w has another char. */
+static size_t lm_translit(const char *w, size_t len, char *out, size_t cap)
+{
+    static const char *const di[][2] = {
+        {"shch", "щ"}, {"sch", "щ"}, {"zh", "ж"}, {"kh", "х"}, {"ch", "ч"}, {"sh", "ш"},
+        {"ts", "ц"},   {"yu", "ю"},  {"ya", "я"}, {"yo", "е"}, {"ye", "е"}, {"iu", "ю"},
+        {"ia", "я"},   {"ä", "а"},   {"ğ", "г"},  {"ı", "ы"},  {"ñ", "н"},  {"ń", "н"},
+        {"ö", "о"},    {"ş", "ш"},   {"ü", "у"},  {"ū", "у"},  {"ç", "ч"},
+    };
+    static const char *const one[26] = {"а", "б", "ц", "д", "е", "ф",  "г", "х", "и",
+                                        "ж", "к", "л", "м", "н", "о",  "п", "к", "р",
+                                        "с", "т", "у", "в", "в", "кс", "ы", "з"};
+    size_t o = 0, i = 0;
+    while (i < len) {
+        const char *rep = NULL;
+        size_t used = 0;
+        for (size_t k = 0; k < sizeof(di) / sizeof(di[0]) && rep == NULL; k++) {
+            size_t dl = strlen(di[k][0]);
+            if (dl <= len - i && memcmp(w + i, di[k][0], dl) == 0) {
+                rep = di[k][1];
+                used = dl;
+            }
+        }
+        if (rep == NULL && w[i] >= 'a' && w[i] <= 'z') {
+            bool after_vowel = i > 0 && strchr("aeiouy", w[i - 1]) != NULL;
+            bool before_vowel = i + 1 < len && strchr("aeiouy", w[i + 1]) != NULL;
+            /* i/y after a vowel and not before one is й: "qaida" -> кайда, "novyy" */
+            rep = (w[i] == 'i' || w[i] == 'y') && after_vowel && !before_vowel ? "й"
+                                                                               : one[w[i] - 'a'];
+            used = 1;
+        }
+        if (rep == NULL || o + strlen(rep) >= cap) {
+            return 0;
+        }
+        memcpy(out + o, rep, strlen(rep));
+        o += strlen(rep);
+        i += used;
+    }
+    out[o] = '\0';
+    return o;
+}
+
+static bool lm_is_cyrillic(const char *w)
+{
+    unsigned char c = (unsigned char)w[0];
+    return c >= 0xD0 && c <= 0xD3;
+}
+
+/* Russian-side lookups of a Cyrillic word: stem (when a stem may fit). */
+static void lm_cyr_stem(struct lm_state *s, const char *w, size_t len, size_t first)
+{
+    if (len <= LM_MAX_WORD && lm_prefixes(s, s->lx->trig_ru, w, len, false, first)) {
+        lm_stem(s, s->st->ru, s->lx->stem_ru, w, len, first);
+    }
+}
+
+static void lm_latin(struct lm_state *s, const char *w, size_t len, size_t first)
+{
+    if (len > LM_MAX_WORD) {
+        return;
+    }
+    if (lm_prefixes(s, s->lx->trig_en, w, len, false, first)) {
+        lm_stem(s, s->st->en, s->lx->stem_en, w, len, first);
+    }
+    char cyr[LM_MAX_WORD * 4 + 1];
+    size_t clen = lm_translit(w, len, cyr, sizeof(cyr));
+    if (clen == 0) {
+        return;
+    }
+    const struct km_lexicon *lx = s->lx;
+    lm_lookup(s, lx->exact, cyr, clen, first);
+    lm_lookup(s, lx->loose, cyr, clen, first);
+    lm_prefixes(s, lx->prefix, cyr, clen, true, first);
+    lm_cyr_stem(s, cyr, clen, first);
+}
+
+/* Collects the atoms of token i. */
+static void lm_token(struct lm_state *s, size_t i)
+{
+    const struct km_norm_token *t = &s->nt->tokens[i];
+    const struct km_lexicon *lx = s->lx;
+    size_t first = s->n_atoms;
+    s->off[i] = (uint32_t)first;
+    lm_lookup(s, lx->exact, t->text, t->len, first);
+    const char *loose = t->loose != NULL ? t->loose : t->text;
+    size_t llen = strlen(loose);
+    lm_lookup(s, lx->loose, loose, llen, first);
+    lm_prefixes(s, lx->prefix, t->text, t->len, true, first);
+    if (llen != t->len || memcmp(loose, t->text, llen) != 0) {
+        lm_prefixes(s, lx->prefix, loose, llen, true, first);
+    }
+    if (lm_is_cyrillic(t->text)) {
+        lm_cyr_stem(s, t->text, t->len, first);
+    } else if (t->text[0] >= 'a' && t->text[0] <= 'z') {
+        lm_latin(s, t->text, t->len, first);
+    }
+}
+
+static bool lm_has(const struct lm_state *s, size_t tok, uint32_t atom)
+{
+    for (uint32_t k = s->off[tok]; k < s->off[tok + 1]; k++) {
+        if (s->atoms[k] == atom) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool lm_blocked(const struct lm_state *s, size_t tok, const struct km_lex_entry *e)
+{
+    return e->mode != KM_LEX_NOT && (s->blocked[tok] >> e->cls & 1);
+}
+
+/* Matches e with its first word at token i; fills pos[] with the matched tokens. */
+static bool lm_match_at(const struct lm_state *s, const struct km_lex_entry *e, size_t i,
+                        size_t *pos)
+{
+    if (lm_blocked(s, i, e)) {
+        return false;
+    }
+    pos[0] = i;
+    for (int k = 1; k < e->n_words; k++) {
+        size_t j = pos[k - 1] + 1, end = pos[k - 1] + 2 + (size_t)e->gap;
+        while (j < s->n && j < end && (!lm_has(s, j, e->words[k]) || lm_blocked(s, j, e))) {
+            j++;
+        }
+        if (j >= s->n || j >= end) {
+            return false;
+        }
+        pos[k] = j;
+    }
+    return true;
+}
+
+/* Cues that a negator cancels, and category phrases ("газом не пахнет" is no evidence of
+ * a gas smell); single category words are not ("не горит свет" is still about light). */
+static bool lm_negatable(const struct km_lex_entry *e)
+{
+    int cls = e->cls;
+    return (cls >= KM_CUE_LIFE && cls <= KM_CUE_DURATION) || cls == KM_CUE_FIXED ||
+           (cls < KM_CAT_COUNT && e->n_words > 1);
+}
+
+/* True if a negator lies inside the match (not one of its words), or within reach before
+ * it, or (Kazakh жоқ, емес) within LM_NEG_REACH after it. */
+static bool lm_negated(const struct lm_state *s, const size_t *pos, int n, size_t reach)
+{
+    size_t a = pos[0], b = pos[n - 1];
+    for (size_t j = a, k = 0; j <= b; j++) {
+        if (k < (size_t)n && pos[k] == j) {
+            k++;
+        } else if (s->neg[j]) {
+            return true;
+        }
+    }
+    for (size_t j = a >= reach ? a - reach : 0; j < a; j++) {
+        if (s->neg[j] & 1) {
+            return true;
+        }
+    }
+    for (size_t j = b + 1; j < s->n && j <= b + LM_NEG_REACH; j++) {
+        if (s->neg[j] & 2) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Records a match of entry id found at pos[]. pass 0: exclusions, 1: negators, 2: rest. */
+static void lm_found(struct lm_state *s, uint32_t id, const size_t *pos, int pass)
+{
+    const struct km_lex_entry *e = &s->lx->entries[id];
+    size_t a = pos[0], b = pos[e->n_words - 1];
+    if (pass == 0) {
+        uint64_t mask = e->block_cls < 0 ? ~0ull : 1ull << e->block_cls;
+        for (size_t j = a; j <= b; j++) {
+            s->blocked[j] |= mask;
+        }
+        return;
+    }
+    if (pass == 1) {
+        for (size_t j = a; j <= b; j++) {
+            s->neg[j] |= (e->flags & KM_LEX_F_AFTER) ? 2 : 1;
+        }
+    }
+    if (s->n_hits < s->cap_hits) {
+        struct km_lex_hit *h = &s->hits[s->n_hits];
+        h->entry = id;
+        h->first = (uint16_t)a;
+        h->last = (uint16_t)b;
+        /* a category phrase reaches one token back: "не пахнет газом", not "не знаете до ..." */
+        size_t reach = e->cls < KM_CAT_COUNT ? 1 : LM_NEG_REACH;
+        h->negated = pass == 2 && lm_negatable(e) && lm_negated(s, pos, e->n_words, reach);
+    }
+    s->n_hits++;
+}
+
+static bool lm_in_pass(const struct lm_state *s, const struct km_lex_entry *e, int pass)
+{
+    if ((e->flags & KM_LEX_F_STRICT) && s->post_lang != KM_LEX_ANY && s->post_lang != e->lang) {
+        return false;
+    }
+    if (pass == 0) {
+        return e->mode == KM_LEX_NOT;
+    }
+    bool negator = e->cls == KM_CUE_NEGATION;
+    return e->mode != KM_LEX_NOT && (pass == 1 ? negator : !negator);
+}
+
+static void lm_pass(struct lm_state *s, int pass)
+{
+    size_t pos[KM_LEX_MAX_WORDS];
+    for (size_t i = 0; i < s->n; i++) {
+        for (uint32_t k = s->off[i]; k < s->off[i + 1]; k++) {
+            const struct lx_starts *st = &s->lx->starts[s->atoms[k]];
+            for (uint32_t m = 0; m < st->n; m++) {
+                const struct km_lex_entry *e = &s->lx->entries[st->ids[m]];
+                if (lm_in_pass(s, e, pass) && lm_match_at(s, e, i, pos)) {
+                    lm_found(s, st->ids[m], pos, pass);
+                }
+            }
+        }
+    }
+}
+
+size_t km_lexicon_match(const struct km_lexicon *lx, const struct km_norm_text *nt, int post_lang,
+                        struct km_lex_stemmers *st, struct km_lex_hit *hits, size_t cap)
+{
+    struct lm_state s = {
+        .lx = lx, .nt = nt, .post_lang = post_lang, .st = st, .hits = hits, .cap_hits = cap};
+    s.n = nt->n_tokens < KM_LEX_MAX_TOKENS ? nt->n_tokens : KM_LEX_MAX_TOKENS;
+    if (s.n == 0 || lx->n_atoms == 0) {
+        return 0;
+    }
+    s.cap_atoms = s.n * 2 + 16;
+    s.atoms = km_malloc(s.cap_atoms * sizeof(*s.atoms));
+    s.off = km_malloc((s.n + 1) * sizeof(*s.off));
+    s.blocked = km_calloc(s.n, sizeof(*s.blocked));
+    s.neg = km_calloc(s.n, 1);
+    for (size_t i = 0; i < s.n; i++) {
+        lm_token(&s, i);
+    }
+    s.off[s.n] = (uint32_t)s.n_atoms;
+    for (int pass = 0; pass < 3; pass++) {
+        lm_pass(&s, pass);
+    }
+    free(s.atoms);
+    free(s.off);
+    free(s.blocked);
+    free(s.neg);
+    return s.n_hits;
+}

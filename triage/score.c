@@ -1,0 +1,654 @@
+/* Triage scoring (see score.h). */
+#include "triage/score.h"
+
+#include "common/alloc.h"
+#include "triage/lang.h"
+#include "triage/tz.h"
+
+#include <libstemmer.h>
+#include <math.h>
+#include <stddef.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Hits kept per post: a 4 KB post matches far fewer entries. */
+#define SC_MAX_HITS 512
+/* Resonance caps: engagement and incident size say "many people care", never "danger". */
+#define SC_ENGAGEMENT_MAX 10
+#define SC_INCIDENT_MAX   15
+
+struct km_triage {
+    struct km_lexicon *lx;
+    struct km_routing *routing;
+    struct km_tz *tz;
+};
+
+struct sc_ctx {
+    const struct km_triage *t;
+    struct km_post *p;
+    const struct km_norm_text *nt;
+    size_t n_hits;
+    struct km_tz_local lt;
+    bool winter, night, fixed;
+    int category;
+    int urgency;
+    char calls[64];                      /* emergency numbers named by life cues ("101 104") */
+    struct km_lex_hit hits[SC_MAX_HITS]; /* last: not zeroed, only n_hits are valid */
+};
+
+/* ---- per-thread stemmers -------------------------------------------------------------- */
+
+static pthread_key_t sc_key;
+static pthread_once_t sc_once = PTHREAD_ONCE_INIT;
+
+static void sc_stemmers_destroy(void *p)
+{
+    km_lex_stemmers_free(p);
+    free(p);
+}
+
+static void sc_key_init(void)
+{
+    pthread_key_create(&sc_key, sc_stemmers_destroy);
+}
+
+static struct km_lex_stemmers *sc_stemmers(void)
+{
+    pthread_once(&sc_once, sc_key_init);
+    struct km_lex_stemmers *st = pthread_getspecific(sc_key);
+    if (st == NULL) {
+        st = km_calloc(1, sizeof(*st));
+        struct km_err err;
+        if (km_lex_stemmers_init(st, &err) != KM_OK) {
+            free(st);
+            return NULL;
+        }
+        pthread_setspecific(sc_key, st);
+    }
+    return st;
+}
+
+void km_triage_thread_end(void)
+{
+    pthread_once(&sc_once, sc_key_init);
+    struct km_lex_stemmers *st = pthread_getspecific(sc_key);
+    if (st != NULL) {
+        pthread_setspecific(sc_key, NULL);
+        sc_stemmers_destroy(st);
+    }
+}
+
+/* ---- loading -------------------------------------------------------------------------- */
+
+int km_triage_new_take(struct km_lexicon *lx, struct km_routing *routing, struct km_triage **out,
+                       struct km_err *err)
+{
+    struct km_triage *t = km_calloc(1, sizeof(*t));
+    t->lx = lx;
+    t->routing = routing;
+    int rc = km_tz_load(km_routing_zone(routing), &t->tz, err);
+    if (rc != KM_OK) {
+        km_triage_free(t);
+        t = NULL;
+    }
+    *out = t;
+    return rc;
+}
+
+int km_triage_load(const char *lexicon_dir, const char *routing_path, FILE *report,
+                   struct km_triage **out, struct km_err *err)
+{
+    struct km_lexicon *lx = NULL;
+    struct km_routing *r = NULL;
+    struct km_err rerr = {{0}};
+    int rc = km_lexicon_load_dir(lexicon_dir, report, &lx, err);
+    int rrc = routing_path != NULL ? km_routing_load(routing_path, report, &r, &rerr) : KM_OK;
+    if (routing_path == NULL) {
+        r = km_routing_new();
+    }
+    if (rc == KM_OK && rrc != KM_OK) {
+        *err = rerr;
+        rc = rrc;
+    }
+    if (rc != KM_OK) {
+        km_lexicon_free(lx);
+        km_routing_free(r);
+        *out = NULL;
+        return rc;
+    }
+    return km_triage_new_take(lx, r, out, err);
+}
+
+void km_triage_free(struct km_triage *t)
+{
+    if (t == NULL) {
+        return;
+    }
+    km_lexicon_free(t->lx);
+    km_routing_free(t->routing);
+    km_tz_free(t->tz);
+    free(t);
+}
+
+const struct km_lexicon *km_triage_lexicon(const struct km_triage *t)
+{
+    return t->lx;
+}
+
+const struct km_routing *km_triage_routing(const struct km_triage *t)
+{
+    return t->routing;
+}
+
+const char *km_priority_name(int priority)
+{
+    static const char *const names[] = {"P1", "P2", "P3", "P4"};
+    return priority >= 1 && priority <= 4 ? names[priority - 1] : "P4";
+}
+
+/* ---- reasons -------------------------------------------------------------------------- */
+
+/* Copies the original text of tokens a..b into out (at most KM_TRIAGE_MAX_QUOTE bytes,
+ * cut at a character boundary; quotes and line breaks become spaces). */
+static void sc_quote(const struct sc_ctx *c, size_t a, size_t b, char *out, size_t size)
+{
+    const struct km_norm_token *ta = &c->nt->tokens[a], *tb = &c->nt->tokens[b];
+    const char *text = c->p->text;
+    size_t start = ta->start, end = tb->end > start ? tb->end : start;
+    size_t n = end - start, max = size - 4 < KM_TRIAGE_MAX_QUOTE ? size - 4 : KM_TRIAGE_MAX_QUOTE;
+    bool cut = n > max;
+    if (cut) {
+        n = max;
+        while (n > 0 && ((unsigned char)text[start + n] & 0xC0) == 0x80) {
+            n--;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        char ch = text[start + i];
+        out[i] = ch == '"' || ch == '\n' || ch == '\r' || ch == '\t' ? ' ' : ch;
+    }
+    memcpy(out + n, cut ? "..." : "", cut ? 4 : 1);
+}
+
+/* A string being built without printf (reasons are formatted for every post). */
+struct sc_str {
+    char buf[512];
+    size_t n;
+};
+
+static void sc_cat(struct sc_str *s, const char *str)
+{
+    size_t len = strlen(str);
+    len = len < sizeof(s->buf) - 1 - s->n ? len : sizeof(s->buf) - 1 - s->n;
+    memcpy(s->buf + s->n, str, len);
+    s->n += len;
+    s->buf[s->n] = '\0';
+}
+
+/* Appends v, with its sign ("+25", "-10", "+0") when sign is set. */
+static void sc_cat_int(struct sc_str *s, int v, bool sign)
+{
+    char tmp[16], *p = tmp + sizeof(tmp);
+    unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+    *--p = '\0';
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0 || sign) {
+        *--p = v < 0 ? '-' : '+';
+    }
+    sc_cat(s, p);
+}
+
+/* Appends "\"quote\"" of tokens a..b. */
+static void sc_cat_quote(struct sc_str *s, const struct sc_ctx *c, size_t a, size_t b, size_t max)
+{
+    char q[KM_TRIAGE_MAX_QUOTE + 4];
+    sc_quote(c, a, b, q, max + 4 < sizeof(q) ? max + 4 : sizeof(q));
+    sc_cat(s, "\"");
+    sc_cat(s, q);
+    sc_cat(s, "\"");
+}
+
+static void sc_reason(struct sc_ctx *c, int points, const char *kind, size_t a, size_t b)
+{
+    if (c->p->triage.n_reasons >= KM_TRIAGE_MAX_REASONS) {
+        return;
+    }
+    struct sc_str s = {.n = 0};
+    sc_cat_int(&s, points, true);
+    sc_cat(&s, " ");
+    sc_cat(&s, kind);
+    sc_cat(&s, ": ");
+    sc_cat_quote(&s, c, a, b, KM_TRIAGE_MAX_QUOTE);
+    km_post_add_reason(c->p, "%s", s.buf);
+}
+
+static const struct km_lex_entry *sc_entry(const struct sc_ctx *c, const struct km_lex_hit *h)
+{
+    return km_lexicon_entry(c->t->lx, h->entry);
+}
+
+/* False for entries restricted to winter or night outside those times. */
+static bool sc_in_season(const struct sc_ctx *c, const struct km_lex_entry *e)
+{
+    return (!(e->flags & KM_LEX_F_WINTER) || c->winter) &&
+           (!(e->flags & KM_LEX_F_NIGHT) || c->night);
+}
+
+/* ---- category ------------------------------------------------------------------------- */
+
+/* True if an earlier hit (index < i) is of the same entry: each entry counts once. */
+static bool sc_seen_entry(const struct sc_ctx *c, size_t i)
+{
+    for (size_t k = 0; k < i; k++) {
+        if (c->hits[k].entry == c->hits[i].entry) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* True if hit i counts as category evidence: in season, not negated, and the strongest of
+ * its category on its exact token span (a word matched as a stem, a prefix and through a
+ * transliteration counts once), each entry once. */
+static bool sc_evidence(const struct sc_ctx *c, size_t i)
+{
+    const struct km_lex_hit *h = &c->hits[i];
+    const struct km_lex_entry *e = sc_entry(c, h);
+    if (e->cls >= KM_CAT_COUNT || h->negated || !sc_in_season(c, e) || sc_seen_entry(c, i)) {
+        return false;
+    }
+    for (size_t k = 0; k < c->n_hits; k++) {
+        const struct km_lex_hit *o = &c->hits[k];
+        const struct km_lex_entry *oe = sc_entry(c, o);
+        if (k != i && oe->cls == e->cls && o->first == h->first && o->last == h->last &&
+            !o->negated && sc_in_season(c, oe) &&
+            (oe->weight > e->weight || (oe->weight == e->weight && k < i))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void sc_category_reason(struct sc_ctx *c, const int *ev, int second)
+{
+    struct sc_str s = {.n = 0};
+    sc_cat(&s, "category ");
+    sc_cat(&s, km_category_name(c->category));
+    sc_cat(&s, ": ");
+    sc_cat_int(&s, ev[c->category], false);
+    sc_cat(&s, " points (");
+    int shown = 0;
+    for (size_t i = 0; i < c->n_hits && shown < 6; i++) {
+        const struct km_lex_entry *e = sc_entry(c, &c->hits[i]);
+        if (e->cls != c->category || !sc_evidence(c, i)) {
+            continue;
+        }
+        sc_cat(&s, shown++ ? ", " : "");
+        sc_cat_quote(&s, c, c->hits[i].first, c->hits[i].last, 36);
+        sc_cat(&s, " ");
+        sc_cat_int(&s, e->weight, true);
+    }
+    if (second >= 0) {
+        sc_cat(&s, "; next ");
+        sc_cat(&s, km_category_name(second));
+        sc_cat(&s, " ");
+        sc_cat_int(&s, ev[second], false);
+    } else if (shown == 0) {
+        sc_cat(&s, "no topical words");
+    }
+    sc_cat(&s, ")");
+    km_post_add_reason(c->p, "%s", s.buf);
+}
+
+static void sc_category(struct sc_ctx *c)
+{
+    int ev[KM_CAT_COUNT] = {0};
+    for (size_t i = 0; i < c->n_hits; i++) {
+        if (sc_evidence(c, i)) {
+            ev[sc_entry(c, &c->hits[i])->cls] += sc_entry(c, &c->hits[i])->weight;
+        }
+    }
+    int best = KM_CAT_OTHER, second = -1;
+    for (int k = 0; k < KM_CAT_COUNT; k++) {
+        if (ev[k] > ev[best] || (k < best && ev[k] == ev[best] && ev[k] > 0)) {
+            best = k;
+        }
+    }
+    if (ev[best] < KM_TRIAGE_MIN_EVIDENCE) {
+        best = KM_CAT_OTHER;
+    }
+    for (int k = 0; k < KM_CAT_COUNT; k++) {
+        if (k != best && ev[k] > 0 && (second < 0 || ev[k] > ev[second])) {
+            second = k;
+        }
+    }
+    c->category = best;
+    sc_category_reason(c, ev, second);
+}
+
+/* ---- urgency -------------------------------------------------------------------------- */
+
+static const char *sc_cue_label(int cls)
+{
+    static const char *const labels[] = {
+        "life-safety", "impact", "help request",  "vulnerable", "duration",   "extreme cold",
+        "question",    "thanks", "already fixed", "suggestion", "not urgent", "negation"};
+    return labels[cls - KM_CUE_LIFE];
+}
+
+static void sc_base(struct sc_ctx *c)
+{
+    const struct km_lex_entry *b = km_lexicon_base(c->t->lx, c->category);
+    const char *name = km_category_name(c->category);
+    if (b == NULL) {
+        return;
+    }
+    if (b->weight != 0) {
+        c->urgency += b->weight;
+        km_post_add_reason(c->p, "%+d base: %s", b->weight, name);
+    }
+    if (c->winter && b->winter != 0) {
+        static const char *const months[] = {"January",   "February", "March",    "April",
+                                             "May",       "June",     "July",     "August",
+                                             "September", "October",  "November", "December"};
+        c->urgency += b->winter;
+        km_post_add_reason(c->p, "%+d winter: %s in %s", b->winter, name,
+                           months[(c->lt.month + 11) % 12]);
+    }
+    if (c->night && b->night != 0) {
+        c->urgency += b->night;
+        km_post_add_reason(c->p, "%+d night: %s at %02d:%02d %s", b->night, name, c->lt.hour,
+                           c->lt.minute, km_tz_name(c->t->tz));
+    }
+}
+
+static bool sc_overlaps(const struct km_lex_hit *h, const struct km_lex_hit *used, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        if (h->first <= used[k].last && used[k].first <= h->last) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Indices of the countable hits of cue class cls, strongest first. */
+static size_t sc_cue_hits(const struct sc_ctx *c, int cls, size_t *idx)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->n_hits; i++) {
+        const struct km_lex_entry *e = sc_entry(c, &c->hits[i]);
+        if (e->cls != cls || c->hits[i].negated || !sc_in_season(c, e) || sc_seen_entry(c, i)) {
+            continue;
+        }
+        size_t k = n++;
+        while (k > 0 && abs(sc_entry(c, &c->hits[idx[k - 1]])->weight) < abs(e->weight)) {
+            idx[k] = idx[k - 1];
+            k--;
+        }
+        idx[k] = i;
+    }
+    return n;
+}
+
+/* Adds the hits of cue class cls, strongest first, each token span once, up to the class
+ * cap. Returns the points added. */
+static int sc_cue(struct sc_ctx *c, int cls)
+{
+    size_t idx[SC_MAX_HITS];
+    struct km_lex_hit used[SC_MAX_HITS];
+    size_t n = sc_cue_hits(c, cls, idx), n_used = 0;
+    int cap = km_lexicon_cap(c->t->lx, cls), total = 0;
+    for (size_t k = 0; k < n; k++) {
+        const struct km_lex_hit *h = &c->hits[idx[k]];
+        int pts = sc_entry(c, h)->weight;
+        if (pts == 0 || sc_overlaps(h, used, n_used)) {
+            continue;
+        }
+        if (cap >= 0 && abs(total + pts) > cap) {
+            pts = (pts > 0 ? 1 : -1) * (cap - abs(total));
+        }
+        if (pts == 0) {
+            break;
+        }
+        sc_reason(c, pts, sc_cue_label(cls), h->first, h->last);
+        const char *call = sc_entry(c, h)->call;
+        if (call != NULL && strstr(c->calls, call) == NULL &&
+            strlen(c->calls) + strlen(call) + 2 < sizeof(c->calls)) {
+            strcat(strcat(c->calls, c->calls[0] ? " " : ""), call);
+        }
+        total += pts;
+        used[n_used++] = *h;
+    }
+    c->urgency += total;
+    return total;
+}
+
+/* One "+0 negated ..." line per negated cue entry, quoting the negator too. */
+static void sc_negated(struct sc_ctx *c)
+{
+    for (size_t i = 0; i < c->n_hits; i++) {
+        const struct km_lex_hit *h = &c->hits[i];
+        const struct km_lex_entry *e = sc_entry(c, h);
+        if (!h->negated || sc_seen_entry(c, i) || e->weight == 0) {
+            continue;
+        }
+        size_t a = h->first, b = h->last;
+        for (size_t j = 0; j < c->n_hits; j++) {
+            const struct km_lex_hit *n = &c->hits[j];
+            if (sc_entry(c, n)->cls == KM_CUE_NEGATION && n->last + 2 >= h->first &&
+                n->first <= h->last + 2) {
+                a = n->first < a ? n->first : a;
+                b = n->last > b ? n->last : b;
+            }
+        }
+        char kind[64];
+        snprintf(kind, sizeof(kind), "negated %s",
+                 e->cls < KM_CAT_COUNT ? km_category_name(e->cls) : sc_cue_label(e->cls));
+        sc_reason(c, 0, kind, a, b);
+    }
+}
+
+/* The coldest "-NN" / "−NN" temperature written in the text (0 if none). */
+static int sc_coldest(const char *s, const char **at, size_t *len)
+{
+    int coldest = 0;
+    for (const char *p = s; *p != '\0'; p++) {
+        size_t dash = *p == '-' ? 1 : strncmp(p, "\xE2\x88\x92", 3) == 0 ? 3 : 0;
+        bool word_start = p == s || strchr(" \t\n(:,", p[-1]) != NULL;
+        if (dash == 0 || !word_start || p[dash] < '0' || p[dash] > '9') {
+            continue;
+        }
+        int v = 0;
+        size_t d = dash;
+        while (p[d] >= '0' && p[d] <= '9' && d < dash + 3) {
+            v = v * 10 + (p[d++] - '0');
+        }
+        if ((p[d] >= '0' && p[d] <= '9') || (p[d] == '.' && p[d + 1] >= '0' && p[d + 1] <= '9')) {
+            continue; /* a longer number, a range or a date, not a temperature */
+        }
+        if (-v < coldest) {
+            coldest = -v;
+            *at = p;
+            *len = d;
+        }
+    }
+    return coldest;
+}
+
+static void sc_cold(struct sc_ctx *c)
+{
+    const struct km_lex_entry *b = km_lexicon_base(c->t->lx, KM_CUE_COLD);
+    const char *at = NULL;
+    size_t len = 0;
+    if (b == NULL || b->weight == 0 || c->p->text == NULL) {
+        return;
+    }
+    int t = sc_coldest(c->p->text, &at, &len);
+    if (t < 0 && t <= b->below) {
+        c->urgency += b->weight;
+        km_post_add_reason(c->p, "%+d extreme cold: \"%.*s\" (at or below %d)", b->weight, (int)len,
+                           at, b->below);
+    }
+}
+
+static int64_t sc_pos(int64_t v)
+{
+    return v > 0 ? v : 0;
+}
+
+static void sc_resonance(struct sc_ctx *c, int incident_size)
+{
+    const struct km_post *p = c->p;
+    int64_t e = sc_pos(p->engagement.likes) + 2 * sc_pos(p->engagement.replies) +
+                3 * sc_pos(p->engagement.reposts);
+    int pts = e > 0 ? (int)(4.0 * log10(1.0 + (double)e)) : 0;
+    pts = pts > SC_ENGAGEMENT_MAX ? SC_ENGAGEMENT_MAX : pts;
+    if (pts > 0) {
+        c->urgency += pts;
+        km_post_add_reason(c->p, "%+d resonance: %lld likes, %lld reposts, %lld replies", pts,
+                           (long long)sc_pos(p->engagement.likes),
+                           (long long)sc_pos(p->engagement.reposts),
+                           (long long)sc_pos(p->engagement.replies));
+    }
+    if (incident_size >= 2) {
+        pts = (int)lround(5.0 * log2((double)incident_size));
+        pts = pts > SC_INCIDENT_MAX ? SC_INCIDENT_MAX : pts;
+        c->urgency += pts;
+        km_post_add_reason(c->p, "%+d resonance: incident of %d posts", pts, incident_size);
+    }
+}
+
+static int sc_priority(int urgency)
+{
+    return urgency >= KM_TRIAGE_P1_MIN   ? 1
+           : urgency >= KM_TRIAGE_P2_MIN ? 2
+           : urgency >= KM_TRIAGE_P3_MIN ? 3
+                                         : 4;
+}
+
+static void sc_emergency(struct sc_ctx *c)
+{
+    const char *numbers = km_routing_emergency(c->t->routing, c->category);
+    char extra[sizeof(c->calls) * 2] = "";
+    char *save = NULL, calls[sizeof(c->calls)];
+    memcpy(calls, c->calls, sizeof(calls));
+    static const char *const names[][2] = {
+        {"101", "fire"}, {"102", "police"}, {"103", "ambulance"}, {"104", "gas"}};
+    for (char *n = strtok_r(calls, " ", &save); n != NULL; n = strtok_r(NULL, " ", &save)) {
+        if (strstr(numbers, n) != NULL) {
+            continue;
+        }
+        const char *what = "";
+        for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+            what = strcmp(n, names[k][0]) == 0 ? names[k][1] : what;
+        }
+        size_t o = strlen(extra);
+        if (*what != '\0') {
+            snprintf(extra + o, sizeof(extra) - o, "%s %s, ", n, what);
+        } else {
+            snprintf(extra + o, sizeof(extra) - o, "%s, ", n);
+        }
+    }
+    km_post_add_reason(c->p, "P1 emergency: call %s%s (komek is not an emergency service)", extra,
+                       numbers);
+}
+
+/* Frees what an earlier scoring left in the fields this function owns. */
+static void sc_reset(struct km_post *p)
+{
+    struct km_post_triage *t = &p->triage;
+    free(t->category);
+    free(t->agency);
+    for (size_t i = 0; i < t->n_reasons; i++) {
+        free(t->reasons[i]);
+    }
+    free(t->reasons);
+    t->category = t->agency = NULL;
+    t->reasons = NULL;
+    t->n_reasons = 0;
+    t->urgency = 0;
+    t->priority = 4;
+    t->sla_due = 0;
+    t->scored = false;
+}
+
+static int sc_post_lang(enum km_lang lang)
+{
+    return lang == KM_LANG_RU   ? KM_LEX_RU
+           : lang == KM_LANG_KK ? KM_LEX_KK
+           : lang == KM_LANG_EN ? KM_LEX_EN
+                                : KM_LEX_ANY;
+}
+
+/* Cues and dampers in their order; thanks count only for gratitude or a resolved update
+ * ("спасибо" inside a complaint is politeness or sarcasm, not a sign that all is well). */
+static void sc_urgency(struct sc_ctx *c, int incident_size)
+{
+    sc_base(c);
+    for (int cls = KM_CUE_LIFE; cls <= KM_CUE_DURATION; cls++) {
+        sc_cue(c, cls);
+    }
+    sc_cold(c);
+    sc_resonance(c, incident_size);
+    sc_cue(c, KM_CUE_QUESTION);
+    c->fixed = sc_cue(c, KM_CUE_FIXED) != 0;
+    if (c->fixed || c->category == KM_CAT_GRATITUDE) {
+        sc_cue(c, KM_CUE_THANKS);
+    }
+    sc_cue(c, KM_CUE_SUGGESTION);
+    sc_cue(c, KM_CUE_CALM);
+    sc_negated(c);
+    if (c->urgency < 0 || c->urgency > 100) {
+        km_post_add_reason(c->p, "= %d clamped to %d", c->urgency, c->urgency < 0 ? 0 : 100);
+        c->urgency = c->urgency < 0 ? 0 : 100;
+    }
+}
+
+static void sc_run(struct sc_ctx *c, struct km_lex_stemmers *st, int incident_size, int64_t now_ms)
+{
+    struct km_post *p = c->p;
+    int64_t when = p->created_at > 0 ? p->created_at : now_ms;
+    enum km_lang lang = km_lang_guess(c->nt);
+    km_post_set(&p->lang, km_lang_code(lang));
+    km_tz_localtime(c->t->tz, when, &c->lt);
+    c->winter = km_routing_is_winter(c->t->routing, c->lt.month);
+    c->night = km_routing_is_night(c->t->routing, c->lt.hour);
+    c->n_hits = km_lexicon_match(c->t->lx, c->nt, sc_post_lang(lang), st, c->hits, SC_MAX_HITS);
+    c->n_hits = c->n_hits < SC_MAX_HITS ? c->n_hits : SC_MAX_HITS;
+    sc_category(c);
+    sc_urgency(c, incident_size);
+    int prio = sc_priority(c->urgency);
+    if (prio == 1) {
+        sc_emergency(c);
+    }
+    p->triage.category = km_strdup(km_category_name(c->category));
+    p->triage.urgency = c->urgency;
+    p->triage.priority = prio;
+    p->triage.sla_due = when + km_routing_sla_ms(c->t->routing, prio);
+    p->triage.agency = km_strdup(km_routing_agency(c->t->routing, c->category));
+    p->triage.scored = true;
+}
+
+int km_triage_score(const struct km_triage *t, struct km_post *p, int incident_size, int64_t now_ms)
+{
+    struct km_lex_stemmers *st = sc_stemmers();
+    if (st == NULL) {
+        return KM_ERR;
+    }
+    sc_reset(p);
+    const char *text = p->text != NULL ? p->text : "";
+    struct km_norm_text *nt = km_norm(text, strlen(text));
+    struct sc_ctx c;
+    memset(&c, 0, offsetof(struct sc_ctx, hits));
+    c.t = t;
+    c.p = p;
+    c.nt = nt;
+    sc_run(&c, st, incident_size, now_ms);
+    km_norm_free(nt);
+    return KM_OK;
+}
