@@ -49,7 +49,7 @@ GEN_MIGRATIONS := $(BUILD)/gen/migrations.c
 
 
 .PHONY: FORCE all deps check check-all check-unit check-integration asan valgrind bench format \
-        lint demo install uninstall clean help test-tools
+        lint demo install uninstall clean help test-tools eval eval-run bench-run
 
 all: $(TOOLS)
 
@@ -59,6 +59,8 @@ help:
 	@echo "make demo       install, build, start Redis, PostgreSQL, fake networks and komekd"
 	@echo "make asan       every test under AddressSanitizer + UBSan (build-asan/)"
 	@echo "make valgrind   unit tests under valgrind memcheck"
+	@echo "make eval       triage accuracy and duplicate pairs on the labelled posts"
+	@echo "make bench      triage throughput, dedup checks/s and memory"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 	@echo "make format | lint | clean"
 
@@ -151,6 +153,28 @@ valgrind: $(UNIT_BINS) test-tools
 	@BUILD=$(BUILD) KM_VALGRIND="$(VALGRIND_CMD)" ./test/integration/test_modules.sh
 	@BUILD=$(BUILD) KM_VALGRIND="$(VALGRIND_CMD)" ./test/integration/test_e2e.sh
 
+# Triage measurements (not part of `make check`): test/eval/{eval,bench}.c.
+EVAL_FILES := test/data/sample-posts.jsonl $(wildcard test/eval/*.jsonl) \
+              $(wildcard ../shared/corpus/dev-posts.jsonl)
+$(BUILD)/measure/%: $(BUILD)/test/eval/%.o $(call libs_for,triage)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(call LINK_GROUP,$(call libs_for,triage)) $(PKG_LIBS)
+
+eval:
+	@./scripts/install-deps.sh
+	@$(MAKE) --no-print-directory eval-run
+
+eval-run: $(BUILD)/measure/eval
+	@$(BUILD)/measure/eval $(EVAL_FILES)
+
+bench:
+	@./scripts/install-deps.sh
+	@$(MAKE) --no-print-directory bench-run
+
+bench-run: $(BUILD)/measure/bench
+	@$(BUILD)/measure/bench $(EVAL_FILES)
+
 demo:
 	@./scripts/install-deps.sh
 	@$(MAKE) --no-print-directory test-tools
@@ -168,6 +192,12 @@ install: $(TOOLS)
 	install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
 	[ -e $(DESTDIR)$(SYSCONFDIR)/komek/komek.conf ] || install -m 640 etc/komek.conf $(DESTDIR)$(SYSCONFDIR)/komek/komek.conf
 	[ -e $(DESTDIR)$(SYSCONFDIR)/komek/tags.list ] || install -m 644 etc/tags.list $(DESTDIR)$(SYSCONFDIR)/komek/tags.list
+	install -d $(DESTDIR)$(SYSCONFDIR)/komek/lexicon
+	for f in etc/lexicon/*.lex; do \
+	    [ -e $(DESTDIR)$(SYSCONFDIR)/komek/lexicon/$${f##*/} ] || \
+	        install -m 644 $$f $(DESTDIR)$(SYSCONFDIR)/komek/lexicon/ || exit 1; \
+	done
+	[ -e $(DESTDIR)$(SYSCONFDIR)/komek/routing.conf ] || install -m 644 etc/routing.conf $(DESTDIR)$(SYSCONFDIR)/komek/routing.conf
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/komekd $(DESTDIR)$(PREFIX)/bin/komekctl

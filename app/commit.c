@@ -1,9 +1,139 @@
 #include "app/commit.h"
 
+#include "app/setup.h"
+#include "common/alloc.h"
 #include "common/log.h"
+#include "common/time.h"
+#include "queue/dedup_store.h"
+#include "triage/dedup.h"
 #include "triage/filter.h"
+#include "triage/score.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+
+struct km_committer {
+    struct km_queue *q;
+    struct km_dedup_redis *store;
+    struct km_dedup *dedup;
+};
+
+int km_committer_new(const struct km_config *cfg, struct km_queue *q, struct km_committer **out,
+                     struct km_err *err)
+{
+    struct km_committer *c = km_calloc(1, sizeof(*c));
+    c->q = q;
+    struct km_queue_opts qo;
+    km_app_queue_opts(cfg, &qo);
+    int rc = km_dedup_redis_new(&qo, &c->store, err);
+    if (rc != KM_OK) {
+        free(c);
+        *out = NULL;
+        return rc;
+    }
+    struct km_dedup_opts o = {.window_ms = km_section_get_ms(cfg->global, "incident_window")};
+    c->dedup = km_dedup_new(&o, &km_dedup_redis_ops, c->store);
+    *out = c;
+    return KM_OK;
+}
+
+void km_committer_free(struct km_committer *c)
+{
+    if (c == NULL) {
+        return;
+    }
+    km_dedup_free(c->dedup);
+    km_dedup_redis_free(c->store);
+    free(c);
+}
+
+static void log_commit(const struct km_source_info *src, const struct km_commit_counts *c)
+{
+    if (c->seen == 0) {
+        return;
+    }
+    char scope[160];
+    snprintf(scope, sizeof(scope), "collector:%s:%s", src->type, src->name);
+    KM_SLOG_INFO(scope,
+                 "%zu posts: %zu without a watched tag, %zu new, %zu repeats, %zu duplicates, "
+                 "%zu escalations",
+                 c->seen, c->dropped, c->added, c->dups, c->duplicates, c->escalated);
+}
+
+/* Deduplicates and scores every post of batch; marks in escalate[] the posts whose
+ * incident just crossed a threshold. KM_RETRY if the dedup window is unreachable. */
+static int triage_batch(struct km_committer *c, const struct km_watch *w,
+                        struct km_post_batch *batch, bool *escalate, size_t *duplicates,
+                        struct km_err *err)
+{
+    int64_t now = km_time_now_ms();
+    for (size_t i = 0; i < batch->n; i++) {
+        struct km_post *p = batch->posts[i];
+        struct km_dedup_result r = {0};
+        int rc = km_dedup_check(c->dedup, p, now, &r, err);
+        if (rc == KM_RETRY || rc == KM_ERR) {
+            return KM_RETRY;
+        }
+        long size = rc == KM_OK ? r.size.posts : 1;
+        km_triage_score(w->triage, p, size > 0 ? (int)size : 1, now);
+        escalate[i] = rc == KM_OK && r.escalate > 0 && !r.replay;
+        *duplicates += p->triage.dup_of != NULL;
+    }
+    return KM_OK;
+}
+
+/* Escalation entries after the batch: best effort (the posts themselves are stored; a
+ * lost escalation is logged and the incident's priority is still recomputed by the
+ * database from its posts). */
+static size_t write_escalations(struct km_committer *c, const struct km_post_batch *batch,
+                                const bool *escalate)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < batch->n; i++) {
+        if (!escalate[i]) {
+            continue;
+        }
+        struct km_err err = {{0}};
+        if (km_queue_write_escalation(c->q, batch->posts[i], NULL, &err) == KM_OK) {
+            n++;
+            KM_SLOG_INFO("triage", "incident %s escalated to P%d", batch->posts[i]->triage.incident,
+                         batch->posts[i]->triage.priority);
+        } else {
+            KM_SLOG_WARN("triage", "escalation of incident %s not written: %s",
+                         batch->posts[i]->triage.incident, err.msg);
+        }
+    }
+    return n;
+}
+
+int km_committer_commit(struct km_committer *c, const struct km_watch *w,
+                        const struct km_source_info *src, struct km_post_batch *batch,
+                        const char *cursor, struct km_commit_counts *counts, struct km_err *err)
+{
+    struct km_commit_counts n = {.seen = batch->n};
+    bool *escalate = NULL;
+    n.dropped = km_triage_filter_batch(w->tags, batch, src->require_tags);
+    int rc = KM_OK;
+    if (w->triage != NULL && batch->n > 0) {
+        escalate = km_calloc(batch->n, sizeof(*escalate));
+        rc = triage_batch(c, w, batch, escalate, &n.duplicates, err);
+    }
+    if (rc == KM_OK) {
+        rc = km_queue_write_batch(c->q, src->name, batch, cursor, &n.added, &n.dups, err);
+        rc = rc == KM_EINPUT ? KM_ERR : rc; /* the filter dropped posts without ids */
+    }
+    if (rc == KM_OK && escalate != NULL) {
+        n.escalated = write_escalations(c, batch, escalate);
+    }
+    free(escalate);
+    if (rc == KM_OK) {
+        log_commit(src, &n);
+        if (counts != NULL) {
+            *counts = n;
+        }
+    }
+    return rc;
+}
 
 int km_collect_commit(struct km_queue *q, const struct km_tags *tags,
                       const struct km_source_info *src, struct km_post_batch *batch,
@@ -15,15 +145,9 @@ int km_collect_commit(struct km_queue *q, const struct km_tags *tags,
     if (rc != KM_OK) {
         return rc == KM_EINPUT ? KM_ERR : rc; /* the filter dropped posts without ids */
     }
-    if (c.seen > 0) {
-        char scope[160];
-        snprintf(scope, sizeof(scope), "collector:%s:%s", src->type, src->name);
-        KM_SLOG_INFO(scope, "%zu posts: %zu without a watched tag, %zu new, %zu repeats",
-                     c.seen, c.dropped, c.added, c.dups);
-    }
+    log_commit(src, &c);
     if (counts != NULL) {
         *counts = c;
     }
     return KM_OK;
 }
-

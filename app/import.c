@@ -248,8 +248,8 @@ out:
 /* ---- into the queue ------------------------------------------------------------------- */
 
 struct iq {
-    struct km_queue *q;
-    const struct km_tags *tags;
+    struct km_committer *committer;
+    const struct km_watch *watch;
     const struct km_source_info *src;
     struct km_import_totals *t;
 };
@@ -258,7 +258,7 @@ static int iq_sink(void *ctx, struct km_post_batch *batch, struct km_err *err)
 {
     struct iq *iq = ctx;
     struct km_commit_counts c = {0};
-    int rc = km_collect_commit(iq->q, iq->tags, iq->src, batch, NULL, &c, err);
+    int rc = km_committer_commit(iq->committer, iq->watch, iq->src, batch, NULL, &c, err);
     if (rc == KM_OK) {
         iq->t->kept += c.seen - c.dropped;
         iq->t->dropped += c.dropped;
@@ -269,11 +269,12 @@ static int iq_sink(void *ctx, struct km_post_batch *batch, struct km_err *err)
     return rc;
 }
 
-int km_import_to_queue(FILE *f, enum km_import_format fmt, const char *label, struct km_queue *q,
-                       const struct km_tags *tags, const struct km_source_info *src, FILE *report,
+int km_import_to_queue(FILE *f, enum km_import_format fmt, const char *label,
+                       struct km_committer *committer, const struct km_watch *watch,
+                       const struct km_source_info *src, FILE *report,
                        struct km_import_totals *t, struct km_err *err)
 {
-    struct iq iq = {.q = q, .tags = tags, .src = src, .t = t};
+    struct iq iq = {.committer = committer, .watch = watch, .src = src, .t = t};
     struct km_import_opts o = {
         .source = src->name, .label = label, .sink = iq_sink, .sink_ctx = &iq, .report = report};
     memset(t, 0, sizeof(*t));

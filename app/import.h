@@ -111,14 +111,16 @@ struct km_import_totals {
 };
 
 /* Reads f in format fmt (KM_IMPORT_AUTO: km_import_detect(), needs a seekable f) and
- * commits every batch with km_collect_commit(q, tags, src, batch, cursor NULL): triage,
+ * commits every batch with km_committer_commit(committer, watch, src, batch, cursor NULL): triage,
  * then one MULTI/EXEC per batch into the posts stream and the seen-set. Posts get
  * source = src->name. Skipped items are written to report (may be NULL). Stops at the first
  * failed commit: batches before it stay committed (each whole), nothing of the failed one
  * is written. Returns KM_OK, KM_RETRY (Redis unreachable), KM_EINPUT or KM_ERR with err
  * set; *t is filled in every case. Not thread-safe (q is not). */
-int km_import_to_queue(FILE *f, enum km_import_format fmt, const char *label, struct km_queue *q,
-                       const struct km_tags *tags, const struct km_source_info *src, FILE *report,
+struct km_committer;
+struct km_watch;
+int km_import_to_queue(FILE *f, enum km_import_format fmt, const char *label,
+                       struct km_committer *committer, const struct km_watch *watch, const struct km_source_info *src, FILE *report,
                        struct km_import_totals *t, struct km_err *err);
 
 #endif

@@ -5,10 +5,12 @@
 #define KM_APP_WATCH_H
 
 #include "common/conf.h"
+#include "triage/score.h"
 #include "triage/tags.h"
 
 struct km_watch {
     struct km_tags *tags;
+    struct km_triage *triage; /* lexicon and routing; NULL = posts are not scored */
 };
 
 /* Loads everything cfg names, printing each problem to stderr (FILE:LINE). Returns KM_OK

@@ -1,11 +1,14 @@
 /* komekctl: the command line for supervisors, operators and integrators. */
 #include "app/import.h"
+#include "app/commit.h"
 #include "app/setup.h"
+#include "app/watch.h"
 #include "common/alloc.h"
 #include "common/log.h"
 #include "db/db.h"
 #include "intake/server.h"
 #include "common/time.h"
+#include "ctl/score.h"
 #include "queue/queue.h"
 #include "queue/sources.h"
 #include "triage/tags.h"
@@ -30,7 +33,8 @@ static void usage(FILE *f)
                "commands:\n"
                "  migrate        apply the database migrations that are missing (idempotent)\n"
                "  schema         show the applied and the latest schema version\n"
-               "  check          validate the configuration and the tags list\n"
+               "  check          validate the configuration, the tags list, the lexicon and\n"
+               "                 routing.conf\n"
                "  sources        each source: state, who polls it, last success, posts today,\n"
                "                 cursor, last error\n"
                "  cursors        show each source's committed cursor in Redis\n"
@@ -38,6 +42,12 @@ static void usage(FILE *f)
                "                 backfill posts from a Telegram Desktop export (result.json)\n"
                "                 or JSON lines of posts (FILE - = stdin, JSON lines) through\n"
                "                 triage and the queue as if source NAME had collected them\n"
+               "  score [--now RFC3339] \"TEXT\"\n"
+               "                 triage a text: language, category, urgency, priority,\n"
+               "                 agency, SLA due and every reason\n"
+               "  score --jsonl [--now RFC3339]\n"
+               "                 triage JSON lines of posts (id, text, ...) from stdin, with\n"
+               "                 duplicates and incidents found among them; one JSON line each\n"
                "  version        print the version\n"
                "\n"
                "options:\n"
@@ -79,12 +89,16 @@ static int cmd_check(const struct km_config *cfg, const char *path)
     if (rc_src == KM_OK) {
         rc_src = km_intake_check_config(cfg);
     }
-    if (rc == KM_OK && rc_src == KM_OK) {
+    struct km_triage *t = NULL;
+    int rc_tri = km_ctl_triage_load(cfg, stderr, &t);
+    km_triage_free(t);
+    km_triage_thread_end();
+    if (rc == KM_OK && rc_src == KM_OK && rc_tri == KM_OK) {
         printf("%s: OK (%zu sources, %zu watched tags)\n", path, cfg->n_sources,
                km_tags_count(tags));
     }
     km_tags_free(tags);
-    return rc == KM_OK && rc_src == KM_OK ? 0 : EXIT_USAGE;
+    return rc == KM_OK && rc_src == KM_OK && rc_tri == KM_OK ? 0 : EXIT_USAGE;
 }
 
 static int cmd_cursors(const struct km_config *cfg)
@@ -264,10 +278,11 @@ static int import_report(const char *label, int rc, const struct km_err *err,
 
 /* Imports an open file: checks Redis first so that an outage costs no parsing. */
 static int import_run(const struct km_config *cfg, const struct km_section *sec,
-                      const struct km_tags *tags, FILE *f, const struct import_args *a)
+                      const struct km_watch *watch, FILE *f, const struct import_args *a)
 {
     struct km_queue_opts qo;
     struct km_queue *q = NULL;
+    struct km_committer *committer = NULL;
     struct km_err err = {{0}};
     struct km_import_totals t = {0};
     const char *type = km_section_get(sec, "type");
@@ -283,8 +298,12 @@ static int import_run(const struct km_config *cfg, const struct km_section *sec,
         return EXIT_FAIL;
     }
     if (rc == KM_OK) {
-        rc = km_import_to_queue(f, a->fmt, label, q, tags, &src, stderr, &t, &err);
+        rc = km_committer_new(cfg, q, &committer, &err);
     }
+    if (rc == KM_OK) {
+        rc = km_import_to_queue(f, a->fmt, label, committer, watch, &src, stderr, &t, &err);
+    }
+    km_committer_free(committer);
     km_queue_free(q);
     return import_report(label, rc, &err, &t);
 }
@@ -293,11 +312,11 @@ static int import_run(const struct km_config *cfg, const struct km_section *sec,
 static int cmd_import(const struct km_config *cfg, int argc, char **argv)
 {
     struct import_args a;
-    struct km_tags *tags = NULL;
+    struct km_watch *watch = NULL;
     FILE *f = NULL;
     int status = import_args_parse(argc, argv, &a);
     const struct km_section *sec = status == 0 ? import_source(cfg, a.source) : NULL;
-    if (sec == NULL || km_app_load_tags(cfg, &tags) != KM_OK) {
+    if (sec == NULL || km_watch_load(cfg, &watch) != KM_OK) {
         status = EXIT_USAGE;
         goto out;
     }
@@ -309,12 +328,12 @@ static int cmd_import(const struct km_config *cfg, int argc, char **argv)
         status = EXIT_USAGE;
         goto out;
     }
-    status = import_run(cfg, sec, tags, f, &a);
+    status = import_run(cfg, sec, watch, f, &a);
 out:
     if (f != NULL && f != stdin) {
         fclose(f);
     }
-    km_tags_free(tags);
+    km_watch_free(watch);
     return status;
 }
 
@@ -363,6 +382,8 @@ int main(int argc, char **argv)
         rc = cmd_cursors(cfg);
     } else if (strcmp(cmd, "import") == 0) {
         rc = cmd_import(cfg, argc - optind, argv + optind);
+    } else if (strcmp(cmd, "score") == 0) {
+        rc = km_ctl_score(cfg, argc - optind, argv + optind);
     } else {
         fprintf(stderr, "komekctl: unknown command '%s'\n", cmd);
         usage(stderr);

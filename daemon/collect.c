@@ -22,6 +22,7 @@ struct collect_ctx {
     struct km_queue *q;
     struct km_sources *sources; /* leases and published status */
     struct km_shared *watch; /* struct km_watch */
+    struct km_committer *committer;
     struct km_complaint redis_down;
     uint64_t kept, dropped, added, dups;
 };
@@ -48,7 +49,7 @@ static int sink_deliver(void *arg, const struct km_source_info *src,
     struct km_commit_counts n;
     struct km_shared_ref *ref = NULL;
     const struct km_watch *w = km_shared_acquire(c->watch, &ref);
-    int rc = km_collect_commit(c->q, w->tags, src, batch, next_cursor, &n, &err);
+    int rc = km_committer_commit(c->committer, w, src, batch, next_cursor, &n, &err);
     km_shared_release(c->watch, ref);
     if (rc != KM_OK) {
         km_complain(&c->redis_down, "collect", "cannot commit batch of %s: %s", src->name,
@@ -141,6 +142,9 @@ int km_collect_run(const struct km_config *cfg, struct km_shared *watch,
         rc = km_sources_new(&qo, instance, km_section_get_ms(cfg->global, "lease"),
                             &ctx.sources, err);
     }
+    if (rc == KM_OK) {
+        rc = km_committer_new(cfg, ctx.q, &ctx.committer, err);
+    }
     free(instance);
     if (rc != KM_OK) {
         goto out;
@@ -167,7 +171,9 @@ int km_collect_run(const struct km_config *cfg, struct km_shared *watch,
                  ctx.kept, ctx.dropped, ctx.added, ctx.dups);
 out:
     km_runtime_free(rt);
+    km_committer_free(ctx.committer);
     km_sources_free(ctx.sources);
+    km_triage_thread_end();
     km_queue_free(ctx.q);
     return rc;
 }

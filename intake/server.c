@@ -62,6 +62,7 @@ struct km_intake {
     size_t n_sources;
     const struct km_tags *tags; /* fixed tags, or NULL when watch is set */
     struct km_shared *watch;    /* struct km_watch, replaced on SIGHUP (km_intake_run) */
+    struct km_committer *committer; /* used under lock, like q */
     unsigned port;
     pthread_mutex_t lock; /* guards everything below, the queue and the collectors' state */
     pthread_cond_t idle;  /* signalled when in_flight drops to 0 */
@@ -389,11 +390,12 @@ static enum km_intake_answer in_deliver(struct km_intake *in, struct in_source *
             }
         }
         struct km_shared_ref *ref = NULL;
-        const struct km_tags *tags = in->tags;
+        struct km_watch fixed = {.tags = (struct km_tags *)in->tags, .triage = NULL};
+        const struct km_watch *w = &fixed;
         if (in->watch != NULL) {
-            tags = ((const struct km_watch *)km_shared_acquire(in->watch, &ref))->tags;
+            w = km_shared_acquire(in->watch, &ref);
         }
-        int rc = km_collect_commit(in->q, tags, &src->info, &batch, NULL, counts, msg);
+        int rc = km_committer_commit(in->committer, w, &src->info, &batch, NULL, counts, msg);
         if (in->watch != NULL) {
             km_shared_release(in->watch, ref);
         }
@@ -625,6 +627,9 @@ int km_intake_new(const struct km_config *cfg, const struct km_tags *tags, struc
     km_app_queue_opts(cfg, &qo);
     rc = km_queue_new(&qo, &in->q, err);
     if (rc == KM_OK) {
+        rc = km_committer_new(cfg, in->q, &in->committer, err);
+    }
+    if (rc == KM_OK) {
         rc = in_start(in, &addr, listen, err);
     }
 out:
@@ -681,6 +686,7 @@ void km_intake_free(struct km_intake *in)
         in->sources[i].coll->destroy(in->sources[i].state);
     }
     free(in->sources);
+    km_committer_free(in->committer);
     km_queue_free(in->q);
     pthread_cond_destroy(&in->idle);
     pthread_mutex_destroy(&in->lock);

@@ -1,6 +1,10 @@
 /* Triage quality on labelled posts: reads JSON lines with id, text, category and priority
  * ("P1".."P4"), optional created_at (RFC 3339), scores each post and prints category
- * accuracy, exact priority accuracy, P1 recall and precision per file.
+ * accuracy, exact priority accuracy, P1 recall and precision per file, and near-duplicate
+ * pair precision, recall and F1: posts are fed in file order one minute apart through an
+ * in-memory km_dedup; two posts with the same non-null "incident" label are a true pair, two
+ * posts given the same incident id are a predicted pair. Each post is scored with the size
+ * of its incident so far, as komekd does.
  *
  *   eval [--lexicon DIR] [--routing FILE] [--now RFC3339] [-v] FILE...
  *
@@ -12,6 +16,7 @@
 #include "common/time.h"
 #include "parser/json.h"
 #include "parser/post.h"
+#include "triage/dedup.h"
 #include "triage/score.h"
 
 #include <stdio.h>
@@ -20,6 +25,10 @@
 
 struct ev_stats {
     int n, cat_ok, prio_ok, p1_true, p1_pred, p1_hit;
+    long last_size; /* incident size of the latest post */
+    struct km_dedup *dedup;
+    char **gold, **pred; /* per post: incident label and the incident found (owned) */
+    size_t cap;
 };
 
 struct ev_opts {
@@ -36,6 +45,62 @@ static void ev_print_miss(const char *id, const char *text, const char *cat, int
     for (size_t i = 0; i < p->triage.n_reasons; i++) {
         printf("      %s\n", p->triage.reasons[i]);
     }
+}
+
+/* Runs the deduplicator on p, one minute after the previous post, and records the labelled
+ * and the found incident of post number s->n. */
+static void ev_dedup(struct ev_stats *s, const struct ev_opts *o, yajl_val v, struct km_post *p)
+{
+    struct km_dedup_result r = {0};
+    struct km_err err;
+    const char *net = km_json_str(v, "network"), *gold = km_json_str(v, "incident");
+    km_post_set(&p->network, net != NULL ? net : "eval");
+    km_post_set(&p->id, km_json_str(v, "id"));
+    s->last_size = 1;
+    if (km_dedup_check(s->dedup, p, o->now + (int64_t)s->n * 60000, &r, &err) == KM_OK) {
+        s->last_size = r.size.posts;
+    }
+    if ((size_t)s->n == s->cap) {
+        s->cap = s->cap > 0 ? 2 * s->cap : 64;
+        s->gold = km_realloc(s->gold, s->cap * sizeof(*s->gold));
+        s->pred = km_realloc(s->pred, s->cap * sizeof(*s->pred));
+    }
+    s->gold[s->n] = gold != NULL ? km_strdup(gold) : NULL;
+    s->pred[s->n] = p->triage.incident != NULL ? km_strdup(p->triage.incident) : NULL;
+}
+
+static bool ev_same(const char *a, const char *b)
+{
+    return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+/* Prints pair precision, recall and F1 of the incidents found against the labels. */
+static void ev_pairs(const struct ev_stats *s)
+{
+    int tp = 0, gold = 0, pred = 0;
+    for (int i = 0; i < s->n; i++) {
+        for (int j = i + 1; j < s->n; j++) {
+            bool g = ev_same(s->gold[i], s->gold[j]), p = ev_same(s->pred[i], s->pred[j]);
+            gold += g;
+            pred += p;
+            tp += g && p;
+        }
+    }
+    double prec = pred > 0 ? (double)tp / pred : 0.0, rec = gold > 0 ? (double)tp / gold : 0.0;
+    printf("  duplicate pairs: labelled %d, found %d, both %d  precision %.1f%%  recall %.1f%%  "
+           "F1 %.3f\n",
+           gold, pred, tp, 100.0 * prec, 100.0 * rec,
+           prec + rec > 0 ? 2 * prec * rec / (prec + rec) : 0.0);
+}
+
+static void ev_stats_free(struct ev_stats *s)
+{
+    for (int i = 0; i < s->n; i++) {
+        free(s->gold[i]);
+        free(s->pred[i]);
+    }
+    free(s->gold);
+    free(s->pred);
 }
 
 /* Scores one JSON line; false if it is not a labelled post. */
@@ -57,7 +122,8 @@ static bool ev_line(const struct km_triage *t, const struct ev_opts *o, const ch
         if (created != NULL) {
             km_time_parse_rfc3339(created, &p->created_at);
         }
-        km_triage_score(t, p, 1, o->now);
+        ev_dedup(s, o, v, p);
+        km_triage_score(t, p, (int)s->last_size, o->now);
         int want = prio[1] - '0';
         bool cat_ok = strcmp(cat, p->triage.category) == 0;
         s->n++;
@@ -88,6 +154,8 @@ static int ev_file(const struct km_triage *t, const struct ev_opts *o, const cha
         return 1;
     }
     struct ev_stats s = {0};
+    struct km_dedup_mem *m = km_dedup_mem_new(0);
+    s.dedup = km_dedup_new(NULL, &km_dedup_mem_ops, m);
     char *line = NULL;
     size_t cap = 0;
     int lineno = 0;
@@ -105,6 +173,10 @@ static int ev_file(const struct km_triage *t, const struct ev_opts *o, const cha
            s.n, ev_pct(s.cat_ok, s.n), s.cat_ok, ev_pct(s.prio_ok, s.n), s.prio_ok,
            ev_pct(s.p1_hit, s.p1_true), s.p1_hit, s.p1_true, ev_pct(s.p1_hit, s.p1_pred), s.p1_hit,
            s.p1_pred);
+    ev_pairs(&s);
+    ev_stats_free(&s);
+    km_dedup_free(s.dedup);
+    km_dedup_mem_free(m);
     return 0;
 }
 

@@ -19,6 +19,8 @@ redis = $KM_REDIS_URL
 postgres = ${4:-$KM_PG_CONNINFO}
 namespace = ${3:-komek}
 tags = $_root/etc/tags.list
+lexicon = $_root/etc/lexicon
+routing = $_root/etc/routing.conf
 log_level = ${KM_LOG_LEVEL:-info}
 consumer = test-consumer
 

@@ -46,6 +46,8 @@ expect "missing config file" 2 "cannot open" "$BUILD/komekd" --check-config "$D/
 cat >"$D/bad.conf" <<CONF
 [komek]
 tags = $KM_ROOT/etc/tags.list
+lexicon = $KM_ROOT/etc/lexicon
+routing = $KM_ROOT/etc/routing.conf
 intervl = 5s
 
 [source tg]
@@ -56,9 +58,9 @@ interval = soon
 [source feed]
 type = rss
 CONF
-expect "bad config: unknown key at its line" 2 "bad.conf:3: unknown key 'intervl' in \[komek\]" \
+expect "bad config: unknown key at its line" 2 "bad.conf:5: unknown key 'intervl' in \[komek\]" \
     "$BUILD/komekd" --check-config "$D/bad.conf"
-expect "bad config: every error in one run" 2 "bad.conf:8: interval = 'soon'" \
+expect "bad config: every error in one run" 2 "bad.conf:10: interval = 'soon'" \
     "$BUILD/komekd" --check-config "$D/bad.conf"
 expect "bad config: missing required key" 2 "\[source feed\] needs 'url'" \
     "$BUILD/komekd" --check-config "$D/bad.conf"
@@ -66,23 +68,27 @@ expect "bad config: missing required key" 2 "\[source feed\] needs 'url'" \
 cat >"$D/badsrc.conf" <<CONF
 [komek]
 tags = $KM_ROOT/etc/tags.list
+lexicon = $KM_ROOT/etc/lexicon
+routing = $KM_ROOT/etc/routing.conf
 [source m]
 type = mastodon
 url = https://mastodon.example
 tags = a, b, c, d, e
 CONF
-expect "collector checks run by --check-config" 2 "badsrc.conf:6: mastodon/m: tags: at most 4" \
+expect "collector checks run by --check-config" 2 "badsrc.conf:8: mastodon/m: tags: at most 4" \
     "$BUILD/komekd" --check-config "$D/badsrc.conf"
 
 cat >"$D/listen.conf" <<CONF
 [komek]
 tags = $KM_ROOT/etc/tags.list
+lexicon = $KM_ROOT/etc/lexicon
+routing = $KM_ROOT/etc/routing.conf
 listen = 10.1.2.3:8088
 [source hook]
 type = webhook
 secret = 0123456789abcdef0123
 CONF
-expect "webhook intake on a public address refused by --check-config" 2 "listen.conf:3: listen:" \
+expect "webhook intake on a public address refused by --check-config" 2 "listen.conf:5: listen:" \
     "$BUILD/komekd" --check-config "$D/listen.conf"
 
 printf '109\n#iKomek\nбад тег\n' >"$D/tags.list"
@@ -100,6 +106,8 @@ cat >"$D/down.conf" <<CONF
 redis = redis://127.0.0.1:$port/0
 postgres = host=127.0.0.1 port=$port user=komek dbname=komek connect_timeout=2
 tags = reload.list
+lexicon = $KM_ROOT/etc/lexicon
+routing = $KM_ROOT/etc/routing.conf
 redis_timeout = 500ms
 [source feed]
 type = rss

@@ -56,6 +56,8 @@ check_network()
         echo "postgres = ${KM_PG_CONNINFO% dbname=komek} dbname=$_name"
         echo "namespace = $_name"
         echo "tags = $KM_ROOT/etc/tags.list"
+        echo "lexicon = $KM_ROOT/etc/lexicon"
+        echo "routing = $KM_ROOT/etc/routing.conf"
         echo "consumer = test"
         echo
         echo "[source $_name]"

@@ -105,6 +105,8 @@ redis_timeout = 1s
 postgres = $KM_PG_CONNINFO
 namespace = hooks
 tags = $KM_ROOT/etc/tags.list
+lexicon = $KM_ROOT/etc/lexicon
+routing = $KM_ROOT/etc/routing.conf
 consumer = test-consumer
 listen = 127.0.0.1:$PORT
 
