@@ -70,6 +70,18 @@ check_store()
         check "$1: $net rows" "$(expected $net)" \
             "$(km_psql_db "$3" "select count(*) from posts where network = '$net'")"
     done
+    check "$1: rows not triaged (no category or priority)" 0 \
+        "$(km_psql_db "$3" "select count(*) from posts where category is null or priority is null
+                            or sla_due is null or cardinality(reasons) = 0")"
+    check "$1: stream entries without schema v 2" 0 \
+        "$(redis-cli -p "$KM_REDIS_PORT" --raw EVAL "
+            local n = 0
+            for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
+                local f, v = e[2], nil
+                for i = 1, #f, 2 do if f[i] == 'v' then v = f[i + 1] end end
+                if v ~= '2' then n = n + 1 end
+            end
+            return n" 1 "{$2}:posts")"
     check "$1: pending entries of group tickets" 0 \
         "$(redis-cli -p "$KM_REDIS_PORT" XPENDING "{$2}:posts" tickets | head -n 1)"
 }
