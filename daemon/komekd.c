@@ -51,9 +51,9 @@ static void reload_watch(void *arg)
 {
     struct reload_ctx *c = arg;
     struct km_watch *w = NULL;
-    KM_LOG_INFO("SIGHUP: reloading the watched tags");
+    KM_LOG_INFO("SIGHUP: reloading the watched tags and the lexicon");
     if (km_watch_load(c->cfg, &w) != KM_OK) {
-        KM_LOG_ERROR("reload failed (see the lines above); keeping the tags in use");
+        KM_LOG_ERROR("reload failed (see the lines above); keeping the tags and lexicon in use");
         return;
     }
     size_t n = km_tags_count(w->tags);
