@@ -101,12 +101,13 @@ expect "tags list: '#tag' line warned" 2 "tags.list:2: warning: '#iKomek' is a c
 # Signals while Redis and PostgreSQL are unreachable (closed loopback ports).
 port=$(km_free_port)
 printf '109\niKomek\n' >"$D/reload.list"
+cp -r "$KM_ROOT/etc/lexicon" "$D/lexicon"
 cat >"$D/down.conf" <<CONF
 [komek]
 redis = redis://127.0.0.1:$port/0
 postgres = host=127.0.0.1 port=$port user=komek dbname=komek connect_timeout=2
 tags = reload.list
-lexicon = $KM_ROOT/etc/lexicon
+lexicon = lexicon
 routing = $KM_ROOT/etc/routing.conf
 redis_timeout = 500ms
 [source feed]
@@ -131,6 +132,14 @@ kill -HUP "$pid"
 refused() { grep -q "reload failed" "$D/down.log" && grep -q "reload.list:2: 'не тег!'" "$D/down.log"; }
 if km_wait 10 refused && still_up; then echo "ok   SIGHUP with a broken tags list keeps the old one"; else
     echo "FAIL broken tags list on SIGHUP"; tail -n 5 "$D/down.log"; failures=$((failures + 1)); fi
+# ... and so is a broken lexicon line.
+printf '109\niKomek\n' >"$D/reload.list"
+echo "gas ru word heavy газище" >>"$D/lexicon/ru.lex"
+lexline=$(wc -l <"$D/lexicon/ru.lex")
+kill -HUP "$pid"
+lex_refused() { grep -q "ru.lex:$lexline:" "$D/down.log"; }
+if km_wait 10 lex_refused && still_up; then echo "ok   SIGHUP with a broken lexicon line keeps the old lexicon"; else
+    echo "FAIL broken lexicon on SIGHUP"; tail -n 5 "$D/down.log"; failures=$((failures + 1)); fi
 kill -TERM "$pid"
 wait "$pid"
 st=$?
