@@ -8,6 +8,7 @@
 #include "db/db.h"
 #include "intake/server.h"
 #include "common/time.h"
+#include "ctl/backtest.h"
 #include "ctl/score.h"
 #include "queue/queue.h"
 #include "queue/sources.h"
@@ -48,6 +49,9 @@ static void usage(FILE *f)
                "  score --jsonl [--now RFC3339]\n"
                "                 triage JSON lines of posts (id, text, ...) from stdin, with\n"
                "                 duplicates and incidents found among them; one JSON line each\n"
+               "  backtest --lexicon DIR [--routing FILE] [--since RFC3339] [--limit N] [--json]\n"
+               "                 re-triage the stored posts with another lexicon and show\n"
+               "                 what would change (moves, P1..P4 matrix, changed posts)\n"
                "  version        print the version\n"
                "\n"
                "options:\n"
@@ -384,6 +388,8 @@ int main(int argc, char **argv)
         rc = cmd_import(cfg, argc - optind, argv + optind);
     } else if (strcmp(cmd, "score") == 0) {
         rc = km_ctl_score(cfg, argc - optind, argv + optind);
+    } else if (strcmp(cmd, "backtest") == 0) {
+        rc = km_ctl_backtest(cfg, argc - optind, argv + optind);
     } else {
         fprintf(stderr, "komekctl: unknown command '%s'\n", cmd);
         usage(stderr);
