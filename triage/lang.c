@@ -13,6 +13,9 @@
 #include <string.h>
 #include <strings.h>
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 enum {
     LG_RU = 1,      /* Russian word, Cyrillic */
     LG_KK = 2,      /* Kazakh word, Cyrillic, with or without its Kazakh letters */
@@ -104,28 +107,69 @@ static const char *const lg_kk_lat[] = {
 
 struct lg_word {
     const char *word;
+    size_t len;
+    uint64_t hash; /* XXH3 of the word; 0 = empty slot */
     unsigned mask;
 };
 
 /* Room for every list above plus the loose form of each Kazakh word. */
 #define LG_MAX_WORDS 1024
+/* Slots of the word hash table: a power of two, at least twice LG_MAX_WORDS. */
+#define LG_SLOTS 2048
 /* Bytes for the loose forms of the Kazakh words (each at most 20 bytes). */
 #define LG_POOL_BYTES 4096
+/* Most suffixes in one ending list. */
+#define LG_MAX_ENDS 48
 
-static struct lg_word lg_table[LG_MAX_WORDS];
-static size_t lg_n;
+/* Word endings compared as integers: an ending of n <= 8 bytes is a key with its bytes at
+ * the end of an 8-byte window and a mask over those bytes, so that one load of a word's
+ * last 8 bytes tests every ending (any earlier bytes of a longer ending go to memcmp). */
+struct lg_ends {
+    uint64_t key[LG_MAX_ENDS], mask[LG_MAX_ENDS];
+    uint8_t len[LG_MAX_ENDS];
+    const char *str[LG_MAX_ENDS];
+    size_t n;
+};
+
+static struct lg_word lg_table[LG_SLOTS];
 static char lg_pool[LG_POOL_BYTES];
+static struct lg_ends lg_ru_ends, lg_kk_ends;
 static pthread_once_t lg_once = PTHREAD_ONCE_INIT;
 
-static int lg_cmp(const void *a, const void *b)
+static uint64_t lg_hash(const char *w, size_t len)
 {
-    return strcmp(((const struct lg_word *)a)->word, ((const struct lg_word *)b)->word);
+    return XXH3_64bits(w, len) | 1;
+}
+
+/* The slot of w: its entry, or the empty slot where it would go. */
+static struct lg_word *lg_slot(const char *w, size_t len, uint64_t h)
+{
+    for (size_t i = (size_t)h & (LG_SLOTS - 1);; i = (i + 1) & (LG_SLOTS - 1)) {
+        struct lg_word *s = &lg_table[i];
+        if (s->hash == 0 || (s->hash == h && s->len == len && memcmp(s->word, w, len) == 0)) {
+            return s;
+        }
+    }
+}
+
+/* Adds w with mask; a word in several lists gets the union of their masks. */
+static void lg_add_word(const char *w, unsigned mask)
+{
+    static size_t n;
+    size_t len = strlen(w);
+    uint64_t h = lg_hash(w, len);
+    struct lg_word *s = lg_slot(w, len, h);
+    if (s->hash == 0 && n < LG_MAX_WORDS) {
+        *s = (struct lg_word){w, len, h, 0};
+        n++;
+    }
+    s->mask |= s->hash != 0 ? mask : 0;
 }
 
 static void lg_add_list(const char *const *list, size_t n, unsigned mask)
 {
-    for (size_t i = 0; i < n && lg_n < LG_MAX_WORDS; i++) {
-        lg_table[lg_n++] = (struct lg_word){list[i], mask};
+    for (size_t i = 0; i < n; i++) {
+        lg_add_word(list[i], mask);
     }
 }
 
@@ -133,19 +177,45 @@ static void lg_add_list(const char *const *list, size_t n, unsigned mask)
 static void lg_add_loose(void)
 {
     size_t used = 0;
-    for (size_t i = 0; i < sizeof(lg_kk) / sizeof(lg_kk[0]) && lg_n < LG_MAX_WORDS; i++) {
+    for (size_t i = 0; i < sizeof(lg_kk) / sizeof(lg_kk[0]); i++) {
         char *loose = km_norm_loose(lg_kk[i]);
         size_t len = strlen(loose);
         if (strcmp(loose, lg_kk[i]) != 0 && used + len + 1 <= sizeof(lg_pool)) {
             memcpy(lg_pool + used, loose, len + 1);
-            lg_table[lg_n++] = (struct lg_word){lg_pool + used, LG_KK};
+            lg_add_word(lg_pool + used, LG_KK);
             used += len + 1;
         }
         free(loose);
     }
 }
 
-/* Builds the sorted table once; words in several lists get the union of their masks. */
+/* The last 8 bytes of w[0..len) as an integer, zero bytes in front of a shorter w. */
+static uint64_t lg_last8(const char *w, size_t len)
+{
+    unsigned char b[8] = {0};
+    size_t n = len < 8 ? len : 8;
+    memcpy(b + 8 - n, w + len - n, n);
+    uint64_t k;
+    memcpy(&k, b, sizeof(k));
+    return k;
+}
+
+static void lg_ends_init(struct lg_ends *e, const char *const *list, size_t n)
+{
+    static const char ones[8] = {'\xFF', '\xFF', '\xFF', '\xFF', '\xFF', '\xFF', '\xFF', '\xFF'};
+    for (size_t i = 0; i < n && e->n < LG_MAX_ENDS; i++) {
+        size_t len = strlen(list[i]);
+        size_t tail = len < 8 ? len : 8;
+        e->key[e->n] = lg_last8(list[i], len);
+        e->mask[e->n] = lg_last8(ones, tail);
+        e->len[e->n] = (uint8_t)len;
+        e->str[e->n++] = list[i];
+    }
+}
+
+static void lg_add_ends(void);
+
+/* Builds the word table and the ending tables once. */
 static void lg_init(void)
 {
     lg_add_list(lg_ru, sizeof(lg_ru) / sizeof(lg_ru[0]), LG_RU);
@@ -154,36 +224,55 @@ static void lg_init(void)
     lg_add_list(lg_ru_lat, sizeof(lg_ru_lat) / sizeof(lg_ru_lat[0]), LG_RU_LAT);
     lg_add_list(lg_kk_lat, sizeof(lg_kk_lat) / sizeof(lg_kk_lat[0]), LG_KK_LAT);
     lg_add_loose();
-    qsort(lg_table, lg_n, sizeof(lg_table[0]), lg_cmp);
-    size_t k = 0;
-    for (size_t i = 0; i < lg_n; i++) {
-        if (k > 0 && strcmp(lg_table[k - 1].word, lg_table[i].word) == 0) {
-            lg_table[k - 1].mask |= lg_table[i].mask;
-        } else {
-            lg_table[k++] = lg_table[i];
+    lg_add_ends();
+}
+
+static unsigned lg_lookup(const char *word, size_t len)
+{
+    return lg_slot(word, len, lg_hash(word, len))->mask;
+}
+
+/* True if w ends with one of the endings of e. */
+static bool lg_ends_any(const char *w, size_t len, const struct lg_ends *e)
+{
+    uint64_t last = lg_last8(w, len);
+    for (size_t i = 0; i < e->n; i++) {
+        size_t n = e->len[i];
+        if (n <= len && (last & e->mask[i]) == e->key[i] &&
+            (n <= 8 || memcmp(w + len - n, e->str[i], n - 8) == 0)) {
+            return true;
         }
     }
-    lg_n = k;
+    return false;
 }
 
-static unsigned lg_lookup(const char *word)
+static const char *const lg_ru_end_list[] = {
+    "ть",  "ться", "ся",   "сь", "ет",  "ют",  "ят",  "ит",  "ого",  "его",
+    "ому", "ему",  "ый",   "ий", "ой",  "ая",  "яя",  "ое",  "ее",   "ые",
+    "ие",  "ую",   "ых",   "их", "ами", "ями", "ешь", "ишь", "ство", "ция",
+    "ции", "ение", "ания", "ку", "ки",  "ов",  "ев",  "ом",  "ем",
+};
+
+static const char *const lg_kk_end_list[] = {
+    "мыз", "миз", "ныз",  "низ",  "сыз",  "сиз",  "лар",  "ып",   "ип",     "айды",   "ейди",
+    "йды", "йди", "ынан", "инен", "ында", "инде", "ымыз", "имиз", "ныздар", "низдер",
+};
+
+static void lg_add_ends(void)
 {
-    struct lg_word key = {word, 0};
-    const struct lg_word *w = bsearch(&key, lg_table, lg_n, sizeof(lg_table[0]), lg_cmp);
-    return w != NULL ? w->mask : 0;
+    lg_ends_init(&lg_ru_ends, lg_ru_end_list, sizeof(lg_ru_end_list) / sizeof(lg_ru_end_list[0]));
+    lg_ends_init(&lg_kk_ends, lg_kk_end_list, sizeof(lg_kk_end_list) / sizeof(lg_kk_end_list[0]));
 }
 
-static bool lg_ends(const char *w, size_t len, const char *suffix)
+/* True if w holds one of ь ъ э щ (D1 8C, D1 8A, D1 8D, D1 89). */
+static bool lg_russian_letter(const char *w, size_t len)
 {
-    size_t n = strlen(suffix);
-    return len >= n && memcmp(w + len - n, suffix, n) == 0;
-}
-
-static bool lg_ends_any(const char *w, size_t len, const char *const *list, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (lg_ends(w, len, list[i])) {
-            return true;
+    for (size_t i = 0; i + 1 < len; i++) {
+        if ((unsigned char)w[i] == 0xD1) {
+            unsigned char b = (unsigned char)w[i + 1];
+            if (b == 0x8C || b == 0x8A || b == 0x8D || b == 0x89) {
+                return true;
+            }
         }
     }
     return false;
@@ -193,40 +282,30 @@ static bool lg_ends_any(const char *w, size_t len, const char *const *list, size
  * a word of at least 4 letters (8 bytes). */
 static bool lg_russian_shape(const char *w, size_t len)
 {
-    static const char *const ends[] = {
-        "ть",  "ться", "ся",   "сь", "ет",  "ют",  "ят",  "ит",  "ого",  "его",
-        "ому", "ему",  "ый",   "ий", "ой",  "ая",  "яя",  "ое",  "ее",   "ые",
-        "ие",  "ую",   "ых",   "их", "ами", "ями", "ешь", "ишь", "ство", "ция",
-        "ции", "ение", "ания", "ку", "ки",  "ов",  "ев",  "ом",  "ем",
-    };
-    if (strstr(w, "ь") || strstr(w, "ъ") || strstr(w, "э") || strstr(w, "щ")) {
-        return true;
-    }
-    return len >= 8 && lg_ends_any(w, len, ends, sizeof(ends) / sizeof(ends[0]));
+    return lg_russian_letter(w, len) || (len >= 8 && lg_ends_any(w, len, &lg_ru_ends));
 }
 
 /* A Cyrillic word (no Kazakh letters) with a Kazakh suffix, as typed with Russian letters. */
 static bool lg_kazakh_shape(const char *w, size_t len)
 {
-    static const char *const ends[] = {
-        "мыз", "миз", "ныз",  "низ",  "сыз",  "сиз",  "лар",  "ып",   "ип",     "айды",   "ейди",
-        "йды", "йди", "ынан", "инен", "ында", "инде", "ымыз", "имиз", "ныздар", "низдер",
-    };
-    return len >= 10 && lg_ends_any(w, len, ends, sizeof(ends) / sizeof(ends[0]));
+    return len >= 10 && lg_ends_any(w, len, &lg_kk_ends);
 }
 
 /* Kazakh Latin letters (ä ö ü ğ ı ń ñ ş ū ó ý á ú ǵ), or q not followed by u. */
-static bool lg_kazakh_latin_shape(const char *w)
+static bool lg_kazakh_latin_shape(const char *w, size_t len)
 {
     static const char *const letters[] = {"ä", "ö", "ü", "ğ", "ı", "ń", "ñ",
                                           "ş", "ū", "ó", "ý", "á", "ú", "ǵ"};
-    for (size_t i = 0; i < sizeof(letters) / sizeof(letters[0]); i++) {
-        if (strstr(w, letters[i]) != NULL) {
+    bool ascii = true;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)w[i];
+        ascii = ascii && c < 0x80;
+        if (c == 'q' && w[i + 1] != 'u') {
             return true;
         }
     }
-    for (const char *q = strchr(w, 'q'); q != NULL; q = strchr(q + 1, 'q')) {
-        if (q[1] != 'u') {
+    for (size_t i = 0; !ascii && i < sizeof(letters) / sizeof(letters[0]); i++) {
+        if (strstr(w, letters[i]) != NULL) {
             return true;
         }
     }
@@ -265,14 +344,16 @@ static void lg_vote(struct lg_votes *v, const struct km_norm_token *tok)
     if (!letter) {
         return;
     }
-    unsigned mask = lg_lookup(tok->text);
+    unsigned mask = lg_lookup(tok->text, tok->len);
     if (cyr) {
         v->cyr_words++;
-        bool ru = (mask & LG_RU) || lg_russian_shape(tok->text, tok->len);
-        bool kk = (mask & LG_KK) || lg_kazakh_shape(tok->text, tok->len);
         if (tok->loose != tok->text && strcmp(tok->loose, tok->text) != 0) {
             v->kk_letters++;
-        } else if (kk && !ru) {
+            return;
+        }
+        bool ru = (mask & LG_RU) || lg_russian_shape(tok->text, tok->len);
+        bool kk = (mask & LG_KK) || lg_kazakh_shape(tok->text, tok->len);
+        if (kk && !ru) {
             v->kk++;
         } else if (ru && !kk) {
             v->ru++;
@@ -281,7 +362,7 @@ static void lg_vote(struct lg_votes *v, const struct km_norm_token *tok)
         return;
     }
     v->lat_words++;
-    bool kk_lat = (mask & LG_KK_LAT) || lg_kazakh_latin_shape(tok->text);
+    bool kk_lat = (mask & LG_KK_LAT) || lg_kazakh_latin_shape(tok->text, tok->len);
     v->en += (mask & LG_EN) != 0 && !kk_lat;
     v->ru_lat += (mask & LG_RU_LAT) != 0 && (mask & LG_EN) == 0;
     v->kk_lat += kk_lat && (mask & LG_EN) == 0;

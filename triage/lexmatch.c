@@ -46,6 +46,7 @@ struct lm_state {
     uint32_t *atoms;
     uint32_t *off; /* atoms of token i: atoms[off[i] .. off[i + 1]) */
     size_t n_atoms, cap_atoms;
+    bool atoms_heap; /* atoms was malloc'd (else it is the caller's stack buffer) */
     uint64_t *blocked; /* per token: classes it may not match */
     uint8_t *neg;      /* per token: 1 negates what follows, 2 what precedes */
     int post_lang;
@@ -53,6 +54,19 @@ struct lm_state {
     struct km_lex_hit *hits;
     size_t cap_hits, n_hits;
 };
+
+static void lm_grow_atoms(struct lm_state *s)
+{
+    s->cap_atoms *= 2;
+    if (s->atoms_heap) {
+        s->atoms = km_realloc(s->atoms, s->cap_atoms * sizeof(*s->atoms));
+        return;
+    }
+    uint32_t *a = km_malloc(s->cap_atoms * sizeof(*a));
+    memcpy(a, s->atoms, s->n_atoms * sizeof(*a));
+    s->atoms = a;
+    s->atoms_heap = true;
+}
 
 static void lm_add(struct lm_state *s, const uint32_t *v, size_t n, size_t first)
 {
@@ -65,8 +79,7 @@ static void lm_add(struct lm_state *s, const uint32_t *v, size_t n, size_t first
             continue;
         }
         if (s->n_atoms == s->cap_atoms) {
-            s->cap_atoms *= 2;
-            s->atoms = km_realloc(s->atoms, s->cap_atoms * sizeof(*s->atoms));
+            lm_grow_atoms(s);
         }
         s->atoms[s->n_atoms++] = v[k];
     }
@@ -158,43 +171,67 @@ static void lm_stem(struct lm_state *s, struct sb_stemmer *st, const struct km_s
     }
 }
 
+/* One transliteration rule: from (flen bytes) becomes to (tlen bytes). */
+struct lm_rule {
+    const char *from, *to;
+    uint8_t flen, tlen;
+};
+
+#define LM_RULE(f, t) {f, t, sizeof(f) - 1, sizeof(t) - 1}
+
+/* Digraphs and Kazakh Latin letters, tried in this order before single letters. */
+static const struct lm_rule lm_di[] = {
+    LM_RULE("shch", "щ"), LM_RULE("sch", "щ"), LM_RULE("zh", "ж"), LM_RULE("kh", "х"),
+    LM_RULE("ch", "ч"),   LM_RULE("sh", "ш"),  LM_RULE("ts", "ц"), LM_RULE("yu", "ю"),
+    LM_RULE("ya", "я"),   LM_RULE("yo", "е"),  LM_RULE("ye", "е"), LM_RULE("iu", "ю"),
+    LM_RULE("ia", "я"),   LM_RULE("ä", "а"),   LM_RULE("ğ", "г"),  LM_RULE("ı", "ы"),
+    LM_RULE("ñ", "н"),    LM_RULE("ń", "н"),   LM_RULE("ö", "о"),  LM_RULE("ş", "ш"),
+    LM_RULE("ü", "у"),    LM_RULE("ū", "у"),   LM_RULE("ç", "ч"),
+};
+
+/* The first rule of lm_di that matches at w[i..len), or NULL. */
+static const struct lm_rule *lm_digraph(const char *w, size_t i, size_t len)
+{
+    for (size_t k = 0; k < sizeof(lm_di) / sizeof(lm_di[0]); k++) {
+        const struct lm_rule *r = &lm_di[k];
+        if (r->from[0] == w[i] && r->flen <= len - i && memcmp(w + i, r->from, r->flen) == 0) {
+            return r;
+        }
+    }
+    return NULL;
+}
+
+static bool lm_latin_vowel(char c)
+{
+    return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y';
+}
+
 /* Latin letter (ASCII or a Kazakh Latin letter) -> Cyrillic, for Russian and Kazakh typed
  * in Latin letters. Digraphs first. Returns bytes written, or 0 if w has another char. */
 static size_t lm_translit(const char *w, size_t len, char *out, size_t cap)
 {
-    static const char *const di[][2] = {
-        {"shch", "щ"}, {"sch", "щ"}, {"zh", "ж"}, {"kh", "х"}, {"ch", "ч"}, {"sh", "ш"},
-        {"ts", "ц"},   {"yu", "ю"},  {"ya", "я"}, {"yo", "е"}, {"ye", "е"}, {"iu", "ю"},
-        {"ia", "я"},   {"ä", "а"},   {"ğ", "г"},  {"ı", "ы"},  {"ñ", "н"},  {"ń", "н"},
-        {"ö", "о"},    {"ş", "ш"},   {"ü", "у"},  {"ū", "у"},  {"ç", "ч"},
-    };
     static const char *const one[26] = {"а", "б", "ц", "д", "е", "ф",  "г", "х", "и",
                                         "ж", "к", "л", "м", "н", "о",  "п", "к", "р",
                                         "с", "т", "у", "в", "в", "кс", "ы", "з"};
     size_t o = 0, i = 0;
     while (i < len) {
-        const char *rep = NULL;
-        size_t used = 0;
-        for (size_t k = 0; k < sizeof(di) / sizeof(di[0]) && rep == NULL; k++) {
-            size_t dl = strlen(di[k][0]);
-            if (dl <= len - i && memcmp(w + i, di[k][0], dl) == 0) {
-                rep = di[k][1];
-                used = dl;
-            }
-        }
+        const struct lm_rule *r = lm_digraph(w, i, len);
+        const char *rep = r != NULL ? r->to : NULL;
+        size_t used = r != NULL ? r->flen : 0, rlen = r != NULL ? r->tlen : 0;
         if (rep == NULL && w[i] >= 'a' && w[i] <= 'z') {
-            bool after_vowel = i > 0 && strchr("aeiouy", w[i - 1]) != NULL;
-            bool before_vowel = i + 1 < len && strchr("aeiouy", w[i + 1]) != NULL;
+            bool after_vowel = i > 0 && lm_latin_vowel(w[i - 1]);
+            bool before_vowel = i + 1 < len && lm_latin_vowel(w[i + 1]);
             /* i/y after a vowel and not before one is й: "qaida" -> кайда, "novyy" */
             rep = (w[i] == 'i' || w[i] == 'y') && after_vowel && !before_vowel ? "й"
                                                                                : one[w[i] - 'a'];
             used = 1;
+            rlen = w[i] == 'x' ? 4 : 2;
         }
-        if (rep == NULL || o + strlen(rep) >= cap) {
+        if (rep == NULL || o + rlen >= cap) {
             return 0;
         }
-        memcpy(out + o, rep, strlen(rep));
-        o += strlen(rep);
+        memcpy(out + o, rep, rlen);
+        o += rlen;
         i += used;
     }
     out[o] = '\0';
@@ -244,10 +281,10 @@ static void lm_token(struct lm_state *s, size_t i)
     s->off[i] = (uint32_t)first;
     lm_lookup(s, lx->exact, t->text, t->len, first);
     const char *loose = t->loose != NULL ? t->loose : t->text;
-    size_t llen = strlen(loose);
+    size_t llen = loose == t->text ? t->len : strlen(loose);
     lm_lookup(s, lx->loose, loose, llen, first);
     lm_prefixes(s, lx->prefix, t->text, t->len, true, first);
-    if (llen != t->len || memcmp(loose, t->text, llen) != 0) {
+    if (loose != t->text && (llen != t->len || memcmp(loose, t->text, llen) != 0)) {
         lm_prefixes(s, lx->prefix, loose, llen, true, first);
     }
     if (lm_is_cyrillic(t->text)) {
@@ -384,6 +421,16 @@ static void lm_pass(struct lm_state *s, int pass)
     }
 }
 
+/* Per-post arrays on the stack for posts of up to LM_STACK_TOKENS tokens (nearly all). */
+#define LM_STACK_TOKENS 128
+
+struct lm_stack {
+    uint32_t atoms[LM_STACK_TOKENS * 4];
+    uint32_t off[LM_STACK_TOKENS + 1];
+    uint64_t blocked[LM_STACK_TOKENS];
+    uint8_t neg[LM_STACK_TOKENS];
+};
+
 size_t km_lexicon_match(const struct km_lexicon *lx, const struct km_norm_text *nt, int post_lang,
                         struct km_lex_stemmers *st, struct km_lex_hit *hits, size_t cap)
 {
@@ -393,11 +440,16 @@ size_t km_lexicon_match(const struct km_lexicon *lx, const struct km_norm_text *
     if (s.n == 0 || lx->n_atoms == 0) {
         return 0;
     }
-    s.cap_atoms = s.n * 2 + 16;
-    s.atoms = km_malloc(s.cap_atoms * sizeof(*s.atoms));
-    s.off = km_malloc((s.n + 1) * sizeof(*s.off));
-    s.blocked = km_calloc(s.n, sizeof(*s.blocked));
-    s.neg = km_calloc(s.n, 1);
+    struct lm_stack stack;
+    bool small = s.n <= LM_STACK_TOKENS;
+    s.cap_atoms = small ? sizeof(stack.atoms) / sizeof(stack.atoms[0]) : s.n * 2 + 16;
+    s.atoms_heap = !small;
+    s.atoms = small ? stack.atoms : km_malloc(s.cap_atoms * sizeof(*s.atoms));
+    s.off = small ? stack.off : km_malloc((s.n + 1) * sizeof(*s.off));
+    s.blocked = small ? stack.blocked : km_malloc(s.n * sizeof(*s.blocked));
+    s.neg = small ? stack.neg : km_malloc(s.n);
+    memset(s.blocked, 0, s.n * sizeof(*s.blocked));
+    memset(s.neg, 0, s.n);
     for (size_t i = 0; i < s.n; i++) {
         lm_token(&s, i);
     }
@@ -405,9 +457,13 @@ size_t km_lexicon_match(const struct km_lexicon *lx, const struct km_norm_text *
     for (int pass = 0; pass < 3; pass++) {
         lm_pass(&s, pass);
     }
-    free(s.atoms);
-    free(s.off);
-    free(s.blocked);
-    free(s.neg);
+    if (s.atoms_heap) {
+        free(s.atoms);
+    }
+    if (!small) {
+        free(s.off);
+        free(s.blocked);
+        free(s.neg);
+    }
     return s.n_hits;
 }

@@ -49,6 +49,12 @@ static size_t nm_decode(struct nm_state *s, size_t i, int32_t *cp)
         }
         return 1;
     }
+    if (s->src[i] >= 0xC2 && s->src[i] <= 0xDF && i + 1 < s->len &&
+        (s->src[i + 1] & 0xC0) == 0x80) {
+        /* a valid two-byte sequence (Cyrillic, Latin-1): what utf8proc_iterate returns */
+        *cp = ((int32_t)(s->src[i] & 0x1F) << 6) | (s->src[i + 1] & 0x3F);
+        return 2;
+    }
     utf8proc_ssize_t n = utf8proc_iterate(s->src + i, (utf8proc_ssize_t)(s->len - i), cp);
     if (n < 1) {
         s->t->repaired = true;

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,7 +35,11 @@ struct sc_ctx {
     int category;
     int urgency;
     char calls[64];                      /* emergency numbers named by life cues ("101 104") */
-    struct km_lex_hit hits[SC_MAX_HITS]; /* last: not zeroed, only n_hits are valid */
+    size_t cap_reasons;                  /* allocated slots of p->triage.reasons */
+    struct km_lex_hit hits[SC_MAX_HITS]; /* from here on: not zeroed, only n_hits are valid */
+    const struct km_lex_entry *ent[SC_MAX_HITS]; /* entry of each hit */
+    bool first[SC_MAX_HITS];                     /* no earlier hit has the same entry */
+    bool evid[SC_MAX_HITS];                      /* the hit counts as category evidence */
 };
 
 /* ---- per-thread stemmers -------------------------------------------------------------- */
@@ -212,6 +217,50 @@ static void sc_cat_quote(struct sc_str *s, const struct sc_ctx *c, size_t a, siz
     sc_cat(s, "\"");
 }
 
+/* Appends a copy of reason[0..len) to the post's reasons (the array grows by doubling;
+ * km_post_add_reason() would format and reallocate for every line). */
+static void sc_add_reason(struct sc_ctx *c, const char *reason, size_t len)
+{
+    struct km_post_triage *t = &c->p->triage;
+    if (t->n_reasons == c->cap_reasons) {
+        c->cap_reasons = c->cap_reasons > 0 ? 2 * c->cap_reasons : 16;
+        t->reasons = km_realloc(t->reasons, c->cap_reasons * sizeof(*t->reasons));
+    }
+    char *r = km_malloc(len + 1);
+    memcpy(r, reason, len);
+    r[len] = '\0';
+    t->reasons[t->n_reasons++] = r;
+}
+
+static void sc_add_str(struct sc_ctx *c, const struct sc_str *s)
+{
+    sc_add_reason(c, s->buf, s->n);
+}
+
+/* A formatted reason, for the lines that are not on every post's path. */
+__attribute__((format(printf, 2, 3))) static void sc_reasonf(struct sc_ctx *c, const char *fmt,
+                                                              ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        return;
+    }
+    if ((size_t)n < sizeof(buf)) {
+        sc_add_reason(c, buf, (size_t)n);
+        return;
+    }
+    char *big = km_malloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    sc_add_reason(c, big, (size_t)n);
+    free(big);
+}
+
 static void sc_reason(struct sc_ctx *c, int points, const char *kind, size_t a, size_t b)
 {
     if (c->p->triage.n_reasons >= KM_TRIAGE_MAX_REASONS) {
@@ -223,12 +272,13 @@ static void sc_reason(struct sc_ctx *c, int points, const char *kind, size_t a, 
     sc_cat(&s, kind);
     sc_cat(&s, ": ");
     sc_cat_quote(&s, c, a, b, KM_TRIAGE_MAX_QUOTE);
-    km_post_add_reason(c->p, "%s", s.buf);
+    sc_add_str(c, &s);
 }
 
+/* The entry of hit h (one of c->hits). */
 static const struct km_lex_entry *sc_entry(const struct sc_ctx *c, const struct km_lex_hit *h)
 {
-    return km_lexicon_entry(c->t->lx, h->entry);
+    return c->ent[h - c->hits];
 }
 
 /* False for entries restricted to winter or night outside those times. */
@@ -243,12 +293,19 @@ static bool sc_in_season(const struct sc_ctx *c, const struct km_lex_entry *e)
 /* True if an earlier hit (index < i) is of the same entry: each entry counts once. */
 static bool sc_seen_entry(const struct sc_ctx *c, size_t i)
 {
-    for (size_t k = 0; k < i; k++) {
-        if (c->hits[k].entry == c->hits[i].entry) {
-            return true;
+    return !c->first[i];
+}
+
+/* Fills c->ent and c->first for the hits. */
+static void sc_hits_prepare(struct sc_ctx *c)
+{
+    for (size_t i = 0; i < c->n_hits; i++) {
+        c->ent[i] = km_lexicon_entry(c->t->lx, c->hits[i].entry);
+        c->first[i] = true;
+        for (size_t k = 0; k < i && c->first[i]; k++) {
+            c->first[i] = c->hits[k].entry != c->hits[i].entry;
         }
     }
-    return false;
 }
 
 /* True if hit i counts as category evidence: in season, not negated, and the strongest of
@@ -284,7 +341,7 @@ static void sc_category_reason(struct sc_ctx *c, const int *ev, int second)
     int shown = 0;
     for (size_t i = 0; i < c->n_hits && shown < 6; i++) {
         const struct km_lex_entry *e = sc_entry(c, &c->hits[i]);
-        if (e->cls != c->category || !sc_evidence(c, i)) {
+        if (e->cls != c->category || !c->evid[i]) {
             continue;
         }
         sc_cat(&s, shown++ ? ", " : "");
@@ -301,14 +358,15 @@ static void sc_category_reason(struct sc_ctx *c, const int *ev, int second)
         sc_cat(&s, "no topical words");
     }
     sc_cat(&s, ")");
-    km_post_add_reason(c->p, "%s", s.buf);
+    sc_add_str(c, &s);
 }
 
 static void sc_category(struct sc_ctx *c)
 {
     int ev[KM_CAT_COUNT] = {0};
     for (size_t i = 0; i < c->n_hits; i++) {
-        if (sc_evidence(c, i)) {
+        c->evid[i] = sc_evidence(c, i);
+        if (c->evid[i]) {
             ev[sc_entry(c, &c->hits[i])->cls] += sc_entry(c, &c->hits[i])->weight;
         }
     }
@@ -349,19 +407,28 @@ static void sc_base(struct sc_ctx *c)
     }
     if (b->weight != 0) {
         c->urgency += b->weight;
-        km_post_add_reason(c->p, "%+d base: %s", b->weight, name);
+        struct sc_str s = {.n = 0};
+        sc_cat_int(&s, b->weight, true);
+        sc_cat(&s, " base: ");
+        sc_cat(&s, name);
+        sc_add_str(c, &s);
     }
     if (c->winter && b->winter != 0) {
         static const char *const months[] = {"January",   "February", "March",    "April",
                                              "May",       "June",     "July",     "August",
                                              "September", "October",  "November", "December"};
         c->urgency += b->winter;
-        km_post_add_reason(c->p, "%+d winter: %s in %s", b->winter, name,
-                           months[(c->lt.month + 11) % 12]);
+        struct sc_str s = {.n = 0};
+        sc_cat_int(&s, b->winter, true);
+        sc_cat(&s, " winter: ");
+        sc_cat(&s, name);
+        sc_cat(&s, " in ");
+        sc_cat(&s, months[(c->lt.month + 11) % 12]);
+        sc_add_str(c, &s);
     }
     if (c->night && b->night != 0) {
         c->urgency += b->night;
-        km_post_add_reason(c->p, "%+d night: %s at %02d:%02d %s", b->night, name, c->lt.hour,
+        sc_reasonf(c, "%+d night: %s at %02d:%02d %s", b->night, name, c->lt.hour,
                            c->lt.minute, km_tz_name(c->t->tz));
     }
 }
@@ -491,7 +558,7 @@ static void sc_cold(struct sc_ctx *c)
     int t = sc_coldest(c->p->text, &at, &len);
     if (t < 0 && t <= b->below) {
         c->urgency += b->weight;
-        km_post_add_reason(c->p, "%+d extreme cold: \"%.*s\" (at or below %d)", b->weight, (int)len,
+        sc_reasonf(c, "%+d extreme cold: \"%.*s\" (at or below %d)", b->weight, (int)len,
                            at, b->below);
     }
 }
@@ -510,7 +577,7 @@ static void sc_resonance(struct sc_ctx *c, int incident_size)
     pts = pts > SC_ENGAGEMENT_MAX ? SC_ENGAGEMENT_MAX : pts;
     if (pts > 0) {
         c->urgency += pts;
-        km_post_add_reason(c->p, "%+d resonance: %lld likes, %lld reposts, %lld replies", pts,
+        sc_reasonf(c, "%+d resonance: %lld likes, %lld reposts, %lld replies", pts,
                            (long long)sc_pos(p->engagement.likes),
                            (long long)sc_pos(p->engagement.reposts),
                            (long long)sc_pos(p->engagement.replies));
@@ -519,7 +586,7 @@ static void sc_resonance(struct sc_ctx *c, int incident_size)
         pts = (int)lround(5.0 * log2((double)incident_size));
         pts = pts > SC_INCIDENT_MAX ? SC_INCIDENT_MAX : pts;
         c->urgency += pts;
-        km_post_add_reason(c->p, "%+d resonance: incident of %d posts", pts, incident_size);
+        sc_reasonf(c, "%+d resonance: incident of %d posts", pts, incident_size);
     }
 }
 
@@ -554,7 +621,7 @@ static void sc_emergency(struct sc_ctx *c)
             snprintf(extra + o, sizeof(extra) - o, "%s, ", n);
         }
     }
-    km_post_add_reason(c->p, "P1 emergency: call %s%s (komek is not an emergency service)", extra,
+    sc_reasonf(c, "P1 emergency: call %s%s (komek is not an emergency service)", extra,
                        numbers);
 }
 
@@ -604,7 +671,7 @@ static void sc_urgency(struct sc_ctx *c, int incident_size)
     sc_cue(c, KM_CUE_CALM);
     sc_negated(c);
     if (c->urgency < 0 || c->urgency > 100) {
-        km_post_add_reason(c->p, "= %d clamped to %d", c->urgency, c->urgency < 0 ? 0 : 100);
+        sc_reasonf(c, "= %d clamped to %d", c->urgency, c->urgency < 0 ? 0 : 100);
         c->urgency = c->urgency < 0 ? 0 : 100;
     }
 }
@@ -620,6 +687,7 @@ static void sc_run(struct sc_ctx *c, struct km_lex_stemmers *st, int incident_si
     c->night = km_routing_is_night(c->t->routing, c->lt.hour);
     c->n_hits = km_lexicon_match(c->t->lx, c->nt, sc_post_lang(lang), st, c->hits, SC_MAX_HITS);
     c->n_hits = c->n_hits < SC_MAX_HITS ? c->n_hits : SC_MAX_HITS;
+    sc_hits_prepare(c);
     sc_category(c);
     sc_urgency(c, incident_size);
     int prio = sc_priority(c->urgency);

@@ -2,16 +2,17 @@
 
 #include "common/alloc.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct tr_kid {
-    unsigned char byte;
-    uint32_t node;
-};
-
+/* Children are found in O(1): a bit per byte value says whether the child exists, and its
+ * index in kids is the number of set bits below it (rank[w] counts the bits of words
+ * before w, so one population count suffices). */
 struct tr_node {
-    struct tr_kid *kids; /* sorted by byte */
+    uint64_t bits[4];
+    uint16_t rank[4];
+    uint32_t *kids; /* child nodes in byte order */
     uint32_t n_kids, cap_kids;
     uint32_t *vals;
     uint32_t n_vals, cap_vals;
@@ -55,19 +56,26 @@ void km_trie_free(struct km_trie *t)
     free(t);
 }
 
-/* Index of the first kid of nd whose byte is >= b. */
-static uint32_t tr_lower(const struct tr_node *nd, unsigned char b)
+/* Set bits of x (portable: no popcnt instruction is assumed). */
+static inline unsigned tr_popcount(uint64_t x)
 {
-    uint32_t lo = 0, hi = nd->n_kids;
-    while (lo < hi) {
-        uint32_t mid = (lo + hi) / 2;
-        if (nd->kids[mid].byte < b) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    return lo;
+    x = x - ((x >> 1) & 0x5555555555555555ull);
+    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+    return (unsigned)((x * 0x0101010101010101ull) >> 56);
+}
+
+/* Index in nd->kids of the child along b (or where it would go). */
+static inline uint32_t tr_rank(const struct tr_node *nd, unsigned char b)
+{
+    unsigned w = b >> 6;
+    uint64_t below = nd->bits[w] & ((1ull << (b & 63)) - 1);
+    return nd->rank[w] + tr_popcount(below);
+}
+
+static inline bool tr_has(const struct tr_node *nd, unsigned char b)
+{
+    return (nd->bits[b >> 6] >> (b & 63)) & 1;
 }
 
 uint32_t km_trie_step(const struct km_trie *t, uint32_t node, unsigned char b)
@@ -76,8 +84,7 @@ uint32_t km_trie_step(const struct km_trie *t, uint32_t node, unsigned char b)
         return t->root[b];
     }
     const struct tr_node *nd = &t->nodes[node];
-    uint32_t k = tr_lower(nd, b);
-    return k < nd->n_kids && nd->kids[k].byte == b ? nd->kids[k].node : 0;
+    return tr_has(nd, b) ? nd->kids[tr_rank(nd, b)] : 0;
 }
 
 /* The child of node along b, created when missing. */
@@ -97,11 +104,14 @@ static uint32_t tr_child(struct km_trie *t, uint32_t node, unsigned char b)
         nd->cap_kids = nd->cap_kids ? nd->cap_kids * 2 : 2;
         nd->kids = km_realloc(nd->kids, nd->cap_kids * sizeof(*nd->kids));
     }
-    uint32_t k = tr_lower(nd, b);
+    uint32_t k = tr_rank(nd, b);
     memmove(&nd->kids[k + 1], &nd->kids[k], (nd->n_kids - k) * sizeof(*nd->kids));
-    nd->kids[k].byte = b;
-    nd->kids[k].node = c;
+    nd->kids[k] = c;
     nd->n_kids++;
+    nd->bits[b >> 6] |= 1ull << (b & 63);
+    for (unsigned w = (b >> 6) + 1; w < 4; w++) {
+        nd->rank[w]++;
+    }
     return c;
 }
 
