@@ -60,8 +60,10 @@ static void log_commit(const struct km_source_info *src, const struct km_commit_
                  c->seen, c->dropped, c->added, c->dups, c->duplicates, c->escalated);
 }
 
-/* Deduplicates and scores every post of batch; marks in escalate[] the posts whose
- * incident just crossed a threshold. KM_RETRY if the dedup window is unreachable. */
+/* Scores every post of batch alone, deduplicates it (its category is part of its place
+ * key) and scores it again with its incident's size when it joined one; marks in
+ * escalate[] the posts whose incident just crossed a threshold. KM_RETRY if the dedup
+ * window is unreachable. */
 static int triage_batch(struct km_committer *c, const struct km_watch *w,
                         struct km_post_batch *batch, bool *escalate, size_t *duplicates,
                         struct km_err *err)
@@ -70,12 +72,14 @@ static int triage_batch(struct km_committer *c, const struct km_watch *w,
     for (size_t i = 0; i < batch->n; i++) {
         struct km_post *p = batch->posts[i];
         struct km_dedup_result r = {0};
+        km_triage_score(w->triage, p, 1, now);
         int rc = km_dedup_check(c->dedup, p, now, &r, err);
         if (rc == KM_RETRY || rc == KM_ERR) {
             return KM_RETRY;
         }
-        long size = rc == KM_OK ? r.size.posts : 1;
-        km_triage_score(w->triage, p, size > 0 ? (int)size : 1, now);
+        if (rc == KM_OK && r.size.posts > 1) {
+            km_triage_score(w->triage, p, (int)r.size.posts, now);
+        }
         escalate[i] = rc == KM_OK && r.escalate > 0 && !r.replay;
         *duplicates += p->triage.dup_of != NULL;
     }

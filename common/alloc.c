@@ -57,12 +57,18 @@ char *km_strndup(const char *s, size_t n)
 
 char *km_asprintf(const char *fmt, ...)
 {
+    /* A first pass into a stack buffer rather than vsnprintf(NULL, 0, ...): most strings
+     * fit, and gcc's -Wformat-truncation misreads the NULL probe under sanitizers. */
+    char small[256];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(small, sizeof(small), fmt, ap);
     va_end(ap);
     if (n < 0) {
         oom(0);
+    }
+    if ((size_t)n < sizeof(small)) {
+        return km_strndup(small, (size_t)n);
     }
     char *p = km_malloc((size_t)n + 1);
     va_start(ap, fmt);

@@ -50,11 +50,16 @@ void km_buf_putc(struct km_buf *b, char c)
 
 void km_buf_printf(struct km_buf *b, const char *fmt, ...)
 {
+    char small[256]; /* see km_asprintf(): no vsnprintf(NULL, 0, ...) probe */
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(small, sizeof(small), fmt, ap);
     va_end(ap);
     if (n <= 0) {
+        return;
+    }
+    if ((size_t)n < sizeof(small)) {
+        km_buf_append(b, small, (size_t)n);
         return;
     }
     buf_reserve(b, (size_t)n);

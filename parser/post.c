@@ -82,17 +82,23 @@ void km_post_triage_clear(struct km_post_triage *t)
 
 void km_post_add_reason(struct km_post *p, const char *fmt, ...)
 {
+    char small[256]; /* most reasons fit: one formatting pass, no size probe */
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(small, sizeof(small), fmt, ap);
     va_end(ap);
     if (n < 0) {
         return;
     }
-    char *r = km_malloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(r, (size_t)n + 1, fmt, ap);
-    va_end(ap);
+    char *r;
+    if ((size_t)n < sizeof(small)) {
+        r = km_strndup(small, (size_t)n);
+    } else {
+        r = km_malloc((size_t)n + 1);
+        va_start(ap, fmt);
+        vsnprintf(r, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
     p->triage.reasons =
         km_realloc(p->triage.reasons, (p->triage.n_reasons + 1) * sizeof(*p->triage.reasons));
     p->triage.reasons[p->triage.n_reasons++] = r;

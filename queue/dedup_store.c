@@ -439,6 +439,23 @@ static void ddr_put_bands(struct km_dedup_redis *s, struct ddr_batch *b,
     }
 }
 
+/* ZADD + trim + PEXPIREAT of each place key. */
+static void ddr_put_places(struct km_dedup_redis *s, struct ddr_batch *b,
+                           const struct km_dedup_rec *rec, int64_t now, int64_t window)
+{
+    for (size_t i = 0; i < rec->n_places; i++) {
+        struct ddr_cmd *c = ddr_cmd(b, "ZADD");
+        const char *key = ddr_fmt(b, c, "%splace:%s", s->prefix, rec->places[i]);
+        ddr_fmt(b, c, "%" PRId64, rec->t_ms);
+        ddr_str(c, rec->key);
+        c = ddr_cmd(b, "ZREMRANGEBYSCORE");
+        ddr_str(c, key);
+        ddr_str(c, "-inf");
+        ddr_fmt(b, c, "%" PRId64, now - window);
+        ddr_expire_at(b, key, now + window);
+    }
+}
+
 /* Adds to the incident; returns the index of its SADD (HINCRBY and SCARD follow it at
  * +2 and +7). */
 static size_t ddr_put_incident(struct km_dedup_redis *s, struct ddr_batch *b,
@@ -484,6 +501,7 @@ static int ddr_put(void *store, const struct km_dedup_rec *rec, const uint64_t *
     }
     ddr_put_rec(s, &b, rec, window);
     ddr_put_bands(s, &b, rec, bands, n_bands, now, window);
+    ddr_put_places(s, &b, rec, now, window);
     size_t i = ddr_put_incident(s, &b, rec, author, now, window);
     int rc = ddr_transaction(s, &b, "put", &exec, err);
     if (rc == KM_OK && (exec->element[i]->type != REDIS_REPLY_INTEGER ||
@@ -528,6 +546,63 @@ static int ddr_incident_get(void *store, const char *incident, int64_t now, int6
     return rc;
 }
 
+/* Moves the newest of recs[0..n) other than self into *out. */
+static bool ddr_newest(struct km_dedup_rec *recs, size_t n, const char *self,
+                       struct km_dedup_rec *out)
+{
+    struct km_dedup_rec *best = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(recs[i].key, self) != 0 && (best == NULL || recs[i].t_ms > best->t_ms)) {
+            best = &recs[i];
+        }
+    }
+    if (best != NULL) {
+        *out = *best;
+        memset(best, 0, sizeof(*best));
+    }
+    return best != NULL;
+}
+
+/* The two newest members of each place key (one of them may be self), then their
+ * records. */
+static int ddr_place_candidate(void *store, char *const *places, size_t n_places, const char *self,
+                               int64_t now, int64_t window, struct km_dedup_rec *out, bool *found,
+                               struct km_err *err)
+{
+    struct km_dedup_redis *s = store;
+    struct ddr_batch b = {0};
+    redisReply *exec = NULL;
+    struct km_dedup_rec *recs = NULL;
+    size_t max = 2 * n_places, n_keys = 0, n = 0;
+    char **keys = km_calloc(max + 1, sizeof(*keys));
+    *found = false;
+    for (size_t i = 0; i < n_places; i++) {
+        struct ddr_cmd *c = ddr_cmd(&b, "ZREVRANGEBYSCORE");
+        ddr_fmt(&b, c, "%splace:%s", s->prefix, places[i]);
+        ddr_str(c, "+inf");
+        ddr_fmt(&b, c, "(%" PRId64, now - window);
+        ddr_str(c, "LIMIT");
+        ddr_str(c, "0");
+        ddr_str(c, "2");
+    }
+    int rc = n_places != 0 ? ddr_transaction(s, &b, "place", &exec, err) : KM_OK;
+    if (rc == KM_OK && exec != NULL) {
+        n_keys = ddr_members(exec, keys, max);
+        rc = ddr_read_recs(s, keys, n_keys, now, window, &recs, &n, err);
+    }
+    if (rc == KM_OK) {
+        *found = ddr_newest(recs, n, self, out);
+    }
+    km_dedup_recs_free(recs, n);
+    for (size_t i = 0; i < n_keys; i++) {
+        free(keys[i]);
+    }
+    free(keys);
+    freeReplyObject(exec);
+    ddr_batch_free(&b);
+    return rc;
+}
+
 const struct km_dedup_store_ops km_dedup_redis_ops = {
     .name = "redis",
     .get = ddr_get,
@@ -535,6 +610,7 @@ const struct km_dedup_store_ops km_dedup_redis_ops = {
     .band_candidates = ddr_band_candidates,
     .put = ddr_put,
     .incident_get = ddr_incident_get,
+    .place_candidate = ddr_place_candidate,
 };
 
 int km_dedup_redis_new(const struct km_queue_opts *opts, struct km_dedup_redis **out,

@@ -16,6 +16,10 @@
  *                                 hash): "network:id" -> t; members older than the window
  *                                 are trimmed on each write; expires window after the
  *                                 newest member
+ *   {ns}:dedup:place:<place key>  sorted set, one per place key (km_dedup_places():
+ *                                 "street|number" or "category|street|number"):
+ *                                 "network:id" -> t; trimmed and expiring like an LSH
+ *                                 bucket
  *   {ns}:dedup:inc:<id>           hash: posts (count), first ("network:id"), t_first,
  *                                 t_last; expires window after t_last
  *   {ns}:dedup:inc:<id>:authors   set of distinct authors ("network:author"); same expiry

@@ -53,6 +53,8 @@ struct dd_post {
     uint32_t sketch[KM_DEDUP_SKETCH_MAX];
     size_t n_sketch;
     uint64_t bands[KM_DEDUP_BANDS];
+    char *places[KM_DEDUP_MAX_PLACES];
+    size_t n_places;
 };
 
 /* Where a post goes: its first post (NULL: it is one) and its incident. */
@@ -324,6 +326,10 @@ void km_dedup_rec_clear(struct km_dedup_rec *r)
     free(r->dup_of);
     free(r->incident);
     free(r->sketch);
+    for (size_t i = 0; i < r->n_places; i++) {
+        free(r->places[i]);
+    }
+    free(r->places);
     memset(r, 0, sizeof(*r));
 }
 
@@ -379,6 +385,7 @@ static void dd_analyse(struct km_dedup *d, const struct km_post *p, struct dd_po
         dp->n_sketch = dd_sketch(&d->w, dp->sketch);
         dd_bands(d->w.sh, d->w.n_sh, dp->bands);
     }
+    dp->n_places = km_dedup_places(text, p->triage.category, dp->places, KM_DEDUP_MAX_PLACES);
     km_norm_free(nt);
 }
 
@@ -396,7 +403,7 @@ static void dd_link_to(struct dd_link *ln, const struct km_dedup_rec *rec)
     ln->incident = rec->incident != NULL ? km_strdup(rec->incident) : dd_incident_id(ln->dup_of);
 }
 
-/* ---- the three stages ---------------------------------------------------------------- */
+/* ---- the four stages ----------------------------------------------------------------- */
 
 static int dd_stage_repost(struct km_dedup *d, const struct km_post *p, int64_t now,
                            struct dd_link *ln, bool *linked, struct km_err *err)
@@ -475,6 +482,25 @@ static int dd_stage_near(struct km_dedup *d, const struct dd_post *dp, int64_t n
     return rc;
 }
 
+/* Joins the incident of the newest post in the window with one of dp's place keys. */
+static int dd_stage_place(struct km_dedup *d, const struct dd_post *dp, int64_t now,
+                          struct dd_link *ln, struct km_dedup_result *r, struct km_err *err)
+{
+    struct km_dedup_rec rec = {0};
+    bool found = false;
+    int rc = d->ops->place_candidate(d->store, dp->places, dp->n_places, dp->key, now,
+                                     d->o.window_ms, &rec, &found, err);
+    if (rc == KM_OK && found) {
+        dd_link_to(ln, &rec);
+        free(ln->dup_of);
+        ln->dup_of = NULL;
+        r->is_related = true;
+        r->is_place = true;
+    }
+    km_dedup_rec_clear(&rec);
+    return rc;
+}
+
 static int dd_link(struct km_dedup *d, const struct km_post *p, const struct dd_post *dp,
                    int64_t now, struct dd_link *ln, struct km_dedup_result *r, struct km_err *err)
 {
@@ -490,6 +516,10 @@ static int dd_link(struct km_dedup *d, const struct km_post *p, const struct dd_
     }
     if (rc == KM_OK && !linked && dp->near_ok) {
         rc = dd_stage_near(d, dp, now, ln, r, err);
+    }
+    if (rc == KM_OK && !linked && ln->incident == NULL && dp->n_places > 0 &&
+        d->ops->place_candidate != NULL) {
+        rc = dd_stage_place(d, dp, now, ln, r, err);
     }
     if (rc == KM_OK && ln->incident == NULL) {
         ln->incident = dd_incident_id(dp->key);
@@ -524,6 +554,8 @@ static int dd_store(struct km_dedup *d, const struct dd_post *dp, const struct d
         .fingerprint = dp->fp,
         .sketch = indexed ? (uint32_t *)dp->sketch : NULL,
         .n_sketch = indexed ? dp->n_sketch : 0,
+        .places = (char **)dp->places,
+        .n_places = dp->n_places,
     };
     return d->ops->put(d->store, &rec, dp->bands, indexed ? KM_DEDUP_BANDS : 0, dp->author, now,
                        d->o.window_ms, &r->size, err);
@@ -601,6 +633,9 @@ out:
     free(ln.incident);
     free(dp.key);
     free(dp.author);
+    for (size_t i = 0; i < dp.n_places; i++) {
+        free(dp.places[i]);
+    }
     return rc;
 }
 

@@ -11,6 +11,12 @@
  *      (0.4) joins the incident without dup_of. Short texts (fewer than 25 characters or
  *      4 content tokens) skip this stage: "нет света" and "нет воды" are templates, not
  *      reposts.
+ *   4. place: a post none of the above linked, whose place key (km_dedup_places(): street
+ *      prefix + house number, with the post's category when the caller scored it before
+ *      the check) matches a post in the window, joins that post's incident without dup_of:
+ *      reports of one event at one address are mostly paraphrases and ru/kk/en
+ *      translations, too far apart in characters for MinHash ("Туран 24", "Тұран 24",
+ *      "Turan ave 24").
  * Every post belongs to an incident: its own (size 1) unless it joined another one. The
  * id is "inc-" + 12 hex digits of XXH3_64 of the incident's first "network:id", so the
  * first post already carries the id its duplicates will share. An incident counts its
@@ -48,6 +54,9 @@
 #define KM_DEDUP_RELATED    0.4
 #define KM_DEDUP_MIN_CHARS  25
 #define KM_DEDUP_MIN_TOKENS 4
+/* Place keys kept per post: a report names one address, rarely two; more numbers in a
+ * text are lists, not places. */
+#define KM_DEDUP_MAX_PLACES 4
 
 /* Options; a zero field takes the default. */
 struct km_dedup_opts {
@@ -71,6 +80,9 @@ struct km_dedup_rec {
     uint32_t *sketch; /* ascending unique shingle hashes, at most KM_DEDUP_SKETCH_MAX;
                          NULL (n_sketch 0) for posts not in the near index */
     size_t n_sketch;
+    char **places; /* put() only: place keys to index the record under (km_dedup_places());
+                      records read back from a store have none */
+    size_t n_places;
 };
 
 /* Frees r's strings and sketch and zeroes it. NULL is ignored. */
@@ -106,14 +118,21 @@ struct km_dedup_store_ops {
                            int64_t now_ms, int64_t window_ms, struct km_dedup_rec **out, size_t *n,
                            struct km_err *err);
     /* Atomically stores rec (it stays until rec->t_ms + window_ms), adds it to the LSH
-     * buckets bands[0..n_bands) (n_bands may be 0), adds it and author to incident
-     * rec->incident and fills *size with the incident's new size. */
+     * buckets bands[0..n_bands) (n_bands may be 0) and to the place index under each of
+     * rec->places, adds it and author to incident rec->incident and fills *size with the
+     * incident's new size. */
     int (*put)(void *store, const struct km_dedup_rec *rec, const uint64_t *bands, size_t n_bands,
                const char *author, int64_t now_ms, int64_t window_ms, struct km_dedup_size *size,
                struct km_err *err);
     /* Reads an incident's size; zero counts if it is not in the window. */
     int (*incident_get)(void *store, const char *incident, int64_t now_ms, int64_t window_ms,
                         struct km_dedup_size *size, struct km_err *err);
+    /* The newest record in the window indexed under any of places[0..n_places), other
+     * than the record of key self; *found is false if there is none. May be NULL in a
+     * store without a place index: the place stage is then skipped. */
+    int (*place_candidate)(void *store, char *const *places, size_t n_places, const char *self,
+                           int64_t now_ms, int64_t window_ms, struct km_dedup_rec *out, bool *found,
+                           struct km_err *err);
 };
 
 /* Frees an array of n records from band_candidates(). NULL is ignored. */
@@ -124,7 +143,9 @@ struct km_dedup_result {
     bool is_repost;            /* linked through reply_to */
     bool is_exact_dup;         /* same normalised text as dup_of */
     bool is_near_dup;          /* Jaccard >= near with dup_of */
-    bool is_related;           /* joined an incident with related <= Jaccard < near, no dup_of */
+    bool is_related;           /* joined an incident with related <= Jaccard < near, or by
+                                  place, no dup_of */
+    bool is_place;             /* joined through its place key (is_related is set too) */
     bool is_short;             /* short-text guard: the near stage did not run */
     bool replay;               /* the post had been checked before: its stored answer */
     double jaccard;            /* best confirmed candidate's Jaccard, 0 if none */
@@ -149,9 +170,10 @@ struct km_dedup *km_dedup_new(const struct km_dedup_opts *opts,
 void km_dedup_free(struct km_dedup *d);
 
 /* Deduplicates p at time now_ms (the wall clock in komekd; a replay passes each post's
- * created_at). Sets p->triage.fingerprint (16 hex digits), simhash, incident and dup_of
- * (NULL for an original), records p in the store and fills *r. A post checked again
- * (same network and id) gets its stored answer (r->replay) and changes nothing.
+ * created_at). p->triage.category, when the caller scored p first, is part of its place
+ * keys. Sets p->triage.fingerprint (16 hex digits), simhash, incident and dup_of (NULL
+ * for an original), records p in the store and fills *r. A post checked again (same
+ * network and id) gets its stored answer (r->replay) and changes nothing.
  * Returns KM_OK; KM_EINPUT if p has no network or id; KM_RETRY or KM_ERR from the store
  * (p's dedup fields are then cleared and the post can be checked again later). */
 int km_dedup_check(struct km_dedup *d, struct km_post *p, int64_t now_ms, struct km_dedup_result *r,
@@ -161,6 +183,13 @@ int km_dedup_check(struct km_dedup *d, struct km_post *p, int64_t now_ms, struct
  * sketches, the bottom-k estimate otherwise) of two normalised texts. Pure. */
 uint64_t km_dedup_simhash(const char *normalised_text);
 double km_dedup_similarity(const char *normalised_a, const char *normalised_b);
+
+/* The place keys of a post's text (see dedup_place.c): "street|number" ("туран|24" for
+ * "Тұран 24", "Turan ave 24", "на Туране 24"), prefixed with "category|" when category is
+ * not NULL or empty. Numbers that are times, phone numbers, temperatures, counts with a
+ * unit ("5 дней", "14 этаже") are not house numbers. Writes at most max malloc'd,
+ * distinct keys to out (the caller frees each) and returns their count. Pure. */
+size_t km_dedup_places(const char *text, const char *category, char **out, size_t max);
 
 /* ---- in-memory store ---------------------------------------------------------------- */
 

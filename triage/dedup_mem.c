@@ -1,7 +1,8 @@
-/* The in-memory dedup store (see dedup.h): four hash maps (records by key, fingerprint
- * claims, LSH buckets, incidents) and two FIFO lists in arrival order. A bucket is a
- * doubly linked list threaded through its records, newest first, whose head is the map's
- * value: no allocation per bucket. Every call first
+/* The in-memory dedup store (see dedup.h): five hash maps (records by key, fingerprint
+ * claims, LSH buckets, place keys, incidents) and two FIFO lists in arrival order. A
+ * bucket is a doubly linked list threaded through its records, newest first, whose head
+ * is the map's value: no allocation per bucket; a place key likewise, through the place
+ * nodes inside its records. Every call first
  * evicts the records and claims that left the window (or exceed max_posts); an incident
  * goes with the last of its records. Times normally arrive in order; a record that
  * arrived out of order waits for those before it, but lookups check every time, so it is
@@ -31,12 +32,23 @@ struct dm_inc {
     size_t refs; /* records that belong to it */
 };
 
+struct dm_rec;
+
+/* A record's membership of one place key's list (newest first). */
+struct dm_pnode {
+    uint64_t ph; /* XXH3 of the place key */
+    struct dm_rec *rec;
+    struct dm_pnode *newer, *older;
+};
+
 struct dm_rec {
     struct km_dedup_rec r;
     uint64_t kh;
     uint64_t bands[KM_DEDUP_BANDS];
     struct dm_rec *newer[KM_DEDUP_BANDS], *older[KM_DEDUP_BANDS]; /* bucket lists */
     size_t n_bands;
+    struct dm_pnode places[KM_DEDUP_MAX_PLACES];
+    size_t n_places;
     struct dm_inc *inc;
     struct dm_rec *next; /* FIFO */
 };
@@ -49,7 +61,7 @@ struct dm_claim {
 };
 
 struct km_dedup_mem {
-    struct dm_map recs, claims, buckets, incs;
+    struct dm_map recs, claims, buckets, places, incs;
     struct dm_rec *head, *tail;
     struct dm_claim *chead, *ctail;
     size_t n_recs, n_claims, max_posts;
@@ -185,6 +197,21 @@ static void dm_bucket_remove(struct km_dedup_mem *m, size_t b, struct dm_rec *re
     rec->newer[b] = rec->older[b] = NULL;
 }
 
+static void dm_place_remove(struct km_dedup_mem *m, struct dm_pnode *pn)
+{
+    if (pn->newer != NULL) {
+        pn->newer->older = pn->older;
+    } else if (pn->older != NULL) {
+        dm_put(m, &m->places, pn->ph, pn->older);
+    } else {
+        dm_del(&m->places, pn->ph, pn);
+    }
+    if (pn->older != NULL) {
+        pn->older->newer = pn->newer;
+    }
+    pn->newer = pn->older = NULL;
+}
+
 static size_t dm_rec_bytes(const struct dm_rec *rec)
 {
     return sizeof(*rec) + strlen(rec->r.key) + 1 +
@@ -202,6 +229,9 @@ static void dm_evict_rec(struct km_dedup_mem *m)
     dm_del(&m->recs, rec->kh, rec);
     for (size_t b = 0; b < rec->n_bands; b++) {
         dm_bucket_remove(m, b, rec);
+    }
+    for (size_t i = 0; i < rec->n_places; i++) {
+        dm_place_remove(m, &rec->places[i]);
     }
     dm_inc_release(m, rec->inc);
     m->bytes -= dm_rec_bytes(rec);
@@ -357,6 +387,28 @@ static void dm_bucket_add(struct km_dedup_mem *m, size_t b, struct dm_rec *rec)
     dm_put(m, &m->buckets, band, rec);
 }
 
+/* Pushes rec onto the front of the list of each of its place keys. */
+static void dm_places_add(struct km_dedup_mem *m, struct dm_rec *rec, char *const *places, size_t n)
+{
+    for (size_t i = 0; i < n && rec->n_places < KM_DEDUP_MAX_PLACES; i++) {
+        uint64_t ph = dm_hash(places[i]);
+        struct dm_pnode *head = dm_get(&m->places, ph);
+        bool dup = false;
+        for (size_t k = 0; k < rec->n_places; k++) {
+            dup = dup || rec->places[k].ph == ph;
+        }
+        if (dup) {
+            continue;
+        }
+        struct dm_pnode *pn = &rec->places[rec->n_places++];
+        *pn = (struct dm_pnode){.ph = ph, .rec = rec, .older = head};
+        if (head != NULL) {
+            head->newer = pn;
+        }
+        dm_put(m, &m->places, ph, pn);
+    }
+}
+
 /* The incident named id, created if needed; counts one more post by author. */
 static struct dm_inc *dm_inc_add(struct km_dedup_mem *m, const char *id, const char *author,
                                  bool *author_new)
@@ -419,6 +471,7 @@ static int dm_op_put(void *store, const struct km_dedup_rec *in, const uint64_t 
     for (size_t b = 0; b < rec->n_bands; b++) {
         dm_bucket_add(m, b, rec);
     }
+    dm_places_add(m, rec, in->places, in->n_places);
     rec->inc =
         dm_inc_add(m, in->incident != NULL ? in->incident : in->key, author, &size->author_new);
     size->posts = rec->inc->posts;
@@ -441,6 +494,31 @@ static int dm_op_incident_get(void *store, const char *incident, int64_t now, in
     return KM_OK;
 }
 
+static int dm_op_place_candidate(void *store, char *const *places, size_t n_places,
+                                 const char *self, int64_t now, int64_t window,
+                                 struct km_dedup_rec *out, bool *found, struct km_err *err)
+{
+    (void)err;
+    struct km_dedup_mem *m = store;
+    dm_expire(m, now, window, 0);
+    const struct dm_rec *best = NULL;
+    for (size_t i = 0; i < n_places; i++) {
+        for (const struct dm_pnode *pn = dm_get(&m->places, dm_hash(places[i])); pn != NULL;
+             pn = pn->older) {
+            const struct dm_rec *rec = pn->rec;
+            if (rec->r.t_ms + window > now && strcmp(rec->r.key, self) != 0) {
+                best = best == NULL || rec->r.t_ms > best->r.t_ms ? rec : best;
+                break;
+            }
+        }
+    }
+    *found = best != NULL;
+    if (best != NULL) {
+        dm_copy_rec(out, &best->r);
+    }
+    return KM_OK;
+}
+
 const struct km_dedup_store_ops km_dedup_mem_ops = {
     .name = "memory",
     .get = dm_op_get,
@@ -448,6 +526,7 @@ const struct km_dedup_store_ops km_dedup_mem_ops = {
     .band_candidates = dm_op_band_candidates,
     .put = dm_op_put,
     .incident_get = dm_op_incident_get,
+    .place_candidate = dm_op_place_candidate,
 };
 
 struct km_dedup_mem *km_dedup_mem_new(size_t max_posts)
@@ -472,6 +551,7 @@ void km_dedup_mem_free(struct km_dedup_mem *m)
     dm_map_free(&m->recs);
     dm_map_free(&m->claims);
     dm_map_free(&m->buckets);
+    dm_map_free(&m->places);
     dm_map_free(&m->incs);
     free(m);
 }

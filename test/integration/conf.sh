@@ -50,3 +50,25 @@ timeout = 5s
 backoff_max = 2s
 CONF
 }
+
+# km_stream_posts KEY: entries of a posts stream that carry a post, not counting the
+# escalation entries (escalation=1) that re-score a growing incident.
+km_stream_posts()
+{
+    redis-cli -p "$KM_REDIS_PORT" --raw EVAL "
+        local n = 0
+        for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
+            local f, esc = e[2], false
+            for i = 1, #f, 2 do
+                if f[i] == 'escalation' and f[i + 1] == '1' then esc = true end
+            end
+            if not esc then n = n + 1 end
+        end
+        return n" 1 "$1"
+}
+
+# km_stream_escalations KEY: the escalation entries of a posts stream.
+km_stream_escalations()
+{
+    echo $(($(redis-cli -p "$KM_REDIS_PORT" XLEN "$1") - $(km_stream_posts "$1")))
+}

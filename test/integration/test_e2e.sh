@@ -52,7 +52,7 @@ stream_distinct()
 
 stream_len()
 {
-    redis-cli -p "$KM_REDIS_PORT" XLEN "$1"
+    km_stream_posts "$1"
 }
 
 # Every stored row carries a watched tag, and the stream and the table agree.
@@ -178,6 +178,10 @@ for round in 1 2; do
     check "once round $round: komekd exit status" 0 $?
 done
 check_store "after two --once rounds" komek komek
+# Sample incidents that grow past 3 posts are escalated with entries of their own.
+esc=$(km_stream_escalations '{komek}:posts')
+if [ "$esc" -ge 1 ]; then echo "ok   escalation entries for growing incidents: $esc"; else
+    echo "FAIL no escalation entry for the sample's incidents"; failures=$((failures + 1)); fi
 grep -E "ERROR|AddressSanitizer|runtime error" "$KM_TMP"/once*.log && failures=$((failures + 1))
 stop_pid "$FAKE_PID"
 FAKE_PID=

@@ -79,7 +79,7 @@ check_network()
     # One more round must add nothing.
     ${KM_VALGRIND:-} "$BUILD/komekd" -c "$_conf" --once >>"$KM_TMP/$_name.log" 2>&1
     check "$_name: rows" "$_want" "$(psql_db "$_name" 'select count(*) from posts')"
-    check "$_name: stream entries" "$_want" "$(redis-cli -p "$KM_REDIS_PORT" XLEN "{$_name}:posts")"
+    check "$_name: stream entries" "$_want" "$(km_stream_posts "{$_name}:posts")"
     check "$_name: rows of network $_type" "$_want" \
         "$(psql_db "$_name" "select count(*) from posts where network = '$_type'")"
     check "$_name: rows without a watched tag" 0 "$(psql_db "$_name" "select count(*) from posts

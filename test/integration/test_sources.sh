@@ -95,7 +95,7 @@ wait "$B"
 check "komekd-b exit status after SIGTERM" 0 $?
 PIDS=$FAKE_PID
 check "rows" "$(expected total)" "$(psql_db two 'select count(*) from posts')"
-check "stream entries" "$(expected total)" "$(redis-cli -p "$KM_REDIS_PORT" XLEN '{two}:posts')"
+check "stream entries" "$(expected total)" "$(km_stream_posts '{two}:posts')"
 grep -q "news .*komekd-b" "$KM_TMP/sources2.txt" && echo "ok   komekctl sources after takeover" ||
     { echo "FAIL komekctl sources after takeover:"; cat "$KM_TMP/sources2.txt"; failures=$((failures + 1)); }
 kill -TERM "$FAKE_PID"; wait "$FAKE_PID" 2>/dev/null

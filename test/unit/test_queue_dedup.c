@@ -250,11 +250,75 @@ static void test_keys(void **state)
     assert_int_equal(rep->integer, 2);
     freeReplyObject(rep);
     snprintf(key, sizeof(key), "{%s}:*", f->ns);
-    /* 3 records, 2 fingerprints, 16 buckets, 2 incidents with their author sets */
-    assert_int_equal(count_keys(f->raw, key), 3 + 2 + KM_DEDUP_BANDS + 2 * 2);
+    /* 3 records, 2 fingerprints, 16 buckets, 1 place ("корд|7"), 2 incidents with their
+     * author sets */
+    assert_int_equal(count_keys(f->raw, key), 3 + 2 + KM_DEDUP_BANDS + 1 + 2 * 2);
     km_post_free(a);
     km_post_free(b);
     km_post_free(c);
+}
+
+static struct km_post *check_cat(struct km_dedup *d, const char *id, const char *category,
+                                 const char *text, int64_t t, struct km_dedup_result *r)
+{
+    struct km_post *p = mkpost(id, id, text, NULL);
+    struct km_err err = {{0}};
+    km_post_set(&p->triage.category, category);
+    int rc = km_dedup_check(d, p, t, r, &err);
+    if (rc != KM_OK) {
+        print_error("km_dedup_check: %s\n", err.msg);
+    }
+    assert_int_equal(rc, KM_OK);
+    return p;
+}
+
+/* The place index is shared: a Kazakh report checked by a second komekd joins the Russian
+ * one's incident through {ns}:dedup:place:<key>; another house or category does not; a
+ * member older than the window is trimmed. */
+static void test_place(void **state)
+{
+    struct fx *f = fx_get(state);
+    struct km_dedup_redis *s2 = store_open(&f->qo);
+    struct km_dedup *d2 = km_dedup_new(NULL, &km_dedup_redis_ops, s2);
+    struct km_dedup_result r;
+    struct km_post *old =
+        check_cat(f->d, "0", "electricity", "Сыганак 15 опять без света", f->now - 73 * HOUR, &r);
+    struct km_post *a =
+        check_cat(f->d, "1", "electricity",
+                  "Сыганак 15 — весь дом без света с 7 утра, лифты стоят #109", f->now, &r);
+    assert_false(r.is_place); /* post 0 left the window */
+    struct km_post *b = check_cat(d2, "2", "electricity",
+                                  "Сығанақ 15-те таңғы сағат 7-ден бері жарық жоқ, балалар "
+                                  "сабаққа дайындала алмай отыр",
+                                  f->now + MINUTE, &r);
+    assert_true(r.is_place);
+    assert_true(r.is_related);
+    assert_null(b->triage.dup_of);
+    assert_string_equal(b->triage.incident, a->triage.incident);
+    assert_int_equal(r.size.posts, 2);
+    struct km_post *c = check_cat(d2, "3", "electricity", "на Сыганак 17 тоже нет света с утра",
+                                  f->now + 2 * MINUTE, &r);
+    assert_false(r.is_place);
+    struct km_post *e = check_cat(f->d, "4", "water", "Сыганак 15 — с утра нет холодной воды",
+                                  f->now + 3 * MINUTE, &r);
+    assert_false(r.is_place);
+    assert_string_not_equal(e->triage.incident, a->triage.incident);
+    char key[256];
+    snprintf(key, sizeof(key), "{%s}:dedup:place:electricity|сыга|15", f->ns);
+    redisReply *rep = rcmd(f->raw, "ZRANGE", key, "0", "-1", NULL);
+    assert_int_equal(rep->elements, 2);
+    assert_string_equal(rep->element[0]->str, "telegram:1");
+    assert_string_equal(rep->element[1]->str, "telegram:2");
+    freeReplyObject(rep);
+    long long ttl = pttl(f->raw, key);
+    assert_true(ttl > 71 * HOUR && ttl <= 72 * HOUR + MINUTE);
+    km_post_free(old);
+    km_post_free(a);
+    km_post_free(b);
+    km_post_free(c);
+    km_post_free(e);
+    km_dedup_free(d2);
+    km_dedup_redis_free(s2);
 }
 
 /* Two komekd on one Redis share the window; a komekd that restarts finds it again. */
@@ -417,6 +481,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pairs, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_keys, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_shared_and_restart, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_place, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_redis_restart, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_window, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_escalation_shared, fx_setup, fx_teardown),

@@ -529,8 +529,18 @@ static int fl_inc(void *st, const char *id, int64_t now, int64_t w, struct km_de
     return rc != KM_OK ? rc : km_dedup_mem_ops.incident_get(s->mem, id, now, w, size, err);
 }
 
-static const struct km_dedup_store_ops flaky_ops = {"flaky", fl_get, fl_claim,
-                                                    fl_cand, fl_put, fl_inc};
+static int fl_place(void *st, char *const *places, size_t n, const char *self, int64_t now,
+                    int64_t w, struct km_dedup_rec *out, bool *found, struct km_err *err)
+{
+    struct flaky *s = st;
+    int rc = flaky_fail(s, err);
+    return rc != KM_OK
+               ? rc
+               : km_dedup_mem_ops.place_candidate(s->mem, places, n, self, now, w, out, found, err);
+}
+
+static const struct km_dedup_store_ops flaky_ops = {"flaky", fl_get, fl_claim, fl_cand,
+                                                    fl_put,  fl_inc, fl_place};
 
 /* Whichever store call fails, the check reports KM_RETRY with the store's message and no
  * dedup fields, and checking the post again gives the answer an undisturbed run gives. */
@@ -579,6 +589,117 @@ static void test_store_errors(void **state)
     km_dedup_mem_free(s.mem);
 }
 
+/* Place keys: street prefix (Kazakh folded, Latin transliterated) + house number; numbers
+ * that are times, phones, temperatures, counts, floors or service numbers are not houses. */
+static void test_places(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *category, *want; /* want: keys joined by ' ', "" for none */
+    } cases[] = {
+        {"Туран 24, открытый люк", NULL, "тура|24"},
+        {"Тұран 24, люк ашық тұр", NULL, "тура|24"},
+        {"Open manhole on Turan ave 24 #Astana", NULL, "тура|24"},
+        {"на Туране 24 люк", "manholes", "manholes|тура|24"},
+        {"Сыганак 15 без света", NULL, "сыга|15"},
+        {"Сығанақ 15-те жарық жоқ", NULL, "сыга|15"},
+        {"Пушкин көшесі 166 маңын су басып", NULL, "пушк|166"},
+        {"Zhenis ave 45 has no power", NULL, "жени|45"},
+        {"Мәңгілік Ел 53, Б блок", NULL, "манг|53"},
+        {"5 мкр дом 12 отопления нет", NULL, "мкр5|12"},
+        {"5 шағын аудан, 12 үй. жылу жоқ", NULL, "мкр5|12"},
+        {"Петрова 18, кв. 40 прорвало", NULL, "петр|18"},
+        {"Абая 12а и Абая 12a", NULL, "абая|12а"},
+        /* not house numbers */
+        {"звоните +7 701 123 45 67, Абая", NULL, ""},
+        {"тел Абая 8 701 555-12-34", NULL, ""},
+        {"сейчас 8:40, трактора нет", NULL, ""},
+        {"на улице -31, в квартире +13", NULL, ""},
+        {"мороз 25° уже", NULL, ""},
+        {"нет света 3 дня, ждали 40 минут", NULL, ""},
+        {"у людей на 14 этаже дети", NULL, ""},
+        {"u nas net sveta uzhe 3 chasa", NULL, ""},
+        {"дозвониться в 104 не можем, оператор 109 молчит", NULL, ""},
+        {"автобус 32 проехал мимо", NULL, ""},
+        {"Абая 0 и Абая 12345", NULL, ""},
+        {"#Абая 38 #109", NULL, ""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *out[KM_DEDUP_MAX_PLACES];
+        size_t n = km_dedup_places(cases[i].text, cases[i].category, out, KM_DEDUP_MAX_PLACES);
+        char got[256] = "";
+        for (size_t k = 0; k < n; k++) {
+            snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s", k > 0 ? " " : "",
+                     out[k]);
+            free(out[k]);
+        }
+        print_message("places: %s -> %s\n", cases[i].text, got);
+        assert_string_equal(got, cases[i].want);
+    }
+    assert_int_equal(km_dedup_places(NULL, NULL, NULL, 0), 0);
+}
+
+/* Checks a post whose category the caller scored before the check. */
+static struct km_post *check_cat(struct km_dedup *d, const char *id, const char *category,
+                                 const char *text, int64_t t, struct km_dedup_result *r)
+{
+    struct km_post *p = mkpost(id, id, text);
+    struct km_err err = {{0}};
+    km_post_set(&p->triage.category, category);
+    assert_int_equal(km_dedup_check(d, p, t, r, &err), KM_OK);
+    return p;
+}
+
+/* One address in ru / kk / en joins one incident (related, no dup_of); another house of
+ * the street, another category, or a post after the window does not. */
+static void test_place_join(void **state)
+{
+    struct fx *f = *state;
+    static const struct {
+        const char *id, *category, *text;
+        int joins; /* index of the post whose incident it joins, -1: its own */
+    } cases[] = {
+        {"1", "electricity",
+         "Сыганак 15 — весь дом без света с 7 утра, лифты стоят, холодильники текут #109", -1},
+        {"2", "electricity",
+         "Сығанақ 15-те таңғы сағат 7-ден бері жарық жоқ, балалар сабаққа дайындала алмай отыр", 0},
+        {"3", "electricity", "Whole building at Syganak 15 has no power since 7 am, any ETA?", 0},
+        {"4", "electricity", "на Сыганак 17 тоже нет света с утра, соседи звонили в РЭК", -1},
+        {"5", "water", "Сыганак 15, второй подъезд — с утра нет холодной воды, никто не знает?",
+         -1},
+        {"6", "manholes", "Туран 24, прямо на тротуаре у остановки открытый люк без крышки", -1},
+        {"7", "manholes", "Open manhole with no cover on Turan ave 24, right next to the stop", 5},
+        {"8", "manholes", "Тұран 24, аялдаманың дәл жанында люк ашық тұр, қақпағы жоқ", 5},
+    };
+    struct km_post *p[8];
+    size_t root[8]; /* the first post of each one's incident */
+    struct km_dedup_result r;
+    for (size_t i = 0; i < 8; i++) {
+        p[i] = check_cat(f->d, cases[i].id, cases[i].category, cases[i].text,
+                         T0 + (int64_t)i * MINUTE, &r);
+        int j = cases[i].joins; /* always an earlier post */
+        print_message("place: %s joins %d (%s)\n", cases[i].id, j, p[i]->triage.incident);
+        assert_int_equal(r.is_place, j >= 0);
+        assert_int_equal(r.is_related, j >= 0);
+        assert_null(p[i]->triage.dup_of);
+        root[i] = j >= 0 ? root[j] : i;
+        for (size_t k = 0; k < i; k++) {
+            bool same = strcmp(p[k]->triage.incident, p[i]->triage.incident) == 0;
+            assert_int_equal(same, root[k] == root[i]);
+        }
+    }
+    assert_int_equal(r.size.posts, 3);
+    /* the same address after the window starts a new incident */
+    struct km_post *late =
+        check_cat(f->d, "9", "manholes", "Туран 24 люк опять открыт", T0 + 73 * HOUR, &r);
+    assert_false(r.is_place);
+    assert_string_not_equal(late->triage.incident, p[5]->triage.incident);
+    km_post_free(late);
+    for (size_t i = 0; i < 8; i++) {
+        km_post_free(p[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -594,6 +715,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_input, fx_setup, fx_teardown),
         cmocka_unit_test(test_opts_check),
         cmocka_unit_test(test_store_errors),
+        cmocka_unit_test(test_places),
+        cmocka_unit_test_setup_teardown(test_place_join, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
