@@ -56,10 +56,13 @@ Watch the stream of kept posts:
 
 Query PostgreSQL:
   psql -h 127.0.0.1 -p $KM_PG_PORT -U komek komek -c \\
-    "select network, author_name, left(text, 60), hashtags from posts order by stored_at desc limit 10"
+    "select priority, category, urgency, network, left(text, 50) from posts order by priority, sla_due limit 10"
 
-Source cursors:
-  $BUILD/komekctl -c $CONF cursors
+Sources (state, poller, posts today, last error):
+  $BUILD/komekctl -c $CONF sources
+
+Why a text scores as it does:
+  $BUILD/komekctl -c $CONF score "запах газа в подъезде, Туран 24 #109"
 
 Ctrl-C stops everything.
 TXT
