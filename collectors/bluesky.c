@@ -199,41 +199,6 @@ static int bsky_parse_tags(struct bsky_state *st, const struct km_section *sec, 
     }
 }
 
-/* The app password and the tokens would travel in clear text over http://: it is allowed
- * only to this machine (localhost, 127.0.0.0/8, [::1]), with no "user@" before the host
- * ("http://127.0.0.1@evil.example"). */
-static bool bsky_url_allowed(const char *url)
-{
-    if (strncmp(url, "https://", 8) == 0) {
-        return true;
-    }
-    if (strncmp(url, "http://", 7) != 0) {
-        return false;
-    }
-    const char *host = url + 7;
-    size_t len = strcspn(host, "/?#");
-    if (memchr(host, '@', len) != NULL) {
-        return false;
-    }
-    if (len >= 5 && strncmp(host, "[::1]", 5) == 0) {
-        return len == 5 || host[5] == ':';
-    }
-    len = strcspn(host, ":/?#");
-    if (len == 9 && strncasecmp(host, "localhost", 9) == 0) {
-        return true;
-    }
-    char ip[16];
-    unsigned a = 0, b = 0, c = 0, d = 0;
-    int used = 0;
-    if (len >= sizeof(ip) || host[0] < '0' || host[0] > '9') {
-        return false;
-    }
-    memcpy(ip, host, len);
-    ip[len] = '\0';
-    return sscanf(ip, "%3u.%3u.%3u.%3u%n", &a, &b, &c, &d, &used) == 4 && (size_t)used == len &&
-           strspn(ip, "0123456789.") == len && a == 127 && b < 256 && c < 256 && d < 256;
-}
-
 /* appview is a service reference "did:...#id" for the atproto-proxy header. */
 static bool bsky_appview_valid(const char *v)
 {
@@ -257,7 +222,7 @@ static int bsky_parse_account(struct bsky_state *st, const struct km_section *se
     const char *appview = km_section_get(sec, "appview");
     const char *id = km_section_get(sec, "identifier");
     const char *password = km_section_get(sec, "password");
-    if (url == NULL || !bsky_url_allowed(url)) {
+    if (url == NULL || !km_url_secret_safe(url)) {
         return km_err_set(err, KM_EINPUT,
                           "%s:%d: bluesky/%s: url must be the PDS, like https://bsky.social "
                           "(http:// only on loopback: it carries the app password)",

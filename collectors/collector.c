@@ -115,3 +115,46 @@ int64_t km_response_retry_after_ms(const struct km_response *resp)
     }
     return delta > 0 ? delta : 0;
 }
+
+/* True if s[0..len) is a dotted-quad IPv4 address in 127.0.0.0/8. */
+static bool ipv4_loopback(const char *s, size_t len)
+{
+    unsigned octets[4] = {0};
+    size_t n = 0;
+    size_t digits = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] >= '0' && s[i] <= '9' && digits < 3) {
+            octets[n] = octets[n] * 10 + (unsigned)(s[i] - '0');
+            digits++;
+        } else if (s[i] == '.' && digits > 0 && n < 3) {
+            n++;
+            digits = 0;
+        } else {
+            return false;
+        }
+    }
+    bool in_range = octets[0] <= 255 && octets[1] <= 255 && octets[2] <= 255 && octets[3] <= 255;
+    return n == 3 && digits > 0 && in_range && octets[0] == 127;
+}
+
+bool km_url_secret_safe(const char *url)
+{
+    if (strncmp(url, "https://", 8) == 0) {
+        return true;
+    }
+    if (strncmp(url, "http://", 7) != 0) {
+        return false;
+    }
+    const char *host = url + 7;
+    size_t len = strcspn(host, "/?#");
+    for (const char *at = memchr(host, '@', len); at != NULL; at = memchr(host, '@', len)) {
+        len -= (size_t)(at + 1 - host);
+        host = at + 1;
+    }
+    if (len >= 5 && strncmp(host, "[::1]", 5) == 0) {
+        return len == 5 || host[5] == ':';
+    }
+    len = strcspn(host, ":/?#");
+    return (len == 9 && strncasecmp(host, "localhost", 9) == 0) || ipv4_loopback(host, len);
+}
+

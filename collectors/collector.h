@@ -11,6 +11,7 @@
 #include "common/err.h"
 #include "parser/post.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -55,6 +56,12 @@ struct km_response {
 const char *km_response_header(const struct km_response *resp, const char *name);
 /* Retry-After as milliseconds (delta-seconds or HTTP date); -1 if absent or invalid. */
 int64_t km_response_retry_after_ms(const struct km_response *resp);
+
+/* True if a secret sent with requests to url (a token in its path or a header, a password
+ * in a login body) stays off the wire in clear text: https://, or http:// to this machine
+ * only (localhost, 127.0.0.0/8, [::1]). The host is what follows any "user@" and precedes
+ * the port, so "http://127.0.0.1@evil.example" is refused. */
+bool km_url_secret_safe(const char *url);
 
 struct km_collector {
     const char *name;               /* value of "type =" in [source NAME] */

@@ -98,51 +98,6 @@ static bool tg_token_valid(const char *token)
     return true;
 }
 
-/* True if s[0..len) is a dotted-quad IPv4 address in 127.0.0.0/8. */
-static bool tg_ipv4_loopback(const char *s, size_t len)
-{
-    unsigned octets[4] = {0};
-    size_t n = 0;
-    size_t digits = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] >= '0' && s[i] <= '9' && digits < 3) {
-            octets[n] = octets[n] * 10 + (unsigned)(s[i] - '0');
-            digits++;
-        } else if (s[i] == '.' && digits > 0 && n < 3) {
-            n++;
-            digits = 0;
-        } else {
-            return false;
-        }
-    }
-    bool in_range = octets[0] <= 255 && octets[1] <= 255 && octets[2] <= 255 && octets[3] <= 255;
-    return n == 3 && digits > 0 && in_range && octets[0] == 127;
-}
-
-/* The token travels in the URL path, so it may go in clear text only to this machine:
- * true for https://, and for http:// to localhost, 127.0.0.0/8 or [::1]. The host is what
- * follows any "user@" and precedes the port, so "http://127.0.0.1@evil.example" is refused. */
-static bool tg_url_allowed(const char *url)
-{
-    if (strncmp(url, "https://", 8) == 0) {
-        return true;
-    }
-    if (strncmp(url, "http://", 7) != 0) {
-        return false;
-    }
-    const char *host = url + 7;
-    size_t len = strcspn(host, "/?#");
-    for (const char *at = memchr(host, '@', len); at != NULL; at = memchr(host, '@', len)) {
-        len -= (size_t)(at + 1 - host);
-        host = at + 1;
-    }
-    if (len >= 5 && strncmp(host, "[::1]", 5) == 0) {
-        return len == 5 || host[5] == ':';
-    }
-    len = strcspn(host, ":/?#");
-    return (len == 9 && strncasecmp(host, "localhost", 9) == 0) || tg_ipv4_loopback(host, len);
-}
-
 static int tg_create(const struct km_section *sec, void **state, struct km_err *err)
 {
     int rc = KM_OK;
@@ -151,7 +106,7 @@ static int tg_create(const struct km_section *sec, void **state, struct km_err *
     st->scope = km_asprintf("collector:telegram:%s", st->name);
     const char *url = km_section_get(sec, "url");
     const char *token = km_section_get(sec, "token");
-    if (url == NULL || !tg_url_allowed(url)) {
+    if (url == NULL || !km_url_secret_safe(url)) {
         rc = km_err_set(err, KM_EINPUT,
                         "%s:%d: telegram/%s: telegram url must use https:// (http:// only on "
                         "loopback)",

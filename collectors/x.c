@@ -188,37 +188,6 @@ static bool x_token_valid(const char *token)
     return *token != '\0';
 }
 
-/* True for https://, and for http:// to localhost, 127.0.0.0/8 or [::1] (the fake network
- * of the tests, a local proxy). The host is what follows any "user@" and precedes the port,
- * so "http://127.0.0.1@evil.example" is refused. */
-static bool x_url_allowed(const char *url)
-{
-    if (strncmp(url, "https://", 8) == 0) {
-        return true;
-    }
-    if (strncmp(url, "http://", 7) != 0) {
-        return false;
-    }
-    const char *host = url + 7;
-    size_t len = strcspn(host, "/?#");
-    for (const char *at = memchr(host, '@', len); at != NULL; at = memchr(host, '@', len)) {
-        len -= (size_t)(at + 1 - host);
-        host = at + 1;
-    }
-    if (len >= 5 && strncmp(host, "[::1]", 5) == 0) {
-        return len == 5 || host[5] == ':';
-    }
-    len = strcspn(host, ":/?#");
-    if (len == 9 && strncasecmp(host, "localhost", 9) == 0) {
-        return true;
-    }
-    unsigned a = 0, b = 0, c = 0, d = 0;
-    int used = 0;
-    return len < 16 && strspn(host, "0123456789.") == len &&
-           sscanf(host, "%3u.%3u.%3u.%3u%n", &a, &b, &c, &d, &used) == 4 && (size_t)used == len &&
-           a == 127 && b <= 255 && c <= 255 && d <= 255;
-}
-
 static int x_create(const struct km_section *sec, void **state, struct km_err *err)
 {
     int rc = KM_OK;
@@ -228,7 +197,7 @@ static int x_create(const struct km_section *sec, void **state, struct km_err *e
     const char *url = km_section_get(sec, "url");
     const char *token = km_section_get(sec, "token");
     const char *tags = km_section_get(sec, "tags");
-    if (url == NULL || !x_url_allowed(url)) {
+    if (url == NULL || !km_url_secret_safe(url)) {
         rc = km_err_set(err, KM_EINPUT,
                         "%s:%d: x/%s: url must use https:// (http:// only on loopback: the "
                         "bearer token goes with every request)",
