@@ -148,6 +148,91 @@ life  en  phrase  40  "boiling water"
 life  en  phrase  70  "heart attack"           call=103
 life  en  not     0   "fire drill"
 
+# --- more ways to say it (general vocabulary, holdout3 review) ---------------------------
+# fire and smoke: other verbs than "горит"
+life  ru  prefix  70  полыха                 call=101
+life  ru  word    70  пылает                 call=101
+life  ru  word    70  пылают                 call=101
+life  ru  prefix  45  задымл                 call=101
+life  ru  phrase  45  "=в дыму"              call=101
+life  ru  phrase  45  "вали* дым*"           call=101
+life  ru  phrase  45  "дым* вали*"           call=101
+life  ru  phrase  70  "щит* горит"           call=101
+life  ru  phrase  70  "горит щит*"           call=101
+life  ru  phrase  70  "проводк* горит"       call=101
+life  ru  phrase  70  "горит проводк*"       call=101
+life  ru  phrase  70  "подъезд* горит"       call=101
+life  ru  phrase  70  "горит подъезд*"       call=101
+# gas described by its smell or sound
+life  ru  phrase  50  "тухл* яйц*"           call=104
+life  ru  phrase  50  "тухлятин* пахн*"      call=104
+# live wires described colloquially; electric shock
+life  ru  phrase  45  "оборвал* провод*"
+life  ru  phrase  45  "провод* оборвал*"
+life  ru  phrase  45  "оторвал* провод*"
+life  ru  phrase  45  "провод* оторвал*"
+life  ru  phrase  45  "оборва* кабел*"
+life  ru  phrase  45  "кабел* оборва*"
+life  ru  phrase  45  "оторвал* кабел*"
+life  ru  phrase  45  "кабел* оторвал*"
+life  ru  phrase  20  "провод* висит"
+life  ru  phrase  20  "кабел* висит"
+life  ru  phrase  20  "кабел* лежит"
+life  ru  phrase  45  "кабел* =на земл*"
+life  ru  phrase  45  "кабел* =до =земли"     gap=3
+life  ru  phrase  45  "провод* =до =земли"    gap=3
+life  ru  phrase  60  "бьет* ток*"           call=103
+life  ru  phrase  60  "ток* бьет*"           call=103
+life  ru  phrase  60  "=бьется током"        call=103
+# people stuck in a lift that stopped
+life  ru  phrase  45  "встал* =между этаж*"   gap=4
+life  ru  phrase  45  "застрял* =между этаж*" gap=4
+life  ru  phrase  45  "заперт* =в лифт*"
+# dogs attacking: other verbs
+life  ru  phrase  45  "собак* кинул*"        gap=3
+life  ru  phrase  45  "кинул* собак*"        gap=3
+life  ru  phrase  45  "собак* набросил*"     gap=3
+life  ru  phrase  45  "набросил* собак*"     gap=3
+life  ru  prefix  45  искусал                call=103
+life  ru  prefix  45  загрыз                 call=103
+# scalded, burnt, fainted, fell into a well
+life  ru  prefix  45  ошпар                  call=103
+life  ru  prefix  40  обжег                  call=103
+life  ru  prefix  40  обжог                  call=103
+life  ru  stem    50  обморок                call=103
+life  ru  phrase  70  "=не приход* =в себя"  call=103
+life  ru  phrase  50  "провалил* колод*"     gap=3
+life  ru  phrase  50  "свалил* люк*"         gap=3
+life  ru  phrase  50  "свалил* колод*"       gap=3
+life  kk  phrase  70  "газ сас*"             call=104
+life  kk  phrase  70  "газ мүңкі*"           call=104
+life  kk  phrase  30  "бас* айнал*"          call=103
+life  kk  phrase  70  "талып қал*"           call=103
+life  kk  phrase  70  "есінен айырыл*"       call=103
+life  kk  prefix  35  қанап                  call=103
+life  kk  phrase  35  "қан ағып"             call=103
+life  kk  phrase  45  "лифт* ішінде*"        gap=3
+life  kk  phrase  45  "лифтте қал*"          gap=3
+life  kk  phrase  50  "=құдыққа кет*"        gap=3
+life  kk  phrase  50  "=люкке кет*"          gap=3
+life  kk  phrase  45  "ит ұмтыл*"            gap=5
+life  kk  phrase  45  "сым жер*"             gap=2
+life  kk  prefix  40  ұшқын                  call=101
+life  kk  phrase  70  "өртеніп жатыр"        call=101
+life  kk  phrase  45  "түтін шығ*"           call=101
+life  en  word    60  fainted                call=103
+life  en  phrase  60  "passed out"           call=103
+life  en  phrase  60  "=wont wake*"          call=103
+life  en  phrase  60  "=not waking"          call=103
+life  en  word    40  sparks                 call=101
+life  en  phrase  45  "=on fire"             call=101
+life  en  phrase  45  "full =of smoke"       call=101
+life  en  phrase  45  "wire* =down"
+life  en  phrase  45  "downed =power line*"
+life  en  phrase  45  "dog* lunged"          gap=3
+life  en  word    45  mauled                 call=103
+life  en  stem    45  scalded                call=103
+
 # === impact: a building or street affected now =========================================
 impact ru phrase  25  "=нет свет"
 impact ru phrase  25  "=без свет"
@@ -435,6 +520,8 @@ fixed kk phrase  -20  "тазалап кет*"
 fixed en stem    -45  fixed
 fixed en stem    -45  repaired
 fixed en phrase  -45  "=is back"
+fixed en phrase  -45  "came back"
+fixed en phrase  -45  "=back on"
 fixed en stem    -45  restored
 fixed en stem    -45  resolved
 

@@ -151,3 +151,19 @@ other         en phrase  4  "dm me"
 other         en phrase  4  "click"
 other         en phrase  3  "no experience"
 other         en stem    2  trading
+
+# --- more general vocabulary (holdout3 review) -------------------------------------------
+medical       en word    5  fainted
+medical       en phrase  5  "passed out"
+medical       en stem    3  unconscious
+electricity   en phrase  4  "power =is back"
+electricity   en phrase  4  "power came back"
+electricity   en phrase  4  "electricity came back"
+electricity   en phrase  3  "power line*"
+other         en phrase  5  "lost* =my cat"
+other         en phrase  5  "lost* =my dog"
+other         en phrase  5  "missing cat"
+other         en phrase  5  "missing dog"
+parking       en not     0  "=the =park"
+parking       en not     0  "=a =park"
+parking       en not     0  "=in =park"

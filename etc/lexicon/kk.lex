@@ -199,3 +199,11 @@ other         kk word    3  билет
 other         kk prefix  2  хоккей
 other         kk phrase  3  "тегін шеберхана"
 other         kk word    2  шеберхана
+
+# --- more general vocabulary (holdout3 review) -------------------------------------------
+gas           kk phrase  4  "газ сас*"
+gas           kk phrase  4  "газ мүңкі*"
+medical       kk phrase  4  "талып қал*"
+medical       kk phrase  4  "есінен айырыл*"
+other         kk phrase  5  "мысық жоғал*"
+other         kk phrase  5  "ит жоғал*"

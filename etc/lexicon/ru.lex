@@ -508,3 +508,32 @@ other         ru prefix  3  розыгрыш
 other         ru prefix  4  подписывайтесь
 other         ru prefix  3  реклам
 other         ru prefix  2  гараж
+
+# --- more general vocabulary (holdout3 review) -------------------------------------------
+snow          ru prefix  2  завал
+snow          ru phrase  3  "снег* =по пояс"
+snow          ru phrase  3  "снег* =по колено"
+gas           ru phrase  5  "тухл* яйц*"
+gas           ru word    2  плита
+gas           ru word    2  плиты
+gas           ru word    2  плите
+gas           ru word    2  плитой
+gas           ru prefix  2  шипит
+gas           ru not     0  "газ* =не пахн*"
+gas           ru not     0  "газ* =не воня*"
+gas           ru not     0  "=не пахн* газ*"
+consultation  ru phrase  3  "=сколько стоит"
+consultation  ru phrase  2  "=кто проверя*"
+medical       ru prefix  4  обморок
+medical       ru prefix  3  ошпар
+medical       ru phrase  4  "=не приход* =в себя"
+electricity   ru prefix  3  электрощит
+electricity   ru phrase  3  "бьет* ток*"
+electricity   ru phrase  3  "ток* бьет*"
+stray_animals ru prefix  2  кинул
+stray_animals ru prefix  2  набросил
+other         ru phrase  5  "пропал* кот*"
+other         ru phrase  5  "пропал* кошк*"
+other         ru phrase  5  "пропал* собак*"
+other         ru phrase  5  "потерял* кот*"
+other         ru phrase  5  "потерял* кошк*"
