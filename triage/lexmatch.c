@@ -393,31 +393,74 @@ static void lm_found(struct lm_state *s, uint32_t id, const size_t *pos, int pas
     s->n_hits++;
 }
 
-static bool lm_in_pass(const struct lm_state *s, const struct km_lex_entry *e, int pass)
+/* The pass of entry e for this post (see lm_found), or -1 when it takes part in none. */
+static int lm_pass_of(const struct lm_state *s, const struct km_lex_entry *e)
 {
     if ((e->flags & KM_LEX_F_STRICT) && s->post_lang != KM_LEX_ANY && s->post_lang != e->lang) {
-        return false;
+        return -1;
     }
-    if (pass == 0) {
-        return e->mode == KM_LEX_NOT;
+    if (e->mode == KM_LEX_NOT) {
+        return 0;
     }
-    bool negator = e->cls == KM_CUE_NEGATION;
-    return e->mode != KM_LEX_NOT && (pass == 1 ? negator : !negator);
+    return e->cls == KM_CUE_NEGATION ? 1 : 2;
 }
 
-static void lm_pass(struct lm_state *s, int pass)
+/* An entry that may start at token tok, and its pass. */
+struct lm_cand {
+    uint32_t id;
+    uint16_t tok;
+    uint8_t pass;
+};
+
+#define LM_STACK_CANDS 512
+
+/* Collects the candidates of every pass in one walk over the entries (each entry is read
+ * once, not once per pass) into *cands (a heap array when it outgrows buf); returns their
+ * count. */
+static size_t lm_candidates(const struct lm_state *s, struct lm_cand *buf, struct lm_cand **cands)
 {
-    size_t pos[KM_LEX_MAX_WORDS];
+    size_t n = 0, cap = LM_STACK_CANDS;
+    *cands = buf;
     for (size_t i = 0; i < s->n; i++) {
         for (uint32_t k = s->off[i]; k < s->off[i + 1]; k++) {
             const struct lx_starts *st = &s->lx->starts[s->atoms[k]];
             for (uint32_t m = 0; m < st->n; m++) {
-                const struct km_lex_entry *e = &s->lx->entries[st->ids[m]];
-                if (lm_in_pass(s, e, pass) && lm_match_at(s, e, i, pos)) {
-                    lm_found(s, st->ids[m], pos, pass);
+                int pass = lm_pass_of(s, &s->lx->entries[st->ids[m]]);
+                if (pass < 0) {
+                    continue;
                 }
+                if (n == cap) {
+                    struct lm_cand *c = km_malloc(2 * cap * sizeof(*c));
+                    memcpy(c, *cands, n * sizeof(*c));
+                    if (*cands != buf) {
+                        free(*cands);
+                    }
+                    *cands = c;
+                    cap *= 2;
+                }
+                (*cands)[n++] = (struct lm_cand){st->ids[m], (uint16_t)i, (uint8_t)pass};
             }
         }
+    }
+    return n;
+}
+
+/* Runs pass 0 (exclusions), 1 (negators) and 2 (the rest) over the candidates, in order. */
+static void lm_passes(struct lm_state *s)
+{
+    struct lm_cand buf[LM_STACK_CANDS], *cands = NULL;
+    size_t n = lm_candidates(s, buf, &cands);
+    size_t pos[KM_LEX_MAX_WORDS];
+    for (int pass = 0; pass < 3; pass++) {
+        for (size_t c = 0; c < n; c++) {
+            const struct km_lex_entry *e = &s->lx->entries[cands[c].id];
+            if (cands[c].pass == pass && lm_match_at(s, e, cands[c].tok, pos)) {
+                lm_found(s, cands[c].id, pos, pass);
+            }
+        }
+    }
+    if (cands != buf) {
+        free(cands);
     }
 }
 
@@ -454,9 +497,7 @@ size_t km_lexicon_match(const struct km_lexicon *lx, const struct km_norm_text *
         lm_token(&s, i);
     }
     s.off[s.n] = (uint32_t)s.n_atoms;
-    for (int pass = 0; pass < 3; pass++) {
-        lm_pass(&s, pass);
-    }
+    lm_passes(&s);
     if (s.atoms_heap) {
         free(s.atoms);
     }

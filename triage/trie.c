@@ -7,28 +7,49 @@
 #include <string.h>
 
 /* Children are found in O(1): a bit per byte value says whether the child exists, and its
- * index in kids is the number of set bits below it (rank[w] counts the bits of words
- * before w, so one population count suffices). */
+ * index among the children is the number of set bits below it (rank[w] counts the bits of
+ * words before w, at most 192, so one population count suffices). A node is one aligned
+ * 64-byte cache line; a node with a single child keeps it inline (most nodes below the
+ * first bytes are links of a chain), so a step reads one line. */
 struct tr_node {
     uint64_t bits[4];
-    uint16_t rank[4];
-    uint32_t *kids; /* child nodes in byte order */
-    uint32_t n_kids, cap_kids;
-    uint32_t *vals;
+    uint8_t rank[4];
+    uint16_t n_kids, cap_kids;
     uint32_t n_vals, cap_vals;
+    union {
+        uint32_t one;   /* n_kids == 1 */
+        uint32_t *many; /* n_kids > 1: child nodes in byte order */
+    } kids;
+    uint32_t *vals;
 };
 
+_Static_assert(sizeof(struct tr_node) == 64, "a trie node is one cache line");
+
 struct km_trie {
-    struct tr_node *nodes;
+    struct tr_node *nodes; /* 64-byte aligned */
     size_t n, cap;
     uint32_t root[256]; /* children of the root, direct: most walks end after one byte */
 };
+
+/* A 64-byte aligned copy of the first n of old nodes with room for cap; frees old. */
+static struct tr_node *tr_realloc_nodes(struct tr_node *old, size_t n, size_t cap)
+{
+    void *p = NULL;
+    if (posix_memalign(&p, 64, cap * sizeof(struct tr_node)) != 0) {
+        abort();
+    }
+    if (n > 0) {
+        memcpy(p, old, n * sizeof(struct tr_node));
+    }
+    free(old);
+    return p;
+}
 
 static uint32_t tr_new_node(struct km_trie *t)
 {
     if (t->n == t->cap) {
         t->cap *= 2;
-        t->nodes = km_realloc(t->nodes, t->cap * sizeof(*t->nodes));
+        t->nodes = tr_realloc_nodes(t->nodes, t->n, t->cap);
     }
     memset(&t->nodes[t->n], 0, sizeof(t->nodes[0]));
     return (uint32_t)t->n++;
@@ -38,7 +59,7 @@ struct km_trie *km_trie_new(void)
 {
     struct km_trie *t = km_calloc(1, sizeof(*t));
     t->cap = 256;
-    t->nodes = km_malloc(t->cap * sizeof(*t->nodes));
+    t->nodes = tr_realloc_nodes(NULL, 0, t->cap);
     tr_new_node(t);
     return t;
 }
@@ -49,7 +70,9 @@ void km_trie_free(struct km_trie *t)
         return;
     }
     for (size_t i = 0; i < t->n; i++) {
-        free(t->nodes[i].kids);
+        if (t->nodes[i].n_kids > 1) {
+            free(t->nodes[i].kids.many);
+        }
         free(t->nodes[i].vals);
     }
     free(t->nodes);
@@ -84,7 +107,36 @@ uint32_t km_trie_step(const struct km_trie *t, uint32_t node, unsigned char b)
         return t->root[b];
     }
     const struct tr_node *nd = &t->nodes[node];
-    return tr_has(nd, b) ? nd->kids[tr_rank(nd, b)] : 0;
+    if (!tr_has(nd, b)) {
+        return 0;
+    }
+    return nd->n_kids == 1 ? nd->kids.one : nd->kids.many[tr_rank(nd, b)];
+}
+
+/* Inserts child c along b (absent so far) into nd's children. */
+static void tr_link(struct tr_node *nd, unsigned char b, uint32_t c)
+{
+    if (nd->n_kids == 0) {
+        nd->kids.one = c;
+    } else {
+        if (nd->n_kids == 1) {
+            uint32_t one = nd->kids.one;
+            nd->cap_kids = 4;
+            nd->kids.many = km_malloc(nd->cap_kids * sizeof(uint32_t));
+            nd->kids.many[0] = one;
+        } else if (nd->n_kids == nd->cap_kids) {
+            nd->cap_kids *= 2;
+            nd->kids.many = km_realloc(nd->kids.many, nd->cap_kids * sizeof(uint32_t));
+        }
+        uint32_t k = tr_rank(nd, b);
+        memmove(&nd->kids.many[k + 1], &nd->kids.many[k], (nd->n_kids - k) * sizeof(uint32_t));
+        nd->kids.many[k] = c;
+    }
+    nd->n_kids++;
+    nd->bits[b >> 6] |= 1ull << (b & 63);
+    for (unsigned w = (b >> 6) + 1; w < 4; w++) {
+        nd->rank[w]++;
+    }
 }
 
 /* The child of node along b, created when missing. */
@@ -99,19 +151,7 @@ static uint32_t tr_child(struct km_trie *t, uint32_t node, unsigned char b)
         t->root[b] = c;
         return c;
     }
-    struct tr_node *nd = &t->nodes[node];
-    if (nd->n_kids == nd->cap_kids) {
-        nd->cap_kids = nd->cap_kids ? nd->cap_kids * 2 : 2;
-        nd->kids = km_realloc(nd->kids, nd->cap_kids * sizeof(*nd->kids));
-    }
-    uint32_t k = tr_rank(nd, b);
-    memmove(&nd->kids[k + 1], &nd->kids[k], (nd->n_kids - k) * sizeof(*nd->kids));
-    nd->kids[k] = c;
-    nd->n_kids++;
-    nd->bits[b >> 6] |= 1ull << (b & 63);
-    for (unsigned w = (b >> 6) + 1; w < 4; w++) {
-        nd->rank[w]++;
-    }
+    tr_link(&t->nodes[node], b, c);
     return c;
 }
 
