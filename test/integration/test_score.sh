@@ -65,8 +65,9 @@ mkdir -p "$D/lex"
 cp etc/lexicon/*.lex "$D/lex/"
 printf 'gas ru word lots газ\n' >>"$D/lex/ru.lex"
 line=$(wc -l <"$D/lex/ru.lex")
-sed "s|^\[komek\]|[komek]\nlexicon = $D/lex\nrouting = $KM_ROOT/etc/routing.conf|; s|^tags = tags.list|tags = $KM_ROOT/etc/tags.list|" \
+sed "s|^lexicon = .*|lexicon = $D/lex|; s|^routing = .*|routing = $KM_ROOT/etc/routing.conf|; s|^tags = tags.list|tags = $KM_ROOT/etc/tags.list|" \
     etc/komek.conf >"$D/k.conf"
+grep -q "^lexicon = $D/lex" "$D/k.conf" || { echo "FAIL etc/komek.conf has no lexicon line to point elsewhere"; exit 1; }
 "$BUILD/komekctl" -c "$D/k.conf" check >"$D/chk" 2>&1
 _rc=$?
 check "check: broken lexicon reported at FILE:LINE" 2 "$D/chk" "$D/lex/ru.lex:$line: WEIGHT"
