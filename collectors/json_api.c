@@ -26,10 +26,6 @@
 /* Longest network name accepted: it becomes a column value and part of every post id key. */
 #define JS_NETWORK_MAX 32
 
-/* Largest Unix time in seconds taken from created_at (year 9999); larger numbers are not
- * seconds (milliseconds, or garbage) and would overflow the millisecond arithmetic. */
-#define JS_UNIX_MAX_S 253402300799LL
-
 /* Longest body excerpt quoted in an error message. */
 #define JS_EXCERPT 80
 
@@ -341,40 +337,6 @@ static int js_http_error(const struct js_state *st, const struct km_response *re
     return km_err_set(err, KM_ERR, "json/%s: HTTP %ld%s", st->name, status, detail);
 }
 
-/* A scalar (string or number) as a new string; NULL for anything else. */
-static char *js_scalar_dup(yajl_val v)
-{
-    if (YAJL_IS_STRING(v)) {
-        return km_strdup(v->u.string);
-    }
-    if (YAJL_IS_NUMBER(v) && YAJL_GET_NUMBER(v) != NULL) {
-        return km_strdup(YAJL_GET_NUMBER(v));
-    }
-    return NULL;
-}
-
-/* created_at: RFC 3339, or Unix seconds as a number or a string of digits. 0 if neither. */
-static int64_t js_time(yajl_val v)
-{
-    int64_t ms = 0;
-    double secs = -1;
-    if (YAJL_IS_STRING(v) && km_time_parse_rfc3339(v->u.string, &ms) == KM_OK) {
-        return ms;
-    }
-    if (YAJL_IS_STRING(v) && v->u.string[0] != '\0' &&
-        strspn(v->u.string, "0123456789") == strlen(v->u.string)) {
-        secs = strtod(v->u.string, NULL);
-    } else if (YAJL_IS_INTEGER(v)) {
-        secs = (double)YAJL_GET_INTEGER(v);
-    } else if (YAJL_IS_DOUBLE(v)) {
-        secs = YAJL_GET_DOUBLE(v);
-    }
-    if (!(secs > 0 && secs <= (double)JS_UNIX_MAX_S)) {
-        return 0;
-    }
-    return (int64_t)(secs * 1000.0);
-}
-
 /* Tags from the configured array (strings only), else #tags found in the text. */
 static void js_set_tags(const struct js_state *st, struct km_post *p, yajl_val item)
 {
@@ -401,7 +363,7 @@ static yajl_val js_field(const struct js_state *st, yajl_val item, enum js_ptr k
 static void js_item(const struct js_state *st, yajl_val item, size_t idx, int64_t now,
                     struct km_post_batch *out, struct km_err *err)
 {
-    char *id = js_scalar_dup(km_json_pointer(item, st->ptr[JS_ID]));
+    char *id = km_json_value_dup(km_json_pointer(item, st->ptr[JS_ID]));
     yajl_val text = km_json_pointer(item, st->ptr[JS_TEXT]);
     if (id == NULL || *id == '\0' || !YAJL_IS_STRING(text)) {
         if (out->skipped++ == 0) {
@@ -417,10 +379,10 @@ static void js_item(const struct js_state *st, yajl_val item, size_t idx, int64_
     km_post_set(&p->source, st->name);
     p->id = id;
     km_post_set(&p->text, text->u.string);
-    p->author.name = js_scalar_dup(js_field(st, item, JS_AUTHOR));
+    p->author.name = km_json_value_dup(js_field(st, item, JS_AUTHOR));
     yajl_val url = js_field(st, item, JS_URL);
     km_post_set(&p->url, YAJL_IS_STRING(url) ? url->u.string : NULL);
-    p->created_at = js_time(js_field(st, item, JS_CREATED));
+    p->created_at = km_json_time_ms(js_field(st, item, JS_CREATED));
     p->collected_at = now;
     js_set_tags(st, p, item);
     km_post_batch_add_take(out, p);
@@ -538,7 +500,7 @@ static void js_next_link(const struct js_state *st, const struct km_response *re
 static void js_next_value(const struct js_state *st, yajl_val root, struct km_post_batch *out,
                           char **next_cursor)
 {
-    char *v = js_scalar_dup(km_json_pointer(root, st->cursor));
+    char *v = km_json_value_dup(km_json_pointer(root, st->cursor));
     if (v == NULL || *v == '\0') {
         free(v);
         return; /* keep the current cursor */

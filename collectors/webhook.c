@@ -31,10 +31,6 @@
  * part of every seen-set key. */
 #define WH_NETWORK_MAX 32
 
-/* Largest Unix time in seconds taken from created_at (year 9999); larger numbers are not
- * seconds and would overflow the millisecond arithmetic. */
-#define WH_UNIX_MAX_S 253402300799LL
-
 static const struct km_conf_key wh_keys[] = {
     {"secret", KM_CONF_STR, NULL, 0, 0, KM_CONF_REQUIRED | KM_CONF_SECRET,
      "shared HMAC-SHA256 key (16+ characters, e.g. openssl rand -hex 32); env:VAR or file:PATH"},
@@ -250,36 +246,6 @@ static int wh_posts_array(const struct wh_state *st, const char *body, size_t le
 
 /* ---- mapped items -------------------------------------------------------------------- */
 
-static char *wh_scalar_dup(yajl_val v)
-{
-    if (YAJL_IS_STRING(v)) {
-        return km_strdup(v->u.string);
-    }
-    if (YAJL_IS_NUMBER(v) && YAJL_GET_NUMBER(v) != NULL) {
-        return km_strdup(YAJL_GET_NUMBER(v));
-    }
-    return NULL;
-}
-
-/* created_at: RFC 3339, or Unix seconds as a number or a string of digits; 0 if neither. */
-static int64_t wh_time(yajl_val v)
-{
-    int64_t ms = 0;
-    double secs = -1;
-    if (YAJL_IS_STRING(v) && km_time_parse_rfc3339(v->u.string, &ms) == KM_OK) {
-        return ms;
-    }
-    if (YAJL_IS_STRING(v) && v->u.string[0] != '\0' &&
-        strspn(v->u.string, "0123456789") == strlen(v->u.string)) {
-        secs = strtod(v->u.string, NULL);
-    } else if (YAJL_IS_INTEGER(v)) {
-        secs = (double)YAJL_GET_INTEGER(v);
-    } else if (YAJL_IS_DOUBLE(v)) {
-        secs = YAJL_GET_DOUBLE(v);
-    }
-    return secs > 0 && secs <= (double)WH_UNIX_MAX_S ? (int64_t)(secs * 1000.0) : 0;
-}
-
 static yajl_val wh_field(const struct wh_state *st, yajl_val item, enum wh_ptr k)
 {
     return st->ptr[k] != NULL ? km_json_pointer(item, st->ptr[k]) : NULL;
@@ -304,7 +270,7 @@ static void wh_set_tags(const struct wh_state *st, struct km_post *p, yajl_val i
 static int wh_item(const struct wh_state *st, yajl_val item, size_t idx, int64_t now,
                    struct km_post_batch *out, struct km_err *err)
 {
-    char *id = wh_scalar_dup(wh_field(st, item, WH_ID));
+    char *id = km_json_value_dup(wh_field(st, item, WH_ID));
     yajl_val text = wh_field(st, item, WH_TEXT);
     if (id == NULL || *id == '\0' || !YAJL_IS_STRING(text)) {
         bool no_id = id == NULL || *id == '\0';
@@ -317,10 +283,10 @@ static int wh_item(const struct wh_state *st, yajl_val item, size_t idx, int64_t
     km_post_set(&p->source, st->name);
     p->id = id;
     km_post_set(&p->text, text->u.string);
-    p->author.name = wh_scalar_dup(wh_field(st, item, WH_AUTHOR));
+    p->author.name = km_json_value_dup(wh_field(st, item, WH_AUTHOR));
     yajl_val url = wh_field(st, item, WH_URL);
     km_post_set(&p->url, YAJL_IS_STRING(url) ? url->u.string : NULL);
-    p->created_at = wh_time(wh_field(st, item, WH_CREATED));
+    p->created_at = km_json_time_ms(wh_field(st, item, WH_CREATED));
     p->collected_at = now;
     wh_set_tags(st, p, item);
     km_post_batch_add_take(out, p);

@@ -8,6 +8,7 @@
 #include "parser/json.h"
 
 #include "common/alloc.h"
+#include "common/time.h"
 #include "common/buf.h"
 #include "common/utf8.h"
 
@@ -236,16 +237,41 @@ bool km_json_bool(yajl_val v, const char *key, bool *out)
     return false;
 }
 
-char *km_json_scalar_dup(yajl_val v, const char *key)
+char *km_json_value_dup(yajl_val v)
 {
-    yajl_val m = json_member(v, key);
-    if (YAJL_IS_STRING(m)) {
-        return km_strdup(m->u.string);
+    if (YAJL_IS_STRING(v)) {
+        return km_strdup(v->u.string);
     }
-    if (YAJL_IS_NUMBER(m) && YAJL_GET_NUMBER(m) != NULL) {
-        return km_strdup(YAJL_GET_NUMBER(m));
+    if (YAJL_IS_NUMBER(v) && YAJL_GET_NUMBER(v) != NULL) {
+        return km_strdup(YAJL_GET_NUMBER(v));
     }
     return NULL;
+}
+
+char *km_json_scalar_dup(yajl_val v, const char *key)
+{
+    return km_json_value_dup(json_member(v, key));
+}
+
+/* Last second of year 9999: a larger Unix time is not a date anybody wrote. */
+#define JSON_UNIX_MAX_S 253402300799LL
+
+int64_t km_json_time_ms(yajl_val v)
+{
+    int64_t ms = 0;
+    double secs = -1;
+    if (YAJL_IS_STRING(v) && km_time_parse_rfc3339(v->u.string, &ms) == KM_OK) {
+        return ms;
+    }
+    if (YAJL_IS_STRING(v) && v->u.string[0] != '\0' &&
+        strspn(v->u.string, "0123456789") == strlen(v->u.string)) {
+        secs = strtod(v->u.string, NULL);
+    } else if (YAJL_IS_INTEGER(v)) {
+        secs = (double)YAJL_GET_INTEGER(v);
+    } else if (YAJL_IS_DOUBLE(v)) {
+        secs = YAJL_GET_DOUBLE(v);
+    }
+    return secs > 0 && secs <= (double)JSON_UNIX_MAX_S ? (int64_t)(secs * 1000.0) : 0;
 }
 
 bool km_json_pointer_valid(const char *pointer)

@@ -49,6 +49,12 @@ yajl_val km_json_pointer(yajl_val root, const char *pointer);
  * is followed by '0' or '1'. For checking configured pointers before any payload arrives. */
 bool km_json_pointer_valid(const char *pointer);
 
+/* A string or number node as a new string; NULL for anything else. Caller frees. */
+char *km_json_value_dup(yajl_val v);
+/* A time given as RFC 3339, or as Unix seconds (a number or a string of digits), in Unix
+ * ms; 0 if it is neither or out of range (after year 9999). */
+int64_t km_json_time_ms(yajl_val v);
+
 /* Appends s to buf as a JSON string literal with quotes and escapes (control characters
  * as \u00XX); s must be valid UTF-8. NULL appends null. */
 struct km_buf;

@@ -384,6 +384,34 @@ static void test_pointer(void **state)
     km_json_free(root);
 }
 
+/* Times in mapped JSON: RFC 3339 or Unix seconds, anything else 0. */
+static void test_time_ms(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *json;
+        int64_t ms;
+    } cases[] = {
+        {"\"2026-11-22T18:41:01Z\"", 1795372861000LL},
+        {"1795372861", 1795372861000LL},
+        {"\"1795372861\"", 1795372861000LL},
+        {"1795372861.5", 1795372861500LL},
+        {"\"yesterday\"", 0},
+        {"-5", 0},
+        {"999999999999999", 0},
+        {"null", 0},
+        {"[1]", 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        yajl_val v = NULL;
+        struct km_err err = {{0}};
+        assert_int_equal(km_json_parse(cases[i].json, strlen(cases[i].json), &v, NULL, &err),
+                         KM_OK);
+        assert_int_equal(km_json_time_ms(v), cases[i].ms);
+        km_json_free(v);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -391,6 +419,7 @@ int main(void)
         cmocka_unit_test(test_depth_strings), cmocka_unit_test(test_utf8_repair),
         cmocka_unit_test(test_lookups),       cmocka_unit_test(test_scalar_dup),
         cmocka_unit_test(test_escape),        cmocka_unit_test(test_pointer),
+        cmocka_unit_test(test_time_ms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
