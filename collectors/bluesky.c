@@ -401,22 +401,6 @@ static char *bsky_cursor_dump(const struct bsky_state *st)
 
 /* --- requests --- */
 
-/* Appends s percent-encoded (RFC 3986: everything but unreserved characters). */
-static void bsky_put_escaped(struct km_buf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-        bool plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                     (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~';
-        if (plain) {
-            km_buf_putc(b, (char)*p);
-        } else {
-            char enc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-            km_buf_append(b, enc, sizeof(enc));
-        }
-    }
-}
-
 /* Bluesky makes a tag facet only of a tag with something besides digits and '_' (#109 is
  * plain text, as on Telegram and Mastodon), so tag[] would never match such a tag: it is
  * searched as text (q=#109) only, and the hashtag is found in the text. */
@@ -462,21 +446,21 @@ static int bsky_req_search(struct bsky_state *st, struct km_request *req)
     const struct bsky_tag *t = &st->tags[st->cur];
     struct km_buf url = KM_BUF_INIT;
     km_buf_printf(&url, "%s/xrpc/app.bsky.feed.searchPosts?q=%%23", st->url);
-    bsky_put_escaped(&url, t->name);
+    km_url_escape(&url, t->name);
     if (bsky_tag_is_facet(t->name)) {
         km_buf_puts(&url, "&tag=");
-        bsky_put_escaped(&url, t->name);
+        km_url_escape(&url, t->name);
     }
     km_buf_printf(&url, "&sort=latest&limit=%lld", st->limit);
     if (t->since_ms > 0) {
         char when[40];
         km_time_format_rfc3339(t->since_ms - BSKY_SINCE_SLACK_MS, when, sizeof(when));
         km_buf_puts(&url, "&since=");
-        bsky_put_escaped(&url, when);
+        km_url_escape(&url, when);
     }
     if (t->page != NULL) {
         km_buf_puts(&url, "&cursor=");
-        bsky_put_escaped(&url, t->page);
+        km_url_escape(&url, t->page);
     }
     req->method = KM_HTTP_GET;
     req->url = km_buf_take(&url);

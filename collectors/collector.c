@@ -3,6 +3,7 @@
 #include "collectors/collector.h"
 
 #include "common/alloc.h"
+#include "common/buf.h"
 #include "common/time.h"
 
 #include <ctype.h>
@@ -158,3 +159,18 @@ bool km_url_secret_safe(const char *url)
     return (len == 9 && strncasecmp(host, "localhost", 9) == 0) || ipv4_loopback(host, len);
 }
 
+
+void km_url_escape(struct km_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        bool plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                     (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~';
+        if (plain) {
+            km_buf_putc(b, (char)*p);
+        } else {
+            char enc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+            km_buf_append(b, enc, sizeof(enc));
+        }
+    }
+}

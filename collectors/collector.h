@@ -63,6 +63,11 @@ int64_t km_response_retry_after_ms(const struct km_response *resp);
  * the port, so "http://127.0.0.1@evil.example" is refused. */
 bool km_url_secret_safe(const char *url);
 
+/* Appends s to b percent-encoded (RFC 3986: every byte but the unreserved characters), so
+ * that Cyrillic tags and stray characters in a query value cannot change the URL. */
+struct km_buf;
+void km_url_escape(struct km_buf *b, const char *s);
+
 struct km_collector {
     const char *name;               /* value of "type =" in [source NAME] */
     const struct km_conf_key *keys; /* accepted type-specific keys; {0}-terminated */

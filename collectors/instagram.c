@@ -433,23 +433,6 @@ static bool ig_next_tag(struct ig_state *st)
 
 /* ---- requests ---------------------------------------------------------------------- */
 
-/* Appends s percent-encoded (RFC 3986: everything but unreserved characters), so that
- * Cyrillic tags and stray characters cannot change the URL. */
-static void ig_put_escaped(struct km_buf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-        bool plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                     (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~';
-        if (plain) {
-            km_buf_putc(b, (char)*p);
-        } else {
-            char enc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-            km_buf_append(b, enc, sizeof(enc));
-        }
-    }
-}
-
 /* After a change of `tags`, finds the tag of the cursor's step again by name (its paging
  * state goes with it), or starts that position afresh if the tag is gone. */
 static void ig_cursor_align(struct ig_state *st)
@@ -512,18 +495,18 @@ static char *ig_url(const struct ig_state *st, size_t i, const struct ig_tag *t)
     km_buf_printf(&b, "%s/%s/", st->url, st->version);
     if (t == NULL || t->id == NULL) {
         km_buf_printf(&b, "ig_hashtag_search?user_id=%s&q=", st->user_id);
-        ig_put_escaped(&b, st->tags[i]);
+        km_url_escape(&b, st->tags[i]);
     } else {
         km_buf_printf(&b, "%s/recent_media?user_id=%s&fields=", t->id, st->user_id);
         km_buf_puts(&b, IG_FIELDS);
         km_buf_printf(&b, "&limit=%lld", st->limit);
         if (st->cur.after != NULL) {
             km_buf_puts(&b, "&after=");
-            ig_put_escaped(&b, st->cur.after);
+            km_url_escape(&b, st->cur.after);
         }
     }
     km_buf_puts(&b, "&access_token=");
-    ig_put_escaped(&b, st->token);
+    km_url_escape(&b, st->token);
     return km_buf_take(&b);
 }
 

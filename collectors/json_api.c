@@ -218,22 +218,6 @@ static int js_create(const struct km_section *sec, void **state, struct km_err *
     return rc;
 }
 
-/* Appends s percent-encoded (everything but RFC 3986 unreserved characters). */
-static void js_put_escaped(struct km_buf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-        bool plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                     (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~';
-        if (plain) {
-            km_buf_putc(b, (char)*p);
-        } else {
-            char enc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-            km_buf_append(b, enc, sizeof(enc));
-        }
-    }
-}
-
 /* True if url is on the origin of the configured url (same scheme, host and port). */
 static bool js_same_origin(const struct js_state *st, const char *url)
 {
@@ -259,9 +243,9 @@ static char *js_request_url(struct js_state *st, const char *cursor)
     struct km_buf b = KM_BUF_INIT;
     km_buf_puts(&b, st->url);
     km_buf_putc(&b, strchr(st->url, '?') != NULL ? '&' : '?');
-    js_put_escaped(&b, st->cursor_param);
+    km_url_escape(&b, st->cursor_param);
     km_buf_putc(&b, '=');
-    js_put_escaped(&b, cursor);
+    km_url_escape(&b, cursor);
     return km_buf_take(&b);
 }
 

@@ -159,41 +159,24 @@ out:
     return rc;
 }
 
-/* Appends s percent-encoded (RFC 3986: everything but unreserved characters), so that
- * Cyrillic tags and stray characters cannot change the URL. */
-static void mst_put_escaped(struct km_buf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-        bool plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                     (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~';
-        if (plain) {
-            km_buf_putc(b, (char)*p);
-        } else {
-            char enc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-            km_buf_append(b, enc, sizeof(enc));
-        }
-    }
-}
-
 static int mst_next_request(void *state, const char *cursor, struct km_request *req)
 {
     struct mst_state *st = state;
     int rc = KM_OK;
     struct km_buf url = KM_BUF_INIT;
     km_buf_printf(&url, "%s/api/v1/timelines/tag/", st->url);
-    mst_put_escaped(&url, st->tags[0]);
+    km_url_escape(&url, st->tags[0]);
     km_buf_printf(&url, "?limit=%lld", st->limit);
     if (st->local) {
         km_buf_puts(&url, "&local=true");
     }
     for (size_t i = 1; i < st->n_tags; i++) {
         km_buf_puts(&url, "&any[]=");
-        mst_put_escaped(&url, st->tags[i]);
+        km_url_escape(&url, st->tags[i]);
     }
     if (cursor != NULL && *cursor != '\0') {
         km_buf_puts(&url, "&min_id=");
-        mst_put_escaped(&url, cursor);
+        km_url_escape(&url, cursor);
     }
     req->method = KM_HTTP_GET;
     req->url = km_buf_take(&url);

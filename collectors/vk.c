@@ -352,23 +352,6 @@ static char *vk_cursor_build(const struct vk_state *st, size_t tag, const char *
 
 /* ---- request -------------------------------------------------------------------------- */
 
-/* Appends s percent-encoded (RFC 3986: everything but unreserved characters), so that
- * Cyrillic tags and stray characters cannot change the URL. */
-static void vk_put_escaped(struct km_buf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-        bool plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                     (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~';
-        if (plain) {
-            km_buf_putc(b, (char)*p);
-        } else {
-            char enc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-            km_buf_append(b, enc, sizeof(enc));
-        }
-    }
-}
-
 /* GET {url}/method/newsfeed.search for the tag and page the cursor names. */
 static int vk_next_request(void *state, const char *cursor, struct km_request *req)
 {
@@ -380,12 +363,12 @@ static int vk_next_request(void *state, const char *cursor, struct km_request *r
         st->cur.start = since > 0 ? since : km_time_now_ms() / 1000 - st->lookback_s;
     }
     km_buf_printf(&url, "%s/method/newsfeed.search?q=%%23", st->url);
-    vk_put_escaped(&url, st->tags[st->cur.tag]);
+    km_url_escape(&url, st->tags[st->cur.tag]);
     km_buf_printf(&url, "&extended=1&fields=screen_name&count=%lld&start_time=%lld", st->count,
                   (long long)st->cur.start);
     if (st->cur.from != NULL) {
         km_buf_puts(&url, "&start_from=");
-        vk_put_escaped(&url, st->cur.from);
+        km_url_escape(&url, st->cur.from);
     }
     km_buf_printf(&url, "&v=%s", st->version);
     req->method = KM_HTTP_GET;

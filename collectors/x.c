@@ -338,22 +338,6 @@ static char *x_cursor_next(const struct x_cursor *cur, const char *newest, const
 
 /* ---- the request ------------------------------------------------------------------- */
 
-/* Appends s percent-encoded (RFC 3986 unreserved characters stay). */
-static void x_put_escaped(struct km_buf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-        bool plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                     (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~';
-        if (plain) {
-            km_buf_putc(b, (char)*p);
-        } else {
-            char enc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-            km_buf_append(b, enc, sizeof(enc));
-        }
-    }
-}
-
 /* Remembers the parsed cursor in the state: consume() of this request's answer needs it. */
 static int x_next_request(void *state, const char *cursor, struct km_request *req)
 {
@@ -363,14 +347,14 @@ static int x_next_request(void *state, const char *cursor, struct km_request *re
     x_cursor_free(&st->cur);
     x_cursor_parse(st, cursor, &st->cur);
     km_buf_printf(&url, "%s/2/tweets/search/recent?query=", st->url);
-    x_put_escaped(&url, st->query);
+    km_url_escape(&url, st->query);
     km_buf_printf(&url, "&max_results=%lld" X_FIELDS, st->max_results);
     if (cur->since_id != NULL) {
         km_buf_puts(&url, "&since_id=");
         km_buf_puts(&url, cur->since_id);
         if (cur->next_token != NULL) {
             km_buf_puts(&url, "&pagination_token=");
-            x_put_escaped(&url, cur->next_token);
+            km_url_escape(&url, cur->next_token);
         }
     }
     req->method = KM_HTTP_GET;
