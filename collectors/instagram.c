@@ -187,26 +187,19 @@ out:
 static int ig_parse_tags(struct ig_state *st, const struct km_section *sec, const char *list,
                          struct km_err *err)
 {
-    for (const char *p = list;; p++) {
-        size_t n = strcspn(p, ",");
-        const char *s = p;
-        const char *e = p + n;
-        while (s < e && (*s == ' ' || *s == '\t' || *s == '#')) {
-            s++;
-        }
-        while (e > s && (e[-1] == ' ' || e[-1] == '\t')) {
-            e--;
-        }
-        if (s == e) {
+    const char *cur = list, *s;
+    size_t len;
+    while (km_conf_list_next(&cur, &s, &len)) {
+        if (len == 0) {
             return km_err_set(err, KM_EINPUT, "%s:%d: instagram/%s: tags: empty tag in '%s'",
                               sec->file, km_section_line(sec, "tags"), st->name, list);
         }
-        int rc = ig_add_tag(st, sec, s, (size_t)(e - s), err);
-        if (rc != KM_OK || p[n] == '\0') {
+        int rc = ig_add_tag(st, sec, s, len, err);
+        if (rc != KM_OK) {
             return rc;
         }
-        p += n;
     }
+    return KM_OK;
 }
 
 /* Checks url, api_version, token and user_id. Returns KM_OK or KM_EINPUT. */

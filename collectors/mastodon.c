@@ -84,18 +84,10 @@ static int mst_parse_tags(struct mst_state *st, const struct km_section *sec, co
                           struct km_err *err)
 {
     int line = km_section_line(sec, "tags");
-    const char *p = list;
-    while (true) {
-        size_t n = strcspn(p, ",");
-        const char *s = p;
-        const char *e = p + n;
-        while (s < e && (*s == ' ' || *s == '\t' || *s == '#')) {
-            s++;
-        }
-        while (e > s && (e[-1] == ' ' || e[-1] == '\t')) {
-            e--;
-        }
-        if (s == e) {
+    const char *cur = list, *s;
+    size_t len;
+    while (km_conf_list_next(&cur, &s, &len)) {
+        if (len == 0) {
             return km_err_set(err, KM_EINPUT, "%s:%d: mastodon/%s: tags: empty tag in '%s'",
                               sec->file, line, st->name, list);
         }
@@ -105,12 +97,9 @@ static int mst_parse_tags(struct mst_state *st, const struct km_section *sec, co
                               "instance ignores the rest); add another [source] for more",
                               sec->file, line, st->name, MST_MAX_TAGS);
         }
-        st->tags[st->n_tags++] = km_strndup(s, (size_t)(e - s));
-        if (p[n] == '\0') {
-            return KM_OK;
-        }
-        p += n + 1;
+        st->tags[st->n_tags++] = km_strndup(s, len);
     }
+    return KM_OK;
 }
 
 static int mst_create(const struct km_section *sec, void **state, struct km_err *err)

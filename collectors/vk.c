@@ -144,28 +144,17 @@ static int vk_parse_tags(struct vk_state *st, const struct km_section *sec, cons
                          struct km_err *err)
 {
     st->tags = km_calloc(VK_MAX_TAGS, sizeof(*st->tags));
-    const char *p = list;
-    while (true) {
-        size_t n = strcspn(p, ",");
-        const char *s = p;
-        const char *e = p + n;
-        while (s < e && (*s == ' ' || *s == '\t' || *s == '#')) {
-            s++;
-        }
-        while (e > s && (e[-1] == ' ' || e[-1] == '\t')) {
-            e--;
-        }
-        const char *why = vk_tag_problem(st, s, (size_t)(e - s));
+    const char *cur = list, *s;
+    size_t len;
+    while (km_conf_list_next(&cur, &s, &len)) {
+        const char *why = vk_tag_problem(st, s, len);
         if (why != NULL) {
             return km_err_set(err, KM_EINPUT, "%s:%d: vk/%s: tags: %s in '%s'", sec->file,
                               km_section_line(sec, "tags"), st->name, why, list);
         }
-        st->tags[st->n_tags++] = km_strndup(s, (size_t)(e - s));
-        if (p[n] == '\0') {
-            return KM_OK;
-        }
-        p += n + 1;
+        st->tags[st->n_tags++] = km_strndup(s, len);
     }
+    return KM_OK;
 }
 
 /* A token goes into a header line: printable ASCII without spaces only. */

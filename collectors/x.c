@@ -143,26 +143,17 @@ static int x_build_query(struct x_state *st, const struct km_section *sec, const
     int line = km_section_line(sec, "tags");
     struct km_buf q = KM_BUF_INIT;
     int rc = KM_OK;
-    for (const char *p = list;; p++) {
-        size_t n = strcspn(p, ",");
-        const char *s = p, *e = p + n;
-        while (s < e && (*s == ' ' || *s == '\t' || *s == '#')) {
-            s++;
-        }
-        while (e > s && (e[-1] == ' ' || e[-1] == '\t')) {
-            e--;
-        }
-        if (s == e || !x_tag_valid(s, (size_t)(e - s))) {
+    const char *cur = list, *s;
+    size_t len;
+    for (const char *raw = cur; km_conf_list_next(&cur, &s, &len); raw = cur) {
+        if (len == 0 || !x_tag_valid(s, len)) {
             rc = km_err_set(err, KM_EINPUT,
                             "%s:%d: x/%s: tags: %s tag '%.*s' (letters, digits and '_' only)",
-                            sec->file, line, st->name, s == e ? "empty" : "invalid", (int)n, p);
+                            sec->file, line, st->name, len == 0 ? "empty" : "invalid",
+                            (int)strcspn(raw, ","), raw);
             goto out;
         }
-        km_buf_printf(&q, "%s#%.*s", q.len > 0 ? " OR " : "", (int)(e - s), s);
-        p += n;
-        if (*p == '\0') {
-            break;
-        }
+        km_buf_printf(&q, "%s#%.*s", q.len > 0 ? " OR " : "", (int)len, s);
     }
     if (x_chars(q.data) > X_QUERY_MAX_CHARS) {
         rc = km_err_set(err, KM_EINPUT,

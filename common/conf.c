@@ -676,3 +676,24 @@ void km_conf_keys_describe(const struct km_conf_key *keys, FILE *f)
                 (keys->flags & KM_CONF_REQUIRED) ? " [required]" : "");
     }
 }
+
+bool km_conf_list_next(const char **cursor, const char **item, size_t *len)
+{
+    const char *p = *cursor;
+    if (p == NULL) {
+        return false;
+    }
+    size_t n = strcspn(p, ",");
+    const char *s = p;
+    const char *e = p + n;
+    while (s < e && (*s == ' ' || *s == '\t' || *s == '#')) {
+        s++;
+    }
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t')) {
+        e--;
+    }
+    *item = s;
+    *len = (size_t)(e - s);
+    *cursor = p[n] == '\0' ? NULL : p + n + 1;
+    return true;
+}

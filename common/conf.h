@@ -94,6 +94,12 @@ int km_section_line(const struct km_section *sec, const char *key);
  * kept). Returns a malloc'd string (caller frees), or NULL if value is NULL. */
 char *km_config_path(const struct km_config *cfg, const char *value);
 
+/* Walks a comma-separated list value ("109, #iKomek, Астана"): start with *cursor = the
+ * value; each call sets *item and *len to the next entry with blanks and leading '#' trimmed
+ * (an empty entry has len 0, for the caller to refuse) and returns true; false after the
+ * last entry. *item points into the value. */
+bool km_conf_list_next(const char **cursor, const char **item, size_t *len);
+
 /* Parsers shared with command-line options. Return KM_OK or KM_EINPUT. */
 int km_conf_parse_bool(const char *s, bool *out);
 int km_conf_parse_size(const char *s, long long *out);

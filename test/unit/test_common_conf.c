@@ -129,6 +129,22 @@ static void test_long_line(void **state)
     free(report);
 }
 
+static void test_list_next(void **state)
+{
+    (void)state;
+    static const char *const want[] = {"109", "iKomek", "", "Астана"};
+    const char *cur = " 109 ,#iKomek,, \tАстана ", *item = NULL;
+    size_t len = 0, n = 0;
+    while (km_conf_list_next(&cur, &item, &len)) {
+        assert_true(n < 4);
+        assert_int_equal(len, strlen(want[n]));
+        assert_memory_equal(item, want[n], len);
+        n++;
+    }
+    assert_int_equal(n, 4);
+    assert_null(cur);
+}
+
 static void test_parsers(void **state)
 {
     (void)state;
@@ -152,6 +168,7 @@ int main(void)
         cmocka_unit_test(test_bad_reports_every_error),
         cmocka_unit_test(test_missing_env_and_file),
         cmocka_unit_test(test_long_line),
+        cmocka_unit_test(test_list_next),
         cmocka_unit_test(test_parsers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
