@@ -69,7 +69,8 @@ static long pg_long(PGconn *c, const char *sql)
 static void drop_all(PGconn *c)
 {
     pg_exec(c, "SET client_min_messages = warning");
-    pg_exec(c, "DROP TABLE IF EXISTS posts, incidents, rejected_entries, schema_migrations");
+    pg_exec(c, "DROP SCHEMA public CASCADE");
+    pg_exec(c, "CREATE SCHEMA public");
 }
 
 static int latest_version(void)
