@@ -340,7 +340,7 @@ static bool lm_negatable(const struct km_lex_entry *e)
 }
 
 /* True if a negator lies inside the match (not one of its words), or within reach before
- * it, or (Kazakh жоқ, емес) within LM_NEG_REACH after it. */
+ * it, or (Kazakh жоқ, емес) within LM_NEG_REACH after it, in the same clause. */
 static bool lm_negated(const struct lm_state *s, const size_t *pos, int n, size_t reach)
 {
     size_t a = pos[0], b = pos[n - 1];
@@ -351,12 +351,15 @@ static bool lm_negated(const struct lm_state *s, const size_t *pos, int n, size_
             return true;
         }
     }
-    for (size_t j = a >= reach ? a - reach : 0; j < a; j++) {
-        if (s->neg[j] & 1) {
+    /* Outwards from the match, stopping at a clause break: in "трубку не берет!! помогите"
+     * the "не" belongs to the first clause and leaves the call for help standing. */
+    const struct km_norm_token *tok = s->nt->tokens;
+    for (size_t j = a; j > 0 && a - j < reach && !tok[j].clause; j--) {
+        if (s->neg[j - 1] & 1) {
             return true;
         }
     }
-    for (size_t j = b + 1; j < s->n && j <= b + LM_NEG_REACH; j++) {
+    for (size_t j = b + 1; j < s->n && j <= b + LM_NEG_REACH && !tok[j].clause; j++) {
         if (s->neg[j] & 2) {
             return true;
         }

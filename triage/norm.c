@@ -36,6 +36,7 @@ struct nm_state {
     bool compose; /* the token needs canonical composition */
     bool in_tag;  /* the current run follows a '#' */
     bool at_word; /* the previous code point separated words */
+    bool clause;  /* a clause break was seen since the last token */
     size_t start, end;
 };
 
@@ -367,7 +368,12 @@ static void nm_emit(struct nm_state *s, int32_t *cps, size_t n, const struct nm_
     size_t off = s->st_len;
     nm_encode(s, cps, n, NULL);
     *tok = (struct km_norm_token){
-        .len = s->st_len - off - 1, .start = s->start, .end = s->end, .hashtag = s->in_tag};
+        .len = s->st_len - off - 1,
+        .start = s->start,
+        .end = s->end,
+        .hashtag = s->in_tag,
+        .clause = s->clause && t->n_tokens > 1};
+    s->clause = false;
     if (kazakh > 0) {
         tok->loose = nm_has_loose;
         nm_encode(s, cps, n, nm_loose_cp);
@@ -440,6 +446,10 @@ static void nm_ascii(struct nm_state *s, int32_t cp, size_t i)
         nm_flush(s);
         s->in_tag = true;
         s->at_word = false;
+    } else if (cp == '!' || cp == '?' || cp == ';' || cp == ',' || cp == '\n' ||
+               (cp == '.' && (i + 1 >= s->len || s->src[i + 1] == ' ' || s->src[i + 1] == '\n'))) {
+        nm_separator(s, cp);
+        s->clause = true;
     } else {
         nm_separator(s, cp);
     }

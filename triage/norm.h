@@ -20,6 +20,8 @@ struct km_norm_token {
     size_t len;        /* bytes of text */
     size_t start, end; /* byte range of the token in the ORIGINAL text, for reasons */
     bool hashtag;      /* the token was a #hashtag (kept as a token without '#') */
+    bool clause;       /* a clause break (! ? ; , a newline, or '.' before a blank) comes
+                          between it and the token before: negation does not reach across */
 };
 
 struct km_norm_text {

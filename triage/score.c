@@ -34,6 +34,7 @@ struct sc_ctx {
     bool winter, night, fixed;
     int category;
     int urgency;
+    int resonance; /* points added by engagement and incident size */
     char calls[64];                      /* emergency numbers named by life cues ("101 104") */
     size_t cap_reasons;                  /* allocated slots of p->triage.reasons */
     struct km_lex_hit hits[SC_MAX_HITS]; /* from here on: not zeroed, only n_hits are valid */
@@ -577,6 +578,7 @@ static void sc_resonance(struct sc_ctx *c, int incident_size)
     pts = pts > SC_ENGAGEMENT_MAX ? SC_ENGAGEMENT_MAX : pts;
     if (pts > 0) {
         c->urgency += pts;
+        c->resonance += pts;
         sc_reasonf(c, "%+d resonance: %lld likes, %lld reposts, %lld replies", pts,
                            (long long)sc_pos(p->engagement.likes),
                            (long long)sc_pos(p->engagement.reposts),
@@ -586,6 +588,7 @@ static void sc_resonance(struct sc_ctx *c, int incident_size)
         pts = (int)lround(5.0 * log2((double)incident_size));
         pts = pts > SC_INCIDENT_MAX ? SC_INCIDENT_MAX : pts;
         c->urgency += pts;
+        c->resonance += pts;
         sc_reasonf(c, "%+d resonance: incident of %d posts", pts, incident_size);
     }
 }
@@ -670,6 +673,13 @@ static void sc_urgency(struct sc_ctx *c, int incident_size)
     sc_cue(c, KM_CUE_SUGGESTION);
     sc_cue(c, KM_CUE_CALM);
     sc_negated(c);
+    /* P1 means danger to life. Many reports of a P2 problem make it more urgent within P2,
+     * they do not make it an emergency: resonance alone never crosses into P1. */
+    if (c->urgency >= KM_TRIAGE_P1_MIN && c->urgency - c->resonance < KM_TRIAGE_P1_MIN) {
+        sc_reasonf(c, "= %d capped at %d: resonance alone does not make P1", c->urgency,
+                   KM_TRIAGE_P1_MIN - 1);
+        c->urgency = KM_TRIAGE_P1_MIN - 1;
+    }
     if (c->urgency < 0 || c->urgency > 100) {
         sc_reasonf(c, "= %d clamped to %d", c->urgency, c->urgency < 0 ? 0 : 100);
         c->urgency = c->urgency < 0 ? 0 : 100;

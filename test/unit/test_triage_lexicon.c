@@ -186,6 +186,13 @@ static void test_negation(void **state)
         {"газ иісі шығып тұр", "газ иіс*", 0},
         {"no smell of gas here", "smell* =of gas", 1},
         {"smell of gas, no idea why", "smell* =of gas", 0}, /* "no" after: not an after-negator */
+        /* a clause break (! ? ; newline, ". ") stops a negator's reach both ways */
+        {"никто не! пахнет газом", "пахнет газом", 0},
+        {"звоню не берут?? пахнет газом", "пахнет газом", 0},
+        {"не\nпахнет газом", "пахнет газом", 0},
+        {"газ иісі. жоқ па", "газ иіс*", 0},
+        {"no. smell of gas", "smell* =of gas", 0},
+        {"не.пахнет газом", "пахнет газом", 1}, /* '.' inside a word is no break */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         if (!fx_has(f, cases[i].text, KM_LEX_ANY, cases[i].term, cases[i].negated)) {

@@ -167,6 +167,33 @@ static void test_norm_phrase_loose(void **state)
 }
 
 /* 100 KB of text, and one 100 KB "word": no crash, every byte accounted for. */
+/* Clause breaks: which tokens follow ! ? ; a newline or ". " (never the first token). */
+static void test_norm_clauses(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        const char *marks; /* one char per token: 'c' clause break before it, '-' none */
+    } clauses[] = {
+        {"Не берут! Помогите", "--c"},
+        {"?? газ; свет\nвода", "-cc"},
+        {"ул. Кенесары 3.5 м", "-c---"},
+        {"один…два", "--"},
+        {"да!!! да?", "-c"},
+    };
+    for (size_t i = 0; i < sizeof(clauses) / sizeof(clauses[0]); i++) {
+        struct km_norm_text *t = km_norm(clauses[i].text, strlen(clauses[i].text));
+        char got[16] = {0};
+        for (size_t k = 0; k < t->n_tokens && k + 1 < sizeof(got); k++) {
+            got[k] = t->tokens[k].clause ? 'c' : '-';
+        }
+        if (strcmp(got, clauses[i].marks) != 0) {
+            fail_msg("case %zu '%s': got %s, want %s", i, clauses[i].text, got, clauses[i].marks);
+        }
+        km_norm_free(t);
+    }
+}
+
 static void test_norm_large(void **state)
 {
     (void)state;
@@ -197,7 +224,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_norm_table),  cmocka_unit_test(test_norm_ranges),
         cmocka_unit_test(test_norm_counts), cmocka_unit_test(test_norm_phrase_loose),
-        cmocka_unit_test(test_norm_large),
+        cmocka_unit_test(test_norm_large),  cmocka_unit_test(test_norm_clauses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -255,6 +255,19 @@ static void test_resonance_sla_agency(void **state)
     p = score(t, "wa", summer, 1);
     assert_null(p->triage.agency); /* other is not routed in routing-good.conf */
     km_post_free(p);
+    /* resonance lifts within P2 but never into P1: 69 + 10 stays 69 ... */
+    p = score(t, "we", summer, 4);
+    assert_true(has_reason(p, "+10 resonance: incident of 4 posts"));
+    assert_true(has_reason(p, "= 79 capped at 69: resonance alone does not make P1"));
+    assert_int_equal(p->triage.urgency, 69);
+    assert_int_equal(p->triage.priority, 2);
+    km_post_free(p);
+    /* ... while a post that is P1 on its own keeps what resonance adds */
+    p = score(t, "wf", summer, 4);
+    assert_int_equal(p->triage.urgency, 80);
+    assert_int_equal(p->triage.priority, 1);
+    assert_false(has_reason(p, "capped"));
+    km_post_free(p);
 }
 
 struct thread_arg {
