@@ -2,7 +2,9 @@
 
 #include "app/setup.h"
 #include "common/alloc.h"
+#include "common/buf.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/time.h"
 #include "queue/dedup_store.h"
 #include "triage/dedup.h"
@@ -18,9 +20,47 @@ struct km_committer {
     struct km_dedup *dedup;
 };
 
+static void metrics_declare(void)
+{
+    km_metric_declare("komek_commit_posts_total", KM_METRIC_COUNTER,
+                      "Posts handed to the commit path, by outcome: dropped (no watched tag), "
+                      "added (new in the stream), repeat (seen within dedup_window).");
+    km_metric_declare("komek_triage_posts_total", KM_METRIC_COUNTER,
+                      "Posts triaged and kept, by category and priority.");
+    km_metric_declare("komek_triage_duplicates_total", KM_METRIC_COUNTER,
+                      "Kept posts that duplicate an earlier one (exact, near, repost, place).");
+    km_metric_declare("komek_triage_incident_posts_total", KM_METRIC_COUNTER,
+                      "Kept posts that joined an incident of two or more posts.");
+    km_metric_declare("komek_triage_escalations_total", KM_METRIC_COUNTER,
+                      "Escalation entries written for incidents that crossed a threshold.");
+}
+
+/* Counts one committed batch in /metrics. */
+static void metrics_count(const struct km_post_batch *batch, const struct km_commit_counts *n)
+{
+    km_metric_add("komek_commit_posts_total", "outcome=\"dropped\"", (double)n->dropped);
+    km_metric_add("komek_commit_posts_total", "outcome=\"added\"", (double)n->added);
+    km_metric_add("komek_commit_posts_total", "outcome=\"repeat\"", (double)n->dups);
+    km_metric_add("komek_triage_duplicates_total", NULL, (double)n->duplicates);
+    km_metric_add("komek_triage_escalations_total", NULL, (double)n->escalated);
+    for (size_t i = 0; i < batch->n; i++) {
+        const struct km_post_triage *t = &batch->posts[i]->triage;
+        if (!t->scored || t->category == NULL) {
+            continue;
+        }
+        struct km_buf b = KM_BUF_INIT;
+        km_metric_label(&b, "category", t->category);
+        km_buf_printf(&b, ",priority=\"P%d\"", t->priority);
+        km_metric_add("komek_triage_posts_total", b.data, 1);
+        km_buf_free(&b);
+    }
+    km_metric_add("komek_triage_incident_posts_total", NULL, (double)n->incident_posts);
+}
+
 int km_committer_new(const struct km_config *cfg, struct km_queue *q, struct km_committer **out,
                      struct km_err *err)
 {
+    metrics_declare();
     struct km_committer *c = km_calloc(1, sizeof(*c));
     c->q = q;
     struct km_queue_opts qo;
@@ -65,7 +105,7 @@ static void log_commit(const struct km_source_info *src, const struct km_commit_
  * escalate[] the posts whose incident just crossed a threshold. KM_RETRY if the dedup
  * window is unreachable. */
 static int triage_batch(struct km_committer *c, const struct km_watch *w,
-                        struct km_post_batch *batch, bool *escalate, size_t *duplicates,
+                        struct km_post_batch *batch, bool *escalate, struct km_commit_counts *n,
                         struct km_err *err)
 {
     int64_t now = km_time_now_ms();
@@ -81,7 +121,8 @@ static int triage_batch(struct km_committer *c, const struct km_watch *w,
             km_triage_score(w->triage, p, (int)r.size.posts, now);
         }
         escalate[i] = rc == KM_OK && r.escalate > 0 && !r.replay;
-        *duplicates += p->triage.dup_of != NULL;
+        n->duplicates += p->triage.dup_of != NULL;
+        n->incident_posts += rc == KM_OK && r.size.posts > 1;
     }
     return KM_OK;
 }
@@ -120,7 +161,7 @@ int km_committer_commit(struct km_committer *c, const struct km_watch *w,
     int rc = KM_OK;
     if (w->triage != NULL && batch->n > 0) {
         escalate = km_calloc(batch->n, sizeof(*escalate));
-        rc = triage_batch(c, w, batch, escalate, &n.duplicates, err);
+        rc = triage_batch(c, w, batch, escalate, &n, err);
     }
     if (rc == KM_OK) {
         rc = km_queue_write_batch(c->q, src->name, batch, cursor, &n.added, &n.dups, err);
@@ -132,6 +173,7 @@ int km_committer_commit(struct km_committer *c, const struct km_watch *w,
     free(escalate);
     if (rc == KM_OK) {
         log_commit(src, &n);
+        metrics_count(batch, &n);
         if (counts != NULL) {
             *counts = n;
         }

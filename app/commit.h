@@ -20,6 +20,7 @@ struct km_commit_counts {
     size_t seen, dropped, added, dups;
     size_t duplicates; /* kept posts that duplicate an earlier one (dup_of set) */
     size_t escalated;  /* escalation entries written */
+    size_t incident_posts; /* kept posts in an incident of two or more posts */
 };
 
 /* Per-thread state of the commit path: the queue (borrowed) and the duplicate detector

@@ -49,6 +49,8 @@ const struct km_conf_key km_conf_global_keys[] = {
      "stream entries the tickets role writes to PostgreSQL per transaction"},
     {"listen", KM_CONF_STR, "127.0.0.1:8088", 0, 0, 0,
      "address of the webhook intake, host:port or [::1]:port; \"\" or off disables it"},
+    {"metrics_listen", KM_CONF_STR, "127.0.0.1:9188", 0, 0, 0,
+     "address of /metrics, /healthz and /readyz, host:port; \"\" or off disables them"},
     {"listen_public", KM_CONF_BOOL, "no", 0, 0, 0,
      "allow listen on an address other than loopback (put TLS in front: a reverse proxy)"},
     {NULL, 0, NULL, 0, 0, 0, NULL},

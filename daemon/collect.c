@@ -4,8 +4,10 @@
 #include "app/setup.h"
 #include "app/watch.h"
 #include "collectors/runtime.h"
-#include "common/log.h"
 #include "common/alloc.h"
+#include "common/buf.h"
+#include "common/log.h"
+#include "common/metrics.h"
 #include "common/time.h"
 #include "queue/queue.h"
 #include "queue/sources.h"
@@ -94,8 +96,78 @@ static const char *state_of(const struct km_source_stats *st)
     return "ok";
 }
 
-/* Publishes a source's stats for `komekctl sources` (best effort: a status write that
- * fails only makes the status stale). */
+static void metrics_declare(void)
+{
+    km_metric_declare("komek_source_polls_total", KM_METRIC_COUNTER,
+                      "Exchanges (requests) made with a source.");
+    km_metric_declare("komek_source_posts_total", KM_METRIC_COUNTER,
+                      "Posts a source's responses carried.");
+    km_metric_declare("komek_source_errors_total", KM_METRIC_COUNTER,
+                      "Failed exchanges by kind: http (transport or status), input (payload "
+                      "refused), rate_limited, deliver (Redis refused the batch).");
+    km_metric_declare("komek_source_backoff_seconds", KM_METRIC_GAUGE,
+                      "Extra delay a source is waiting out after failures (0 when healthy).");
+    km_metric_declare("komek_source_state", KM_METRIC_GAUGE,
+                      "1 for a source's current state: ok, backing off, standby, stopped.");
+    km_metric_declare("komek_source_last_success_timestamp_seconds", KM_METRIC_GAUGE,
+                      "Unix time of a source's last successful exchange.");
+    km_metric_declare("komek_source_cursor_age_seconds", KM_METRIC_GAUGE,
+                      "Seconds since a source's cursor last advanced (its last success).");
+}
+
+/* One source's series: "source" label plus an optional second one. */
+static void metric_source(const char *name, const char *source, const char *key,
+                          const char *value, double v)
+{
+    struct km_buf b = KM_BUF_INIT;
+    km_metric_label(&b, "source", source);
+    if (key != NULL) {
+        km_metric_label(&b, key, value);
+    }
+    km_metric_set(name, b.data, v);
+    km_buf_free(&b);
+}
+
+static void metrics_publish(const char *src, const struct km_source_stats *st)
+{
+    static const char *const states[] = {"ok", "backing off", "standby", "stopped"};
+    metric_source("komek_source_polls_total", src, NULL, NULL, (double)st->polls);
+    metric_source("komek_source_posts_total", src, NULL, NULL, (double)st->posts);
+    metric_source("komek_source_errors_total", src, "kind", "http", (double)st->errors_http);
+    metric_source("komek_source_errors_total", src, "kind", "input", (double)st->errors_input);
+    metric_source("komek_source_errors_total", src, "kind", "rate_limited",
+                  (double)st->rate_limited);
+    metric_source("komek_source_errors_total", src, "kind", "deliver",
+                  (double)st->deliver_retries);
+    metric_source("komek_source_backoff_seconds", src, NULL, NULL, (double)st->backoff_ms / 1e3);
+    for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+        metric_source("komek_source_state", src, "state", states[i],
+                      strcmp(states[i], state_of(st)) == 0);
+    }
+    if (st->last_success_ms > 0) {
+        metric_source("komek_source_last_success_timestamp_seconds", src, NULL, NULL,
+                      (double)st->last_success_ms / 1e3);
+    }
+}
+
+/* Scrape time: the age of every source's cursor, from its last success. */
+static void metrics_scrape(void *arg)
+{
+    const struct km_config *cfg = arg;
+    double now = (double)km_time_now_ms() / 1e3;
+    for (size_t i = 0; i < cfg->n_sources; i++) {
+        struct km_buf b = KM_BUF_INIT;
+        km_metric_label(&b, "source", cfg->sources[i]->name);
+        double at = km_metric_get("komek_source_last_success_timestamp_seconds", b.data);
+        if (at > 0) {
+            km_metric_set("komek_source_cursor_age_seconds", b.data, now - at);
+        }
+        km_buf_free(&b);
+    }
+}
+
+/* Publishes a source's stats for `komekctl sources` and /metrics (best effort: a status
+ * write that fails only makes the status stale). */
 static void sink_report(void *arg, const struct km_source_info *src,
                         const struct km_source_stats *st)
 {
@@ -119,6 +191,7 @@ static void sink_report(void *arg, const struct km_source_info *src,
     };
     struct km_err err = {{0}};
     km_sources_publish(c->sources, src->name, &out, &err);
+    metrics_publish(src->name, st);
 }
 
 /* This komekd's name among those sharing the Redis: its consumer name, stable across
@@ -159,6 +232,8 @@ int km_collect_run(const struct km_config *cfg, struct km_shared *watch,
     if (rc != KM_OK) {
         goto out;
     }
+    metrics_declare();
+    km_metrics_on_scrape(metrics_scrape, (void *)cfg);
     if (km_runtime_source_count(rt) == 0) {
         KM_SLOG_INFO("collect", "no enabled polled [source]: nothing to poll");
     }
@@ -170,6 +245,7 @@ int km_collect_run(const struct km_config *cfg, struct km_shared *watch,
                             " new in the stream, %" PRIu64 " repeats",
                  ctx.kept, ctx.dropped, ctx.added, ctx.dups);
 out:
+    km_metrics_off_scrape(metrics_scrape, (void *)cfg);
     km_runtime_free(rt);
     km_committer_free(ctx.committer);
     km_sources_free(ctx.sources);

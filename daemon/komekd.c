@@ -6,6 +6,7 @@
 #include "common/log.h"
 #include "daemon/collect.h"
 #include "daemon/roles.h"
+#include "intake/ops.h"
 #include "intake/server.h"
 #include "app/shared.h"
 #include "app/watch.h"
@@ -167,6 +168,27 @@ static void install_signals(void)
     sigaction(SIGPIPE, &sa, NULL);
 }
 
+/* Starts /metrics, /healthz and /readyz unless off or --once (a round is over before anyone
+ * could scrape it). A port that cannot be bound is an error: an unwatched daemon is not
+ * what the configuration asked for. */
+static int start_ops(const struct options *o, const struct km_config *cfg, struct km_ops **ops)
+{
+    if (o->once || !km_ops_wanted(cfg)) {
+        return KM_OK;
+    }
+    struct km_err err = {{0}};
+    const struct km_ops_opts opts = {
+        .need_postgres = strcmp(o->role, "all") == 0 || strcmp(o->role, "tickets") == 0};
+    int rc = km_ops_new(cfg, &opts, ops, &err);
+    if (rc != KM_OK) {
+        KM_LOG_ERROR("%s", err.msg);
+        return rc;
+    }
+    KM_LOG_INFO("metrics on http://%s/metrics (and /healthz, /readyz), port %u",
+                km_section_get(cfg->global, "metrics_listen"), km_ops_port(*ops));
+    return KM_OK;
+}
+
 /* Runs the roles with the watch shared between them and reloadable on SIGHUP. Takes
  * ownership of watch. */
 static int run(const struct options *o, const struct km_config *cfg, struct km_watch *watch)
@@ -179,7 +201,12 @@ static int run(const struct options *o, const struct km_config *cfg, struct km_w
     KM_LOG_INFO("komekd %s starting: config %s, role %s%s, %zu sources, %zu watched tags",
                 KM_VERSION, o->config, o->role, o->once ? " (once)" : "", cfg->n_sources,
                 km_tags_count(watch->tags));
-    int rc = km_roles_run(cfg, &shared, o->role, &stop_requested, o->once, &hooks);
+    struct km_ops *ops = NULL;
+    int rc = start_ops(o, cfg, &ops);
+    if (rc == KM_OK) {
+        rc = km_roles_run(cfg, &shared, o->role, &stop_requested, o->once, &hooks);
+    }
+    km_ops_free(ops);
     km_shared_destroy(&shared);
     return rc == KM_OK ? 0 : 1;
 }

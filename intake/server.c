@@ -7,6 +7,7 @@
 #include "common/alloc.h"
 #include "common/buf.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/time.h"
 #include "common/utf8.h"
 #include "parser/json.h"
@@ -577,6 +578,22 @@ static int in_sources_new(struct km_intake *in, const struct km_config *cfg, str
     return KM_OK;
 }
 
+/* Scrape time: the answers so far as komek_http_requests_total{server="intake"}. */
+static void in_metrics_scrape(void *arg)
+{
+    struct km_intake_stats st;
+    km_intake_get_stats(arg, &st);
+    for (int a = 0; a < KM_INTAKE_NANSWERS; a++) {
+        char labels[96];
+        snprintf(labels, sizeof(labels), "server=\"intake\",route=\"/webhook\",code=\"%u\"",
+                 km_intake_answer_status((enum km_intake_answer)a));
+        km_metric_set("komek_http_requests_total", labels, (double)st.answers[a]);
+    }
+    km_metric_set("komek_intake_posts_total", "outcome=\"added\"", (double)st.added);
+    km_metric_set("komek_intake_posts_total", "outcome=\"repeat\"", (double)st.dups);
+    km_metric_set("komek_intake_posts_total", "outcome=\"dropped\"", (double)st.dropped);
+}
+
 /* Starts libmicrohttpd on the parsed listen address. */
 static int in_start(struct km_intake *in, const struct sockaddr_storage *addr, const char *listen,
                     struct km_err *err)
@@ -632,6 +649,13 @@ int km_intake_new(const struct km_config *cfg, const struct km_tags *tags, struc
     if (rc == KM_OK) {
         rc = in_start(in, &addr, listen, err);
     }
+    if (rc == KM_OK) {
+        km_metric_declare("komek_http_requests_total", KM_METRIC_COUNTER,
+                          "HTTP requests answered, by server, route and status code.");
+        km_metric_declare("komek_intake_posts_total", KM_METRIC_COUNTER,
+                          "Posts received through webhooks, by outcome.");
+        km_metrics_on_scrape(in_metrics_scrape, in);
+    }
 out:
     if (rc != KM_OK) {
         km_intake_free(in);
@@ -674,6 +698,7 @@ void km_intake_free(struct km_intake *in)
     if (in == NULL) {
         return;
     }
+    km_metrics_off_scrape(in_metrics_scrape, in);
     if (in->mhd != NULL) {
         MHD_socket fd = MHD_quiesce_daemon(in->mhd); /* no new connections */
         in_drain(in);

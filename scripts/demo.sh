@@ -36,7 +36,8 @@ km_wait 10 test -s "$KM_TMP/fake.port" || { echo "demo: fakenet did not start" >
 FAKE_PORT=$(cat "$KM_TMP/fake.port")
 
 CONF="$KM_TMP/komek.conf"
-km_write_config "$CONF" "$FAKE_PORT"
+METRICS_PORT=$(km_free_port) || exit 1
+KM_METRICS_LISTEN=127.0.0.1:$METRICS_PORT km_write_config "$CONF" "$FAKE_PORT"
 "$BUILD/komekctl" -c "$CONF" migrate || exit 1
 setsid "$BUILD/komekd" -c "$CONF" >"$KM_TMP/komekd.log" 2>&1 &
 KOMEKD_PID=$!
@@ -48,6 +49,7 @@ komek demo is running.
                   one new sample post every ${KM_DEMO_DRIP:-3} s; stats: /_fake/stats)
   komekd log      $KM_TMP/komekd.log
   config          $CONF
+  metrics         http://127.0.0.1:$METRICS_PORT/metrics  (/healthz, /readyz)
 
 Watch the stream of kept posts:
   redis-cli -p $KM_REDIS_PORT XLEN '{komek}:posts'

@@ -23,6 +23,7 @@ lexicon = $_root/etc/lexicon
 routing = $_root/etc/routing.conf
 log_level = ${KM_LOG_LEVEL:-info}
 consumer = test-consumer
+metrics_listen = ${KM_METRICS_LISTEN:-127.0.0.1:0}
 
 [source city109]
 type = telegram

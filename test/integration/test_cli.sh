@@ -110,6 +110,7 @@ tags = reload.list
 lexicon = lexicon
 routing = $KM_ROOT/etc/routing.conf
 redis_timeout = 500ms
+metrics_listen = 127.0.0.1:0
 [source feed]
 type = rss
 url = http://127.0.0.1:$port/rss.xml

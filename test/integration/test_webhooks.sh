@@ -109,6 +109,7 @@ lexicon = $KM_ROOT/etc/lexicon
 routing = $KM_ROOT/etc/routing.conf
 consumer = test-consumer
 listen = 127.0.0.1:$PORT
+metrics_listen = 127.0.0.1:0
 
 [source tgbot]
 type = telegram_webhook
