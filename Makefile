@@ -7,6 +7,9 @@ BUILD    ?= build
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+DOCDIR   ?= $(PREFIX)/share/doc/komek
+INSTALL_USER ?= komek
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
@@ -198,9 +201,23 @@ install: $(TOOLS)
 	        install -m 644 $$f $(DESTDIR)$(SYSCONFDIR)/komek/lexicon/ || exit 1; \
 	done
 	[ -e $(DESTDIR)$(SYSCONFDIR)/komek/routing.conf ] || install -m 644 etc/routing.conf $(DESTDIR)$(SYSCONFDIR)/komek/routing.conf
+	[ ! -e etc/places.conf ] || [ -e $(DESTDIR)$(SYSCONFDIR)/komek/places.conf ] || install -m 644 etc/places.conf $(DESTDIR)$(SYSCONFDIR)/komek/places.conf
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
+	sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@CONFDIR@|$(SYSCONFDIR)/komek|g' \
+	    -e 's|@DOCDIR@|$(DOCDIR)|g' -e 's|@USER@|$(or $(INSTALL_USER),komek)|g' etc/komekd.service.in > $(DESTDIR)$(UNITDIR)/komekd.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/komekd.service
+	install -m 644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	@# The service's user: created on a real install as root (INSTALL_USER= skips it), and
+	@# given read access to the config, which may hold secrets.
+	if [ -n "$(INSTALL_USER)" ] && [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
+	    id $(INSTALL_USER) >/dev/null 2>&1 || useradd --system --no-create-home \
+	        --shell /usr/sbin/nologin $(INSTALL_USER); \
+	    chgrp $(INSTALL_USER) $(SYSCONFDIR)/komek/komek.conf; \
+	fi
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/komekd $(DESTDIR)$(PREFIX)/bin/komekctl
+	rm -f $(DESTDIR)$(UNITDIR)/komekd.service $(DESTDIR)$(DOCDIR)/README.md
 
 clean:
 	rm -rf build build-asan

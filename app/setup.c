@@ -36,6 +36,23 @@ int km_app_load_config(const char *path, struct km_config **cfg, struct km_err *
         *cfg = NULL;
         return km_err_set(err, KM_EINPUT, "%s: invalid log_level", path);
     }
+    static const struct {
+        const char *key;
+        int (*parse)(const char *);
+        const char *expected;
+    } choices[] = {{"log_format", km_log_format_parse, "text or json"},
+                   {"log_target", km_log_target_parse, "stderr or syslog"}};
+    for (size_t i = 0; i < sizeof(choices) / sizeof(choices[0]); i++) {
+        const char *v = km_section_get((*cfg)->global, choices[i].key);
+        if (choices[i].parse(v) < 0) {
+            fprintf(stderr, "%s:%d: %s = '%s': expected %s\n", path,
+                    km_section_line((*cfg)->global, choices[i].key), choices[i].key, v,
+                    choices[i].expected);
+            km_config_free(*cfg);
+            *cfg = NULL;
+            return km_err_set(err, KM_EINPUT, "%s: invalid %s", path, choices[i].key);
+        }
+    }
     const char *ns = km_section_get((*cfg)->global, "namespace");
     if (ns[0] == '\0' || strpbrk(ns, "{} \t") != NULL) {
         fprintf(stderr, "%s:%d: namespace = '%s': must be non-empty, without braces or blanks\n",
@@ -79,6 +96,10 @@ void km_app_apply_logging(const struct km_config *cfg)
     if (level >= 0) {
         km_log_set_level((enum km_log_level)level);
     }
+    int format = km_log_format_parse(km_section_get(cfg->global, "log_format"));
+    km_log_set_format(format == KM_LOG_JSON ? KM_LOG_JSON : KM_LOG_TEXT);
+    int target = km_log_target_parse(km_section_get(cfg->global, "log_target"));
+    km_log_set_target(target == KM_LOG_SYSLOG ? KM_LOG_SYSLOG : KM_LOG_STDERR);
 }
 
 int km_app_check_sources(const struct km_config *cfg)

@@ -34,7 +34,7 @@ void km_app_queue_opts(const struct km_config *cfg, struct km_queue_opts *opts);
  * string; caller frees. */
 char *km_app_consumer_name(const struct km_config *cfg);
 
-/* Applies log_level from [komek]. */
+/* Applies log_level, log_format and log_target from [komek]. */
 void km_app_apply_logging(const struct km_config *cfg);
 
 #endif

@@ -30,6 +30,8 @@ const struct km_conf_key km_conf_global_keys[] = {
     {"tags", KM_CONF_STR, "tags.list", 0, 0, 0,
      "watched-tags file, one tag per line without '#'; relative to this file's folder"},
     {"log_level", KM_CONF_STR, "info", 0, 0, 0, "error, warn, info or debug"},
+    {"log_format", KM_CONF_STR, "text", 0, 0, 0, "text, or json (one JSON object per line)"},
+    {"log_target", KM_CONF_STR, "stderr", 0, 0, 0, "stderr, or syslog (facility daemon)"},
     {"lexicon", KM_CONF_STR, "lexicon", 0, 0, 0,
      "triage word lists (folder of *.lex files); relative to this file's folder"},
     {"routing", KM_CONF_STR, "routing.conf", 0, 0, 0,

@@ -1,7 +1,15 @@
-/* Logging to stderr: "2026-11-22T18:41:01Z komekd[123] WARN [collector:telegram:city109] msg".
- * Thread-safe (one write(2) per line). Use the KM_LOG_* macros; KM_SLOG_* add a scope such
- * as "collector:telegram:city109". km_complain() rate-limits repeated failures the way
- * collectd's c_complain does. */
+/* Logging to stderr or syslog, as text:
+ *     2026-11-22T18:41:01Z komekd[123] WARN [collector:telegram:city109] msg
+ * or as JSON lines:
+ *     {"ts":"2026-11-22T18:41:01.000Z","level":"warn","ident":"komekd","pid":123,
+ *      "scope":"collector:telegram:city109","msg":"..."}
+ * Thread-safe (a mutex; one write(2) per line). Use the KM_LOG_* macros; KM_SLOG_* add a
+ * scope such as "collector:telegram:city109". A line identical to the previous one (same
+ * level, scope and text) within KM_LOG_REPEAT_MS is held back and counted, then reported as
+ * "last message repeated N times", as syslogd does. km_complain() rate-limits repeated
+ * failures the way collectd's c_complain does. A destination that fails (full disk, closed
+ * pipe) never stops the caller: the line is dropped and counted in
+ * komek_log_write_errors_total. */
 #ifndef KM_COMMON_LOG_H
 #define KM_COMMON_LOG_H
 
@@ -9,6 +17,22 @@
 #include <stdint.h>
 
 enum km_log_level { KM_LOG_LEVEL_ERROR = 0, KM_LOG_LEVEL_WARN, KM_LOG_LEVEL_INFO, KM_LOG_LEVEL_DEBUG };
+
+enum km_log_format { KM_LOG_TEXT = 0, KM_LOG_JSON };
+enum km_log_target { KM_LOG_STDERR = 0, KM_LOG_SYSLOG };
+
+/* Identical lines closer together than this are folded into one "repeated" line. */
+#define KM_LOG_REPEAT_MS 30000
+
+/* Line format and destination (defaults: text on stderr). Syslog uses facility daemon and
+ * the ident set below; its lines carry no time stamp or pid (syslog adds them). */
+void km_log_set_format(enum km_log_format format);
+void km_log_set_target(enum km_log_target target);
+/* Parse "text"/"json" and "stderr"/"syslog"; -1 if unknown. */
+int km_log_format_parse(const char *name);
+int km_log_target_parse(const char *name);
+/* Writes out a pending "last message repeated N times" (at exit, in tests). */
+void km_log_flush(void);
 
 /* Sets the most verbose level printed (default INFO) and the program name. */
 void km_log_set_level(enum km_log_level level);

@@ -7,6 +7,7 @@
 #include "daemon/collect.h"
 #include "daemon/roles.h"
 #include "intake/ops.h"
+#include "queue/persist.h"
 #include "intake/server.h"
 #include "app/shared.h"
 #include "app/watch.h"
@@ -168,6 +169,30 @@ static void install_signals(void)
     sigaction(SIGPIPE, &sa, NULL);
 }
 
+/* Says loudly when Redis would lose writes on a restart (see queue/persist.h). */
+static void check_redis_persistence(const struct km_config *cfg)
+{
+    struct km_queue_opts qo;
+    struct km_redis_persistence p;
+    struct km_err err = {{0}};
+    km_app_queue_opts(cfg, &qo);
+    if (km_redis_persistence_get(&qo, &p, &err) != KM_OK) {
+        KM_LOG_WARN("cannot ask Redis how it persists (checked again at the next start): %s",
+                    err.msg);
+        return;
+    }
+    bool severe = false;
+    const char *warning = km_redis_persistence_warning(&p, &severe);
+    if (warning != NULL && severe) {
+        KM_LOG_ERROR("%s", warning);
+    } else if (warning != NULL) {
+        KM_LOG_WARN("%s", warning);
+    } else {
+        KM_LOG_INFO("Redis persists with AOF, appendfsync %s",
+                    p.appendfsync[0] != '\0' ? p.appendfsync : "(not readable)");
+    }
+}
+
 /* Starts /metrics, /healthz and /readyz unless off or --once (a round is over before anyone
  * could scrape it). A port that cannot be bound is an error: an unwatched daemon is not
  * what the configuration asked for. */
@@ -201,6 +226,7 @@ static int run(const struct options *o, const struct km_config *cfg, struct km_w
     KM_LOG_INFO("komekd %s starting: config %s, role %s%s, %zu sources, %zu watched tags",
                 KM_VERSION, o->config, o->role, o->once ? " (once)" : "", cfg->n_sources,
                 km_tags_count(watch->tags));
+    check_redis_persistence(cfg);
     struct km_ops *ops = NULL;
     int rc = start_ops(o, cfg, &ops);
     if (rc == KM_OK) {

@@ -68,6 +68,8 @@ static void ops_declare(void)
                       "1 if the last scrape reached Redis, else 0.");
     km_metric_declare("komek_http_requests_total", KM_METRIC_COUNTER,
                       "HTTP requests answered, by server, route and status code.");
+    km_metric_declare("komek_log_write_errors_total", KM_METRIC_COUNTER,
+                      "Log lines lost because the log destination refused them.");
 }
 
 /* Resident memory from /proc/self/statm (pages), 0 when unreadable. */

@@ -128,6 +128,18 @@ ready() { [ "$(get /readyz)" = 200 ]; }
 if km_wait 15 ready; then echo "ok   /readyz 200 again after PostgreSQL came back"; else
     echo "FAIL /readyz stayed $(get /readyz): $(cat "$KM_TMP/body")"; failures=$((failures + 1)); fi
 
+# Redis persistence as komekd sees it at start: AOF everysec (the harness) is a warning,
+# no AOF at all an error naming the fix.
+check_has "start-up log: AOF everysec" "Redis AOF is on with appendfsync everysec" \
+    "$KM_TMP/komekd.log"
+redis-cli -p "$KM_REDIS_PORT" CONFIG SET appendonly no >/dev/null
+"$BUILD/komekd" -c "$KM_TMP/komek.conf" --once --role collect >"$KM_TMP/noaof.log" 2>&1
+check_has "start-up log without AOF" "ERROR Redis does not persist at all (no AOF, no RDB)" \
+    "$KM_TMP/noaof.log"
+check_has "start-up log without AOF names the fix" "Set appendonly yes and appendfsync always" \
+    "$KM_TMP/noaof.log"
+redis-cli -p "$KM_REDIS_PORT" CONFIG SET appendonly yes >/dev/null
+
 # A second komekd on the same metrics port stops with a clear error.
 "$BUILD/komekd" -c "$KM_TMP/komek.conf" --role collect >"$KM_TMP/second.log" 2>&1
 check "second komekd on a taken metrics port: exit status" 1 "$?"
