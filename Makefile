@@ -25,15 +25,16 @@ BUILDCONF := $(BUILD)/gen/buildconf.h
 CPPFLAGS += -I. -include $(BUILDCONF)
 
 # Modules in dependency order: each may use only those before it (DESIGN.md).
-MODULES  := common parser triage collectors queue db app intake
+MODULES  := common parser triage collectors queue db app intake desk
 DEPS_common     := common
 DEPS_parser     := parser common
 DEPS_triage     := triage parser common
 DEPS_collectors := collectors triage parser common
 DEPS_queue      := queue parser common
-DEPS_db         := db queue parser common
+DEPS_db         := db queue triage parser common
 DEPS_app        := $(filter-out intake,$(MODULES))
-DEPS_intake     := $(MODULES)
+DEPS_intake     := $(filter-out desk,$(MODULES))
+DEPS_desk       := $(MODULES)
 DEPS_daemon     := $(MODULES)
 DEPS_ctl        := $(MODULES)
 
@@ -52,7 +53,8 @@ GEN_MIGRATIONS := $(BUILD)/gen/migrations.c
 
 
 .PHONY: FORCE all deps check check-all check-unit check-integration asan valgrind bench format \
-        lint demo install uninstall clean help test-tools eval eval-run bench-run
+        lint demo install uninstall clean help test-tools eval eval-run bench-run bench-db \
+        fuzz fuzz-build fuzz-bins fuzz-smoke
 
 all: $(TOOLS)
 
@@ -64,6 +66,9 @@ help:
 	@echo "make valgrind   unit tests under valgrind memcheck"
 	@echo "make eval       triage accuracy and duplicate pairs on the labelled posts"
 	@echo "make bench      triage throughput, dedup checks/s and memory"
+	@echo "make bench-db   rows/s the tickets role stores into PostgreSQL"
+	@echo "make fuzz       every libFuzzer target for FUZZ_SECONDS (60) each (build/fuzz/)"
+	@echo "make fuzz-smoke regressions, seeds and FUZZ_SMOKE_SECONDS (5) of each target"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 	@echo "make format | lint | clean"
 
@@ -129,6 +134,43 @@ $(BUILD)/test/test_%: $(BUILD)/test/unit/test_%.o $$(call libs_for,$$(firstword 
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(call LINK_GROUP,$(call libs_for,$(firstword $(subst _, ,$*)))) $(PKG_LIBS) $(shell pkg-config --libs cmocka)
 
+# libFuzzer targets: test/fuzz/fuzz_<name>.c becomes $(FUZZ_OUT)/fuzz_<name>, linked with the
+# libraries of module $(FUZZ_MOD_<name>) (default collectors) and its dependencies. `make
+# fuzz-build` compiles everything again with clang and the sanitizers into $(FUZZ_OBJ) by
+# re-invoking make with BUILD, CC and CFLAGS; -Wno-error because clang warns about things
+# gcc does not, and the gcc build stays the one with -Werror. scripts/fuzz.sh seeds the
+# corpora from test/fixtures and runs the targets (see README "Tests").
+FUZZ_CC       ?= clang
+FUZZ_SECONDS  ?= 60
+FUZZ_SMOKE_SECONDS ?= 5
+FUZZ_OBJ      := build/fuzz-obj
+FUZZ_OUT      := build/fuzz
+FUZZ_NAMES    := $(patsubst test/fuzz/fuzz_%.c,%,$(wildcard test/fuzz/fuzz_*.c))
+FUZZ_BINS     := $(patsubst %,$(FUZZ_OUT)/fuzz_%,$(FUZZ_NAMES))
+FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_MOD_import := app
+fuzz_mod      = $(or $(FUZZ_MOD_$(1)),collectors)
+
+$(FUZZ_OUT)/fuzz_%: $(BUILD)/test/fuzz/fuzz_%.o $$(call libs_for,$$(call fuzz_mod,$$*))
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(call LINK_GROUP,$(call libs_for,$(call fuzz_mod,$*))) $(PKG_LIBS)
+
+fuzz-build:
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_OBJ) CC=$(FUZZ_CC) \
+	    CFLAGS="-O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) -fsanitize=fuzzer-no-link -Wno-error" \
+	    LDFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer" fuzz-bins
+
+fuzz-bins: $(FUZZ_BINS)
+
+fuzz:
+	@./scripts/install-deps.sh
+	@$(MAKE) --no-print-directory fuzz-build
+	@./scripts/fuzz.sh run $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+fuzz-smoke: fuzz-build
+	@./scripts/fuzz.sh smoke $(FUZZ_SMOKE_SECONDS) $(FUZZ_NAMES)
+
 test-tools: $(TOOLS) $(TEST_TOOLS)
 
 check:
@@ -178,6 +220,15 @@ bench:
 bench-run: $(BUILD)/measure/bench
 	@$(BUILD)/measure/bench $(EVAL_FILES)
 
+# Tickets-role store throughput into a throwaway PostgreSQL (test/eval/bench_db.c).
+$(BUILD)/measure/bench_db: $(BUILD)/test/eval/bench_db.o $(call libs_for,db)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(call LINK_GROUP,$(call libs_for,db)) $(PKG_LIBS)
+
+bench-db: $(BUILD)/measure/bench_db
+	@BUILD=$(BUILD) ./test/eval/bench_db.sh
+
 demo:
 	@./scripts/install-deps.sh
 	@$(MAKE) --no-print-directory test-tools
@@ -214,7 +265,6 @@ install: $(TOOLS)
 	        --shell /usr/sbin/nologin $(INSTALL_USER); \
 	    chgrp $(INSTALL_USER) $(SYSCONFDIR)/komek/komek.conf; \
 	fi
-
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/komekd $(DESTDIR)$(PREFIX)/bin/komekctl
 	rm -f $(DESTDIR)$(UNITDIR)/komekd.service $(DESTDIR)$(DOCDIR)/README.md

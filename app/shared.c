@@ -33,6 +33,7 @@ void km_shared_init(struct km_shared *s, void *obj, void (*free_fn)(void *obj))
     pthread_mutex_init(&s->mu, NULL);
     s->free_fn = free_fn;
     s->cur = ref_new(obj);
+    s->generation = 0;
 }
 
 void km_shared_destroy(struct km_shared *s)
@@ -70,6 +71,15 @@ void km_shared_replace(struct km_shared *s, void *obj)
     pthread_mutex_lock(&s->mu);
     struct km_shared_ref *old = s->cur;
     s->cur = r;
+    s->generation++;
     ref_put(s, old);
     pthread_mutex_unlock(&s->mu);
+}
+
+unsigned long km_shared_generation(struct km_shared *s)
+{
+    pthread_mutex_lock(&s->mu);
+    unsigned long g = s->generation;
+    pthread_mutex_unlock(&s->mu);
+    return g;
 }

@@ -12,6 +12,7 @@ struct km_shared {
     pthread_mutex_t mu;
     struct km_shared_ref *cur;
     void (*free_fn)(void *obj);
+    unsigned long generation; /* 0 at init, +1 on every replace */
 };
 
 /* Starts with obj (may be NULL), which the holder now owns; free_fn releases a version. */
@@ -23,5 +24,7 @@ void *km_shared_acquire(struct km_shared *s, struct km_shared_ref **ref);
 void km_shared_release(struct km_shared *s, struct km_shared_ref *ref);
 /* Makes obj (owned from now on) the current version; readers of the old one finish with it. */
 void km_shared_replace(struct km_shared *s, void *obj);
+/* How many times the value was replaced: a reader that remembers it sees a reload. */
+unsigned long km_shared_generation(struct km_shared *s);
 
 #endif

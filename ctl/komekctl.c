@@ -9,7 +9,9 @@
 #include "intake/server.h"
 #include "common/time.h"
 #include "ctl/backtest.h"
+#include "ctl/report.h"
 #include "ctl/score.h"
+#include "ctl/ticket.h"
 #include "queue/queue.h"
 #include "queue/sources.h"
 #include "triage/tags.h"
@@ -34,8 +36,8 @@ static void usage(FILE *f)
                "commands:\n"
                "  migrate        apply the database migrations that are missing (idempotent)\n"
                "  schema         show the applied and the latest schema version\n"
-               "  check          validate the configuration, the tags list, the lexicon and\n"
-               "                 routing.conf\n"
+               "  check          validate the configuration, the tags list, the lexicon,\n"
+               "                 routing.conf and places.conf\n"
                "  sources        each source: state, who polls it, last success, posts today,\n"
                "                 cursor, last error\n"
                "  cursors        show each source's committed cursor in Redis\n"
@@ -52,6 +54,21 @@ static void usage(FILE *f)
                "  backtest --lexicon DIR [--routing FILE] [--since RFC3339] [--limit N] [--json]\n"
                "                 re-triage the stored posts with another lexicon and show\n"
                "                 what would change (moves, P1..P4 matrix, changed posts)\n"
+               "  ticket create --post NETWORK:POST_ID | --incident ID [--category C]\n"
+               "                 [--agency A] [--priority PN] [--note TEXT] [--as LOGIN]\n"
+               "  ticket show NUMBER [--json] | list [--status S] [--agency A] [--overdue]\n"
+               "                 [--json] | status NUMBER STATUS [--note TEXT] | assign NUMBER\n"
+               "                 LOGIN | note NUMBER TEXT | export --open311 [--from T] [--to T]\n"
+               "                 | sweep | agencies\n"
+               "                 numbered tickets routed to agencies (changes go to {ns}:events)\n"
+               "  events publish publish ticket events left in the outbox to {ns}:events\n"
+               "  report agencies [--from DATE] [--to DATE] [--json]\n"
+               "                 agency ratings: received, resolved on time, overdue, median\n"
+               "                 time to resolve, first reaction on time, score\n"
+               "  report problems [--from DATE] [--to DATE] [--category C] [--limit N] [--json]\n"
+               "                 systemic problems by category and place, ranked by\n"
+               "                 repetition, resonance and criticality\n"
+               "  places [sync]  check places.conf; sync: load it into PostgreSQL\n"
                "  version        print the version\n"
                "\n"
                "options:\n"
@@ -97,6 +114,9 @@ static int cmd_check(const struct km_config *cfg, const char *path)
     int rc_tri = km_ctl_triage_load(cfg, stderr, &t);
     km_triage_free(t);
     km_triage_thread_end();
+    if (rc_tri == KM_OK) {
+        rc_tri = km_ctl_places_check(cfg, stderr);
+    }
     if (rc == KM_OK && rc_src == KM_OK && rc_tri == KM_OK) {
         printf("%s: OK (%zu sources, %zu watched tags)\n", path, cfg->n_sources,
                km_tags_count(tags));
@@ -390,6 +410,14 @@ int main(int argc, char **argv)
         rc = km_ctl_score(cfg, argc - optind, argv + optind);
     } else if (strcmp(cmd, "backtest") == 0) {
         rc = km_ctl_backtest(cfg, argc - optind, argv + optind);
+    } else if (strcmp(cmd, "report") == 0) {
+        rc = km_ctl_report(cfg, argc - optind, argv + optind);
+    } else if (strcmp(cmd, "places") == 0) {
+        rc = km_ctl_places(cfg, argc - optind, argv + optind);
+    } else if (strcmp(cmd, "ticket") == 0) {
+        rc = km_ctl_ticket(cfg, argc - optind, argv + optind);
+    } else if (strcmp(cmd, "events") == 0) {
+        rc = km_ctl_events(cfg, argc - optind, argv + optind);
     } else {
         fprintf(stderr, "komekctl: unknown command '%s'\n", cmd);
         usage(stderr);

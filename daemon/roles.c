@@ -1,13 +1,17 @@
 #include "daemon/roles.h"
 
 #include "app/setup.h"
+#include "app/ticketing.h"
 #include "common/alloc.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "daemon/collect.h"
 #include "db/tickets.h"
 #include "intake/server.h"
 
 #include <pthread.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <time.h>
 #include <stdlib.h>
@@ -38,6 +42,32 @@ static int run_collect(struct role *r)
     return km_collect_run(r->cfg, r->watch, r->stop, r->once, &r->err);
 }
 
+/* Scrape time: the tickets role's counters as komek_tickets_posts_total{outcome}. */
+static void tickets_scrape(void *arg)
+{
+    struct km_tickets_stats *st = arg;
+    static const struct {
+        const char *outcome;
+        size_t offset;
+    } outcomes[] = {
+        {"stored", offsetof(struct km_tickets_stats, stored)},
+        {"duplicate", offsetof(struct km_tickets_stats, duplicates)},
+        {"escalated", offsetof(struct km_tickets_stats, escalated)},
+        {"rejected", offsetof(struct km_tickets_stats, rejected)},
+        {"failed", offsetof(struct km_tickets_stats, failed)},
+        {"dead", offsetof(struct km_tickets_stats, dead)},
+        {"claimed", offsetof(struct km_tickets_stats, claimed)},
+        {"trimmed", offsetof(struct km_tickets_stats, trimmed)},
+    };
+    for (size_t i = 0; i < sizeof(outcomes) / sizeof(outcomes[0]); i++) {
+        char labels[48];
+        snprintf(labels, sizeof(labels), "outcome=\"%s\"", outcomes[i].outcome);
+        atomic_ullong *v = (atomic_ullong *)((char *)st + outcomes[i].offset);
+        km_metric_set("komek_tickets_posts_total", labels, (double)atomic_load(v));
+    }
+    km_metric_set("komek_tickets_batches_total", NULL, (double)atomic_load(&st->batches));
+}
+
 static int run_tickets(struct role *r)
 {
     struct km_tickets_opts o;
@@ -49,7 +79,21 @@ static int run_tickets(struct role *r)
     o.consumer = consumer;
     o.batch = (size_t)km_section_get_int(r->cfg->global, "tickets_batch");
     o.block_ms = TICKETS_BLOCK_MS;
-    int rc = km_tickets_run(&o, r->stop, r->once, &r->err);
+    o.claim_idle_ms = km_section_get_ms(r->cfg->global, "claim_idle");
+    o.max_deliveries = (unsigned)km_section_get_int(r->cfg->global, "max_deliveries");
+    struct km_tickets_stats stats;
+    memset(&stats, 0, sizeof(stats));
+    o.stats = &stats;
+    struct km_ticketing *ticketing = NULL;
+    int rc = km_ticketing_new(r->cfg, r->watch, &ticketing, &r->err);
+    if (rc == KM_OK) {
+        o.after = km_ticketing_after;
+        o.after_ctx = ticketing;
+        km_metrics_on_scrape(tickets_scrape, &stats);
+        rc = km_tickets_run(&o, r->stop, r->once, &r->err);
+        km_metrics_off_scrape(tickets_scrape, &stats);
+    }
+    km_ticketing_free(ticketing);
     free(consumer);
     return rc;
 }

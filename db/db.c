@@ -7,6 +7,7 @@
 #include "common/time.h"
 #include "common/utf8.h"
 #include "db/migrations.h"
+#include "parser/json.h"
 #include "parser/post.h"
 
 #include <stdbool.h>
@@ -74,6 +75,52 @@ static const char DB_SQL_INCIDENT_RECOUNT[] =
     "count(DISTINCT network || ':' || coalesce(author_id, author_handle, author_name)) "
     "AS authors FROM posts WHERE incident = $1) s WHERE i.id = $1 AND s.posts > 0";
 
+/* The posts of a run of plain entries (see db_store_run()) in one statement: the rows come
+ * as one JSON array of objects (keys as the columns, "i" the order in the batch), so a
+ * batch is one round trip whatever its size. ON CONFLICT DO NOTHING also drops the second
+ * of two entries of one post in the same batch; ORDER BY keeps the first. The returned
+ * stream ids tell which rows are new. */
+static const char DB_SQL_INSERT_RUN[] =
+    "INSERT INTO posts (network, post_id, source, author_id, author_name, author_handle, "
+    "chat_id, chat_title, url, text, lang, created_at, collected_at, hashtags, reply_to, "
+    "post, stream_id, category, urgency, priority, reasons, sla_due, agency, fingerprint, "
+    "incident, dup_of) SELECT network, post_id, source, author_id, author_name, "
+    "author_handle, chat_id, chat_title, url, text, lang, created_at, collected_at, "
+    "hashtags, reply_to, post, stream_id, category, urgency, priority, reasons, sla_due, "
+    "agency, fingerprint, incident, dup_of FROM jsonb_to_recordset($1::jsonb) AS x(i int, "
+    "network text, post_id text, source text, author_id text, author_name text, "
+    "author_handle text, chat_id text, chat_title text, url text, text text, lang text, "
+    "created_at timestamptz, collected_at timestamptz, hashtags text[], reply_to text, "
+    "post jsonb, stream_id text, category text, urgency smallint, priority smallint, "
+    "reasons text[], sla_due timestamptz, agency text, fingerprint text, incident text, "
+    "dup_of text) ORDER BY i ON CONFLICT (network, post_id) DO NOTHING RETURNING stream_id";
+
+/* DB_SQL_INCIDENT_LOCK and DB_SQL_INCIDENT_LINK for every incident a run's new posts joined
+ * ($1) and the originals they duplicate ($2, NULL for none; the first entry naming an
+ * original wins). Rows are locked in id order so that two consumers cannot deadlock on
+ * them. The recount (a separate statement: a new snapshot after the locks) follows. */
+static const char DB_SQL_INCIDENTS_LOCK_LINK[] =
+    "WITH l AS (INSERT INTO incidents (id, first_seen, last_seen) SELECT DISTINCT id, now(), "
+    "now() FROM unnest($1::text[]) AS u(id) ORDER BY id ON CONFLICT (id) DO UPDATE SET "
+    "updated_at = now() RETURNING id) UPDATE posts p SET incident = x.inc FROM (SELECT "
+    "DISTINCT ON (dup) inc, dup FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS "
+    "u(inc, dup, o) WHERE dup IS NOT NULL ORDER BY dup, o) x WHERE p.network = "
+    "split_part(x.dup, ':', 1) AND p.post_id = substr(x.dup, strpos(x.dup, ':') + 1) AND "
+    "p.incident IS NULL";
+
+/* DB_SQL_INCIDENT_RECOUNT for every incident in $1 (no escalation). */
+static const char DB_SQL_INCIDENTS_RECOUNT[] =
+    "UPDATE incidents i SET category = s.category, priority = s.priority, "
+    "urgency = s.urgency, first_seen = s.first_seen, last_seen = s.last_seen, "
+    "posts = s.posts, authors = s.authors, updated_at = now() "
+    "FROM (SELECT incident, mode() WITHIN GROUP (ORDER BY category) AS category, "
+    "min(priority) AS priority, max(urgency) AS urgency, "
+    "min(coalesce(created_at, collected_at, stored_at)) AS first_seen, "
+    "max(coalesce(created_at, collected_at, stored_at)) AS last_seen, count(*) AS posts, "
+    "count(DISTINCT network || ':' || coalesce(author_id, author_handle, author_name)) "
+    "AS authors FROM posts WHERE incident = ANY($1::text[]) GROUP BY incident) s "
+    "WHERE i.id = s.incident";
+
 /* Statements prepared once per connection. */
 static const struct {
     const char *name, *sql;
@@ -84,6 +131,9 @@ static const struct {
     {"km_incident_lock", DB_SQL_INCIDENT_LOCK, 1},
     {"km_incident_link", DB_SQL_INCIDENT_LINK, 2},
     {"km_incident_recount", DB_SQL_INCIDENT_RECOUNT, 2},
+    {"km_insert_run", DB_SQL_INSERT_RUN, 1},
+    {"km_incidents_lock_link", DB_SQL_INCIDENTS_LOCK_LINK, 2},
+    {"km_incidents_recount", DB_SQL_INCIDENTS_RECOUNT, 1},
 };
 
 static const char DB_SQL_INSERT_REJECT[] =
@@ -477,11 +527,15 @@ static void db_rows_free(struct db_row *rows, size_t n)
 
 /* ---- inserting ----------------------------------------------------------------------- */
 
-/* Appends a text[] literal {"a","b"} of items to b. */
+/* Appends a text[] literal {"a","b",NULL} of items (NULL items are SQL NULL) to b. */
 static void db_text_array(struct km_buf *b, char *const *items, size_t n)
 {
     km_buf_putc(b, '{');
     for (size_t i = 0; i < n; i++) {
+        if (items[i] == NULL) {
+            km_buf_puts(b, i > 0 ? ",NULL" : "NULL");
+            continue;
+        }
         km_buf_puts(b, i > 0 ? ",\"" : "\"");
         for (const char *s = items[i]; *s != '\0'; s++) {
             if (*s == '"' || *s == '\\') {
@@ -675,46 +729,284 @@ static int db_insert_reject(struct km_db *db, struct db_row *r, struct km_db_cou
     return rc == KM_EINPUT ? KM_ERR : rc;
 }
 
-/* Stores one row. With savepoints, a row PostgreSQL refuses for its data (anything but a
- * connection, server-resource or schema problem: see db_row_code()) is rolled back alone
- * and recorded as rejected, with the SQLSTATE and message, instead of failing the batch. */
-static int db_store_row(struct km_db *db, struct db_row *r, bool savepoints, struct km_db_counts *c,
+/* Adds the counts of part to c. */
+static void db_counts_add(struct km_db_counts *c, const struct km_db_counts *part)
+{
+    c->inserted += part->inserted;
+    c->duplicates += part->duplicates;
+    c->rejected += part->rejected;
+    c->escalated += part->escalated;
+    c->splits += part->splits;
+}
+
+/* Whether decoded row r goes into the multi-row insert: anything but an escalation entry
+ * to apply (one whose post triage did not band is stored like any other, as
+ * db_insert_row() does). */
+static bool db_row_plain(const struct db_row *r)
+{
+    const struct km_post_triage *t = &r->post->triage;
+    return !r->e->escalation || !t->scored || t->priority < 1 || t->priority > 4;
+}
+
+/* Appends items as a JSON array of strings. */
+static void db_json_list(struct km_buf *b, char *const *items, size_t n)
+{
+    km_buf_putc(b, '[');
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0) {
+            km_buf_putc(b, ',');
+        }
+        km_json_escape(b, items[i]);
+    }
+    km_buf_putc(b, ']');
+}
+
+/* Appends row r, number i of its run, as one object of DB_SQL_INSERT_RUN's array: the same
+ * values db_insert_post() binds. */
+static void db_json_row(struct km_buf *b, const struct db_row *r, size_t i)
+{
+    const struct km_post *p = r->post;
+    const struct km_post_triage *t = &p->triage;
+    bool s = t->scored;
+    struct db_params x;
+    db_params_init(&x, p);
+    static const char *const keys[] = {
+        "network",      "post_id",    "source",      "author_id", "author_name", "author_handle",
+        "chat_id",      "chat_title", "url",         "text",      "lang",        "created_at",
+        "collected_at", "reply_to",   "stream_id",   "category",  "urgency",     "priority",
+        "sla_due",      "agency",     "fingerprint", "incident",  "dup_of"};
+    const char *vals[] = {p->network,
+                          p->id,
+                          p->source != NULL ? p->source : "",
+                          p->author.id,
+                          p->author.name,
+                          p->author.handle,
+                          p->chat.id,
+                          p->chat.title,
+                          p->url,
+                          p->text != NULL ? p->text : "",
+                          p->lang,
+                          x.created_at,
+                          x.collected_at,
+                          p->reply_to,
+                          r->e->id,
+                          s ? t->category : NULL,
+                          x.urg,
+                          x.priority,
+                          x.sla,
+                          s ? t->agency : NULL,
+                          s ? t->fingerprint : NULL,
+                          s ? t->incident : NULL,
+                          s ? t->dup_of : NULL};
+    km_buf_printf(b, "{\"i\":%zu", i);
+    for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+        km_buf_printf(b, ",\"%s\":", keys[k]);
+        km_json_escape(b, vals[k]);
+    }
+    km_buf_puts(b, ",\"hashtags\":");
+    db_json_list(b, p->hashtags, p->n_hashtags);
+    km_buf_puts(b, ",\"reasons\":");
+    if (s) {
+        db_json_list(b, t->reasons, t->n_reasons);
+    } else {
+        km_buf_puts(b, "null");
+    }
+    km_buf_puts(b, ",\"post\":");
+    km_buf_puts(b, r->json);
+    km_buf_putc(b, '}');
+    db_params_free(&x);
+}
+
+/* A stream id and the row it belongs to, for finding the rows an INSERT returned. */
+struct db_idx {
+    const char *id;
+    size_t i;
+};
+
+static int db_idx_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct db_idx *)a)->id, ((const struct db_idx *)b)->id);
+}
+
+/* Marks in fresh[] the rows of the run whose stream id res (RETURNING stream_id) holds. */
+static void db_mark_fresh(const struct db_row *rows, size_t n, const PGresult *res, bool *fresh)
+{
+    struct db_idx *idx = km_calloc(n, sizeof(*idx));
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (rows[i].reason == NULL) {
+            idx[k].id = rows[i].e->id;
+            idx[k++].i = i;
+        }
+    }
+    qsort(idx, k, sizeof(*idx), db_idx_cmp);
+    for (int t = 0; t < PQntuples(res); t++) {
+        struct db_idx key = {PQgetvalue(res, t, 0), 0};
+        const struct db_idx *hit = bsearch(&key, idx, k, sizeof(*idx), db_idx_cmp);
+        if (hit != NULL) {
+            fresh[hit->i] = true;
+        }
+    }
+    free(idx);
+}
+
+/* Brings up to date every incident the new rows of a run joined (db_incident_update() for
+ * all of them at once: lock and link, then recount). */
+static int db_incidents_update(struct km_db *db, const struct db_row *rows, size_t n,
+                               const bool *fresh, struct km_err *err)
+{
+    char **inc = km_calloc(n, sizeof(*inc)), **dup = km_calloc(n, sizeof(*dup));
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct km_post_triage *t = rows[i].post != NULL ? &rows[i].post->triage : NULL;
+        if (fresh[i] && t->scored && t->incident != NULL) {
+            inc[k] = t->incident;
+            dup[k++] = t->dup_of;
+        }
+    }
+    int rc = KM_OK;
+    if (k > 0) {
+        struct km_buf a = KM_BUF_INIT, b = KM_BUF_INIT;
+        db_text_array(&a, inc, k);
+        db_text_array(&b, dup, k);
+        const char *vals[2] = {a.data, b.data};
+        rc = db_run(db, "km_incidents_lock_link", 2, vals, NULL, err);
+        if (rc == KM_OK) {
+            rc = db_run(db, "km_incidents_recount", 1, vals, NULL, err);
+        }
+        km_buf_free(&a);
+        km_buf_free(&b);
+    }
+    free(inc);
+    free(dup);
+    return rc;
+}
+
+/* Stores a run of rows none of which is an escalation to apply: the undecodable ones into
+ * rejected_entries, all the others with one multi-row INSERT, then the incidents their new
+ * posts joined. KM_EINPUT: PostgreSQL refuses some row's data (which one is unknown). */
+static int db_store_run(struct km_db *db, struct db_row *rows, size_t n, struct km_db_counts *c,
                         struct km_err *err)
 {
-    if (r->reason != NULL) {
-        return db_insert_reject(db, r, c, err);
+    struct km_buf json = KM_BUF_INIT;
+    PGresult *res = NULL;
+    bool *fresh = NULL;
+    size_t k = 0;
+    int rc = KM_OK;
+    km_buf_putc(&json, '[');
+    for (size_t i = 0; i < n && rc == KM_OK; i++) {
+        if (rows[i].reason != NULL) {
+            rc = db_insert_reject(db, &rows[i], c, err);
+            continue;
+        }
+        km_buf_puts(&json, k++ > 0 ? "," : "");
+        db_json_row(&json, &rows[i], i);
     }
-    if (!savepoints) {
-        return db_insert_row(db, r, c, err);
+    km_buf_putc(&json, ']');
+    if (rc != KM_OK || k == 0) {
+        goto out;
     }
-    int rc = db_exec(db, "SAVEPOINT km_row", 0, NULL, NULL, "savepoint", err);
+    const char *vals[1] = {json.data};
+    res = PQexecPrepared(db->conn, "km_insert_run", 1, vals, NULL, NULL, 0);
+    rc = db_row_code(res, db_check(db, res, "insert posts", err));
+    if (rc != KM_OK) {
+        goto out;
+    }
+    fresh = km_calloc(n, sizeof(*fresh));
+    db_mark_fresh(rows, n, res, fresh);
+    rc = db_incidents_update(db, rows, n, fresh, err);
+    if (rc == KM_OK) {
+        c->inserted += (size_t)PQntuples(res);
+        c->duplicates += k - (size_t)PQntuples(res);
+    }
+out:
+    PQclear(res);
+    km_buf_free(&json);
+    free(fresh);
+    return rc;
+}
+
+/* Stores rows in their order: each run of rows that are not escalations to apply with
+ * db_store_run() (normally the whole batch: one statement), each escalation on its own. */
+static int db_store_range(struct km_db *db, struct db_row *rows, size_t n, struct km_db_counts *c,
+                          struct km_err *err)
+{
+    int rc = KM_OK;
+    size_t i = 0;
+    while (rc == KM_OK && i < n) {
+        size_t j = i;
+        while (j < n && (rows[j].reason != NULL || db_row_plain(&rows[j]))) {
+            j++;
+        }
+        if (j > i) {
+            rc = db_store_run(db, rows + i, j - i, c, err);
+            i = j;
+        } else {
+            rc = db_insert_row(db, &rows[i], c, err);
+            i++;
+        }
+    }
+    return rc;
+}
+
+static int db_store_halves(struct km_db *db, struct db_row *rows, size_t n, struct km_db_counts *c,
+                           struct km_err *err);
+
+/* Stores rows inside a savepoint. If PostgreSQL refuses some row's data (KM_EINPUT, see
+ * db_row_code()), rolls them back and stores each half the same way, down to the single
+ * row that is refused: that one goes to rejected_entries with the SQLSTATE and message
+ * instead of failing the batch. Counts into c only what stays. */
+static int db_store_split(struct km_db *db, struct db_row *rows, size_t n, struct km_db_counts *c,
+                          struct km_err *err)
+{
+    struct km_db_counts part = {0, 0, 0, 0, 0};
+    struct km_err rerr = {{0}};
+    int rc = db_exec(db, "SAVEPOINT km_part", 0, NULL, NULL, "savepoint", err);
     if (rc != KM_OK) {
         return rc;
     }
-    struct km_err rerr = {{0}};
-    rc = db_insert_row(db, r, c, &rerr);
+    rc = db_store_range(db, rows, n, &part, &rerr);
     if (rc == KM_OK) {
-        return db_exec(db, "RELEASE SAVEPOINT km_row", 0, NULL, NULL, "savepoint", err);
+        db_counts_add(c, &part);
+        return db_exec(db, "RELEASE SAVEPOINT km_part", 0, NULL, NULL, "savepoint", err);
     }
     if (rc != KM_EINPUT) {
         return km_err_set(err, rc, "%s", rerr.msg);
     }
-    rc = db_exec(db, "ROLLBACK TO SAVEPOINT km_row", 0, NULL, NULL, "savepoint", err);
+    rc = db_exec(db, "ROLLBACK TO SAVEPOINT km_part", 0, NULL, NULL, "savepoint", err);
+    if (rc == KM_OK) {
+        rc = db_exec(db, "RELEASE SAVEPOINT km_part", 0, NULL, NULL, "savepoint", err);
+    }
     if (rc != KM_OK) {
         return rc;
     }
-    r->reason = km_asprintf("refused by PostgreSQL: %s", rerr.msg);
-    return db_insert_reject(db, r, c, err);
+    if (n > 1) {
+        return db_store_halves(db, rows, n, c, err);
+    }
+    rows[0].reason = km_asprintf("refused by PostgreSQL: %s", rerr.msg);
+    return db_insert_reject(db, &rows[0], c, err);
 }
 
-/* Stores every row in one transaction. */
-static int db_store(struct km_db *db, struct db_row *rows, size_t n, bool savepoints,
+/* Stores the two halves of rows with db_store_split(). */
+static int db_store_halves(struct km_db *db, struct db_row *rows, size_t n, struct km_db_counts *c,
+                           struct km_err *err)
+{
+    c->splits++;
+    int rc = db_store_split(db, rows, n / 2, c, err);
+    return rc == KM_OK ? db_store_split(db, rows + n / 2, n - n / 2, c, err) : rc;
+}
+
+/* Stores every row in one transaction: the fast path (split = false) in as few statements
+ * as the batch allows, or isolating the rows PostgreSQL refuses (split = true). */
+static int db_store(struct km_db *db, struct db_row *rows, size_t n, bool split,
                     struct km_db_counts *c, struct km_err *err)
 {
     memset(c, 0, sizeof(*c));
     int rc = db_exec(db, "BEGIN", 0, NULL, NULL, "begin", err);
-    for (size_t i = 0; rc == KM_OK && i < n; i++) {
-        rc = db_store_row(db, &rows[i], savepoints, c, err);
+    if (rc == KM_OK) {
+        rc = !split  ? db_store_range(db, rows, n, c, err)
+             : n > 1 ? db_store_halves(db, rows, n, c, err)
+                     : db_store_split(db, rows, n, c, err);
     }
     if (rc == KM_OK) {
         /* If the connection dies during COMMIT the outcome is unknown; the entries stay
@@ -749,7 +1041,7 @@ static int db_prepare(struct km_db *db, struct km_err *err)
 int km_db_insert_posts(struct km_db *db, const struct km_stream_entry *entries, size_t n,
                        struct km_db_counts *counts, struct km_err *err)
 {
-    struct km_db_counts c = {0, 0, 0};
+    struct km_db_counts c = {0, 0, 0, 0, 0};
     struct db_row *rows = db_rows_new(entries, n);
     int rc = db_ensure(db, err);
     if (rc == KM_OK) {
@@ -760,7 +1052,7 @@ int km_db_insert_posts(struct km_db *db, const struct km_stream_entry *entries, 
     }
     if (rc == KM_EINPUT) {
         /* Some row holds data PostgreSQL refuses (invalid input, a constraint, a size
-         * limit): redo the batch isolating each row. */
+         * limit): redo the batch, splitting it until that row is isolated. */
         rc = db_store(db, rows, n, true, &c, err);
         rc = rc == KM_EINPUT ? KM_ERR : rc;
     }

@@ -48,10 +48,15 @@ struct km_db_counts {
                           nothing, e.g. applied before, counts here too) */
     size_t rejected;   /* undecodable or refused by PostgreSQL: stored in rejected_entries */
     size_t escalated;  /* escalation entries that raised a stored post's priority */
+    size_t splits;     /* times a failing part of the batch was halved to isolate the rows
+                          PostgreSQL refuses (0 on the normal path; not an entry count) */
 };
 
 /* Stores n stream entries in ONE transaction, idempotently (a (network, post_id) already
- * present is counted as a duplicate). The triage of a scored post (v 2) fills the triage
+ * present is counted as a duplicate). The posts go in with one multi-row INSERT per batch
+ * (escalation entries, rare, one by one between them) and the incidents they join are
+ * locked and recounted with one statement each, so a batch costs a handful of round trips
+ * whatever its size. The triage of a scored post (v 2) fills the triage
  * columns (NULL for a post not scored, v 1) and, when the post has an incident, creates or
  * recounts that incidents row (posts, authors, first/last seen, highest priority) and
  * links the original the post duplicates to it. An escalation entry (field escalation=1)
@@ -63,7 +68,8 @@ struct km_db_counts {
  * the re-encoded, repaired post. An entry that cannot be decoded, or whose row PostgreSQL
  * refuses for any reason but a connection, server-resource or schema problem (invalid data,
  * a constraint, a size limit such as SQLSTATE 54000 for an over-long post_id), does not
- * abort the batch: it goes to rejected_entries with its stream id, a reason (with the
+ * abort the batch: the batch is redone in halves (savepoints, recursively) until that row
+ * is alone, and it goes to rejected_entries with its stream id, a reason (with the
  * SQLSTATE) and the raw text, is logged once, and counts as rejected. After KM_OK every
  * entry is durably accounted for and may be acknowledged. Returns KM_OK, KM_RETRY
  * (PostgreSQL unreachable or short of resources: nothing committed) or KM_ERR (e.g. schema

@@ -5,6 +5,7 @@
 #include "common/log.h"
 #include "common/time.h"
 #include "db/db.h"
+#include "queue/group.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,11 @@ struct tk_state {
     const char *group;
     size_t batch;
     int64_t block_ms;
+    int64_t claim_idle_ms;
+    long long max_deliveries;
+    struct km_tickets_stats *stats; /* the caller's, or own_stats */
+    struct km_tickets_stats own_stats;
+    int64_t next_trim_ms; /* monotonic time of the next trim of the posts stream */
     struct km_queue *q;
     struct km_db *db;      /* NULL until connected and the schema checked */
     bool ready;            /* group created since the last failure */
@@ -65,7 +71,28 @@ static int tk_open_db(struct tk_state *s, struct km_err *err)
     return rc;
 }
 
-/* Makes sure the database, the group and the claim of dead consumers' entries are done. */
+/* Trims the posts stream if it is time. A reply komek does not understand is logged and
+ * trimming tried again next time: it must not stop the storing of posts. */
+static int tk_trim(struct tk_state *s, int64_t now, struct km_err *err)
+{
+    long long removed = 0;
+    struct km_err terr = {{0}};
+    int rc = km_queue_trim(s->q, &removed, &terr);
+    if (rc == KM_OK && removed > 0) {
+        atomic_fetch_add(&s->stats->trimmed, (unsigned long long)removed);
+        KM_SLOG_DEBUG(TK_SCOPE, "trimmed %lld acknowledged entries from the stream", removed);
+    } else if (rc == KM_ERR) {
+        KM_SLOG_WARN(TK_SCOPE, "cannot trim the posts stream: %s", terr.msg);
+        rc = KM_OK;
+    } else if (rc != KM_OK) {
+        *err = terr;
+    }
+    s->next_trim_ms = rc == KM_OK ? now + KM_TICKETS_TRIM_EVERY_MS : 0;
+    return rc;
+}
+
+/* Makes sure the database, the group, the claim of dead consumers' entries and the trim of
+ * the stream are done. */
 static int tk_prepare(struct tk_state *s, struct km_err *err)
 {
     int rc = KM_OK;
@@ -79,23 +106,28 @@ static int tk_prepare(struct tk_state *s, struct km_err *err)
     int64_t now = km_time_mono_ms();
     if (rc == KM_OK && now >= s->next_claim_ms) {
         size_t claimed = 0;
-        rc = km_queue_claim_idle(s->q, s->group, s->o->consumer, KM_TICKETS_CLAIM_IDLE_MS, &claimed,
-                                 err);
+        rc = km_queue_claim_idle(s->q, s->group, s->o->consumer, s->claim_idle_ms, &claimed, err);
         if (rc == KM_OK && claimed > 0) {
             KM_SLOG_INFO(TK_SCOPE, "claimed %zu entries left pending by another consumer", claimed);
+            atomic_fetch_add(&s->stats->claimed, claimed);
             s->pending = true;
         }
         s->next_claim_ms = rc == KM_OK ? now + TK_CLAIM_EVERY_MS : 0;
     }
+    if (rc == KM_OK && now >= s->next_trim_ms) {
+        rc = tk_trim(s, now, err);
+    }
     return rc;
 }
 
-/* Stores and acknowledges one batch of entries. */
-static int tk_store(struct tk_state *s, const struct km_stream_entry *e, size_t n,
-                    struct km_err *err)
+/* Stores and acknowledges entries e[0..n) as one transaction. *refused tells that
+ * PostgreSQL failed the batch with KM_ERR (not a connection problem, not a row's data). */
+static int tk_commit(struct tk_state *s, const struct km_stream_entry *e, size_t n, bool *refused,
+                     struct km_err *err)
 {
-    struct km_db_counts c = {0, 0, 0};
+    struct km_db_counts c = {0, 0, 0, 0, 0};
     int rc = km_db_insert_posts(s->db, e, n, &c, err);
+    *refused = rc == KM_ERR;
     if (rc != KM_OK) {
         s->db_failed = rc == KM_RETRY;
         return rc; /* not committed: not acknowledged, the entries stay pending */
@@ -108,8 +140,112 @@ static int tk_store(struct tk_state *s, const struct km_stream_entry *e, size_t 
      * pending list and stored again as duplicates, which changes nothing. */
     rc = km_queue_ack(s->q, s->group, ids, n, err);
     free(ids);
+    struct km_tickets_stats *st = s->stats;
+    atomic_fetch_add(&st->batches, 1);
+    atomic_fetch_add(&st->stored, c.inserted);
+    atomic_fetch_add(&st->duplicates, c.duplicates);
+    atomic_fetch_add(&st->escalated, c.escalated);
+    atomic_fetch_add(&st->rejected, c.rejected);
+    atomic_fetch_add(&st->splits, c.splits);
     KM_SLOG_DEBUG(TK_SCOPE, "batch of %zu: %zu stored, %zu duplicates, %zu rejected", n, c.inserted,
                   c.duplicates, c.rejected);
+    return rc;
+}
+
+/* Entries of a batch that PostgreSQL refused one by one (see tk_store()). */
+struct tk_iso {
+    const struct km_stream_entry **bad;
+    struct km_err *why; /* why[i]: the error of bad[i] */
+    size_t n_bad;
+};
+
+/* Stores e[0..n), halving a part PostgreSQL refuses down to the single entries that fail
+ * alone, which go to iso. KM_OK: every entry was stored or isolated. */
+static int tk_store_part(struct tk_state *s, const struct km_stream_entry *e, size_t n,
+                         struct tk_iso *iso, struct km_err *err)
+{
+    bool refused = false;
+    struct km_err perr = {{0}};
+    int rc = tk_commit(s, e, n, &refused, &perr);
+    if (rc == KM_OK || !refused) {
+        if (rc != KM_OK) {
+            *err = perr;
+        }
+        return rc;
+    }
+    if (n == 1) {
+        iso->bad[iso->n_bad] = e;
+        iso->why[iso->n_bad++] = perr;
+        return KM_OK;
+    }
+    atomic_fetch_add(&s->stats->splits, 1);
+    rc = tk_store_part(s, e, n / 2, iso, err);
+    return rc == KM_OK ? tk_store_part(s, e + n / 2, n - n / 2, iso, err) : rc;
+}
+
+/* Counts a failed attempt of isolated entry e: it goes to {ns}:dead once delivered
+ * max_deliveries times. *waiting tells that it stays pending for another attempt. */
+static int tk_failed(struct tk_state *s, const struct km_stream_entry *e, const struct km_err *why,
+                     bool *waiting, struct km_err *err)
+{
+    long long deliveries = 0;
+    bool done = false;
+    int rc = km_queue_deliveries(s->q, s->group, e->id, &deliveries, err);
+    atomic_fetch_add(&s->stats->failed, 1);
+    if (rc == KM_OK && deliveries == 0) {
+        return KM_OK; /* no longer pending here: another consumer took it over */
+    }
+    if (rc == KM_OK && deliveries < s->max_deliveries) {
+        KM_SLOG_WARN(TK_SCOPE, "stream entry %s failed (delivery %lld of %lld): %s", e->id,
+                     deliveries, s->max_deliveries, why->msg);
+        *waiting = true;
+        return KM_OK;
+    }
+    if (rc == KM_OK) {
+        rc = km_queue_dead_letter(s->q, s->group, e, why->msg, deliveries, &done, err);
+    }
+    if (rc == KM_OK && done) {
+        atomic_fetch_add(&s->stats->dead, 1);
+        KM_SLOG_ERROR(TK_SCOPE,
+                      "stream entry %s moved to the dead letters after %lld deliveries: %s", e->id,
+                      deliveries, why->msg);
+    }
+    return rc;
+}
+
+/* Stores and acknowledges one batch of entries (see tickets.h for what happens to entries
+ * PostgreSQL refuses). KM_RETRY also when an isolated entry was left for another attempt. */
+static int tk_store(struct tk_state *s, const struct km_stream_entry *e, size_t n,
+                    struct km_err *err)
+{
+    struct tk_iso iso = {km_calloc(n, sizeof(*iso.bad)), km_calloc(n, sizeof(*iso.why)), 0};
+    bool waiting = false;
+    int rc = tk_store_part(s, e, n, &iso, err);
+    if (rc == KM_OK && iso.n_bad > 1 && iso.n_bad == n) {
+        rc = km_err_set(err, KM_ERR, "every entry of a batch fails: %s", iso.why[0].msg);
+    }
+    for (size_t i = 0; rc == KM_OK && i < iso.n_bad; i++) {
+        rc = tk_failed(s, iso.bad[i], &iso.why[i], &waiting, err);
+    }
+    if (rc == KM_OK && waiting) {
+        rc = km_err_set(err, KM_RETRY,
+                        "%zu stream entries failed and stay pending for another "
+                        "attempt (first: %s)",
+                        iso.n_bad, iso.why[0].msg);
+    }
+    free(iso.bad);
+    free(iso.why);
+    return rc;
+}
+
+/* The caller's work after a batch or when idle (km_tickets_opts.after). */
+static int tk_after(struct tk_state *s, size_t stored, struct km_err *err)
+{
+    if (s->o->after == NULL) {
+        return KM_OK;
+    }
+    int rc = s->o->after(s->o->after_ctx, s->db, stored, err);
+    s->db_failed = s->db_failed || rc == KM_RETRY;
     return rc;
 }
 
@@ -132,9 +268,14 @@ static int tk_step(struct tk_state *s, bool once, bool *idle, struct km_err *err
     if (n == 0) {
         *idle = !s->pending;
         s->pending = false; /* own pending list drained: continue with new entries */
+        rc = tk_after(s, 0, err);
         goto out;
     }
+    unsigned long long before = atomic_load(&s->stats->stored);
     rc = tk_store(s, e, n, err);
+    if (rc == KM_OK) {
+        rc = tk_after(s, (size_t)(atomic_load(&s->stats->stored) - before), err);
+    }
 out:
     km_stream_entries_free(e, n);
     return rc;
@@ -204,6 +345,9 @@ int km_tickets_run(const struct km_tickets_opts *o, volatile sig_atomic_t *stop,
     s.group = o->group != NULL && o->group[0] != '\0' ? o->group : "tickets";
     s.batch = o->batch > 0 ? o->batch : TK_DEFAULT_BATCH;
     s.block_ms = o->block_ms > 0 ? o->block_ms : TK_DEFAULT_BLOCK_MS;
+    s.claim_idle_ms = o->claim_idle_ms > 0 ? o->claim_idle_ms : KM_TICKETS_CLAIM_IDLE_MS;
+    s.max_deliveries = o->max_deliveries > 0 ? o->max_deliveries : KM_TICKETS_MAX_DELIVERIES;
+    s.stats = o->stats != NULL ? o->stats : &s.own_stats;
     s.pending = true;
     int rc = KM_OK;
     if (o->consumer == NULL || o->consumer[0] == '\0') {

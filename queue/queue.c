@@ -8,6 +8,7 @@
 #include "common/alloc.h"
 #include "common/log.h"
 #include "common/time.h"
+#include "queue/queue_impl.h"
 #include "queue/redis.h"
 
 #include <inttypes.h>
@@ -22,18 +23,10 @@
 /* WATCH fires only when another writer touched the seen-set between WATCH and EXEC; a
  * handful of attempts is plenty, after that the caller's backoff takes over. */
 #define QU_WATCH_ATTEMPTS 5
-/* Most arguments of one XADD: XADD key MAXLEN ~ N * and eleven field-value pairs (v,
- * network, source, post_id, priority, category, urgency, incident, dup_of, escalation,
- * post). */
-#define QU_XADD_ARGS (6 + 2 * 11)
-
-struct km_queue {
-    struct km_redis *r;
-    char *k_posts, *k_seen, *k_cursors;
-    long long maxlen;
-    int64_t window_ms;
-    int64_t (*now_ms)(void);
-};
+/* Most arguments of one XADD: XADD key * and eleven field-value pairs (v, network, source,
+ * post_id, priority, category, urgency, incident, dup_of, escalation, post). No MAXLEN:
+ * only km_queue_trim() trims, and never below what a consumer group still needs. */
+#define QU_XADD_ARGS (3 + 2 * 11)
 
 int km_queue_new(const struct km_queue_opts *opts, struct km_queue **out, struct km_err *err)
 {
@@ -46,7 +39,9 @@ int km_queue_new(const struct km_queue_opts *opts, struct km_queue **out, struct
     q->k_posts = km_asprintf("{%s}:posts", ns);
     q->k_seen = km_asprintf("{%s}:seen", ns);
     q->k_cursors = km_asprintf("{%s}:cursors", ns);
+    q->k_dead = km_asprintf("{%s}:dead", ns);
     q->maxlen = opts->maxlen;
+    q->legacy = opts->legacy_redis;
     q->window_ms = opts->seen_window_ms > 0 ? opts->seen_window_ms : QU_DEFAULT_WINDOW_MS;
     q->now_ms = opts->now_ms != NULL ? opts->now_ms : km_time_now_ms;
 out:
@@ -67,27 +62,29 @@ void km_queue_free(struct km_queue *q)
     free(q->k_posts);
     free(q->k_seen);
     free(q->k_cursors);
+    free(q->k_dead);
     free(q);
 }
 
 /* ---- simple commands ----------------------------------------------------------------- */
 
-/* Runs a command built from NUL-terminated strings. */
-static int qu_call_str(struct km_queue *q, int argc, const char **argv, redisReply **out,
-                       struct km_err *err)
+int km_queue_command(struct km_queue *q, int argc, const char **argv, redisReply **out,
+                     struct km_err *err)
 {
-    size_t lens[8];
+    size_t *lens = km_calloc((size_t)argc, sizeof(*lens));
     for (int i = 0; i < argc; i++) {
         lens[i] = strlen(argv[i]);
     }
-    return km_redis_call(q->r, argc, argv, lens, 0, out, err);
+    int rc = km_redis_call(q->r, argc, argv, lens, 0, out, err);
+    free(lens);
+    return rc;
 }
 
 int km_queue_ping(struct km_queue *q, struct km_err *err)
 {
     const char *argv[1] = {"PING"};
     redisReply *r = NULL;
-    int rc = qu_call_str(q, 1, argv, &r, err);
+    int rc = km_queue_command(q, 1, argv, &r, err);
     freeReplyObject(r);
     return rc;
 }
@@ -97,7 +94,7 @@ int km_queue_get_cursor(struct km_queue *q, const char *source, char **cursor, s
     const char *argv[3] = {"HGET", q->k_cursors, source};
     redisReply *r = NULL;
     *cursor = NULL;
-    int rc = qu_call_str(q, 3, argv, &r, err);
+    int rc = km_queue_command(q, 3, argv, &r, err);
     if (rc == KM_OK && r->type == REDIS_REPLY_STRING) {
         *cursor = km_strndup(r->str, r->len);
     }
@@ -110,7 +107,7 @@ int km_queue_group_create(struct km_queue *q, const char *group, struct km_err *
     const char *argv[6] = {"XGROUP", "CREATE", q->k_posts, group, "0", "MKSTREAM"};
     redisReply *r = NULL;
     struct km_err e2 = {{0}};
-    int rc = qu_call_str(q, 6, argv, &r, &e2);
+    int rc = km_queue_command(q, 6, argv, &r, &e2);
     freeReplyObject(r);
     if (rc == KM_ERR && strstr(e2.msg, "BUSYGROUP") != NULL) {
         return KM_OK; /* the group exists already: that is the normal case */
@@ -126,7 +123,7 @@ static int qu_call_int(struct km_queue *q, int argc, const char **argv, long lon
                        struct km_err *err)
 {
     redisReply *r = NULL;
-    int rc = qu_call_str(q, argc, argv, &r, err);
+    int rc = km_queue_command(q, argc, argv, &r, err);
     if (rc == KM_OK && r->type != REDIS_REPLY_INTEGER) {
         rc = km_err_set(err, KM_ERR, "redis %s: %s: unexpected reply type %d", km_redis_where(q->r),
                         argv[0], r->type);
@@ -149,7 +146,7 @@ int km_queue_pending_count(struct km_queue *q, const char *group, long long *cou
 {
     const char *argv[3] = {"XPENDING", q->k_posts, group};
     redisReply *r = NULL;
-    int rc = qu_call_str(q, 3, argv, &r, err);
+    int rc = km_queue_command(q, 3, argv, &r, err);
     if (rc == KM_OK && (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
                         r->element[0]->type != REDIS_REPLY_INTEGER)) {
         rc = km_err_set(err, KM_ERR, "redis %s: XPENDING: unexpected reply", km_redis_where(q->r));
@@ -303,55 +300,6 @@ void km_stream_entries_free(struct km_stream_entry *e, size_t n)
     free(e);
 }
 
-/* One XAUTOCLAIM round from *start; updates *start and *claimed. */
-static int qu_claim_round(struct km_queue *q, const char **argv, char **start, size_t *claimed,
-                          struct km_err *err)
-{
-    redisReply *r = NULL;
-    argv[5] = *start;
-    int rc = qu_call_str(q, 7, argv, &r, err);
-    if (rc == KM_OK &&
-        (r->type != REDIS_REPLY_ARRAY || r->elements < 2 ||
-         r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_ARRAY)) {
-        rc =
-            km_err_set(err, KM_ERR, "redis %s: XAUTOCLAIM: unexpected reply", km_redis_where(q->r));
-    }
-    if (rc == KM_OK) {
-        free(*start);
-        *start = km_strndup(r->element[0]->str, r->element[0]->len);
-        *claimed += r->element[1]->elements;
-        if (r->elements > 2 && r->element[2]->type == REDIS_REPLY_ARRAY &&
-            r->element[2]->elements > 0) {
-            KM_SLOG_WARN("queue",
-                         "%zu pending entries of group %s were trimmed from %s "
-                         "before anyone stored them",
-                         r->element[2]->elements, argv[2], q->k_posts);
-        }
-    }
-    freeReplyObject(r);
-    return rc;
-}
-
-int km_queue_claim_idle(struct km_queue *q, const char *group, const char *consumer,
-                        int64_t min_idle_ms, size_t *claimed, struct km_err *err)
-{
-    char idle[24];
-    snprintf(idle, sizeof(idle), "%" PRId64, min_idle_ms > 0 ? min_idle_ms : 0);
-    /* COUNT stays at its default (100); the loop follows the returned cursor. */
-    const char *argv[7] = {"XAUTOCLAIM", q->k_posts, group, consumer, idle, NULL, "JUSTID"};
-    char *start = km_strdup("0-0");
-    size_t total = 0;
-    int rc = KM_OK;
-    do {
-        rc = qu_claim_round(q, argv, &start, &total, err);
-    } while (rc == KM_OK && strcmp(start, "0-0") != 0);
-    free(start);
-    if (claimed != NULL) {
-        *claimed = total;
-    }
-    return rc;
-}
-
 /* ---- the exactly-once batch write ---------------------------------------------------- */
 
 struct qu_member {
@@ -466,7 +414,7 @@ struct qu_xadd {
     const char *argv[QU_XADD_ARGS];
     size_t lens[QU_XADD_ARGS];
     int argc;
-    char maxlen[24], prio[4], urgency[16];
+    char prio[4], urgency[16];
 };
 
 /* Appends field name with value, or nothing when value is NULL (a v 2 field that is
@@ -479,7 +427,7 @@ static void qu_xadd_field(struct qu_xadd *x, const char *name, const char *value
     }
 }
 
-/* Builds XADD {ns}:posts [MAXLEN ~ N] * v .. network .. source .. post_id .. [triage fields]
+/* Builds XADD {ns}:posts * v .. network .. source .. post_id .. [triage fields]
  * [escalation 1] post JSON. A post triage has not scored is written exactly as in v 1; a
  * scored one (and every escalation) gets v 2 and the flat triage fields. Borrows every
  * string it is given. */
@@ -491,12 +439,6 @@ static void qu_xadd_build(const struct km_queue *q, const struct km_post *p, con
     x->argc = 0;
     x->argv[x->argc++] = "XADD";
     x->argv[x->argc++] = q->k_posts;
-    if (q->maxlen > 0) {
-        snprintf(x->maxlen, sizeof(x->maxlen), "%lld", q->maxlen);
-        x->argv[x->argc++] = "MAXLEN";
-        x->argv[x->argc++] = "~";
-        x->argv[x->argc++] = x->maxlen;
-    }
     x->argv[x->argc++] = "*";
     qu_xadd_field(x, "v", v2 ? "2" : "1");
     qu_xadd_field(x, "network", p->network);

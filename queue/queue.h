@@ -5,7 +5,10 @@
  * them on a Redis Cluster too):
  *   {ns}:posts    stream of triaged posts (fields in README "The posts stream"): v 1 for a
  *                 post triage has not scored, v 2 with the flat triage fields priority,
- *                 category, urgency, incident, dup_of (and escalation 1 on an escalation)
+ *                 category, urgency, incident, dup_of (and escalation 1 on an escalation).
+ *                 Never trimmed on XADD: km_queue_trim() removes only entries every
+ *                 consumer group has acknowledged
+ *   {ns}:dead     dead letters: posts entries a consumer gave up on (km_queue_dead_letter)
  *   {ns}:cursors  hash: source name -> cursor
  *   {ns}:seen     sorted set: "network:id" -> last-seen Unix ms; a member not seen again
  *                 for the whole window is trimmed, so an item a feed keeps serving is never
@@ -28,11 +31,16 @@ struct km_queue_opts {
     const char *password;    /* optional, overrides one in the URL */
     const char *ns;          /* key namespace without braces, default "komek" */
     int64_t timeout_ms;      /* connect and command timeout */
-    long long maxlen;        /* approximate MAXLEN of the posts stream */
+    long long maxlen;        /* length of the posts stream at which km_queue_trim() starts
+                              * trimming; 0 = never trim */
     int64_t seen_window_ms;  /* how long (network, id) pairs are remembered after their
                               * last sighting; 0 = the default, 7 days */
     int64_t (*now_ms)(void); /* wall clock for seen-set scores; NULL = km_time_now_ms.
                               * Only tests set it, to move time without sleeping. */
+    bool legacy_redis;       /* act as on Redis < 6.2 from the start: claim with XPENDING +
+                              * XCLAIM, trim with XRANGE + XDEL. Only tests set it, to cover
+                              * those paths; otherwise the first "unknown command" or syntax
+                              * error reply switches a handle over by itself. */
 };
 
 struct km_queue;
@@ -103,11 +111,6 @@ int km_queue_stream_len(struct km_queue *q, long long *len, struct km_err *err);
 int km_queue_pending_count(struct km_queue *q, const char *group, long long *count,
                            struct km_err *err);
 
-/* Moves to consumer every entry of group pending for more than min_idle_ms with another
- * (presumably dead) consumer (XAUTOCLAIM ... JUSTID, Redis 7); they are then read with
- * pending = true. *claimed (may be NULL) gets how many were moved. Entries already trimmed
- * from the stream are dropped from the pending list by Redis and logged here. */
-int km_queue_claim_idle(struct km_queue *q, const char *group, const char *consumer,
-                        int64_t min_idle_ms, size_t *claimed, struct km_err *err);
+/* Claiming, delivery counts, dead letters and trimming: queue/group.h. */
 
 #endif

@@ -21,6 +21,7 @@ namespace = ${3:-komek}
 tags = $_root/etc/tags.list
 lexicon = $_root/etc/lexicon
 routing = $_root/etc/routing.conf
+places = $_root/etc/places.conf
 log_level = ${KM_LOG_LEVEL:-info}
 consumer = test-consumer
 metrics_listen = ${KM_METRICS_LISTEN:-127.0.0.1:0}

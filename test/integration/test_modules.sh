@@ -7,7 +7,7 @@ root=$(cd "$here/../.." && pwd)
 . "$here/lib.sh"
 BUILD=${BUILD:-build}
 cd "$root" || exit 1
-for t in test_queue test_queue_dedup test_db; do
+for t in test_queue test_queue_dedup test_db test_db_ticket test_db_report; do
     if [ ! -x "$BUILD/test/$t" ]; then
         make --no-print-directory BUILD="$BUILD" "$BUILD/test/$t" >/dev/null || exit 1
     fi
@@ -18,7 +18,7 @@ km_start_postgres "$KM_TMP/pg" || exit 1
 KM_HARNESS="$here/lib.sh" # lets test_queue restart Redis for the reconnect test
 export KM_HARNESS
 rc=0
-for t in test_queue test_queue_dedup test_db; do
+for t in test_queue test_queue_dedup test_db test_db_ticket test_db_report; do
     echo "-- $t (redis :$KM_REDIS_PORT, postgresql :$KM_PG_PORT)"
     ${KM_VALGRIND:-} "$BUILD/test/$t" || rc=1
 done

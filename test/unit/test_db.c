@@ -8,6 +8,7 @@
 #include "db/migrations.h"
 #include "db/tickets.h"
 #include "parser/post.h"
+#include "queue/group.h"
 #include "queue/queue.h"
 
 #include <hiredis/hiredis.h>
@@ -990,6 +991,214 @@ static void test_tickets_triage(void **state)
     km_queue_free(q);
 }
 
+/* ---- stream consumer hardening (issue 5) ----------------------------------------------- */
+
+/* A batch with refused rows and a repeated post: one multi-row INSERT normally, halves
+ * until each refused row is alone otherwise; the counts are those of row-by-row storing. */
+static void test_insert_split(void **state)
+{
+    struct fx *f = fx_get(state);
+    struct km_stream_entry e[8];
+    static const char *const texts[8] = {"a", "b", "c", "refuse me", "e", "f", "refuse me", "h"};
+    for (int i = 0; i < 8; i++) {
+        char id[16];
+        snprintf(id, sizeof(id), "s%d", i == 5 ? 1 : i); /* entry 5 repeats post s1 */
+        entry_of_post(&e[i], i + 1, id, texts[i]);
+    }
+    struct km_db_counts c = insert_ok(f->db, e, 3);
+    assert_int_equal(c.inserted, 3);
+    assert_int_equal(c.splits, 0); /* the normal path: no halving */
+    pg_exec(f->pg, "DELETE FROM posts");
+    pg_exec(f->pg, "ALTER TABLE posts ADD CONSTRAINT t_refuse CHECK (text <> 'refuse me')");
+    c = insert_ok(f->db, e, 8);
+    assert_int_equal(c.inserted, 5);
+    assert_int_equal(c.duplicates, 1);
+    assert_int_equal(c.rejected, 2);
+    assert_true(c.splits >= 2);
+    char *s = pg_str(f->pg, "SELECT string_agg(stream_id, ',' ORDER BY stream_id) FROM "
+                            "rejected_entries WHERE strpos(reason, 't_refuse') > 0");
+    assert_string_equal(s, "4-0,7-0");
+    free(s);
+    /* the first entry of a repeated post wins, and ids follow the batch order */
+    s = pg_str(f->pg, "SELECT string_agg(post_id || '=' || text, ',' ORDER BY id) FROM posts");
+    assert_string_equal(s, "s0=a,s1=b,s2=c,s4=e,s7=h");
+    free(s);
+    c = insert_ok(f->db, e, 8); /* again: nothing changes */
+    assert_int_equal(c.duplicates, 6);
+    assert_int_equal(c.rejected, 2);
+    assert_int_equal(pg_long(f->pg, "SELECT count(*) FROM rejected_entries"), 2);
+    entries_free(e, 8);
+}
+
+/* A trigger that fails inserts of posts with text 'poison' as a privilege problem would
+ * (SQLSTATE 42501: KM_ERR, not the row's data), or every insert when all is true. */
+static void poison_trigger(PGconn *pg, bool all)
+{
+    pg_exec(pg, all ? "CREATE OR REPLACE FUNCTION t_poison() RETURNS trigger LANGUAGE plpgsql "
+                      "AS $$BEGIN RAISE insufficient_privilege USING MESSAGE = 'poisoned'; "
+                      "END$$"
+                    : "CREATE OR REPLACE FUNCTION t_poison() RETURNS trigger LANGUAGE plpgsql "
+                      "AS $$BEGIN IF NEW.text = 'poison' THEN RAISE insufficient_privilege "
+                      "USING MESSAGE = 'poisoned'; END IF; RETURN NEW; END$$");
+    pg_exec(pg, "CREATE TRIGGER t_poison BEFORE INSERT ON posts FOR EACH ROW "
+                "EXECUTE FUNCTION t_poison()");
+}
+
+static long long xlen_of(redisContext *raw, const char *key)
+{
+    const char *argv[2] = {"XLEN", key};
+    size_t lens[2] = {4, strlen(key)};
+    redisReply *r = redisCommandArgv(raw, 2, argv, lens);
+    assert_non_null(r);
+    assert_int_equal(r->type, REDIS_REPLY_INTEGER);
+    long long n = r->integer;
+    freeReplyObject(r);
+    return n;
+}
+
+/* The poison entry is isolated (its neighbours are stored and acknowledged), retried on
+ * each run, and after max_deliveries goes to {ns}:dead with its error; the group moves on. */
+static void test_tickets_dead_letter(void **state)
+{
+    struct fx *f = fx_get(state);
+    struct km_tickets_stats st;
+    memset(&st, 0, sizeof(st));
+    struct km_tickets_opts o = tickets_opts(f, getenv("KM_PG_CONNINFO"));
+    o.batch = 10;
+    o.max_deliveries = 3;
+    o.stats = &st;
+    struct km_queue *q = queue_of(f);
+    struct km_err err = {{0}};
+    assert_int_equal(km_queue_group_create(q, "tickets", &err), KM_OK);
+    poison_trigger(f->pg, false);
+    struct km_post_batch b;
+    km_post_batch_init(&b);
+    static const char *const texts[5] = {"ok", "ok", "poison", "ok", "ok"};
+    for (int i = 0; i < 5; i++) {
+        char id[16];
+        snprintf(id, sizeof(id), "d%d", i);
+        km_post_batch_add_take(&b, mkpost(id, texts[i]));
+    }
+    assert_int_equal(km_queue_write_batch(q, "city109", &b, NULL, NULL, NULL, &err), KM_OK);
+    redisContext *raw = redisConnect("127.0.0.1", atoi(getenv("KM_REDIS_PORT")));
+    char k_dead[96];
+    snprintf(k_dead, sizeof(k_dead), "{%s}:dead", f->ns);
+    volatile sig_atomic_t stop = 0;
+    for (int run = 1; run <= 2; run++) {
+        assert_int_equal(km_tickets_run(&o, &stop, true, &err), KM_RETRY);
+        assert_non_null(strstr(err.msg, "poisoned"));
+        assert_int_equal(pg_long(f->pg, "SELECT count(*) FROM posts"), 4);
+        assert_int_equal(pending_of(q), 1);
+        assert_int_equal(xlen_of(raw, k_dead), 0);
+    }
+    tickets_ok(&o); /* third delivery: given up, acknowledged */
+    assert_int_equal(pending_of(q), 0);
+    assert_int_equal(xlen_of(raw, k_dead), 1);
+    const char *argv[4] = {"XRANGE", k_dead, "-", "+"};
+    size_t lens[4] = {6, strlen(k_dead), 1, 1};
+    redisReply *r = redisCommandArgv(raw, 4, argv, lens);
+    const redisReply *fl = r->element[0]->element[1];
+    char *row = NULL;
+    for (size_t i = 0; i + 1 < fl->elements; i += 2) {
+        char *prev = row;
+        row = km_asprintf("%s%s=%.12s|", prev != NULL ? prev : "", fl->element[i]->str,
+                          fl->element[i + 1]->str);
+        free(prev);
+    }
+    assert_non_null(strstr(row, "post_id=d2|"));
+    assert_non_null(strstr(row, "post={\"network\""));
+    assert_non_null(strstr(row, "error=postgresql: |"));
+    assert_non_null(strstr(row, "deliveries=3|group=tickets|"));
+    assert_non_null(strstr(fl->element[fl->elements - 7]->str, "42501")); /* the error */
+    free(row);
+    freeReplyObject(r);
+    assert_int_equal(atomic_load(&st.dead), 1);
+    assert_int_equal(atomic_load(&st.failed), 3);
+    assert_int_equal(atomic_load(&st.stored), 4);
+    assert_true(atomic_load(&st.splits) >= 2);
+    tickets_ok(&o); /* nothing left */
+    assert_int_equal(xlen_of(raw, k_dead), 1);
+    assert_int_equal(atomic_load(&st.failed), 3);
+    redisFree(raw);
+    km_post_batch_free(&b);
+    km_queue_free(q);
+}
+
+/* When every entry fails alone the database is at fault: the role stops, nothing is
+ * acknowledged and nothing goes to the dead letters, however often it runs. */
+static void test_tickets_all_fail(void **state)
+{
+    struct fx *f = fx_get(state);
+    struct km_tickets_opts o = tickets_opts(f, getenv("KM_PG_CONNINFO"));
+    o.batch = 10;
+    o.max_deliveries = 1;
+    struct km_queue *q = queue_of(f);
+    add_posts(q, 0, 3);
+    poison_trigger(f->pg, true);
+    redisContext *raw = redisConnect("127.0.0.1", atoi(getenv("KM_REDIS_PORT")));
+    char k_dead[96];
+    snprintf(k_dead, sizeof(k_dead), "{%s}:dead", f->ns);
+    volatile sig_atomic_t stop = 0;
+    struct km_err err = {{0}};
+    for (int run = 0; run < 2; run++) {
+        assert_int_equal(km_tickets_run(&o, &stop, true, &err), KM_ERR);
+        assert_non_null(strstr(err.msg, "every entry"));
+        assert_non_null(strstr(err.msg, "42501"));
+        assert_int_equal(pending_of(q), 3);
+        assert_int_equal(xlen_of(raw, k_dead), 0);
+    }
+    pg_exec(f->pg, "DROP TRIGGER t_poison ON posts");
+    tickets_ok(&o);
+    assert_int_equal(pg_long(f->pg, "SELECT count(*) FROM posts"), 3);
+    assert_int_equal(pending_of(q), 0);
+    redisFree(raw);
+    km_queue_free(q);
+}
+
+/* Entries a dead consumer left pending past claim_idle are taken over and stored, with
+ * XAUTOCLAIM and with the XPENDING + XCLAIM fallback of Redis < 6.2. */
+static void test_tickets_claim(void **state)
+{
+    struct fx *f = fx_get(state);
+    struct km_queue *q = queue_of(f);
+    struct km_err err = {{0}};
+    assert_int_equal(km_queue_group_create(q, "tickets", &err), KM_OK);
+    redisContext *raw = redisConnect("127.0.0.1", atoi(getenv("KM_REDIS_PORT")));
+    for (int legacy = 0; legacy < 2; legacy++) {
+        add_posts(q, legacy * 10, legacy * 10 + 3);
+        struct km_stream_entry *e = NULL;
+        size_t n = 0;
+        assert_int_equal(km_queue_read_group(q, "tickets", "gone", false, 10, 0, &e, &n, &err),
+                         KM_OK);
+        assert_int_equal(n, 3);
+        for (size_t i = 0; i < n; i++) { /* make them look idle for an hour */
+            const char *argv[8] = {"XCLAIM", f->k_posts, "tickets", "gone",
+                                   "0",      e[i].id,    "IDLE",    "3600000"};
+            size_t lens[8];
+            for (int k = 0; k < 8; k++) {
+                lens[k] = strlen(argv[k]);
+            }
+            freeReplyObject(redisCommandArgv(raw, 8, argv, lens));
+        }
+        km_stream_entries_free(e, n);
+        struct km_tickets_stats st;
+        memset(&st, 0, sizeof(st));
+        struct km_tickets_opts o = tickets_opts(f, getenv("KM_PG_CONNINFO"));
+        o.queue.legacy_redis = legacy == 1;
+        o.claim_idle_ms = 7200000; /* two hours: not yet */
+        tickets_ok(&o);
+        assert_int_equal(pending_of(q), 3);
+        o.claim_idle_ms = 0; /* the default, five minutes */
+        o.stats = &st;
+        tickets_ok(&o);
+        assert_int_equal(atomic_load(&st.claimed), 3);
+        assert_int_equal(pending_of(q), 0);
+        assert_int_equal(pg_long(f->pg, "SELECT count(*) FROM posts"), 3 * (legacy + 1));
+    }
+    redisFree(raw);
+    km_queue_free(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1010,6 +1219,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_insert_escalation, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_insert_scored_refused, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_tickets_triage, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_insert_split, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_tickets_dead_letter, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_tickets_all_fail, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_tickets_claim, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

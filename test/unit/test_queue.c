@@ -4,6 +4,7 @@
 #include "common/alloc.h"
 #include "common/err.h"
 #include "parser/post.h"
+#include "queue/group.h"
 #include "queue/queue.h"
 
 #include <hiredis/hiredis.h>
@@ -812,6 +813,223 @@ static void test_escalation(void **state)
     km_post_batch_free(&b);
 }
 
+/* ---- consumer-group maintenance (group.h) --------------------------------------------- */
+
+/* Opens a second handle on f's namespace with the given maxlen, optionally as on Redis
+ * before 6.2. */
+static struct km_queue *queue_variant(struct fx *f, long long maxlen, bool legacy)
+{
+    struct km_queue_opts o = {getenv("KM_REDIS_URL"), NULL, f->ns, 2000, maxlen, 0, NULL, legacy};
+    struct km_queue *q = NULL;
+    struct km_err err = {{0}};
+    assert_int_equal(km_queue_new(&o, &q, &err), KM_OK);
+    return q;
+}
+
+/* The fallback of Redis < 6.2 (XPENDING + XCLAIM) claims what XAUTOCLAIM would: only
+ * entries idle long enough, not the claimer's own. */
+static void test_claim_legacy(void **state)
+{
+    struct fx *f = fx_get(state);
+    struct km_queue *q = queue_variant(f, 0, true);
+    struct km_err err = {{0}};
+    assert_int_equal(km_queue_group_create(q, "tickets", &err), KM_OK);
+    const char *ids[] = {"1", "2", "3"};
+    struct km_post_batch b;
+    batch_of(&b, ids, 3);
+    write_ok(q, &b, NULL, 3, 0);
+    struct km_stream_entry *e = NULL;
+    assert_int_equal(read_n(q, "dead", false, 2, &e), 2);
+    km_stream_entries_free(e, 2);
+    assert_int_equal(read_n(q, "c2", false, 1, &e), 1);
+    km_stream_entries_free(e, 1);
+    size_t claimed = 9;
+    assert_int_equal(km_queue_claim_idle(q, "tickets", "c2", 3600000, &claimed, &err), KM_OK);
+    assert_int_equal(claimed, 0); /* not idle long enough */
+    assert_int_equal(km_queue_claim_idle(q, "tickets", "c2", 0, &claimed, &err), KM_OK);
+    assert_int_equal(claimed, 2); /* dead's two; c2's own is not counted */
+    assert_int_equal(read_n(q, "dead", true, 10, &e), 0);
+    assert_int_equal(read_n(q, "c2", true, 10, &e), 3);
+    assert_string_equal(e[0].post_id, "1");
+    km_stream_entries_free(e, 3);
+    km_post_batch_free(&b);
+    km_queue_free(q);
+}
+
+static long long deliveries_of(struct km_queue *q, const char *id)
+{
+    struct km_err err = {{0}};
+    long long n = -1;
+    assert_int_equal(km_queue_deliveries(q, "tickets", id, &n, &err), KM_OK);
+    return n;
+}
+
+/* Field name's value in a flat [name, value, ...] reply, or NULL. */
+static const char *field_of(const redisReply *fields, const char *name)
+{
+    for (size_t i = 0; i + 1 < fields->elements; i += 2) {
+        if (strcmp(fields->element[i]->str, name) == 0) {
+            return fields->element[i + 1]->str;
+        }
+    }
+    return NULL;
+}
+
+static void test_dead_letter(void **state)
+{
+    struct fx *f = fx_get(state);
+    struct km_err err = {{0}};
+    assert_int_equal(km_queue_group_create(f->q, "tickets", &err), KM_OK);
+    const char *ids[] = {"p1", "p2"};
+    struct km_post_batch b;
+    batch_of(&b, ids, 2);
+    score(b.posts[0], 2, 60, "water", NULL, NULL);
+    write_ok(f->q, &b, NULL, 2, 0);
+    struct km_stream_entry *e = NULL;
+    assert_int_equal(read_n(f->q, "c1", false, 10, &e), 2);
+    assert_int_equal(deliveries_of(f->q, e[0].id), 1);
+    struct km_stream_entry *again = NULL;
+    assert_int_equal(read_n(f->q, "c1", true, 10, &again), 2); /* a re-read counts */
+    km_stream_entries_free(again, 2);
+    assert_int_equal(deliveries_of(f->q, e[0].id), 2);
+    assert_int_equal(deliveries_of(f->q, "1-1"), 0); /* not pending */
+    bool done = false;
+    assert_int_equal(km_queue_dead_letter(f->q, "tickets", &e[0], "boom \"x\"", 2, &done, &err),
+                     KM_OK);
+    assert_true(done);
+    assert_int_equal(pending_of(f->q), 1);
+    assert_int_equal(deliveries_of(f->q, e[0].id), 0);
+    char k_dead[96];
+    snprintf(k_dead, sizeof(k_dead), "{%s}:dead", f->ns);
+    redisReply *r = rcmd(f->raw, "XRANGE", k_dead, "-", "+", NULL);
+    assert_int_equal(r->elements, 1);
+    const redisReply *fields = r->element[0]->element[1];
+    assert_string_equal(field_of(fields, "v"), "2");
+    assert_string_equal(field_of(fields, "post_id"), "p1");
+    assert_string_equal(field_of(fields, "priority"), "P2");
+    assert_non_null(strstr(field_of(fields, "post"), "\"p1\""));
+    assert_string_equal(field_of(fields, "error"), "boom \"x\"");
+    assert_string_equal(field_of(fields, "stream_id"), e[0].id);
+    assert_string_equal(field_of(fields, "deliveries"), "2");
+    assert_string_equal(field_of(fields, "group"), "tickets");
+    freeReplyObject(r);
+    /* again (a retry after a lost reply): nothing added twice */
+    assert_int_equal(km_queue_dead_letter(f->q, "tickets", &e[0], "boom", 2, &done, &err), KM_OK);
+    assert_false(done);
+    /* an entry trimmed meanwhile: the dead letter has only what komek knows */
+    freeReplyObject(rcmd(f->raw, "XDEL", f->k_posts, e[1].id, NULL));
+    assert_int_equal(km_queue_dead_letter(f->q, "tickets", &e[1], NULL, 7, &done, &err), KM_OK);
+    assert_true(done);
+    assert_int_equal(rint_of(f->raw, "XLEN", k_dead), 2);
+    r = rcmd(f->raw, "XREVRANGE", k_dead, "+", "-", "COUNT", "1", NULL);
+    fields = r->element[0]->element[1];
+    assert_int_equal(fields->elements, 8);
+    assert_string_equal(field_of(fields, "error"), "");
+    assert_string_equal(field_of(fields, "deliveries"), "7");
+    freeReplyObject(r);
+    assert_int_equal(pending_of(f->q), 0);
+    km_stream_entries_free(e, 2);
+    km_post_batch_free(&b);
+}
+
+/* Ids of the stream's entries, oldest first (at most 32). */
+static size_t stream_ids(struct fx *f, char ids[][48])
+{
+    redisReply *r = rcmd(f->raw, "XRANGE", f->k_posts, "-", "+", NULL);
+    size_t n = r->elements < 32 ? r->elements : 32;
+    for (size_t i = 0; i < n; i++) {
+        snprintf(ids[i], 48, "%s", r->element[i]->element[0]->str);
+    }
+    freeReplyObject(r);
+    return n;
+}
+
+static long long trim_ok(struct km_queue *q)
+{
+    struct km_err err = {{0}};
+    long long removed = -1;
+    int rc = km_queue_trim(q, &removed, &err);
+    if (rc != KM_OK) {
+        fail_msg("trim: %s", err.msg);
+    }
+    return removed;
+}
+
+/* Trimming never removes what a group still needs: pending entries, entries not yet
+ * delivered, everything while a group has read nothing; with legacy = true the XDEL path,
+ * which is exact. */
+static void trim_case(struct fx *f, bool legacy)
+{
+    struct km_queue *q = queue_variant(f, 5, legacy);
+    struct km_err err = {{0}};
+    assert_int_equal(km_queue_group_create(q, "tickets", &err), KM_OK);
+    assert_int_equal(km_queue_group_create(q, "other", &err), KM_OK);
+    char names[20][16];
+    const char *ids[20];
+    for (int i = 0; i < 20; i++) {
+        snprintf(names[i], sizeof(names[i]), "%d", i);
+        ids[i] = names[i];
+    }
+    struct km_post_batch b;
+    batch_of(&b, ids, 20);
+    write_ok(q, &b, NULL, 20, 0); /* XADD no longer trims: all 20 stay beyond maxlen 5 */
+    char all[32][48];
+    assert_int_equal(stream_ids(f, all), 20);
+    struct km_stream_entry *e = NULL;
+    assert_int_equal(read_n(q, "c1", false, 10, &e), 10);
+    ack_all(q, e, 4); /* pending: entries 4..9; not delivered: 10..19 */
+    km_stream_entries_free(e, 10);
+    assert_int_equal(trim_ok(q), 0); /* group "other" has read nothing */
+    assert_int_equal(rint_of(f->raw, "XLEN", f->k_posts), 20);
+    freeReplyObject(rcmd(f->raw, "XGROUP", "DESTROY", f->k_posts, "other", NULL));
+    long long removed = trim_ok(q);
+    assert_true(removed >= 2 && removed <= 4);
+    assert_int_equal(removed, legacy ? 4 : removed);
+    char left[32][48];
+    assert_int_equal(stream_ids(f, left), 20 - (size_t)removed);
+    assert_string_equal(left[4 - removed], all[4]); /* the oldest pending entry is kept */
+    assert_int_equal(pending_of(q), 6);
+    assert_int_equal(read_n(q, "c1", true, 10, &e), 6); /* and still readable with its post */
+    assert_non_null(e[0].post_json);
+    ack_all(q, e, 6);
+    km_stream_entries_free(e, 6);
+    /* all delivered entries acknowledged: only the ten never delivered must stay */
+    removed += trim_ok(q);
+    assert_true(removed >= 8 && removed <= 10);
+    assert_int_equal(removed, legacy ? 10 : removed);
+    assert_int_equal(rint_of(f->raw, "XLEN", f->k_posts), 20 - removed);
+    assert_int_equal(stream_ids(f, left), 20 - (size_t)removed);
+    assert_string_equal(left[10 - removed], all[10]);
+    km_post_batch_free(&b);
+    km_queue_free(q);
+}
+
+static void test_trim(void **state)
+{
+    struct fx *f = fx_get(state);
+    /* small macro nodes, so that XTRIM MINID ~ can remove whole nodes of a short stream */
+    freeReplyObject(rcmd(f->raw, "CONFIG", "SET", "stream-node-max-entries", "2", NULL));
+    trim_case(f, false);
+    freeReplyObject(rcmd(f->raw, "DEL", f->k_posts, f->k_seen, NULL));
+    trim_case(f, true);
+    /* below maxlen nothing is trimmed; without any group MAXLEN ~ applies */
+    freeReplyObject(rcmd(f->raw, "DEL", f->k_posts, f->k_seen, NULL));
+    struct km_queue *q = queue_variant(f, 1000, false);
+    const char *ids[] = {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"};
+    struct km_post_batch b;
+    batch_of(&b, ids, 10);
+    write_ok(q, &b, NULL, 10, 0);
+    assert_int_equal(trim_ok(q), 0);
+    km_queue_free(q);
+    q = queue_variant(f, 5, false);
+    long long removed = trim_ok(q);
+    assert_true(removed >= 2 && removed <= 5);
+    assert_int_equal(rint_of(f->raw, "XLEN", f->k_posts), 10 - removed);
+    km_queue_free(q);
+    freeReplyObject(rcmd(f->raw, "CONFIG", "SET", "stream-node-max-entries", "100", NULL));
+    km_post_batch_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -831,6 +1049,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reconnect_after_restart, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_triage_fields, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_escalation, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_claim_legacy, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_dead_letter, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_trim, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,356 @@
+#include "db/places.h"
+
+#include "common/alloc.h"
+#include "common/buf.h"
+#include "common/utf8.h"
+#include "db/sql.h"
+#include "parser/json.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+/* Kinds in the order of the [section] names; the strings are what the places table holds. */
+static const char *const pl_kinds[] = {"district", "street", "microdistrict", "place"};
+#define PL_N_KINDS (sizeof(pl_kinds) / sizeof(pl_kinds[0]))
+
+/* State of one load. */
+struct pl_loader {
+    struct km_places *places;
+    size_t cap;
+    const char *kind;     /* current section's kind; NULL before the first section */
+    struct km_place *cur; /* the latest NAME = line, which an indented line continues */
+    char why[KM_ERR_MSG_MAX];
+};
+
+static char *pl_trim(char *s)
+{
+    while (*s == ' ' || *s == '\t') {
+        s++;
+    }
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n')) {
+        s[--n] = '\0';
+    }
+    return s;
+}
+
+/* Lower case (simple case mapping) with ё read as е, as km_lower() in 004_reports.sql.
+ * Returns a new string (free()) and its length in characters; s is valid UTF-8. */
+static char *pl_normalise(const char *s, size_t *chars)
+{
+    struct km_buf b = KM_BUF_INIT;
+    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+    utf8proc_int32_t cp = 0;
+    utf8proc_ssize_t len = 0;
+    *chars = 0;
+    while (*p != '\0' && (len = utf8proc_iterate(p, -1, &cp)) > 0) {
+        cp = utf8proc_tolower(cp);
+        cp = cp == 0x0451 ? 0x0435 : cp; /* ё -> е */
+        utf8proc_uint8_t enc[4];
+        km_buf_append(&b, enc, (size_t)utf8proc_encode_char(cp, enc));
+        p += len;
+        (*chars)++;
+    }
+    km_buf_putc(&b, '\0'); /* an empty pattern still gets a string */
+    return km_buf_take(&b);
+}
+
+/* Adds one pattern (not trimmed yet) to place; NULL or why it is bad. */
+static const char *pl_pattern(struct pl_loader *ld, struct km_place *place, char *raw)
+{
+    char *s = pl_trim(raw);
+    if (*s == '\0') {
+        return "empty pattern (two commas in a row, or nothing after =)";
+    }
+    if (strlen(s) > KM_PLACES_MAX_VALUE) {
+        return "pattern longer than 200 bytes";
+    }
+    size_t chars = 0;
+    char *norm = pl_normalise(s, &chars);
+    if (chars < KM_PLACES_MIN_PATTERN) {
+        snprintf(ld->why, sizeof(ld->why),
+                 "pattern '%s' shorter than %d characters (it would match inside other words)", s,
+                 KM_PLACES_MIN_PATTERN);
+        free(norm);
+        return ld->why;
+    }
+    for (size_t i = 0; i < place->n_patterns; i++) {
+        if (strcmp(place->patterns[i], norm) == 0) {
+            snprintf(ld->why, sizeof(ld->why), "pattern '%s' given twice for '%s'", s, place->name);
+            free(norm);
+            return ld->why;
+        }
+    }
+    place->patterns = km_realloc(place->patterns, (place->n_patterns + 1) * sizeof(char *));
+    place->patterns[place->n_patterns++] = norm;
+    return NULL;
+}
+
+/* Adds the comma-separated patterns of list to ld->cur; NULL or why one is bad. A comma at
+ * the end of the line is allowed (the list goes on on the next, indented line). */
+static const char *pl_patterns(struct pl_loader *ld, char *list)
+{
+    char *item = list;
+    for (;;) {
+        char *comma = strchr(item, ',');
+        if (comma != NULL) {
+            *comma = '\0';
+            if (*pl_trim(comma + 1) == '\0' && *pl_trim(item) != '\0') {
+                comma = NULL; /* trailing comma */
+            }
+        }
+        const char *bad = pl_pattern(ld, ld->cur, item);
+        if (bad != NULL) {
+            return bad;
+        }
+        if (comma == NULL) {
+            return NULL;
+        }
+        item = comma + 1;
+    }
+}
+
+/* Starts a place from "NAME = LIST" (s trimmed, eq at the '='); NULL or why it is bad. */
+static const char *pl_entry(struct pl_loader *ld, char *s, char *eq, int lineno)
+{
+    *eq = '\0';
+    char *name = pl_trim(s);
+    if (*name == '\0') {
+        return "want NAME = pattern, pattern, ...";
+    }
+    if (strlen(name) > KM_PLACES_MAX_VALUE) {
+        return "name longer than 200 bytes";
+    }
+    struct km_places *pl = ld->places;
+    for (size_t i = 0; i < pl->n; i++) {
+        if (strcmp(pl->items[i].name, name) == 0) {
+            snprintf(ld->why, sizeof(ld->why), "'%s' given twice (first on line %d)", name,
+                     pl->items[i].line);
+            return ld->why;
+        }
+    }
+    if (pl->n == KM_PLACES_MAX) {
+        return "more than 5000 places";
+    }
+    if (pl->n == ld->cap) {
+        ld->cap = ld->cap ? 2 * ld->cap : 64;
+        pl->items = km_realloc(pl->items, ld->cap * sizeof(*pl->items));
+    }
+    ld->cur = &pl->items[pl->n++];
+    *ld->cur = (struct km_place){.name = km_strdup(name), .kind = ld->kind, .line = lineno};
+    return pl_patterns(ld, eq + 1);
+}
+
+/* A [section] header; NULL or why it is bad. */
+static const char *pl_section(struct pl_loader *ld, const char *s)
+{
+    size_t n = strlen(s);
+    ld->kind = NULL;
+    ld->cur = NULL;
+    for (size_t i = 0; s[n - 1] == ']' && i < PL_N_KINDS; i++) {
+        if (n == strlen(pl_kinds[i]) + 2 && strncmp(s + 1, pl_kinds[i], n - 2) == 0) {
+            ld->kind = pl_kinds[i];
+            return NULL;
+        }
+    }
+    return "unknown section (district, street, microdistrict, place)";
+}
+
+/* Handles one line; returns NULL or why it is bad. */
+static const char *pl_line(struct pl_loader *ld, char *line, int lineno)
+{
+    size_t len = strlen(line);
+    if (!km_utf8_valid(line, len, NULL)) {
+        ld->cur = NULL;
+        return "invalid UTF-8";
+    }
+    bool indented = line[0] == ' ' || line[0] == '\t';
+    char *s = pl_trim(line);
+    if (*s == '\0') {
+        ld->cur = NULL; /* a blank line ends a NAME = line's continuation */
+        return NULL;
+    }
+    if (*s == '#' || *s == ';') {
+        return NULL;
+    }
+    if (*s == '[') {
+        return pl_section(ld, s);
+    }
+    char *eq = strchr(s, '=');
+    if (indented && eq == NULL) {
+        return ld->cur != NULL ? pl_patterns(ld, s) : "indented line continues no NAME = line";
+    }
+    ld->cur = NULL;
+    if (eq == NULL) {
+        return "want NAME = pattern, pattern, ...";
+    }
+    if (ld->kind == NULL) {
+        return "NAME = outside a section ([district], [street], [microdistrict], [place])";
+    }
+    return pl_entry(ld, s, eq, lineno);
+}
+
+void km_places_free(struct km_places *places)
+{
+    if (places == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < places->n; i++) {
+        for (size_t j = 0; j < places->items[i].n_patterns; j++) {
+            free(places->items[i].patterns[j]);
+        }
+        free(places->items[i].patterns);
+        free(places->items[i].name);
+    }
+    free(places->items);
+    free(places);
+}
+
+size_t km_places_patterns(const struct km_places *places)
+{
+    size_t n = 0;
+    for (size_t i = 0; places != NULL && i < places->n; i++) {
+        n += places->items[i].n_patterns;
+    }
+    return n;
+}
+
+/* Reports one bad line; the first one also goes into err. */
+static void pl_bad(const char *path, int lineno, const char *msg, FILE *report, int *bad,
+                   struct km_err *err)
+{
+    if (report != NULL) {
+        fprintf(report, "%s:%d: %s\n", path, lineno, msg);
+    }
+    if ((*bad)++ == 0) {
+        km_err_set(err, KM_EINPUT, "%s:%d: %s", path, lineno, msg);
+    }
+}
+
+int km_places_load(const char *path, FILE *report, struct km_places **out, struct km_err *err)
+{
+    struct pl_loader ld = {.places = km_calloc(1, sizeof(struct km_places))};
+    char *line = NULL;
+    size_t cap = 0;
+    int lineno = 0, bad = 0, rc = KM_OK;
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        rc = km_err_set(err, KM_ERR, "%s: cannot open: %s", path, strerror(errno));
+        goto out;
+    }
+    while (getline(&line, &cap, f) >= 0) {
+        const char *msg = pl_line(&ld, line, ++lineno);
+        if (msg != NULL) {
+            pl_bad(path, lineno, msg, report, &bad, err);
+        }
+    }
+    rc = ferror(f) ? km_err_set(err, KM_ERR, "%s: read error", path) : bad ? KM_EINPUT : KM_OK;
+out:
+    if (f != NULL) {
+        fclose(f);
+    }
+    free(line);
+    if (rc != KM_OK) {
+        km_places_free(ld.places);
+        ld.places = NULL;
+    }
+    *out = ld.places;
+    return rc;
+}
+
+/* ---- sync ---------------------------------------------------------------------------- */
+
+/* Whether the places table already holds exactly $1 (patterns in order). */
+static const char PL_SQL_SAME[] =
+    "SELECT coalesce((SELECT jsonb_agg(jsonb_build_array(name, kind, to_jsonb(patterns))"
+    "                                  ORDER BY name) FROM places), '[]')"
+    "     = coalesce((SELECT jsonb_agg(jsonb_build_array(x.n, x.k, x.p) ORDER BY x.n)"
+    "                 FROM jsonb_to_recordset($1::jsonb) AS x(n text, k text, p jsonb)), '[]')";
+
+static const char PL_SQL_INSERT[] =
+    "INSERT INTO places (name, kind, patterns)"
+    " SELECT x.n, x.k, ARRAY(SELECT jsonb_array_elements_text(x.p))"
+    " FROM jsonb_to_recordset($1::jsonb) AS x(n text, k text, p jsonb)";
+
+/* Recomputes posts.place (the BEFORE UPDATE OF text trigger does not fire: text is not
+ * set). */
+static const char PL_SQL_REPLACE[] =
+    "UPDATE posts p SET place = x.pl FROM (SELECT id, place_of(text) AS pl FROM posts) x"
+    " WHERE x.id = p.id AND p.place IS DISTINCT FROM x.pl";
+
+/* places as [{"n": NAME, "k": KIND, "p": [PATTERN, ...]}, ...]; caller frees. */
+static char *pl_json(const struct km_places *places)
+{
+    struct km_buf b = KM_BUF_INIT;
+    km_buf_putc(&b, '[');
+    for (size_t i = 0; i < places->n; i++) {
+        const struct km_place *p = &places->items[i];
+        km_buf_puts(&b, i > 0 ? ",{\"n\":" : "{\"n\":");
+        km_json_escape(&b, p->name);
+        km_buf_puts(&b, ",\"k\":");
+        km_json_escape(&b, p->kind);
+        km_buf_puts(&b, ",\"p\":[");
+        for (size_t j = 0; j < p->n_patterns; j++) {
+            if (j > 0) {
+                km_buf_putc(&b, ',');
+            }
+            km_json_escape(&b, p->patterns[j]);
+        }
+        km_buf_puts(&b, "]}");
+    }
+    km_buf_putc(&b, ']');
+    return km_buf_take(&b);
+}
+
+/* Replaces the table's content and re-places the posts, inside the caller's transaction. */
+static int pl_replace(PGconn *c, const char *json, size_t *reclassified, struct km_err *err)
+{
+    PGresult *res = NULL;
+    int rc = km_sql_exec(c, "DELETE FROM places", 0, NULL, NULL, "places: delete", err);
+    if (rc == KM_OK) {
+        rc = km_sql_exec(c, PL_SQL_INSERT, 1, &json, NULL, "places: insert", err);
+    }
+    if (rc == KM_OK) {
+        rc = km_sql_exec(c, PL_SQL_REPLACE, 0, NULL, &res, "places: posts", err);
+    }
+    if (rc == KM_OK) {
+        *reclassified = (size_t)strtoull(PQcmdTuples(res), NULL, 10);
+    }
+    PQclear(res);
+    return rc;
+}
+
+int km_places_sync(struct km_db *db, const struct km_places *places, size_t *reclassified,
+                   struct km_err *err)
+{
+    PGconn *c = km_db_conn(db);
+    PGresult *res = NULL;
+    char *json = pl_json(places);
+    const char *param = json;
+    size_t n = 0;
+    int rc = km_sql_exec(c, "BEGIN", 0, NULL, NULL, "places: begin", err);
+    if (rc == KM_OK) {
+        rc = km_sql_exec(c, "LOCK TABLE places IN SHARE ROW EXCLUSIVE MODE", 0, NULL, NULL,
+                         "places: lock", err);
+    }
+    if (rc == KM_OK) {
+        rc = km_sql_exec(c, PL_SQL_SAME, 1, &param, &res, "places: compare", err);
+    }
+    if (rc == KM_OK && strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+        rc = pl_replace(c, json, &n, err);
+    }
+    if (rc == KM_OK) {
+        rc = km_sql_exec(c, "COMMIT", 0, NULL, NULL, "places: commit", err);
+    } else {
+        km_sql_rollback(c);
+    }
+    if (reclassified != NULL) {
+        *reclassified = rc == KM_OK ? n : 0;
+    }
+    PQclear(res);
+    free(json);
+    return rc;
+}

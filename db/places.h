@@ -1,0 +1,67 @@
+/* etc/places.conf: the districts, streets and microdistricts the problems report groups
+ * posts by, and its mirror in PostgreSQL (the places table of 003, read by place_of()).
+ *
+ * The file is INI-like, as routing.conf:
+ *
+ *     [district]                      (or [street], [microdistrict], [place])
+ *     район Есиль = есильск район, есіл аудан, yesil district
+ *     пр. Республики = проспект республики, пр. республики,
+ *                      республика даңғыл          (an indented line continues the list)
+ *
+ * Patterns are lower-cased (Unicode simple case mapping) and ё becomes е, as km_lower() does
+ * in SQL, so a pattern matches whatever the case of the post. */
+#ifndef KM_DB_PLACES_H
+#define KM_DB_PLACES_H
+
+#include "common/err.h"
+#include "db/db.h"
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* A pattern shorter than this (in characters) would match inside unrelated words. */
+#define KM_PLACES_MIN_PATTERN 4
+/* Longest name or pattern in bytes: a street name, not a paragraph. */
+#define KM_PLACES_MAX_VALUE 200
+/* Most places in one file: a city has hundreds of streets, not hundreds of thousands, and
+ * place_of() tries every pattern for every post stored. */
+#define KM_PLACES_MAX 5000
+
+struct km_place {
+    char *name;       /* what reports print, unique */
+    const char *kind; /* "district", "street", "microdistrict" or "place" (static string) */
+    char **patterns;  /* normalised (lower case, ё -> е) */
+    size_t n_patterns;
+    int line; /* line of "NAME =" in the file */
+};
+
+struct km_places {
+    struct km_place *items; /* in file order */
+    size_t n;
+};
+
+/* Reads and validates path. Every bad line is written to report (may be NULL) as
+ * "FILE:LINE: message" (unknown section, NAME = outside a section, a name given twice, an
+ * empty or too short pattern, a pattern given twice for one place, invalid UTF-8), and err
+ * gets the first one. Returns KM_OK with *out owned by the caller (km_places_free()),
+ * KM_EINPUT (bad lines; *out NULL) or KM_ERR (cannot read the file). */
+int km_places_load(const char *path, FILE *report, struct km_places **out, struct km_err *err);
+
+/* Frees places and everything in it; NULL is ignored. */
+void km_places_free(struct km_places *places);
+
+/* Total number of patterns, for messages. */
+size_t km_places_patterns(const struct km_places *places);
+
+/* Makes the places table hold exactly places, in ONE transaction (concurrent syncs wait
+ * for each other). If that changed the table, every stored post's place is recomputed
+ * (posts.place = place_of(text)) in the same transaction — one pass over posts, so run it
+ * when places.conf changed, e.g. at the tickets role's start and on SIGHUP; an unchanged
+ * file costs one comparison. *reclassified (may be NULL) gets how many posts changed place.
+ * Returns KM_OK, KM_RETRY (connection lost or server short of resources; nothing changed)
+ * or KM_ERR (schema missing: run komekctl migrate), with err set. Not thread-safe with
+ * other use of db. */
+int km_places_sync(struct km_db *db, const struct km_places *places, size_t *reclassified,
+                   struct km_err *err);
+
+#endif
