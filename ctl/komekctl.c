@@ -11,6 +11,7 @@
 #include "ctl/backtest.h"
 #include "ctl/report.h"
 #include "ctl/score.h"
+#include "ctl/status.h"
 #include "ctl/ticket.h"
 #include "queue/queue.h"
 #include "queue/sources.h"
@@ -69,6 +70,9 @@ static void usage(FILE *f)
                "                 systemic problems by category and place, ranked by\n"
                "                 repetition, resonance and criticality\n"
                "  places [sync]  check places.conf; sync: load it into PostgreSQL\n"
+               "  status [--url URL] [--json]\n"
+               "                 what the running komekd is doing: readiness, stream, sources,\n"
+               "                 triage (from its /readyz and /metrics)\n"
                "  version        print the version\n"
                "\n"
                "options:\n"
@@ -410,6 +414,8 @@ int main(int argc, char **argv)
         rc = km_ctl_score(cfg, argc - optind, argv + optind);
     } else if (strcmp(cmd, "backtest") == 0) {
         rc = km_ctl_backtest(cfg, argc - optind, argv + optind);
+    } else if (strcmp(cmd, "status") == 0) {
+        rc = km_ctl_status(cfg, argc - optind, argv + optind);
     } else if (strcmp(cmd, "report") == 0) {
         rc = km_ctl_report(cfg, argc - optind, argv + optind);
     } else if (strcmp(cmd, "places") == 0) {

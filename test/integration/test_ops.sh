@@ -114,6 +114,23 @@ for n, line in enumerate(open(sys.argv[1], encoding='utf-8'), 1):
         print('FAIL /metrics line %d: %r' % (n, line)); sys.exit(1)
 PY
 
+# komekctl status: the same, for a person, and as JSON.
+"$BUILD/komekctl" -c "$KM_TMP/komek.conf" status >"$KM_TMP/status" 2>&1
+check "komekctl status exit status" 0 "$?"
+check_has "komekctl status: ready" "ready: yes" "$KM_TMP/status"
+check_has "komekctl status: a source line" "  mastodon " "$KM_TMP/status"
+check_has "komekctl status: triage line" "triage: " "$KM_TMP/status"
+"$BUILD/komekctl" -c "$KM_TMP/komek.conf" status --json >"$KM_TMP/status.json" 2>&1
+if python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["ready"] is True and d["readyz"]["redis"] == "ok", d
+assert d["metrics"]["komek_queue_redis_up"] == 1, d["metrics"]' "$KM_TMP/status.json"; then
+    echo "ok   komekctl status --json"; else failures=$((failures + 1)); fi
+"$BUILD/komekctl" -c "$KM_TMP/komek.conf" status --url "http://127.0.0.1:$(km_free_port)" \
+    >"$KM_TMP/status.down" 2>&1
+check "komekctl status against nothing: exit status" 1 "$?"
+check_has "komekctl status against nothing says so" "komekd does not answer at" "$KM_TMP/status.down"
+
 check "POST /metrics refused" 405 "$(get /metrics POST)"
 check "unknown path" 404 "$(get /nope)"
 
@@ -123,6 +140,9 @@ check "/readyz with PostgreSQL stopped" 503 "$(get /readyz)"
 check_has "/readyz names PostgreSQL" '"postgresql":"' "$KM_TMP/body"
 check_has "/readyz says not ready" '"ready":false' "$KM_TMP/body"
 check "/healthz while PostgreSQL is stopped" 200 "$(get /healthz)"
+"$BUILD/komekctl" -c "$KM_TMP/komek.conf" status >"$KM_TMP/status.nopg" 2>&1
+check "komekctl status while PostgreSQL is stopped: exit status" 1 "$?"
+check_has "komekctl status names the failing check" "ready: NO" "$KM_TMP/status.nopg"
 km_pg_start || exit 1
 ready() { [ "$(get /readyz)" = 200 ]; }
 if km_wait 15 ready; then echo "ok   /readyz 200 again after PostgreSQL came back"; else
