@@ -237,9 +237,10 @@ demo:
 format:
 	clang-format -i $(wildcard */*.c */*.h test/*/*.c test/*/*.h)
 
-lint:
-	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-	    --suppress=missingIncludeSystem --suppress=varFuncNullUB -I. $(MODULES) daemon ctl
+# Static analysis: cppcheck and clang-tidy (.clang-tidy) over every source (scripts/lint.sh).
+LINT_SRCS := $(foreach m,$(MODULES) daemon ctl,$(wildcard $(m)/*.c))
+lint: $(BUILDCONF)
+	@./scripts/lint.sh "$(CSTD) $(CPPFLAGS) $(PKG_CFLAGS)" $(LINT_SRCS)
 
 install: $(TOOLS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSCONFDIR)/komek

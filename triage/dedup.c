@@ -240,7 +240,8 @@ static void dd_bands(const uint64_t *sh, size_t n, uint64_t *bands)
         }
     }
     uint32_t sig[KM_DEDUP_MINHASH];
-    memcpy(sig, acc, sizeof(sig));
+    _Static_assert(sizeof(acc) == sizeof(sig), "the vector lanes are the signature");
+    memcpy(sig, acc, sizeof(acc));
     for (size_t b = 0; b < KM_DEDUP_BANDS; b++) {
         unsigned char row[4 * KM_DEDUP_ROWS];
         for (size_t r = 0; r < KM_DEDUP_ROWS; r++) {
