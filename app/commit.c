@@ -112,13 +112,9 @@ static int triage_batch(struct km_committer *c, const struct km_watch *w,
     for (size_t i = 0; i < batch->n; i++) {
         struct km_post *p = batch->posts[i];
         struct km_dedup_result r = {0};
-        km_triage_score(w->triage, p, 1, now);
-        int rc = km_dedup_check(c->dedup, p, now, &r, err);
+        int rc = km_triage_post(w->triage, c->dedup, p, now, &r, err);
         if (rc == KM_RETRY || rc == KM_ERR) {
             return KM_RETRY;
-        }
-        if (rc == KM_OK && r.size.posts > 1) {
-            km_triage_score(w->triage, p, (int)r.size.posts, now);
         }
         escalate[i] = rc == KM_OK && r.escalate > 0 && !r.replay;
         n->duplicates += p->triage.dup_of != NULL;

@@ -169,20 +169,14 @@ static void sc_json_line(struct km_buf *b, const struct km_post *p)
     km_buf_puts(b, "}\n");
 }
 
-/* Deduplicates and scores one post at its own time; KM_OK or the failing result. */
+/* Triages one post at its own time as komekd does (km_triage_post()); KM_OK or the failing
+ * result. */
 static int sc_post_run(const struct km_triage *t, struct km_dedup *d, const struct sc_args *a,
                        struct km_post *p, struct km_err *err)
 {
     int64_t now = a->has_now ? a->now : p->created_at > 0 ? p->created_at : km_time_now_ms();
     struct km_dedup_result r;
-    int rc = km_dedup_check(d, p, now, &r, err);
-    if (rc == KM_OK) {
-        rc = km_triage_score(t, p, (int)r.size.posts, now);
-        if (rc != KM_OK) {
-            km_err_set(err, rc, "cannot create the stemmers");
-        }
-    }
-    return rc;
+    return km_triage_post(t, d, p, now, &r, err);
 }
 
 /* `komekctl score --jsonl`: one verdict line per input line, duplicates found among them. */

@@ -53,8 +53,8 @@ struct dd_post {
     uint32_t sketch[KM_DEDUP_SKETCH_MAX];
     size_t n_sketch;
     uint64_t bands[KM_DEDUP_BANDS];
-    char *places[KM_DEDUP_MAX_PLACES];
-    size_t n_places;
+    char *places[KM_DEDUP_MAX_PLACES]; /* house keys, then street keys */
+    size_t n_places, n_house;
 };
 
 /* Where a post goes: its first post (NULL: it is one) and its incident. */
@@ -386,7 +386,8 @@ static void dd_analyse(struct km_dedup *d, const struct km_post *p, struct dd_po
         dp->n_sketch = dd_sketch(&d->w, dp->sketch);
         dd_bands(d->w.sh, d->w.n_sh, dp->bands);
     }
-    dp->n_places = km_dedup_places(text, p->triage.category, dp->places, KM_DEDUP_MAX_PLACES);
+    dp->n_places = km_dedup_place_keys(text, p->triage.category, dp->places, KM_DEDUP_MAX_PLACES,
+                                       &dp->n_house);
     km_norm_free(nt);
 }
 
@@ -483,14 +484,49 @@ static int dd_stage_near(struct km_dedup *d, const struct dd_post *dp, int64_t n
     return rc;
 }
 
-/* Joins the incident of the newest post in the window with one of dp's place keys. */
+/* The lookups of dp's place keys (see km_dedup_place_keys()): a post with a house number
+ * looks up its house keys, then the "*" forms of its street keys; one without looks up
+ * both forms of its street keys. Fills keys[] (to free) and the size of each stage. */
+static void dd_place_lookups(const struct dd_post *dp, char **keys, size_t *first, size_t *second)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < dp->n_house; i++) {
+        keys[n++] = km_strdup(dp->places[i]);
+    }
+    *first = n;
+    for (size_t i = dp->n_house; i < dp->n_places; i++) {
+        char *star = km_strdup(dp->places[i]);
+        star[strlen(star) - 1] = '*';
+        keys[n++] = star;
+        if (dp->n_house == 0) {
+            char *hash = km_strdup(dp->places[i]);
+            hash[strlen(hash) - 1] = '#';
+            keys[n++] = hash;
+        }
+    }
+    *second = n - *first;
+}
+
+/* Joins the incident of the newest post in the window found by dd_place_lookups(): through
+ * its house keys first, else through its street keys. */
 static int dd_stage_place(struct km_dedup *d, const struct dd_post *dp, int64_t now,
                           struct dd_link *ln, struct km_dedup_result *r, struct km_err *err)
 {
     struct km_dedup_rec rec = {0};
     bool found = false;
-    int rc = d->ops->place_candidate(d->store, dp->places, dp->n_places, dp->key, now,
+    char *keys[2 * KM_DEDUP_MAX_PLACES];
+    size_t first = 0, second = 0;
+    dd_place_lookups(dp, keys, &first, &second);
+    int rc = first > 0 ? d->ops->place_candidate(d->store, keys, first, dp->key, now,
+                                                 d->o.window_ms, &rec, &found, err)
+                       : KM_OK;
+    if (rc == KM_OK && !found && second > 0) {
+        rc = d->ops->place_candidate(d->store, keys + first, second, dp->key, now,
                                      d->o.window_ms, &rec, &found, err);
+    }
+    for (size_t i = 0; i < first + second; i++) {
+        free(keys[i]);
+    }
     if (rc == KM_OK && found) {
         dd_link_to(ln, &rec);
         free(ln->dup_of);

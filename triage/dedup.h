@@ -11,12 +11,12 @@
  *      (0.4) joins the incident without dup_of. Short texts (fewer than 25 characters or
  *      4 content tokens) skip this stage: "нет света" and "нет воды" are templates, not
  *      reposts.
- *   4. place: a post none of the above linked, whose place key (km_dedup_places(): street
- *      prefix + house number, with the post's category when the caller scored it before
- *      the check) matches a post in the window, joins that post's incident without dup_of:
- *      reports of one event at one address are mostly paraphrases and ru/kk/en
- *      translations, too far apart in characters for MinHash ("Туран 24", "Тұран 24",
- *      "Turan ave 24").
+ *   4. place: a post none of the above linked, whose place key (km_dedup_place_keys():
+ *      street key + house number, with the post's category when the caller scored it
+ *      before the check; without a number, category + street) matches a post in the
+ *      window, joins that post's incident without dup_of: reports of one event at one
+ *      address are mostly paraphrases and ru/kk/en translations, too far apart in
+ *      characters for MinHash ("Туран 24", "Тұран 24", "Turan ave 24").
  * Every post belongs to an incident: its own (size 1) unless it joined another one. The
  * id is "inc-" + 12 hex digits of XXH3_64 of the incident's first "network:id", so the
  * first post already carries the id its duplicates will share. An incident counts its
@@ -184,12 +184,28 @@ int km_dedup_check(struct km_dedup *d, struct km_post *p, int64_t now_ms, struct
 uint64_t km_dedup_simhash(const char *normalised_text);
 double km_dedup_similarity(const char *normalised_a, const char *normalised_b);
 
-/* The place keys of a post's text (see dedup_place.c): "street|number" ("туран|24" for
- * "Тұран 24", "Turan ave 24", "на Туране 24"), prefixed with "category|" when category is
- * not NULL or empty. Numbers that are times, phone numbers, temperatures, counts with a
- * unit ("5 дней", "14 этаже") are not house numbers. Writes at most max malloc'd,
- * distinct keys to out (the caller frees each) and returns their count. Pure. */
+/* The house keys of a post's text (addresses as triage/place.h reads them):
+ * "street|number" ("трн|24" for "Тұран 24", "Turan ave 24", "на Туране 24"), prefixed with
+ * "category|" when category is not NULL or empty. Numbers that are times, phone numbers,
+ * temperatures, ranges, counts with a unit ("5 дней", "14 этаже") are not house numbers.
+ * Writes at most max malloc'd, distinct keys to out (the caller frees each) and returns
+ * their count. Pure. */
 size_t km_dedup_places(const char *text, const char *category, char **out, size_t max);
+
+/* Every place key of a post: first its house keys as km_dedup_places() makes them
+ * (*n_house of them), then, when category names a problem at a place (not other,
+ * consultation, gratitude or transport: a bus route runs along many streets), one street
+ * key per street it names: "category|street|#" for the street of a house number
+ * ("Сарыарка 12"), "category|street|*" for a street or place named without one ("на
+ * Сарыарке у остановки", "Богенбай батыра", "в Коктале"). A post is indexed under all its
+ * keys. A post with a house key joins through its house keys, else through the "*" form of
+ * its street keys (a report without a number on its street); a post without one joins
+ * through both forms of its street keys. So reports of one event that give no number meet
+ * each other and the numbered ones, while two houses of one street stay apart. Writes at
+ * most max malloc'd, distinct keys to out (the caller frees each); returns their count.
+ * Pure. */
+size_t km_dedup_place_keys(const char *text, const char *category, char **out, size_t max,
+                           size_t *n_house);
 
 /* ---- in-memory store ---------------------------------------------------------------- */
 

@@ -418,6 +418,13 @@ enum km_lang km_lang_guess(const struct km_norm_text *t)
     return t->latin > t->cyrillic ? lg_decide_latin(t, &v) : lg_decide_cyrillic(t, &v);
 }
 
+bool km_lang_english_word(const char *w, size_t len)
+{
+    pthread_once(&lg_once, lg_init);
+    unsigned mask = lg_lookup(w, len);
+    return (mask & LG_EN) != 0 && (mask & (LG_RU_LAT | LG_KK_LAT)) == 0;
+}
+
 const char *km_lang_code(enum km_lang lang)
 {
     switch (lang) {

@@ -11,6 +11,9 @@
 
 #include "triage/norm.h"
 
+#include <stdbool.h>
+#include <stddef.h>
+
 enum km_lang {
     KM_LANG_UNKNOWN, /* too few letters to tell */
     KM_LANG_RU,
@@ -23,6 +26,12 @@ enum km_lang {
 /* Guesses the language of a normalised text; hashtag tokens are ignored. Thread-safe (the
  * word table is built once, on first use). t may be NULL: KM_LANG_UNKNOWN. */
 enum km_lang km_lang_guess(const struct km_norm_text *t);
+
+/* True if the normalised Latin word w[0..len) is a frequent English word ("it", "on",
+ * "the") that is not also frequent Russian or Kazakh in Latin letters ("ne", "bar"): the
+ * lexicon matcher does not read it as transliterated Cyrillic ("it" is not "ит", a dog).
+ * Thread-safe. */
+bool km_lang_english_word(const char *w, size_t len);
 
 /* "ru", "kk", "en", "mixed" or "unknown": a static string. */
 const char *km_lang_code(enum km_lang lang);

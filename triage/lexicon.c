@@ -371,8 +371,9 @@ static const char *lx_flag(struct lx_ctx *c, struct km_lex_entry *e, const char 
 {
     const char *eq = strchr(f, '=');
     size_t klen = eq ? (size_t)(eq - f) : strlen(f);
-    static const char *const bare[] = {"winter", "night", "strict", "after", "front", "back"};
-    for (int i = 0; i < 6; i++) {
+    static const char *const bare[] = {"winter", "night", "strict", "after",
+                                       "front",  "back",  "over"};
+    for (int i = 0; i < (int)(sizeof(bare) / sizeof(bare[0])); i++) {
         if (eq == NULL && strcmp(f, bare[i]) == 0) {
             e->flags |= 1u << i;
             return NULL;
@@ -437,6 +438,9 @@ static const char *lx_check(const struct km_lex_entry *e, const char *term)
     }
     if ((e->flags & KM_LEX_F_AFTER) && e->cls != KM_CUE_NEGATION) {
         return "after goes on negation lines";
+    }
+    if ((e->flags & KM_LEX_F_OVER) && e->cls != KM_CUE_FIXED && e->cls != KM_CUE_CALM) {
+        return "over goes on fixed and calm lines";
     }
     if ((e->flags & (KM_LEX_F_FRONT | KM_LEX_F_BACK)) && e->lang != KM_LEX_KK) {
         return "front and back (vowel harmony) go on kk lines";

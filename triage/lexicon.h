@@ -12,11 +12,11 @@
  * cold, question, thanks, fixed, suggestion, calm, negation). LANG is ru, kk, en or '*'
  * (base and cap lines only). MODE: word (surface form; Kazakh: the root and its generated
  * inflected forms), stem (Snowball stem for ru/en; Kazakh: same as word), prefix (token
- * starts with TERM), phrase (words in order, at most `gap` other tokens between two; a word
- * written `x*` is a prefix, `=x` an exact surface form, otherwise a stem / Kazakh
- * paradigm), not (an exclusion: tokens it covers never match CLASS, '*' = any class),
- * base (category base urgency, or the cold cue's points) and cap (most points a cue class
- * may add). See etc/lexicon/README.lex for the whole format.
+ * starts with TERM), phrase (words in order, at most `gap` other tokens between two, in one
+ * clause when gap <= 2; a word written `x*` is a prefix, `=x` an exact surface form,
+ * otherwise a stem / Kazakh paradigm), not (an exclusion: tokens it covers never match
+ * CLASS, '*' = any class), base (category base urgency, or the cold cue's points) and cap
+ * (most points a cue class may add). See etc/lexicon/README.lex for the whole format.
  *
  * Thread-safety: a loaded lexicon is immutable; any number of threads may match against it
  * at once. Snowball stemmers are not thread-safe, so the matcher takes the caller's own
@@ -94,6 +94,9 @@ enum km_lex_mode {
 #define KM_LEX_F_AFTER  8u  /* negation: the negator follows what it negates (kk "жоқ") */
 #define KM_LEX_F_FRONT  16u /* kk: front-vowel suffixes for a misleading root (loan words) */
 #define KM_LEX_F_BACK   32u /* kk: back-vowel suffixes */
+/* fixed, calm: the danger is over, elsewhere or imagined ("потушили", "all fine now", news of
+ * another city, a drill): the post's life-safety points are taken back */
+#define KM_LEX_F_OVER   64u
 
 /* Words in one phrase: the longest useful phrase is short ("упал в открытый люк"). */
 #define KM_LEX_MAX_WORDS 6
@@ -192,5 +195,21 @@ int km_lexicon_cap(const struct km_lexicon *lx, int cls);
  * Thread-safe for distinct st. */
 size_t km_lexicon_match(const struct km_lexicon *lx, const struct km_norm_text *nt, int post_lang,
                         struct km_lex_stemmers *st, struct km_lex_hit *hits, size_t cap);
+
+/* What the matcher is told about a post besides its tokens. */
+struct km_lex_post {
+    int lang; /* KM_LEX_RU/KK/EN, or KM_LEX_ANY when mixed or unknown: strict entries, and
+                 in an English post Latin words are not transliterated ("it" is no "ит") */
+    const bool *name; /* NULL, or one flag per token of nt: the token is a proper name (a
+                         street of an address, triage/place.h), matched as a whole word
+                         only: no prefix entry applies ("Кошкарбаева" is not "кошк-") */
+};
+
+/* km_lexicon_match() with what post tells (borrowed, read during the call only). Latin
+ * words that are frequent English words (km_lang_english_word()) are never transliterated.
+ * Thread-safe for distinct st. */
+size_t km_lexicon_match_post(const struct km_lexicon *lx, const struct km_norm_text *nt,
+                             const struct km_lex_post *post, struct km_lex_stemmers *st,
+                             struct km_lex_hit *hits, size_t cap);
 
 #endif

@@ -3,13 +3,16 @@
  * Per token: a few hash lookups collect the atoms it matches (its surface form, its Kazakh
  * loose key, the prefixes the lexicon knows, its Snowball stem when a lexicon stem could
  * fit, and for Latin tokens the same again on a Cyrillic transliteration, for Russian and
- * Kazakh typed in Latin letters). Then three passes over the entries that start with those
- * atoms: exclusions (which block tokens for a class), negators, and everything else, each
- * phrase extended word by word within its gap. Cost is linear in the tokens of the post;
- * the stemmer runs only on tokens that share a prefix with some lexicon stem. */
+ * Kazakh typed in Latin letters, but not in English posts nor for English words among
+ * English words; a proper name, the street of an address, gets no prefixes). Then three
+ * passes over the entries that start with those atoms: exclusions (which block tokens for
+ * a class), negators, and everything else, each phrase extended word by word within its
+ * gap (and its clause). Cost is linear in the tokens of the post; the stemmer runs only on
+ * tokens that share a prefix with some lexicon stem. */
 #include "triage/lexicon_impl.h"
 
 #include "common/alloc.h"
+#include "triage/lang.h"
 
 #include <libstemmer.h>
 #include <stdlib.h>
@@ -21,6 +24,8 @@
 #define LM_MAX_TOKEN_ATOMS 32
 /* Longest token stemmed or transliterated, in bytes; a longer "word" is noise. */
 #define LM_MAX_WORD 128
+/* Widest phrase gap that still asks for words in one clause (the default gap is 2). */
+#define LM_CLAUSE_GAP 2
 /* How far a negator reaches: "не пахнет газом" (before), "газ иісі жоқ" (after). */
 #define LM_NEG_REACH 2
 /* Stem cache: slots (a power of two) and the longest word cached, in bytes. 2048 slots of
@@ -50,6 +55,7 @@ struct lm_state {
     uint64_t *blocked; /* per token: classes it may not match */
     uint8_t *neg;      /* per token: 1 negates what follows, 2 what precedes */
     int post_lang;
+    const bool *name; /* per token: a proper name, no prefix entries (or NULL) */
     struct km_lex_stemmers *st;
     struct km_lex_hit *hits;
     size_t cap_hits, n_hits;
@@ -252,13 +258,44 @@ static void lm_cyr_stem(struct lm_state *s, const char *w, size_t len, size_t fi
     }
 }
 
-static void lm_latin(struct lm_state *s, const char *w, size_t len, size_t first)
+/* Token i is a Latin word. */
+static bool lm_is_latin(const struct lm_state *s, size_t i)
 {
+    char c = s->nt->tokens[i].text[0];
+    return c >= 'a' && c <= 'z';
+}
+
+/* Latin token i is English here: the post is English, or the token and a Latin neighbour
+ * are frequent English words ("it's", "on the"; in "ne znaete do skolki", "do" is
+ * Russian). */
+static bool lm_english_here(const struct lm_state *s, size_t i)
+{
+    const struct km_norm_token *t = s->nt->tokens;
+    if (s->post_lang == KM_LEX_EN) {
+        return true;
+    }
+    if (!km_lang_english_word(t[i].text, t[i].len)) {
+        return false;
+    }
+    return (i > 0 && lm_is_latin(s, i - 1) && km_lang_english_word(t[i - 1].text, t[i - 1].len)) ||
+           (i + 1 < s->n && lm_is_latin(s, i + 1) &&
+            km_lang_english_word(t[i + 1].text, t[i + 1].len));
+}
+
+/* Latin token i: English stem, then unless it is English here the lookups of its Cyrillic
+ * transliteration, prefixes only when it is no proper name. */
+static void lm_latin(struct lm_state *s, size_t i, size_t first, bool name)
+{
+    const char *w = s->nt->tokens[i].text;
+    size_t len = s->nt->tokens[i].len;
     if (len > LM_MAX_WORD) {
         return;
     }
     if (lm_prefixes(s, s->lx->trig_en, w, len, false, first)) {
         lm_stem(s, s->st->en, s->lx->stem_en, w, len, first);
+    }
+    if (lm_english_here(s, i)) {
+        return;
     }
     char cyr[LM_MAX_WORD * 4 + 1];
     size_t clen = lm_translit(w, len, cyr, sizeof(cyr));
@@ -268,7 +305,9 @@ static void lm_latin(struct lm_state *s, const char *w, size_t len, size_t first
     const struct km_lexicon *lx = s->lx;
     lm_lookup(s, lx->exact, cyr, clen, first);
     lm_lookup(s, lx->loose, cyr, clen, first);
-    lm_prefixes(s, lx->prefix, cyr, clen, true, first);
+    if (!name) {
+        lm_prefixes(s, lx->prefix, cyr, clen, true, first);
+    }
     lm_cyr_stem(s, cyr, clen, first);
 }
 
@@ -283,14 +322,17 @@ static void lm_token(struct lm_state *s, size_t i)
     const char *loose = t->loose != NULL ? t->loose : t->text;
     size_t llen = loose == t->text ? t->len : strlen(loose);
     lm_lookup(s, lx->loose, loose, llen, first);
-    lm_prefixes(s, lx->prefix, t->text, t->len, true, first);
-    if (loose != t->text && (llen != t->len || memcmp(loose, t->text, llen) != 0)) {
+    bool name = s->name != NULL && s->name[i];
+    if (!name) {
+        lm_prefixes(s, lx->prefix, t->text, t->len, true, first);
+    }
+    if (!name && loose != t->text && (llen != t->len || memcmp(loose, t->text, llen) != 0)) {
         lm_prefixes(s, lx->prefix, loose, llen, true, first);
     }
     if (lm_is_cyrillic(t->text)) {
         lm_cyr_stem(s, t->text, t->len, first);
-    } else if (t->text[0] >= 'a' && t->text[0] <= 'z') {
-        lm_latin(s, t->text, t->len, first);
+    } else if (lm_is_latin(s, i)) {
+        lm_latin(s, i, first, name);
     }
 }
 
@@ -309,7 +351,10 @@ static bool lm_blocked(const struct lm_state *s, size_t tok, const struct km_lex
     return e->mode != KM_LEX_NOT && (s->blocked[tok] >> e->cls & 1);
 }
 
-/* Matches e with its first word at token i; fills pos[] with the matched tokens. */
+/* Matches e with its first word at token i; fills pos[] with the matched tokens. A phrase
+ * of words in order (gap <= LM_CLAUSE_GAP) stays within one clause: in "сын в порядке,
+ * попил воды" there is no "в воде"; a wider gap= asks for words near each other, which
+ * may be in two clauses ("лифт тоқтап қалды, ішінде бала"). */
 static bool lm_match_at(const struct lm_state *s, const struct km_lex_entry *e, size_t i,
                         size_t *pos)
 {
@@ -317,12 +362,15 @@ static bool lm_match_at(const struct lm_state *s, const struct km_lex_entry *e, 
         return false;
     }
     pos[0] = i;
+    const struct km_norm_token *tok = s->nt->tokens;
+    bool in_clause = e->gap <= LM_CLAUSE_GAP;
     for (int k = 1; k < e->n_words; k++) {
         size_t j = pos[k - 1] + 1, end = pos[k - 1] + 2 + (size_t)e->gap;
-        while (j < s->n && j < end && (!lm_has(s, j, e->words[k]) || lm_blocked(s, j, e))) {
+        while (j < s->n && j < end && !(in_clause && tok[j].clause) &&
+               (!lm_has(s, j, e->words[k]) || lm_blocked(s, j, e))) {
             j++;
         }
-        if (j >= s->n || j >= end) {
+        if (j >= s->n || j >= end || (in_clause && tok[j].clause)) {
             return false;
         }
         pos[k] = j;
@@ -480,8 +528,21 @@ struct lm_stack {
 size_t km_lexicon_match(const struct km_lexicon *lx, const struct km_norm_text *nt, int post_lang,
                         struct km_lex_stemmers *st, struct km_lex_hit *hits, size_t cap)
 {
-    struct lm_state s = {
-        .lx = lx, .nt = nt, .post_lang = post_lang, .st = st, .hits = hits, .cap_hits = cap};
+    struct km_lex_post post = {.lang = post_lang, .name = NULL};
+    return km_lexicon_match_post(lx, nt, &post, st, hits, cap);
+}
+
+size_t km_lexicon_match_post(const struct km_lexicon *lx, const struct km_norm_text *nt,
+                             const struct km_lex_post *post, struct km_lex_stemmers *st,
+                             struct km_lex_hit *hits, size_t cap)
+{
+    struct lm_state s = {.lx = lx,
+                         .nt = nt,
+                         .post_lang = post->lang,
+                         .name = post->name,
+                         .st = st,
+                         .hits = hits,
+                         .cap_hits = cap};
     s.n = nt->n_tokens < KM_LEX_MAX_TOKENS ? nt->n_tokens : KM_LEX_MAX_TOKENS;
     if (s.n == 0 || lx->n_atoms == 0) {
         return 0;

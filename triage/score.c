@@ -2,7 +2,10 @@
 #include "triage/score.h"
 
 #include "common/alloc.h"
+#include "triage/dedup.h"
 #include "triage/lang.h"
+#include "triage/marks.h"
+#include "triage/place.h"
 #include "triage/tz.h"
 
 #include <libstemmer.h>
@@ -15,9 +18,17 @@
 
 /* Hits kept per post: a 4 KB post matches far fewer entries. */
 #define SC_MAX_HITS 512
+/* Addresses read per post for the proper-name flags of the matcher. */
+#define SC_MAX_PLACES 8
+/* Tokens whose name flags live on the stack; a longer post gets them on the heap. */
+#define SC_STACK_NAMES 256
 /* Resonance caps: engagement and incident size say "many people care", never "danger". */
 #define SC_ENGAGEMENT_MAX 10
 #define SC_INCIDENT_MAX   15
+/* A phone number: evidence for `other` (adverts, lost pets: every labelled post with one
+ * is `other`), and a damper when the post is `other` (README "Triage"). */
+#define SC_PHONE_EVIDENCE 4
+#define SC_PHONE_DAMPER   25
 
 struct km_triage {
     struct km_lexicon *lx;
@@ -28,13 +39,17 @@ struct km_triage {
 struct sc_ctx {
     const struct km_triage *t;
     struct km_post *p;
+    const char *text; /* p->text, or a copy with its lyrics blanked (same offsets) */
     const struct km_norm_text *nt;
+    struct km_marks marks;
     size_t n_hits;
     struct km_tz_local lt;
     bool winter, night, fixed;
     int category;
     int urgency;
-    int resonance; /* points added by engagement and incident size */
+    int resonance;                       /* points added by engagement and incident size */
+    int life;                            /* points added by life-safety cues */
+    int vulnerable;                      /* points added by vulnerable people */
     char calls[64];                      /* emergency numbers named by life cues ("101 104") */
     size_t cap_reasons;                  /* allocated slots of p->triage.reasons */
     struct km_lex_hit hits[SC_MAX_HITS]; /* from here on: not zeroed, only n_hits are valid */
@@ -350,6 +365,10 @@ static void sc_category_reason(struct sc_ctx *c, const int *ev, int second)
         sc_cat(&s, " ");
         sc_cat_int(&s, e->weight, true);
     }
+    if (c->category == KM_CAT_OTHER && c->marks.phone != NULL) {
+        sc_cat(&s, shown++ ? ", phone number " : "phone number ");
+        sc_cat_int(&s, SC_PHONE_EVIDENCE, true);
+    }
     if (second >= 0) {
         sc_cat(&s, "; next ");
         sc_cat(&s, km_category_name(second));
@@ -371,6 +390,7 @@ static void sc_category(struct sc_ctx *c)
             ev[sc_entry(c, &c->hits[i])->cls] += sc_entry(c, &c->hits[i])->weight;
         }
     }
+    ev[KM_CAT_OTHER] += c->marks.phone != NULL ? SC_PHONE_EVIDENCE : 0;
     int best = KM_CAT_OTHER, second = -1;
     for (int k = 0; k < KM_CAT_COUNT; k++) {
         if (ev[k] > ev[best] || (k < best && ev[k] == ev[best] && ev[k] > 0)) {
@@ -553,10 +573,10 @@ static void sc_cold(struct sc_ctx *c)
     const struct km_lex_entry *b = km_lexicon_base(c->t->lx, KM_CUE_COLD);
     const char *at = NULL;
     size_t len = 0;
-    if (b == NULL || b->weight == 0 || c->p->text == NULL) {
+    if (b == NULL || b->weight == 0) {
         return;
     }
-    int t = sc_coldest(c->p->text, &at, &len);
+    int t = sc_coldest(c->text, &at, &len);
     if (t < 0 && t <= b->below) {
         c->urgency += b->weight;
         sc_reasonf(c, "%+d extreme cold: \"%.*s\" (at or below %d)", b->weight, (int)len,
@@ -655,13 +675,58 @@ static int sc_post_lang(enum km_lang lang)
                                 : KM_LEX_ANY;
 }
 
+/* The countable hit of an `over` entry (fixed or calm), or NULL. */
+static const struct km_lex_hit *sc_over_hit(const struct sc_ctx *c)
+{
+    for (size_t i = 0; i < c->n_hits; i++) {
+        const struct km_lex_entry *e = c->ent[i];
+        if ((e->flags & KM_LEX_F_OVER) && !c->hits[i].negated && sc_in_season(c, e)) {
+            return &c->hits[i];
+        }
+    }
+    return NULL;
+}
+
+/* Takes back the life-safety points of a danger that is over, elsewhere or imagined (an
+ * `over` cue: "потушили", "никто не пострадал", "all fine now", news of another city, a
+ * drill) or of a joke (laughter): a damper of fixed size cannot outweigh a fire, so
+ * "загорелся мусоропровод, потушили" would stay P2. A person hurt now stands: "вытащили"
+ * (got them out) is no `over` cue. */
+static void sc_over(struct sc_ctx *c)
+{
+    const struct km_lex_hit *h = c->life > 0 ? sc_over_hit(c) : NULL;
+    if (h != NULL) {
+        sc_reason(c, -c->life, "danger over", h->first, h->last);
+    } else if (c->life > 0 && c->marks.laugh != NULL) {
+        sc_reasonf(c, "%+d joke: \"%.*s\" (laughter: no emergency)", -c->life,
+                   (int)c->marks.laugh_len, c->marks.laugh);
+    } else {
+        return;
+    }
+    c->urgency -= c->life;
+}
+
+/* An `other` post with a phone number is an advert or a notice (a lost pet): nothing for
+ * the city to do, whatever its words ("ПРОРВАЛО ТРУБУ?? Сантехник 24/7"). */
+static void sc_advert(struct sc_ctx *c)
+{
+    if (c->category != KM_CAT_OTHER || c->marks.phone == NULL) {
+        return;
+    }
+    c->urgency -= SC_PHONE_DAMPER;
+    sc_reasonf(c, "%+d not urgent: \"%.*s\" (a phone number: an advert or a notice)",
+               -SC_PHONE_DAMPER, (int)c->marks.phone_len, c->marks.phone);
+}
+
 /* Cues and dampers in their order; thanks count only for gratitude or a resolved update
  * ("спасибо" inside a complaint is politeness or sarcasm, not a sign that all is well). */
 static void sc_urgency(struct sc_ctx *c, int incident_size)
 {
     sc_base(c);
     for (int cls = KM_CUE_LIFE; cls <= KM_CUE_DURATION; cls++) {
-        sc_cue(c, cls);
+        int pts = sc_cue(c, cls);
+        c->life = cls == KM_CUE_LIFE ? pts : c->life;
+        c->vulnerable = cls == KM_CUE_VULNERABLE ? pts : c->vulnerable;
     }
     sc_cold(c);
     sc_resonance(c, incident_size);
@@ -672,6 +737,8 @@ static void sc_urgency(struct sc_ctx *c, int incident_size)
     }
     sc_cue(c, KM_CUE_SUGGESTION);
     sc_cue(c, KM_CUE_CALM);
+    sc_over(c);
+    sc_advert(c);
     sc_negated(c);
     /* P1 means danger to life. Many reports of a P2 problem make it more urgent within P2,
      * they do not make it an emergency: resonance alone never crosses into P1. */
@@ -680,10 +747,46 @@ static void sc_urgency(struct sc_ctx *c, int incident_size)
                    KM_TRIAGE_P1_MIN - 1);
         c->urgency = KM_TRIAGE_P1_MIN - 1;
     }
+    /* P1 is danger to life: without a life-safety cue or a vulnerable person (an outage at
+     * -27 at night, nobody named at risk) a post stays P2. */
+    if (c->urgency >= KM_TRIAGE_P1_MIN && c->life <= 0 && c->vulnerable <= 0) {
+        sc_reasonf(c, "= %d capped at %d: no danger to a person named", c->urgency,
+                   KM_TRIAGE_P1_MIN - 1);
+        c->urgency = KM_TRIAGE_P1_MIN - 1;
+    }
     if (c->urgency < 0 || c->urgency > 100) {
         sc_reasonf(c, "= %d clamped to %d", c->urgency, c->urgency < 0 ? 0 : 100);
         c->urgency = c->urgency < 0 ? 0 : 100;
     }
+}
+
+/* Matches the lexicon; the capitalised street names of the post's addresses
+ * ("Кошкарбаева 34", "улица Кенесары") are proper names, read as whole words only (a name
+ * after a mere preposition, "на Сарыарке", is not sure enough to drop prefixes). */
+static size_t sc_match(struct sc_ctx *c, int lang, struct km_lex_stemmers *st)
+{
+    const struct km_norm_text *nt = c->nt;
+    struct km_place_ref refs[SC_MAX_PLACES];
+    size_t n_refs = km_place_find(c->text, nt, refs, SC_MAX_PLACES);
+    bool stack[SC_STACK_NAMES] = {false}, *name = NULL;
+    for (size_t i = 0; i < n_refs; i++) {
+        if (!refs[i].capital || refs[i].kind == KM_PLACE_NAMED) {
+            continue; /* "в Шымкенте" stays a word: another city is evidence for other */
+        }
+        if (name == NULL) {
+            name = nt->n_tokens <= SC_STACK_NAMES ? stack : km_malloc(nt->n_tokens);
+            memset(name, 0, nt->n_tokens * sizeof(*name));
+        }
+        for (size_t k = 0; k < refs[i].n_street; k++) {
+            name[refs[i].street + k] = true;
+        }
+    }
+    struct km_lex_post post = {.lang = lang, .name = name};
+    size_t n = km_lexicon_match_post(c->t->lx, nt, &post, st, c->hits, SC_MAX_HITS);
+    if (name != stack) {
+        free(name);
+    }
+    return n;
 }
 
 static void sc_run(struct sc_ctx *c, struct km_lex_stemmers *st, int incident_size, int64_t now_ms)
@@ -695,7 +798,7 @@ static void sc_run(struct sc_ctx *c, struct km_lex_stemmers *st, int incident_si
     km_tz_localtime(c->t->tz, when, &c->lt);
     c->winter = km_routing_is_winter(c->t->routing, c->lt.month);
     c->night = km_routing_is_night(c->t->routing, c->lt.hour);
-    c->n_hits = km_lexicon_match(c->t->lx, c->nt, sc_post_lang(lang), st, c->hits, SC_MAX_HITS);
+    c->n_hits = sc_match(c, sc_post_lang(lang), st);
     c->n_hits = c->n_hits < SC_MAX_HITS ? c->n_hits : SC_MAX_HITS;
     sc_hits_prepare(c);
     sc_category(c);
@@ -719,14 +822,32 @@ int km_triage_score(const struct km_triage *t, struct km_post *p, int incident_s
         return KM_ERR;
     }
     sc_reset(p);
-    const char *text = p->text != NULL ? p->text : "";
-    struct km_norm_text *nt = km_norm(text, strlen(text));
     struct sc_ctx c;
     memset(&c, 0, offsetof(struct sc_ctx, hits));
+    const char *text = p->text != NULL ? p->text : "";
+    km_marks_find(text, &c.marks);
+    char *blanked = c.marks.lyrics ? km_marks_blank_lyrics(text) : NULL;
+    c.text = blanked != NULL ? blanked : text;
+    struct km_norm_text *nt = km_norm(c.text, strlen(c.text));
     c.t = t;
     c.p = p;
     c.nt = nt;
     sc_run(&c, st, incident_size, now_ms);
     km_norm_free(nt);
+    free(blanked);
     return KM_OK;
+}
+
+int km_triage_post(const struct km_triage *t, struct km_dedup *d, struct km_post *p,
+                   int64_t now_ms, struct km_dedup_result *r, struct km_err *err)
+{
+    if (km_triage_score(t, p, 1, now_ms) != KM_OK) {
+        return km_err_set(err, KM_ERR, "cannot create the stemmers");
+    }
+    int rc = km_dedup_check(d, p, now_ms, r, err);
+    if (rc == KM_OK && r->size.posts > 1 &&
+        km_triage_score(t, p, (int)r->size.posts, now_ms) != KM_OK) {
+        rc = km_err_set(err, KM_ERR, "cannot create the stemmers");
+    }
+    return rc;
 }

@@ -68,6 +68,16 @@ const struct km_routing *km_triage_routing(const struct km_triage *t);
 int km_triage_score(const struct km_triage *t, struct km_post *p, int incident_size,
                     int64_t now_ms);
 
+/* The whole triage of one post, in the order komekd uses: scores p alone (its category is
+ * part of its place key), deduplicates it against d's window at now_ms (*r gets the
+ * result), and scores it again with its incident's size when it joined one. Returns KM_OK,
+ * KM_ERR (no stemmers: p unscored) or the result of km_dedup_check() (KM_RETRY when the
+ * window's store is unreachable, with err set; p is then scored alone). */
+struct km_dedup;
+struct km_dedup_result;
+int km_triage_post(const struct km_triage *t, struct km_dedup *d, struct km_post *p,
+                   int64_t now_ms, struct km_dedup_result *r, struct km_err *err);
+
 /* Frees the calling thread's stemmers now (they are also freed when a thread exits; the
  * main thread calls this before exit to leave nothing behind). */
 void km_triage_thread_end(void);

@@ -14,16 +14,24 @@
 #          stem    same Snowball stem (ru, en); Kazakh: as word
 #          prefix  the token starts with TERM (at least 3 letters)
 #          phrase  the words in order, at most gap (default 2) other tokens between two;
-#                  x* = prefix, =x = exact form, else stem (Kazakh: inflected forms)
+#                  x* = prefix, =x = exact form, else stem (Kazakh: inflected forms);
+#                  with gap <= 2 the words stay in one clause (a ! ? ; , newline or ". "
+#                  ends it: "в порядке, попил воды" is no "в воде"), a wider gap= may cross
 #          not     exclusion: tokens it covers never count for CLASS ('*' = any class)
 #          base    category base urgency (TERM '-'); the cold cue's points
 #          cap     most points (absolute) one cue class may add (TERM '-')
 #   WEIGHT category lines: evidence for the category (the highest sum wins);
 #          cue lines: urgency points (negative for dampers); -100..100.
 #   FLAGS  winter / night (the line counts only then), strict (only in posts of LANG),
-#          after (negation: the negator follows, as Kazakh жоқ), call=N (life: number
+#          after (negation: the negator follows, as Kazakh жоқ), over (fixed and calm:
+#          the danger is over, elsewhere or imagined, "потушили", a drill, news: the
+#          post's life-safety points are taken back whole), call=N (life: number
 #          shown on P1), gap=N (phrase), on base lines winter=N night=N (extra points)
 #          and below=N (cold: degrees Celsius at or below which it counts).
+#   Besides words (triage/marks.h): laughter (😂) takes life-safety back as over does;
+#   text between music marks (🎶 ... 🎶) is a song and is not matched; a phone number
+#   is 4 points for other and, in an other post, -25 (an advert or a notice). A post
+#   with neither a life-safety point nor a vulnerable person stays below P1.
 #   Winter months and night hours come from routing.conf [time] (Asia/Almaty).
 #   Check a change with `komekctl check`; every bad line is reported as FILE:LINE.
 #
@@ -69,4 +77,4 @@ question       *    cap   10     -
 thanks         *    cap   10     -
 fixed          *    cap   45     -
 suggestion     *    cap   30     -
-calm           *    cap   25     -
+calm           *    cap   45     -

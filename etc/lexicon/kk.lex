@@ -207,3 +207,39 @@ medical       kk phrase  4  "талып қал*"
 medical       kk phrase  4  "есінен айырыл*"
 other         kk phrase  5  "мысық жоғал*"
 other         kk phrase  5  "ит жоғал*"
+
+# --- more general vocabulary (holdout4 review) -------------------------------------------
+gas           kk word    2  плита
+gas           kk prefix  3  ысылда
+medical       kk phrase  5  "мұз астына"
+medical       kk phrase  4  "суға бат*"
+medical       kk phrase  4  "дем алмай*"
+medical       kk phrase  3  "ерн* көк*"
+medical       kk phrase  3  "тұра алмай*"
+medical       kk phrase  3  "қан кет*"
+elevator      kk phrase  4  "қабат* арасында*"     gap=1
+other         kk prefix  4  жаңалықта
+other         kk prefix  6  шымкент
+other         kk prefix  6  қарағанды
+other         kk prefix  6  ақтөбе
+other         kk prefix  6  павлодар
+other         kk prefix  6  қызылорда
+
+# --- more general vocabulary (holdout5 review) -------------------------------------------
+# hot water and steam from a burst heating pipe, radiators gone cold: heating
+heating       kk phrase  4  "ыстық су бас*"
+heating       kk phrase  3  "батарея* суып"
+heating       kk phrase  3  "батарея* мұздай"
+heating       kk phrase  3  "бу көтеріл*"
+heating       kk phrase  3  "бу шығ*"
+# disabled parking bays, fines
+parking       kk phrase  5  "мүгедек* арналған"    gap=0
+parking       kk phrase  4  "мүгедек* орн*"        gap=1
+parking       kk word    3  айыппұл
+# questions: "just a question", applications
+consultation  kk phrase  4  "жай сұрақ"
+consultation  kk word    3  өтініш
+# adverts: we sell, delivery
+other         kk prefix  3  сатамыз
+other         kk phrase  3  "жеткізу тегін"
+other         kk word    2  жеткізу

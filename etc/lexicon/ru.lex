@@ -270,7 +270,8 @@ stray_animals ru word    3  пес
 stray_animals ru word    3  псы
 stray_animals ru prefix  4  отлов
 stray_animals ru prefix  2  укус
-stray_animals ru prefix  2  кошк
+stray_animals ru stem    2  кошка
+stray_animals ru word    2  кошек
 stray_animals ru phrase  2  "лай собак*"
 stray_animals ru prefix  3  покусал
 stray_animals ru prefix  4  свора
@@ -398,9 +399,11 @@ public_order  ru prefix  3  попрошай
 public_order  ru prefix  2  крик
 
 # --- elevator: people stuck in a lift, lifts broken or unsafe -----------------------------
-elevator      ru stem    6  лифт
+elevator      ru prefix  6  лифт
 elevator      ru prefix  3  подъемник
-elevator      ru phrase  3  "между этаж*"
+elevator      ru phrase  4  "=между этаж*"        gap=4
+elevator      ru phrase  4  "висим =между"        gap=1
+elevator      ru phrase  2  "кнопк* диспетчер*"
 elevator      ru phrase  3  "застрял* =в лифт*"
 
 # --- consultation: questions about services, documents, queues, hours ---------------------
@@ -537,3 +540,72 @@ other         ru phrase  5  "пропал* кошк*"
 other         ru phrase  5  "пропал* собак*"
 other         ru phrase  5  "потерял* кот*"
 other         ru phrase  5  "потерял* кошк*"
+
+# --- more general vocabulary (holdout4 review) -------------------------------------------
+# a person in danger without a topical word: ice, deep water, symptoms
+medical       ru phrase  5  "=под лед"
+medical       ru prefix  4  тонет
+medical       ru prefix  4  тонут
+medical       ru prefix  4  утонул
+medical       ru phrase  4  "=не дыш*"
+medical       ru phrase  3  "=не встает"
+medical       ru phrase  5  "лежит =не встает"     gap=3
+medical       ru phrase  4  "голов* =в крови"
+medical       ru phrase  3  "кров* идет"
+public_order  ru prefix  4  избива
+medical       ru phrase  3  "губ* синие"
+medical       ru phrase  3  "синие губ*"
+# a car or people caught by water on a road or under a bridge
+flooding      ru phrase  3  "=посреди вод*"
+flooding      ru phrase  3  "=по стекла"           gap=0
+flooding      ru phrase  2  "заглох* вод*"         gap=3
+# a question, not a report: who does it, is it paid
+consultation  ru prefix  3  платно
+consultation  ru prefix  3  бесплатно
+consultation  ru phrase  2  "=кто меня*"          gap=0
+consultation  ru phrase  2  "=кто =должен"        gap=0
+# news from another city: not for Astana's services
+other         ru phrase  4  "видел* новост*"       gap=1
+other         ru phrase  4  "=в новостях"          gap=0
+other         ru phrase  4  "=по новостям"         gap=0
+other         ru prefix  6  шымкент
+other         ru prefix  6  караганд
+other         ru prefix  6  актобе
+other         ru prefix  6  павлодар
+other         ru prefix  6  кызылорд
+other         ru prefix  6  костана
+other         ru prefix  6  петропавл
+other         ru phrase  6  "усть каменогорск*"
+other         ru prefix  6  семее
+other         ru word    6  алматы
+other         ru word    6  москве
+
+# --- more general vocabulary (holdout5 review) -------------------------------------------
+# a transformer or panel crackling, blue flashes: electricity
+electricity   ru word    2  трещит
+electricity   ru word    2  трещат
+electricity   ru phrase  3  "син* вспышк*"
+electricity   ru phrase  3  "пален* резин*"
+# vandalism: broken glass, spray paint
+public_order  ru prefix  4  разрисовал
+public_order  ru prefix  3  баллончик
+public_order  ru phrase  3  "разбил* стекл*"
+public_order  ru prefix  5  дерутс
+public_order  ru prefix  5  подрал
+public_order  ru stem    4  нож
+# radiators hot again: heating restored
+heating       ru phrase  3  "батаре* =снова горяч*" gap=0
+heating       ru phrase  3  "батаре* =опять горяч*" gap=0
+# disabled parking bays
+parking       ru phrase  4  "инвалидн* мест*"
+# hypotheticals: a question, nothing happened
+consultation  ru prefix  5  гипотетич
+consultation  ru prefix  4  теоретич
+consultation  ru phrase  3  "=если вдруг"          gap=0
+consultation  ru phrase  3  "=на =всякий случай"   gap=0
+# adverts: round the clock, no days off, a call-out in N minutes, all over the city
+other         ru phrase  3  "=24 =7"               gap=0
+other         ru prefix  3  круглосуточн
+other         ru phrase  3  "=без выходных"        gap=0
+other         ru phrase  2  "выезд* =за"           gap=0
+other         ru phrase  2  "=по =всей астан*"     gap=0

@@ -25,7 +25,6 @@
 
 struct ev_stats {
     int n, cat_ok, prio_ok, p1_true, p1_pred, p1_hit;
-    long last_size; /* incident size of the latest post */
     struct km_dedup *dedup;
     char **gold, **pred; /* per post: incident label and the incident found (owned) */
     size_t cap;
@@ -47,19 +46,17 @@ static void ev_print_miss(const char *id, const char *text, const char *cat, int
     }
 }
 
-/* Runs the deduplicator on p, one minute after the previous post, and records the labelled
- * and the found incident of post number s->n. */
-static void ev_dedup(struct ev_stats *s, const struct ev_opts *o, yajl_val v, struct km_post *p)
+/* Triages p as komekd does (km_triage_post()), one minute after the previous post, and
+ * records the labelled and the found incident of post number s->n. */
+static void ev_triage(const struct km_triage *t, struct ev_stats *s, const struct ev_opts *o,
+                      yajl_val v, struct km_post *p)
 {
     struct km_dedup_result r = {0};
     struct km_err err;
     const char *net = km_json_str(v, "network"), *gold = km_json_str(v, "incident");
     km_post_set(&p->network, net != NULL ? net : "eval");
     km_post_set(&p->id, km_json_str(v, "id"));
-    s->last_size = 1;
-    if (km_dedup_check(s->dedup, p, o->now + (int64_t)s->n * 60000, &r, &err) == KM_OK) {
-        s->last_size = r.size.posts;
-    }
+    km_triage_post(t, s->dedup, p, o->now + (int64_t)s->n * 60000, &r, &err);
     if ((size_t)s->n == s->cap) {
         s->cap = s->cap > 0 ? 2 * s->cap : 64;
         s->gold = km_realloc(s->gold, s->cap * sizeof(*s->gold));
@@ -122,8 +119,7 @@ static bool ev_line(const struct km_triage *t, const struct ev_opts *o, const ch
         if (created != NULL) {
             km_time_parse_rfc3339(created, &p->created_at);
         }
-        ev_dedup(s, o, v, p);
-        km_triage_score(t, p, (int)s->last_size, o->now);
+        ev_triage(t, s, o, v, p);
         int want = prio[1] - '0';
         bool cat_ok = strcmp(cat, p->triage.category) == 0;
         s->n++;

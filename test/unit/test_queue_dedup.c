@@ -304,7 +304,7 @@ static void test_place(void **state)
     assert_false(r.is_place);
     assert_string_not_equal(e->triage.incident, a->triage.incident);
     char key[256];
-    snprintf(key, sizeof(key), "{%s}:dedup:place:electricity|сыга|15", f->ns);
+    snprintf(key, sizeof(key), "{%s}:dedup:place:electricity|сгнк|15", f->ns);
     redisReply *rep = rcmd(f->raw, "ZRANGE", key, "0", "-1", NULL);
     assert_int_equal(rep->elements, 2);
     assert_string_equal(rep->element[0]->str, "telegram:1");

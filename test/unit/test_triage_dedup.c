@@ -589,27 +589,32 @@ static void test_store_errors(void **state)
     km_dedup_mem_free(s.mem);
 }
 
-/* Place keys: street prefix (Kazakh folded, Latin transliterated) + house number; numbers
- * that are times, phones, temperatures, counts, floors or service numbers are not houses. */
+/* Place keys: street key (Kazakh folded, Latin transliterated, leading vowel and
+ * consonants) + house number; numbers that are times, phones, temperatures, counts,
+ * floors, ranges, institutions' or service numbers are not houses. */
 static void test_places(void **state)
 {
     (void)state;
     static const struct {
         const char *text, *category, *want; /* want: keys joined by ' ', "" for none */
     } cases[] = {
-        {"Туран 24, открытый люк", NULL, "тура|24"},
-        {"Тұран 24, люк ашық тұр", NULL, "тура|24"},
-        {"Open manhole on Turan ave 24 #Astana", NULL, "тура|24"},
-        {"на Туране 24 люк", "manholes", "manholes|тура|24"},
-        {"Сыганак 15 без света", NULL, "сыга|15"},
-        {"Сығанақ 15-те жарық жоқ", NULL, "сыга|15"},
-        {"Пушкин көшесі 166 маңын су басып", NULL, "пушк|166"},
-        {"Zhenis ave 45 has no power", NULL, "жени|45"},
-        {"Мәңгілік Ел 53, Б блок", NULL, "манг|53"},
+        {"Туран 24, открытый люк", NULL, "трн|24"},
+        {"Тұран 24, люк ашық тұр", NULL, "трн|24"},
+        {"Open manhole on Turan ave 24 #Astana", NULL, "трн|24"},
+        {"на Туране 24 люк", "manholes", "manholes|трн|24"},
+        {"Сыганак 15 без света", NULL, "сгнк|15"},
+        {"Сығанақ 15-те жарық жоқ", NULL, "сгнк|15"},
+        {"Пушкин көшесі 166 маңын су басып", NULL, "пшкн|166"},
+        {"Zhenis ave 45 has no power", NULL, "жнс|45"},
+        {"Мәңгілік Ел 53, Б блок", NULL, "мнгл|53"},
         {"5 мкр дом 12 отопления нет", NULL, "мкр5|12"},
         {"5 шағын аудан, 12 үй. жылу жоқ", NULL, "мкр5|12"},
-        {"Петрова 18, кв. 40 прорвало", NULL, "петр|18"},
-        {"Абая 12а и Абая 12a", NULL, "абая|12а"},
+        {"Петрова 18, кв. 40 прорвало", NULL, "птрв|18"},
+        {"Абая 12а и Абая 12a", NULL, "аб|12а"},
+        {"Saryarka 12 and Сарыарка 12", NULL, "сррк|12"},
+        {"Seifullin st 31, Сейфуллина 31", NULL, "сфлн|31"},
+        {"по вчерашнему на Иманова 19: пожарные", NULL, "имнв|19"},
+        {"на Сарыарке у остановки напротив дома 12", NULL, "сррк|12"},
         /* not house numbers */
         {"звоните +7 701 123 45 67, Абая", NULL, ""},
         {"тел Абая 8 701 555-12-34", NULL, ""},
@@ -623,6 +628,10 @@ static void test_places(void **state)
         {"автобус 32 проехал мимо", NULL, ""},
         {"Абая 0 и Абая 12345", NULL, ""},
         {"#Абая 38 #109", NULL, ""},
+        {"висим между 7 и 8 этажом", NULL, ""},
+        {"родители 45 школы", NULL, ""},
+        /* streets without a number give no house key */
+        {"под мостом на Богенбай батыра", "flooding", ""},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char *out[KM_DEDUP_MAX_PLACES];
@@ -637,6 +646,52 @@ static void test_places(void **state)
         assert_string_equal(got, cases[i].want);
     }
     assert_int_equal(km_dedup_places(NULL, NULL, NULL, 0), 0);
+}
+
+/* All place keys: house keys, then street keys with a category of a problem at a place,
+ * "#" for the street of a numbered address, "*" without a number. */
+static void test_place_keys(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *category, *want;
+        size_t n_house;
+    } cases[] = {
+        {"на Сарыарке 12 люк открыт", "manholes", "manholes|сррк|12 manholes|сррк|#", 1},
+        {"на Сарыарке у остановки люк", "manholes", "manholes|сррк|*", 0},
+        {"Bogenbay batyr underpass is flooded", "flooding", "flooding|бгнб|*", 0},
+        {"в Коктале света нет", "electricity", "electricity|кктл|*", 0},
+        {"Көкталда жарық жоқ", "electricity", "electricity|кктл|*", 0},
+        {"на Есиле возле Триатлон парка", "medical", "medical|есл|* medical|тртл|*", 0},
+        {"5 мкр дом 12 отопления нет", "heating", "heating|мкр5|12", 1},
+        /* no category, or one that is no event at a place: house keys only */
+        {"на Сарыарке 12 люк открыт", NULL, "сррк|12", 1},
+        {"в Коктале света нет", NULL, "", 0},
+        {"bus 10 skipped the stop at Kenesary", "transport", "", 0},
+        {"Kenesary 52 aialdamasynda 21 avtobus", "transport", "transport|кнср|52", 1},
+        {"сколько стоит справка в ЦОН на Кенесары", "consultation", "", 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *out[KM_DEDUP_MAX_PLACES];
+        size_t n_house = 99;
+        size_t n = km_dedup_place_keys(cases[i].text, cases[i].category, out,
+                                       KM_DEDUP_MAX_PLACES, &n_house);
+        char got[256] = "";
+        for (size_t k = 0; k < n; k++) {
+            snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s", k > 0 ? " " : "",
+                     out[k]);
+            free(out[k]);
+        }
+        if (strcmp(got, cases[i].want) != 0 || n_house != cases[i].n_house) {
+            fail_msg("case %zu: '%s': got '%s' (%zu house), want '%s'", i, cases[i].text, got,
+                     n_house, cases[i].want);
+        }
+    }
+    char *one[1];
+    size_t n_house = 0;
+    assert_int_equal(km_dedup_place_keys("Абая 12, улица Кенесары", "roads", one, 1, &n_house), 1);
+    assert_string_equal(one[0], "roads|аб|12");
+    free(one[0]);
 }
 
 /* Checks a post whose category the caller scored before the check. */
@@ -700,6 +755,50 @@ static void test_place_join(void **state)
     }
 }
 
+/* Streets without a house number: a report that names no number joins the newest report
+ * of its category on that street, numbered or not; a numbered report joins an earlier one
+ * without a number; two numbered houses of one street stay apart; buses are not joined by
+ * street. */
+static void test_street_join(void **state)
+{
+    struct fx *f = *state;
+    static const struct {
+        const char *id, *category, *text;
+        int joins; /* index of the post whose incident it joins, -1: its own */
+    } cases[] = {
+        {"1", "manholes", "ребенок упал в открытый колодец на Сарыарке у остановки!!!", -1},
+        {"2", "manholes", "на Сарыарке у остановки напротив дома 12 люк открыт второй день", 0},
+        {"3", "manholes", "Сарыарқа көшесі, 12 үйдің қасындағы аялдама, құдыққа бала түсті", 0},
+        {"4", "electricity", "Сыганак 15 — весь подъезд без электричества с обеда", -1},
+        {"5", "electricity", "а у нас на Сыганак 17 свет моргает и гаснет каждые полчаса", -1},
+        {"6", "electricity", "на Сыганак вообще нет света с утра, что случилось?", 4},
+        {"7", "water", "на Сарыарке второй день течёт ржавая вода из крана", -1},
+        {"8", "transport", "Bus 10 skipped the stop at Kenesary twice this morning", -1},
+        {"9", "transport", "на Кенесары автобус 21 опять не пришёл, ждали час", -1},
+    };
+    size_t n = sizeof(cases) / sizeof(cases[0]);
+    struct km_post *p[9];
+    size_t root[9];
+    struct km_dedup_result r;
+    for (size_t i = 0; i < n; i++) {
+        p[i] = check_cat(f->d, cases[i].id, cases[i].category, cases[i].text,
+                         T0 + (int64_t)i * MINUTE, &r);
+        int j = cases[i].joins;
+        print_message("street: %s joins %d (%s)\n", cases[i].id, j, p[i]->triage.incident);
+        assert_int_equal(r.is_place, j >= 0);
+        root[i] = j >= 0 ? root[j] : i;
+        for (size_t k = 0; k < i; k++) {
+            bool same = strcmp(p[k]->triage.incident, p[i]->triage.incident) == 0;
+            if (same != (root[k] == root[i])) {
+                fail_msg("posts %zu and %zu: same incident %d", k + 1, i + 1, same);
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        km_post_free(p[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -716,7 +815,9 @@ int main(void)
         cmocka_unit_test(test_opts_check),
         cmocka_unit_test(test_store_errors),
         cmocka_unit_test(test_places),
+        cmocka_unit_test(test_place_keys),
         cmocka_unit_test_setup_teardown(test_place_join, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_street_join, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -64,6 +64,25 @@ static void test_lang_cases(void **state)
     assert_int_equal(km_lang_guess(NULL), KM_LANG_UNKNOWN);
 }
 
+/* Frequent English words that are not also Russian or Kazakh in Latin letters. */
+static void test_english_word(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *w;
+        bool want;
+    } c[] = {
+        {"it", true},    {"the", true}, {"on", true},     {"is", true},  {"t", true},
+        {"ne", false},   {"na", false}, {"bar", false},   {"joq", false}, {"su", false},
+        {"lift", false}, {"ит", false}, {"musor", false}, {"", false},
+    };
+    for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+        if (km_lang_english_word(c[i].w, strlen(c[i].w)) != c[i].want) {
+            fail_msg("'%s': want %d", c[i].w, c[i].want);
+        }
+    }
+}
+
 static void test_lang_codes(void **state)
 {
     (void)state;
@@ -117,6 +136,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lang_cases),
         cmocka_unit_test(test_lang_codes),
+        cmocka_unit_test(test_english_word),
         cmocka_unit_test(test_lang_sample_accuracy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,6 @@
 /* Unit tests for triage/lexicon.h: every match mode in ru, kk and en, exclusions,
- * negation, the strict flag, transliteration, bad lines with FILE:LINE, and the shipped
- * etc/lexicon. */
+ * negation, the strict flag, transliteration (not of English words), proper names, phrases
+ * within a clause, bad lines with FILE:LINE, and the shipped etc/lexicon. */
 #include "triage/lexicon.h"
 #include "triage/norm.h"
 
@@ -56,6 +56,12 @@ static const char *const fx_lines[] = {
     "negation     en  word    0  no",
     "heating      *   base    25 -            winter=10 night=5",
     "life         *   cap     50 -",
+    /* for test_post_hints (added last: line numbers above are asserted) */
+    "stray_animals kk word    4  ит",
+    "stray_animals ru prefix  2  кошк",
+    "flooding     ru  phrase  2  \"=в воде\"",
+    "elevator     kk  phrase  45 \"лифт* ішінде*\" gap=3",
+    "consultation ru  phrase  4  \"=до сколк*\"",
 };
 
 static int fx_setup(void **state)
@@ -229,6 +235,57 @@ static void test_strict_and_hits(void **state)
     km_norm_free(nt);
 }
 
+/* True if the entry `term` matched text with the proper-name flags of names[] (a list of
+ * token indices ended by -1; NULL = no flags). */
+static bool fx_has_names(struct fx *f, const char *text, int lang, const int *names,
+                         const char *term)
+{
+    struct km_norm_text *nt = km_norm(text, strlen(text));
+    bool *flags = calloc(nt->n_tokens + 1, sizeof(*flags));
+    for (size_t i = 0; names != NULL && names[i] >= 0; i++) {
+        flags[names[i]] = true;
+    }
+    struct km_lex_post post = {.lang = lang, .name = names != NULL ? flags : NULL};
+    struct km_lex_hit hits[64];
+    size_t n = km_lexicon_match_post(f->lx, nt, &post, &f->st, hits, 64);
+    bool found = false;
+    for (size_t i = 0; i < n && i < 64; i++) {
+        found = found || strcmp(km_lexicon_entry(f->lx, hits[i].entry)->term, term) == 0;
+    }
+    free(flags);
+    km_norm_free(nt);
+    return found;
+}
+
+/* What the matcher is told about a post: its language (no transliteration of English),
+ * proper names (no prefixes); and phrases that keep within a clause. */
+static void test_post_hints(void **state)
+{
+    struct fx *f = *state;
+    /* English words are not read as transliterated Cyrillic: "it" is no "ит" (a dog) */
+    assert_false(fx_has(f, "the dog did it again", KM_LEX_EN, "ит", -1));
+    assert_false(fx_has(f, "and it is here", KM_LEX_ANY, "ит", -1)); /* English neighbours */
+    assert_true(fx_has(f, "balalar it kusady", KM_LEX_ANY, "ит", -1)); /* Kazakh in Latin */
+    assert_true(fx_has(f, "ne znaete do skolki rabotaet", KM_LEX_ANY, "=до сколк*", -1));
+    assert_true(fx_has(f, "musor ne vyvozyat", KM_LEX_ANY, "мусор", -1));
+    assert_false(fx_has(f, "musor ne vyvozyat", KM_LEX_EN, "мусор", -1));
+    /* a street's name takes no prefix entries; whole words and stems still match */
+    static const int first[] = {0, -1};
+    assert_true(fx_has_names(f, "Кошкарбаева 34 кошки", KM_LEX_RU, NULL, "кошк"));
+    assert_true(fx_has_names(f, "Кошкарбаева 34", KM_LEX_RU, NULL, "кошк"));
+    assert_false(fx_has_names(f, "Кошкарбаева 34", KM_LEX_RU, first, "кошк"));
+    assert_true(fx_has_names(f, "Кошкарбаева 34 кошки", KM_LEX_RU, first, "кошк"));
+    assert_true(fx_has_names(f, "Koshkarbayeva 34", KM_LEX_ANY, NULL, "кошк"));
+    assert_false(fx_has_names(f, "Koshkarbayeva 34", KM_LEX_ANY, first, "кошк"));
+    assert_true(fx_has_names(f, "Газ 34", KM_LEX_RU, first, "газ")); /* a stem */
+    /* a phrase of words in order stays within a clause; a wide gap= may cross one */
+    assert_true(fx_has(f, "машина стоит в воде", KM_LEX_ANY, "=в воде", -1));
+    assert_true(fx_has(f, "машина в холодной воде", KM_LEX_ANY, "=в воде", -1));
+    assert_false(fx_has(f, "сын в порядке, попил воды", KM_LEX_ANY, "=в воде", -1));
+    assert_false(fx_has(f, "сын в. воде", KM_LEX_ANY, "=в воде", -1));
+    assert_true(fx_has(f, "лифт тоқтап қалды, ішінде бала", KM_LEX_ANY, "лифт* ішінде*", -1));
+}
+
 static void test_base_cap_names(void **state)
 {
     struct fx *f = *state;
@@ -257,6 +314,42 @@ static void test_base_cap_names(void **state)
     assert_string_equal(fire->call, "101");
     assert_string_equal(fire->file, "test.lex");
     assert_int_equal(fire->line, 11);
+}
+
+/* The over flag (the danger is over, elsewhere or imagined) goes on fixed and calm lines. */
+static void test_over_flag(void **state)
+{
+    (void)state;
+    struct km_lexicon *lx = km_lexicon_new();
+    struct km_err err = {{0}};
+    static const struct {
+        const char *line;
+        int rc;
+    } cases[] = {
+        {"fixed ru prefix -40 потушил over", KM_OK},
+        {"calm  en phrase -25 \"news =from\" gap=0 over", KM_OK},
+        {"calm  en phrase 0   \"=what =if\" gap=0 over", KM_OK},
+        {"life  ru stem   70  пожар over", KM_EINPUT},
+        {"impact ru prefix 25 затопил over", KM_EINPUT},
+        {"fixed ru prefix -40 потушил over=1", KM_EINPUT},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int rc = km_lexicon_add_line(lx, cases[i].line, "over.lex", (int)i + 1, NULL, &err);
+        if (rc != cases[i].rc) {
+            fail_msg("case %zu: '%s': rc %d, want %d (%s)", i, cases[i].line, rc, cases[i].rc,
+                     err.msg);
+        }
+    }
+    assert_non_null(strstr(err.msg, "unknown flag"));
+    assert_int_equal(km_lexicon_count(lx), 3);
+    assert_true(km_lexicon_entry(lx, 0)->flags & KM_LEX_F_OVER);
+    assert_true(km_lexicon_entry(lx, 1)->flags & KM_LEX_F_OVER);
+    assert_int_equal(km_lexicon_entry(lx, 2)->weight, 0);
+    assert_int_equal(
+        km_lexicon_add_line(lx, "life ru stem 70 пожар over", "over.lex", 9, NULL, &err),
+        KM_EINPUT);
+    assert_non_null(strstr(err.msg, "over goes on fixed and calm lines"));
+    km_lexicon_free(lx);
 }
 
 static void test_bad_lines(void **state)
@@ -334,7 +427,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_match_modes, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_negation, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_strict_and_hits, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_post_hints, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_base_cap_names, fx_setup, fx_teardown),
+        cmocka_unit_test(test_over_flag),
         cmocka_unit_test(test_bad_lines),
         cmocka_unit_test(test_shipped_lexicon),
     };

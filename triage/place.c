@@ -1,0 +1,713 @@
+/* Addresses in a post's text (see place.h). Street words are compared in their
+ * Kazakh-folded "loose" form, Latin ones also transliterated to Cyrillic, so the lists
+ * below are Cyrillic with a few English words. */
+#include "triage/place.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+/* A street word of fewer letters is a preposition or an abbreviation, not a name. */
+#define PL_MIN_STREET 3
+/* Street-type words skipped between the street name and the number. */
+#define PL_MAX_SKIP 2
+/* Bytes of a transliterated word. */
+#define PL_WORD_MAX 64
+
+/* Words that stand between a street name and its number. */
+static const char *const pl_street_types[] = {
+    "ул",        "улица", "улице",  "улицы",     "пр",          "проспект", "проспекте",
+    "проспекта", "пр-т",  "кошеси", "кошесинде", "кошесиндеги", "дангылы",  "ave",
+    "avenue",    "st",    "street", "str",       "дом",         "дома",     "доме",
+    "домом",     "д",     "уй",     "уйи",       "уйинде",      "house",    "батыр",
+    "батыра",    "хан",   "хана",   "би",        "batyr",       "khan",     NULL};
+
+/* House words: after one ("напротив дома 12") the street may stand a few words back. */
+static const char *const pl_house_words[] = {"дом", "дома", "доме",   "домом", "д",
+                                             "уй",  "уйи",  "уйинде", "house", NULL};
+
+/* Street types that follow a name and follow nothing else ("Богенбай батыра", "Сарыарқа
+ * көшесі"): the name may be written in lower case. */
+static const char *const pl_after_name[] = {
+    "батыр",     "батыра",  "батыры",     "кошеси",       "кошесинде", "кошесиндеги", "кошесине",
+    "кошесимен", "дангылы", "дангылында", "дангылындагы", "batyr",     NULL};
+
+/* Street types that follow a name, which must then be capitalised ("Kunayev st", not "the
+ * whole street"). */
+static const char *const pl_after_capital[] = {"st", "street", "ave", "avenue", "str", NULL};
+
+/* Place types after a name that are not streets ("Триатлон саябағы", "Central Park"). */
+static const char *const pl_landmarks[] = {"саябак",       "саябагы", "саябагынын", "саябагында",
+                                           "саябагындагы", "park",    NULL};
+
+/* Prepositions of place before a name ("на Сарыарке", "возле Триатлон парка"). */
+static const char *const pl_preps[] = {
+    "на", "в",  "во", "у",    "возле", "около",  "напротив", "рядом", "за", "под",
+    "по", "on", "at", "near", "in",    "behind", "along",    "by",    NULL};
+
+/* Capitalised words after a preposition that name no place in the city ("в Астане"). */
+static const char *const pl_not_place[] = {
+    "астана",   "астане",    "астаны",     "астану",     "astana",      "елорда",    "елорде",
+    "елордада", "казахстан", "казахстане", "kazakhstan", "telegram",    "instagram", "whatsapp",
+    "kaspi",    "сети",      "астанада",   "астанадагы", "казакстанда", NULL};
+
+/* Street types that precede a capitalised name ("улица Кенесары"). */
+static const char *const pl_before_name[] = {"ул",        "улица",    "улице",     "улицы",
+                                             "улицу",     "проспект", "проспекте", "проспекта",
+                                             "проспекту", NULL};
+
+/* Words that precede numbers without being streets. */
+static const char *const pl_not_street[] = {
+    "уже",    "через",   "около", "более",    "менее",    "всего", "почти", "примерно",
+    "после",  "номер",   "было",  "сейчас",   "там",      "это",   "где",   "еще",
+    "только", "всех",    "кв",    "квартира", "подъезд",  "этаж",  "блок",  "сагат",
+    "about",  "since",   "for",   "the",      "after",    "only",  "over",  "under",
+    "until",  "than",    "flat",  "apt",      "floor",    "at",    "on",    "in",
+    "bus",    "маршрут", "багыт", "route",    "напротив", "возле", "рядом", "near",
+    "by",     "and",     "with",  "between",  "block",    "между", NULL};
+
+/* Word starts that make the preceding number a count, a time or a date. */
+static const char *const pl_units[] = {
+    "дн",     "мин",    "час",     "сут",  "градус", "этаж",  "тенге",  "человек", "люд",
+    "числ",   "кабат",  "сагат",   "янв",  "фев",    "март",  "апр",    "мая",     "июн",
+    "июл",    "авг",    "сент",    "окт",  "нояб",   "декаб", "day",    "min",     "hour",
+    "floor",  "people", "degree",  "year", "week",   "недел", "месяц",  "метр",    "литр",
+    "жаст",   "жасар",  "автобус", "звон", "позвон", "call",  "тел",    "phone",   "опер",
+    "давлен", "багыт",  "машин",   "школ", "гимназ", "лицей", "мектеп", "school",  "квартир",
+    "штук",   "guy",    "stop",    "lane", "time",   "tenge", "жылы",   NULL};
+
+/* Emergency and city service numbers, called far more often than such houses are named. */
+static const char *const pl_service[] = {"101", "102", "103", "104", "109", "112", NULL};
+
+/* Units that are whole words (too short or too ambiguous to match as starts: "разбит",
+ * "жылу", "место" are what an address is followed by). */
+static const char *const pl_unit_words[] = {
+    "м",    "км",  "см",  "мм",   "кг",  "kg",  "тг",     "h",    "am",     "pm",   "ч",  "раз",
+    "раза", "лет", "год", "года", "жыл", "кун", "куннен", "утра", "вечера", "ночи", "ай", NULL};
+
+/* Words that join two numbers into a range or a pair ("между 7 и 8 этажом"). */
+static const char *const pl_and[] = {"и", "или", "мен", "and", "or", NULL};
+
+/* Kazakh locative endings ("Көкталда", "Есілде"). */
+static const char *const pl_locative[] = {"да",   "де",   "та",   "те", "дагы",
+                                          "деги", "тагы", "теги", NULL};
+
+/* Common Kazakh nouns in the locative, capitalised at a sentence start ("Көшеде жарық
+ * жоқ"), which name no place. */
+static const char *const pl_not_locative[] = {"кошеде",    "ауладагы", "подъездте",   "подъездде",
+                                              "патерде",   "уйимизде", "мектепте",    "каладагы",
+                                              "калада",    "ауданда",  "ауданымызда", "жолда",
+                                              "аялдамада", "кешке",    NULL};
+
+/* w is in list. */
+static bool pl_listed(const char *const *list, const char *w)
+{
+    for (size_t i = 0; list[i] != NULL; i++) {
+        if (strcmp(list[i], w) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool pl_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static size_t pl_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s != '\0'; s++) {
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    }
+    return n;
+}
+
+/* 1-4 digits, no leading zero, then at most one letter. */
+static bool pl_house_shape(const char *w)
+{
+    size_t d = 0;
+    while (pl_digit(w[d])) {
+        d++;
+    }
+    return d >= 1 && d <= 4 && w[0] != '0' && pl_chars(w + d) <= 1 &&
+           (w[d] == '\0' || !pl_digit(w[d]));
+}
+
+static bool pl_all_letters(const char *w)
+{
+    for (; *w != '\0'; w++) {
+        if (pl_digit(*w) || *w == '-') {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Latin -> Cyrillic for the word lists ("uzhe 4 dnya" is Russian typed in Latin). */
+static void pl_translit(const char *w, char *out, size_t cap)
+{
+    static const struct {
+        const char *from, *to;
+        size_t len;
+    } di[] = {{"shch", "щ", 4}, {"zh", "ж", 2}, {"kh", "х", 2}, {"ch", "ч", 2}, {"sh", "ш", 2},
+              {"ts", "ц", 2},   {"ya", "я", 2}, {"yu", "ю", 2}, {"yo", "е", 2}};
+    static const char *const one[26] = {"а", "б", "к", "д", "е", "ф",  "г", "х", "и",
+                                        "ж", "к", "л", "м", "н", "о",  "п", "к", "р",
+                                        "с", "т", "у", "в", "у", "кс", "ы", "з"};
+    size_t n = 0;
+    out[0] = '\0';
+    while (*w != '\0') {
+        const char *cy = "";
+        size_t used = 1;
+        for (size_t k = 0; k < sizeof(di) / sizeof(di[0]); k++) {
+            if (w[0] == di[k].from[0] && strncmp(w, di[k].from, di[k].len) == 0) {
+                cy = di[k].to;
+                used = di[k].len;
+                break;
+            }
+        }
+        if (used == 1 && *w >= 'a' && *w <= 'z') {
+            cy = one[*w - 'a'];
+        }
+        size_t clen = strlen(cy);
+        if (n + clen + 1 > cap) {
+            break;
+        }
+        memcpy(out + n, cy, clen + 1);
+        n += clen;
+        w += used;
+    }
+}
+
+static bool pl_is_latin(const char *w)
+{
+    for (; *w != '\0'; w++) {
+        if ((unsigned char)*w >= 0x80) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Every word list above in one small hash set, word -> the PL_W_* lists it is on (each
+ * token is looked up; scanning the lists per token would cost more than the rest of the
+ * triage). Built once. Unit starts (pl_units) are looked up by the token's prefixes. */
+enum {
+    PL_W_AFTER_NAME = 1 << 0,    /* pl_after_name, pl_landmarks */
+    PL_W_AFTER_CAPITAL = 1 << 1, /* pl_after_capital */
+    PL_W_BEFORE_NAME = 1 << 2,   /* pl_before_name */
+    PL_W_PREP = 1 << 3,          /* pl_preps */
+    PL_W_STREET_TYPE = 1 << 4,   /* pl_street_types */
+    PL_W_HOUSE = 1 << 5,         /* pl_house_words */
+    PL_W_NOT_STREET = 1 << 6,    /* pl_not_street */
+    PL_W_UNIT = 1 << 7,          /* pl_units (starts) */
+    PL_W_UNIT_WORD = 1 << 8,     /* pl_unit_words */
+    PL_W_AND = 1 << 9,           /* pl_and */
+    PL_W_NOT_PLACE = 1 << 10,    /* pl_not_place, pl_not_locative */
+};
+#define PL_SLOTS      512  /* a power of two, over twice the words of the lists */
+#define PL_BLOOM_BITS 4096 /* a power of two */
+/* Longest unit start, in bytes. */
+#define PL_UNIT_MAX 16
+
+struct pl_slot {
+    const char *word;
+    size_t len;
+    unsigned mask;
+};
+
+static struct pl_slot pl_set[PL_SLOTS];
+/* A filter in front of the set: a bit per (first two bytes, length) of its words, so most
+ * tokens are turned away without hashing. */
+static uint64_t pl_bloom[PL_BLOOM_BITS / 64];
+static uint64_t pl_bloom_after[PL_BLOOM_BITS / 64]; /* the same for PL_W_AFTER_NAME words */
+static uint32_t pl_unit_lens;                       /* bit k: a unit start of k bytes */
+static pthread_once_t pl_once = PTHREAD_ONCE_INIT;
+
+static size_t pl_bloom_bit(const char *w, size_t len)
+{
+    unsigned b0 = (unsigned char)w[0], b1 = len > 1 ? (unsigned char)w[1] : 0;
+    return (b0 * 131u + b1 * 31u + (unsigned)len) & (PL_BLOOM_BITS - 1);
+}
+
+static bool pl_bloom_has(const char *w, size_t len)
+{
+    size_t bit = pl_bloom_bit(w, len);
+    return (pl_bloom[bit / 64] >> (bit % 64) & 1) != 0;
+}
+
+static struct pl_slot *pl_slot_of(const char *w, size_t len)
+{
+    for (size_t i = XXH3_64bits(w, len) & (PL_SLOTS - 1);; i = (i + 1) & (PL_SLOTS - 1)) {
+        struct pl_slot *s = &pl_set[i];
+        if (s->word == NULL || (s->len == len && memcmp(s->word, w, len) == 0)) {
+            return s;
+        }
+    }
+}
+
+static void pl_set_add(const char *const *list, unsigned mask)
+{
+    for (size_t i = 0; list[i] != NULL; i++) {
+        size_t len = strlen(list[i]), bit = pl_bloom_bit(list[i], len);
+        struct pl_slot *s = pl_slot_of(list[i], len);
+        *s = (struct pl_slot){list[i], len, s->mask | mask};
+        pl_bloom[bit / 64] |= 1ull << (bit % 64);
+        pl_bloom_after[bit / 64] |= (mask & PL_W_AFTER_NAME) ? 1ull << (bit % 64) : 0;
+        pl_unit_lens |= (mask & PL_W_UNIT) && len <= PL_UNIT_MAX ? 1u << len : 0;
+    }
+}
+
+static void pl_set_init(void)
+{
+    pl_set_add(pl_after_name, PL_W_AFTER_NAME);
+    pl_set_add(pl_landmarks, PL_W_AFTER_NAME);
+    pl_set_add(pl_after_capital, PL_W_AFTER_CAPITAL);
+    pl_set_add(pl_before_name, PL_W_BEFORE_NAME);
+    pl_set_add(pl_preps, PL_W_PREP);
+    pl_set_add(pl_street_types, PL_W_STREET_TYPE);
+    pl_set_add(pl_house_words, PL_W_HOUSE);
+    pl_set_add(pl_not_street, PL_W_NOT_STREET);
+    pl_set_add(pl_units, PL_W_UNIT);
+    pl_set_add(pl_unit_words, PL_W_UNIT_WORD);
+    pl_set_add(pl_and, PL_W_AND);
+    pl_set_add(pl_not_place, PL_W_NOT_PLACE);
+    pl_set_add(pl_not_locative, PL_W_NOT_PLACE);
+}
+
+/* The lists word w is on; with unit, also PL_W_UNIT when a unit starts it. */
+static unsigned pl_mask(const char *w, bool unit)
+{
+    size_t len = strlen(w);
+    unsigned mask = pl_bloom_has(w, len) ? pl_slot_of(w, len)->mask & ~(unsigned)PL_W_UNIT : 0;
+    for (size_t k = 1; unit && k <= len && k <= PL_UNIT_MAX; k++) {
+        if ((pl_unit_lens >> k & 1) && (k == len || ((unsigned char)w[k] & 0xC0) != 0x80) &&
+            pl_bloom_has(w, k)) {
+            mask |= pl_slot_of(w, k)->mask & PL_W_UNIT;
+        }
+    }
+    return mask;
+}
+
+/* The lists token t is on: its loose form's, or for a Latin word also its
+ * transliteration's ("uzhe 4 dnya" is Russian typed in Latin); unit as for pl_mask(). */
+static unsigned pl_token_mask(const struct km_norm_token *t, bool unit)
+{
+    unsigned mask = pl_mask(t->loose, unit);
+    if (pl_is_latin(t->loose)) {
+        char cy[PL_WORD_MAX];
+        pl_translit(t->loose, cy, sizeof(cy));
+        mask |= pl_mask(cy, unit);
+    }
+    return mask;
+}
+
+/* Token t is on one of the lists of bits. */
+static bool pl_is(const struct km_norm_token *t, unsigned bits)
+{
+    return (pl_token_mask(t, (bits & PL_W_UNIT) != 0) & bits) != 0;
+}
+
+/* Only spaces, dashes and brackets in text[a..b): two numbers so joined are one phone
+ * number or range. */
+static bool pl_numeric_gap(const char *text, size_t a, size_t b)
+{
+    for (size_t i = a; i < b; i++) {
+        if (strchr(" -()", text[i]) == NULL) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* after is "/N" with N of 1-3 digits not starting with 0 and no further number part: the
+ * building of a house ("Құдайбердіұлы 17/1", "Абылай хана 5/2"), not a date ("12/03",
+ * "1/2/2024") nor a fraction ("0.5"). Its house is the number before the slash. */
+static bool pl_building_suffix(const char *after)
+{
+    if (after[0] != '/' || after[1] == '0') {
+        return false;
+    }
+    size_t d = 0;
+    while (d < 4 && pl_digit(after[1 + d])) {
+        d++;
+    }
+    const char *rest = after + 1 + d;
+    return d >= 1 && d <= 3 &&
+           !(rest[0] != '\0' && strchr("/.,:", rest[0]) != NULL && pl_digit(rest[1]));
+}
+
+/* The original text around token i rules out a house number: sign, time ("8:40", not
+ * "Иманова 19: ..."), decimal, degree, percent, or a neighbouring number (phone). A
+ * building after a slash ("17/1") keeps its house number. */
+static bool pl_numeric_context(const char *text, const struct km_norm_text *nt, size_t i)
+{
+    const struct km_norm_token *t = &nt->tokens[i];
+    char before = t->start > 0 ? text[t->start - 1] : ' ';
+    const char *after = text + t->end;
+    if (strchr("+-:.,/", before) != NULL ||
+        strncmp(text + (t->start >= 3 ? t->start - 3 : 0), "\xE2\x88\x92", 3) == 0) {
+        return true;
+    }
+    if ((after[0] == ':' && pl_digit(after[1])) || after[0] == '%' ||
+        strncmp(after, "\xC2\xB0", 2) == 0 || strncmp(after, " \xC2\xB0", 3) == 0 ||
+        ((after[0] == '.' || after[0] == ',' || after[0] == '/') && pl_digit(after[1]) &&
+         !pl_building_suffix(after))) {
+        return true;
+    }
+    const struct km_norm_token *prev = i > 0 ? &nt->tokens[i - 1] : NULL;
+    const struct km_norm_token *next = i + 1 < nt->n_tokens ? &nt->tokens[i + 1] : NULL;
+    if (next != NULL && i + 2 < nt->n_tokens && (pl_mask(next->loose, false) & PL_W_AND) &&
+        pl_digit(nt->tokens[i + 2].text[0])) {
+        return true; /* "7 и 8", "7 мен 8" */
+    }
+    return (prev != NULL && pl_digit(prev->text[0]) && pl_numeric_gap(text, prev->end, t->start)) ||
+           (next != NULL && pl_digit(next->text[0]) && pl_numeric_gap(text, t->end, next->start));
+}
+
+/* Token t starts with a capital letter in the original text. */
+static bool pl_capital(const char *text, const struct km_norm_token *t)
+{
+    const unsigned char *o = (const unsigned char *)text + t->start;
+    return (o[0] >= 'A' && o[0] <= 'Z') || (o[0] == 0xD0 && o[1] <= 0xAF) ||
+           ((o[0] == 0xD2 || o[0] == 0xD3) && o[1] % 2 == 0); /* Ә Ғ Қ Ң Ө Ұ Ү Һ */
+}
+
+/* Token j can be a street name: a word of letters, not a listed non-name nor a unit ("лет
+ * 8" is an age). */
+static bool pl_name_word(const struct km_norm_text *nt, size_t j)
+{
+    const struct km_norm_token *t = &nt->tokens[j];
+    return !t->hashtag && pl_chars(t->loose) >= PL_MIN_STREET && pl_all_letters(t->loose) &&
+           !pl_is(t, PL_W_NOT_STREET | PL_W_STREET_TYPE) && !pl_is(t, PL_W_UNIT | PL_W_UNIT_WORD);
+}
+
+/* Index of the microdistrict number before a microdistrict word at j, or SIZE_MAX. */
+static size_t pl_mkr_number(const struct km_norm_text *nt, size_t j)
+{
+    const char *w = nt->tokens[j].loose;
+    size_t k = j;
+    if (strcmp(w, "аудан") == 0 && k > 0 && strcmp(nt->tokens[k - 1].loose, "шагын") == 0) {
+        k--;
+    } else if (strcmp(w, "мкр") != 0 && strncmp(w, "микрорайон", strlen("микрор")) != 0) {
+        return SIZE_MAX;
+    }
+    return k > 0 && pl_house_shape(nt->tokens[k - 1].text) ? k - 1 : SIZE_MAX;
+}
+
+/* After a house word: the nearest capitalised name up to KM_PLACE_LOOKBACK tokens before
+ * token j, in the same clause ("на Сарыарке у остановки напротив дома 12"), or SIZE_MAX. */
+static size_t pl_lookback(const char *text, const struct km_norm_text *nt, size_t j)
+{
+    for (size_t k = j; k > 0 && j - k < KM_PLACE_LOOKBACK; k--) {
+        if (nt->tokens[k].clause || nt->tokens[k - 1].hashtag) {
+            break;
+        }
+        if (pl_capital(text, &nt->tokens[k - 1]) && pl_name_word(nt, k - 1)) {
+            return k - 1;
+        }
+    }
+    return SIZE_MAX;
+}
+
+/* The street of the number at i into r (street, n_street, kind); false if there is none. */
+static bool pl_street_of(const char *text, const struct km_norm_text *nt, size_t i,
+                         struct km_place_ref *r)
+{
+    size_t j = i, skipped = 0;
+    bool house = false;
+    while (j > 0 && skipped <= PL_MAX_SKIP && !nt->tokens[j - 1].hashtag &&
+           pl_is(&nt->tokens[j - 1], PL_W_STREET_TYPE)) {
+        house = house || pl_is(&nt->tokens[j - 1], PL_W_HOUSE);
+        j--;
+        skipped++;
+    }
+    if (j == 0 || nt->tokens[j - 1].hashtag) {
+        return false;
+    }
+    r->kind = KM_PLACE_HOUSE;
+    r->n_street = 1;
+    r->street = pl_mkr_number(nt, j - 1);
+    if (r->street != SIZE_MAX) {
+        r->kind = KM_PLACE_MKR;
+        return true;
+    }
+    j--;
+    if (pl_chars(nt->tokens[j].loose) < PL_MIN_STREET && pl_capital(text, &nt->tokens[j]) &&
+        j > 0 && !nt->tokens[j - 1].hashtag) {
+        j--; /* "Мәңгілік Ел 53": the name's first word */
+        r->n_street = 2;
+    }
+    if (!pl_name_word(nt, j)) {
+        r->n_street = 1;
+        j = house ? pl_lookback(text, nt, j + 1) : SIZE_MAX;
+    }
+    r->street = j;
+    return j != SIZE_MAX;
+}
+
+/* Fills r for the number at i; false if it is not a house number with a street. */
+static bool pl_house_at(const char *text, const struct km_norm_text *nt, size_t i,
+                        struct km_place_ref *r)
+{
+    const struct km_norm_token *t = &nt->tokens[i];
+    if (t->hashtag || !pl_digit(t->text[0]) || !pl_house_shape(t->text) ||
+        pl_listed(pl_service, t->text) || pl_numeric_context(text, nt, i)) {
+        return false;
+    }
+    if (i + 1 < nt->n_tokens && !nt->tokens[i + 1].hashtag &&
+        pl_is(&nt->tokens[i + 1], PL_W_UNIT | PL_W_UNIT_WORD)) {
+        return false;
+    }
+    if (!pl_street_of(text, nt, i, r)) {
+        return false;
+    }
+    r->number = i;
+    r->capital = pl_capital(text, &nt->tokens[r->street]);
+    return true;
+}
+
+/* Token t is written in capitals only ("КСК", "ЦОН"): an abbreviation, not a name. */
+static bool pl_all_caps(const char *text, const struct km_norm_token *t)
+{
+    const char *o = text + t->start;
+    return t->end - t->start >= 2 * 2 && pl_capital(text, t) &&
+           ((o[1] >= 'A' && o[1] <= 'Z') ||
+            ((unsigned char)o[2] == 0xD0 && (unsigned char)o[3] >= 0x90 &&
+             (unsigned char)o[3] <= 0xAF));
+}
+
+/* True if token i is a capitalised Kazakh word (with a Kazakh letter) in the locative:
+ * "Көкталда 3 сағат болды жарық жоқ". */
+static bool pl_kazakh_locative(const char *text, const struct km_norm_text *nt, size_t i)
+{
+    const struct km_norm_token *t = &nt->tokens[i];
+    size_t len = strlen(t->loose);
+    if (t->hashtag || !pl_capital(text, t) || t->loose == t->text ||
+        strcmp(t->loose, t->text) == 0 || pl_chars(t->loose) < 5 || pl_all_caps(text, t)) {
+        return false;
+    }
+    bool ends = false;
+    for (size_t k = 0; pl_locative[k] != NULL && !ends; k++) {
+        size_t n = strlen(pl_locative[k]);
+        ends = len > n && strcmp(t->loose + len - n, pl_locative[k]) == 0;
+    }
+    return ends && pl_name_word(nt, i) && !(pl_mask(t->loose, false) & PL_W_NOT_PLACE);
+}
+
+/* Fills r if token i is a preposition of place before a capitalised name. */
+static bool pl_named_at(const char *text, const struct km_norm_text *nt, size_t i,
+                        struct km_place_ref *r)
+{
+    const struct km_norm_token *n = &nt->tokens[i + 1];
+    if (n->clause || !pl_capital(text, n) || pl_all_caps(text, n) || !pl_name_word(nt, i + 1) ||
+        pl_is(n, PL_W_NOT_PLACE)) {
+        return false;
+    }
+    if (i + 2 < nt->n_tokens && !nt->tokens[i + 2].clause &&
+        pl_is(&nt->tokens[i + 2], PL_W_AFTER_NAME | PL_W_AFTER_CAPITAL)) {
+        return false; /* "на Богенбай батыра": a street, found at its type word */
+    }
+    *r = (struct km_place_ref){.street = i + 1,
+                               .n_street = 1,
+                               .number = SIZE_MAX,
+                               .kind = KM_PLACE_NAMED,
+                               .capital = true};
+    return true;
+}
+
+/* Cheap test before any lookup: token i can take part in a place without a number only
+ * next to a capitalised word, or when it is capitalised, or is a street type that follows
+ * lower-case names (PL_W_AFTER_NAME, by the filter of its first bytes and length). */
+static bool pl_may_place(const char *text, const struct km_norm_text *nt, size_t i)
+{
+    const struct km_norm_token *t = &nt->tokens[i];
+    size_t bit = pl_bloom_bit(t->loose, strlen(t->loose));
+    return (pl_bloom_after[bit / 64] >> (bit % 64) & 1) || pl_capital(text, t) ||
+           (i > 0 && pl_capital(text, &nt->tokens[i - 1])) ||
+           (i + 1 < nt->n_tokens && pl_capital(text, &nt->tokens[i + 1]));
+}
+
+/* Fills r if token i is a street type next to a named street without a number, or a
+ * preposition before a named place. */
+static bool pl_street_at(const char *text, const struct km_norm_text *nt, size_t i,
+                         struct km_place_ref *r)
+{
+    const struct km_norm_token *t = &nt->tokens[i];
+    if (t->hashtag || !pl_may_place(text, nt, i)) {
+        return false;
+    }
+    unsigned type = pl_mask(t->loose, false);
+    if (type == 0) {
+        *r = (struct km_place_ref){.street = i,
+                                   .n_street = 1,
+                                   .number = SIZE_MAX,
+                                   .kind = KM_PLACE_NAMED,
+                                   .capital = true};
+        return pl_kazakh_locative(text, nt, i);
+    }
+    if ((type & PL_W_PREP) && i + 1 < nt->n_tokens && !nt->tokens[i + 1].hashtag &&
+        pl_named_at(text, nt, i, r)) {
+        return true;
+    }
+    bool cap_prev = i > 0 && pl_capital(text, &nt->tokens[i - 1]);
+    bool cap_next =
+        i + 1 < nt->n_tokens && !nt->tokens[i + 1].clause && pl_capital(text, &nt->tokens[i + 1]);
+    size_t j = SIZE_MAX;
+    if (i > 0 && !t->clause &&
+        ((type & PL_W_AFTER_NAME) || ((type & PL_W_AFTER_CAPITAL) && cap_prev))) {
+        j = i - 1;
+    } else if (!t->clause && (type & PL_W_BEFORE_NAME) && cap_next) {
+        j = i + 1;
+    }
+    if (j == SIZE_MAX || !pl_name_word(nt, j)) {
+        return false;
+    }
+    *r = (struct km_place_ref){.street = j,
+                               .n_street = 1,
+                               .number = SIZE_MAX,
+                               .kind = KM_PLACE_STREET,
+                               .capital = pl_capital(text, &nt->tokens[j])};
+    return true;
+}
+
+/* True if a ref of out[0..n) already has token j as its street. */
+static bool pl_has_street(const struct km_place_ref *out, size_t n, size_t j)
+{
+    for (size_t k = 0; k < n; k++) {
+        if (out[k].kind != KM_PLACE_MKR && out[k].street == j) {
+            return true;
+        }
+    }
+    return false;
+}
+
+size_t km_place_find(const char *text, const struct km_norm_text *nt, struct km_place_ref *out,
+                     size_t max)
+{
+    size_t n = 0;
+    if (text == NULL || nt == NULL || nt->repaired) {
+        return 0;
+    }
+    pthread_once(&pl_once, pl_set_init);
+    for (size_t i = 0; i < nt->n_tokens && n < max; i++) {
+        n += pl_digit(nt->tokens[i].text[0]) && pl_house_at(text, nt, i, &out[n]);
+    }
+    size_t houses = n;
+    for (size_t i = 0; i < nt->n_tokens && n < max; i++) {
+        struct km_place_ref r;
+        if (pl_street_at(text, nt, i, &r) && !pl_has_street(out, houses, r.street) &&
+            !pl_has_street(out + houses, n - houses, r.street)) {
+            out[n++] = r;
+        }
+    }
+    return n;
+}
+
+/* The consonants of a key (lower-case Cyrillic, after the Kazakh loose folding); every
+ * other letter is a vowel, a sign or й. */
+static bool pl_consonant(unsigned cp)
+{
+    static const char set[] = "бвгджзклмнпрстфхцчшщ";
+    for (size_t i = 0; i + 1 < sizeof(set); i += 2) {
+        if (cp == (((unsigned)(unsigned char)set[i] & 0x1F) << 6 |
+                   ((unsigned)(unsigned char)set[i + 1] & 0x3F))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A leading vowel, folded: а я ә → а, е э ё → е, и ы й і → и, у ю ұ ү → у, о ө → о. */
+static const char *pl_lead_vowel(unsigned cp)
+{
+    switch (cp) {
+    case 0x430:
+    case 0x44F:
+        return "а";
+    case 0x435:
+    case 0x44D:
+    case 0x451:
+        return "е";
+    case 0x438:
+    case 0x44B:
+    case 0x439:
+    case 0x456:
+        return "и";
+    case 0x443:
+    case 0x44E:
+        return "у";
+    case 0x43E:
+        return "о";
+    default:
+        return "";
+    }
+}
+
+/* The key form of a street word: its loose form (transliterated if Latin) reduced to its
+ * first letter if a vowel (folded) and then its consonants, a letter doubled in the text
+ * counted once, KM_PLACE_KEY_LETTERS in all: "Сарыарке", "Saryarka" -> срк... -> "срр"
+ * + "к"; "Сейфуллина", "Seifullin" -> "сфлн"; "Иманова", "Imanov" -> "имнв". Spellings of
+ * one name differ in their vowels (ы/ya, ей/ei, е/э) far more than in their consonants,
+ * and case endings come after the first consonants. */
+static void pl_street_form(const struct km_norm_token *t, char *out, size_t cap)
+{
+    char word[PL_WORD_MAX];
+    if (pl_is_latin(t->loose)) {
+        pl_translit(t->loose, word, sizeof(word));
+    } else {
+        snprintf(word, sizeof(word), "%s", t->loose);
+    }
+    size_t o = 0, letters = 0;
+    unsigned prev = 0;
+    out[0] = '\0';
+    for (const unsigned char *w = (const unsigned char *)word;
+         *w != '\0' && letters < KM_PLACE_KEY_LETTERS;) {
+        unsigned cp = *w;
+        size_t len = 1;
+        if ((*w & 0xE0) == 0xC0 && (w[1] & 0xC0) == 0x80) {
+            cp = (unsigned)(*w & 0x1F) << 6 | (w[1] & 0x3F);
+            len = 2;
+        }
+        const char *lead = letters == 0 && o == 0 ? pl_lead_vowel(cp) : "";
+        bool keep = *lead != '\0' || (pl_consonant(cp) && cp != prev);
+        if (keep && o + 3 <= cap) {
+            memcpy(out + o, *lead != '\0' ? lead : (const char *)w, 2);
+            o += 2;
+            out[o] = '\0';
+            letters++;
+        }
+        prev = cp;
+        w += len;
+    }
+}
+
+void km_place_key(const struct km_norm_text *nt, const struct km_place_ref *r, char *out,
+                  size_t cap)
+{
+    char street[PL_WORD_MAX];
+    if (r->kind == KM_PLACE_MKR) {
+        snprintf(street, sizeof(street), "мкр%s", nt->tokens[r->street].text);
+    } else {
+        pl_street_form(&nt->tokens[r->street], street, sizeof(street));
+    }
+    if (r->number == SIZE_MAX) {
+        snprintf(out, cap, "%s", street);
+        return;
+    }
+    const char *num = nt->tokens[r->number].text;
+    size_t digits = strspn(num, "0123456789");
+    char letter[PL_WORD_MAX] = ""; /* "12a" and "12а" agree */
+    if ((unsigned char)num[digits] < 0x80) {
+        pl_translit(num + digits, letter, sizeof(letter));
+    } else {
+        snprintf(letter, sizeof(letter), "%s", num + digits);
+    }
+    snprintf(out, cap, "%s|%.*s%s", street, (int)digits, num, letter);
+}
