@@ -1,11 +1,13 @@
-/* komekd: the komek daemon. Runs the collect, tickets and intake roles (threads) until
+/* komekd: the komek daemon. Runs the collect, tickets, intake and desk roles (threads) until
  * SIGTERM. */
 #include "app/setup.h"
 #include "collectors/collector.h"
 #include "common/alloc.h"
+#include "common/buf.h"
 #include "common/log.h"
 #include "daemon/collect.h"
 #include "daemon/roles.h"
+#include "desk/desk.h"
 #include "intake/ops.h"
 #include "queue/persist.h"
 #include "intake/server.h"
@@ -33,6 +35,7 @@
 static volatile sig_atomic_t stop_requested;
 
 static volatile sig_atomic_t reload_requested;
+static volatile sig_atomic_t term_requested; /* SIGTERM or SIGINT: stop for good */
 
 static void on_signal(int sig)
 {
@@ -40,19 +43,84 @@ static void on_signal(int sig)
         reload_requested = 1;
         return;
     }
+    term_requested = 1;
     stop_requested = 1;
 }
+
+struct options {
+    const char *config;
+    const char *role;
+    bool once, check, verbose;
+};
+
+/* A changed komek.conf accepted on SIGHUP: the roles drain, then run again with it. */
+static struct km_config *next_cfg;
+static struct km_watch *next_watch;
 
 struct reload_ctx {
     const struct km_config *cfg;
     struct km_shared *watch;
+    const char *path;       /* komek.conf */
+    const char *conf_text;  /* its content when the running configuration was read */
 };
 
-/* SIGHUP: the tags list (and lexicon) again; an invalid file keeps what is in use. */
+static int load_all(const struct options *o, struct km_config **cfg, struct km_watch **watch);
+
+/* The whole file as a string, or NULL if it cannot be read. Caller frees. */
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return NULL;
+    }
+    struct km_buf b = KM_BUF_INIT;
+    char chunk[4096];
+    for (size_t n; (n = fread(chunk, 1, sizeof(chunk), f)) > 0;) {
+        km_buf_append(&b, chunk, n);
+    }
+    fclose(f);
+    km_buf_putc(&b, '\0');
+    return km_buf_take(&b);
+}
+
+/* SIGHUP with a changed komek.conf: checks it like a start would; if it is valid, asks the
+ * roles to finish their work in hand and stop, so that main() runs them again with it.
+ * Returns true when that restart is under way. */
+static bool reload_config(const struct reload_ctx *c)
+{
+    char *text = read_text(c->path);
+    bool changed = text != NULL && c->conf_text != NULL && strcmp(text, c->conf_text) != 0;
+    free(text);
+    if (!changed) {
+        return false;
+    }
+    KM_LOG_INFO("SIGHUP: %s changed; checking it", c->path);
+    struct options o = {.config = c->path, .role = "all"};
+    struct km_config *cfg = NULL;
+    struct km_watch *w = NULL;
+    if (load_all(&o, &cfg, &w) != 0) {
+        KM_LOG_ERROR("%s has errors (see above): keeping the configuration in use", c->path);
+        km_watch_free(w);
+        km_config_free(cfg);
+        return false;
+    }
+    next_cfg = cfg;
+    next_watch = w;
+    KM_LOG_INFO("restarting the roles with the new configuration once their work in hand is "
+                "done");
+    stop_requested = 1;
+    return true;
+}
+
+/* SIGHUP: komek.conf if it changed (restart of the roles), else the tags list, lexicon and
+ * routing again; an invalid file keeps what is in use. */
 static void reload_watch(void *arg)
 {
     struct reload_ctx *c = arg;
     struct km_watch *w = NULL;
+    if (reload_config(c)) {
+        return;
+    }
     KM_LOG_INFO("SIGHUP: reloading the watched tags and the lexicon");
     if (km_watch_load(c->cfg, &w) != KM_OK) {
         KM_LOG_ERROR("reload failed (see the lines above); keeping the tags and lexicon in use");
@@ -66,7 +134,7 @@ static void reload_watch(void *arg)
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: komekd [-c FILE] [--role collect|tickets|intake|all] [--once]\n"
+            "usage: komekd [-c FILE] [--role collect|tickets|intake|desk|all] [--once]\n"
             "       komekd --check-config [FILE]\n"
             "\n"
             "Watches social networks for the city's hashtags, triages the posts and hands them\n"
@@ -74,9 +142,11 @@ static void usage(FILE *f)
             "\n"
             "  -c, --config FILE    configuration (default: etc/komek.conf in a build tree,\n"
             "                       else %s/komek.conf)\n"
-            "  -r, --role ROLE      collect, tickets, intake or all (default all, one thread\n"
-            "                       each; all runs intake, the webhook server on [komek]\n"
-            "                       listen, only if a source has a push type)\n"
+            "  -r, --role ROLE      collect, tickets, intake, desk or all (default all, one\n"
+            "                       thread each; all runs intake, the webhook server on\n"
+            "                       [komek] listen, only if a source has a push type, and\n"
+            "                       desk, the operators' web desk on desk_listen, unless it\n"
+            "                       is off)\n"
             "  -1, --once           one round of every polled source, store it, then exit\n"
             "  -t, --check-config   validate the configuration and tags list, then exit\n"
             "  -v, --verbose        log at debug level\n"
@@ -99,12 +169,6 @@ static void usage_keys(FILE *f)
         km_conf_keys_describe((*c)->keys, f);
     }
 }
-
-struct options {
-    const char *config;
-    const char *role;
-    bool once, check, verbose;
-};
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
@@ -134,9 +198,13 @@ static int parse_args(int argc, char **argv, struct options *o)
         fprintf(stderr, "komekd: unexpected argument '%s'\n", argv[optind]);
         return EXIT_USAGE;
     }
+    if (o->role == NULL) {
+        o->role = "all";
+    }
     if (strcmp(o->role, "all") != 0 && strcmp(o->role, "collect") != 0 &&
-        strcmp(o->role, "tickets") != 0 && strcmp(o->role, "intake") != 0) {
-        fprintf(stderr, "komekd: unknown role '%s' (collect, tickets, intake or all)\n",
+        strcmp(o->role, "tickets") != 0 && strcmp(o->role, "intake") != 0 &&
+        strcmp(o->role, "desk") != 0) {
+        fprintf(stderr, "komekd: unknown role '%s' (collect, tickets, intake, desk or all)\n",
                 o->role);
         return EXIT_USAGE;
     }
@@ -153,7 +221,10 @@ static int load_all(const struct options *o, struct km_config **cfg, struct km_w
     int rc_tags = km_watch_load(*cfg, watch);
     int rc_src = km_app_check_sources(*cfg);
     int rc_listen = km_intake_check_config(*cfg);
-    return rc_tags == KM_OK && rc_src == KM_OK && rc_listen == KM_OK ? 0 : EXIT_USAGE;
+    int rc_desk = km_desk_check_config(*cfg);
+    return rc_tags == KM_OK && rc_src == KM_OK && rc_listen == KM_OK && rc_desk == KM_OK
+               ? 0
+               : EXIT_USAGE;
 }
 
 static void install_signals(void)
@@ -203,24 +274,30 @@ static int start_ops(const struct options *o, const struct km_config *cfg, struc
     }
     struct km_err err = {{0}};
     const struct km_ops_opts opts = {
-        .need_postgres = strcmp(o->role, "all") == 0 || strcmp(o->role, "tickets") == 0};
+        .need_postgres = strcmp(o->role, "all") == 0 || strcmp(o->role, "tickets") == 0 ||
+                         strcmp(o->role, "desk") == 0};
     int rc = km_ops_new(cfg, &opts, ops, &err);
     if (rc != KM_OK) {
         KM_LOG_ERROR("%s", err.msg);
         return rc;
     }
-    KM_LOG_INFO("metrics on http://%s/metrics (and /healthz, /readyz), port %u",
-                km_section_get(cfg->global, "metrics_listen"), km_ops_port(*ops));
+    const char *listen = km_section_get(cfg->global, "metrics_listen");
+    const char *colon = strrchr(listen, ':');
+    int host_len = colon != NULL ? (int)(colon - listen) : (int)strlen(listen);
+    KM_LOG_INFO("metrics on http://%.*s:%u/metrics (and /healthz, /readyz)", host_len, listen,
+                km_ops_port(*ops));
     return KM_OK;
 }
 
 /* Runs the roles with the watch shared between them and reloadable on SIGHUP. Takes
  * ownership of watch. */
-static int run(const struct options *o, const struct km_config *cfg, struct km_watch *watch)
+static int run(const struct options *o, const struct km_config *cfg, struct km_watch *watch,
+               const char *conf_text)
 {
     struct km_shared shared;
     km_shared_init(&shared, watch, km_watch_free);
-    struct reload_ctx rctx = {.cfg = cfg, .watch = &shared};
+    struct reload_ctx rctx = {
+        .cfg = cfg, .watch = &shared, .path = o->config, .conf_text = conf_text};
     const struct km_roles_hooks hooks = {
         .reload_requested = &reload_requested, .reload = reload_watch, .ctx = &rctx};
     KM_LOG_INFO("komekd %s starting: config %s, role %s%s, %zu sources, %zu watched tags",
@@ -269,8 +346,25 @@ int main(int argc, char **argv)
     }
     xmlInitParser();
     install_signals();
-    rc = run(&o, cfg, watch);
-    watch = NULL; /* run() took it */
+    for (;;) {
+        char *conf_text = read_text(o.config);
+        rc = run(&o, cfg, watch, conf_text);
+        watch = NULL; /* run() took it */
+        free(conf_text);
+        if (next_cfg == NULL || term_requested || rc != 0) {
+            break;
+        }
+        /* SIGHUP brought a new komek.conf: the roles have drained; start them again. */
+        km_config_free(cfg);
+        cfg = next_cfg;
+        watch = next_watch;
+        next_cfg = NULL;
+        next_watch = NULL;
+        stop_requested = 0;
+        km_app_apply_logging(cfg);
+    }
+    km_watch_free(next_watch);
+    km_config_free(next_cfg);
     KM_LOG_INFO("komekd stopped%s", rc == 0 ? "" : " after an error");
     xmlCleanupParser();
     curl_global_cleanup();

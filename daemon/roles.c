@@ -7,6 +7,7 @@
 #include "common/metrics.h"
 #include "daemon/collect.h"
 #include "db/tickets.h"
+#include "desk/desk.h"
 #include "intake/server.h"
 
 #include <pthread.h>
@@ -20,8 +21,8 @@
 /* How long the tickets role blocks on the stream before it looks at the stop flag. */
 #define TICKETS_BLOCK_MS 1000
 
-/* collect, tickets, intake. */
-#define N_ROLES 3
+/* collect, tickets, intake, desk. */
+#define N_ROLES 4
 
 /* How often the main thread looks for a reload request and for roles that ended. */
 #define SUPERVISE_TICK_MS 200
@@ -31,9 +32,9 @@ struct role {
     const struct km_config *cfg;
     struct km_shared *watch; /* struct km_watch, replaced on SIGHUP */
     volatile sig_atomic_t *stop;
-    bool once;
-    int rc;
     struct km_err err;
+    int rc;
+    bool once;
     atomic_bool done;
 };
 
@@ -108,12 +109,21 @@ static int run_intake(struct role *r)
     return km_intake_run(r->cfg, r->watch, r->stop, &r->err);
 }
 
+static int run_desk(struct role *r)
+{
+    if (!km_desk_wanted(r->cfg)) {
+        return km_err_set(&r->err, KM_EINPUT, "nothing to serve: desk_listen = off");
+    }
+    return km_desk_run(r->cfg, r->watch, r->stop, &r->err);
+}
+
 static void *role_thread(void *arg)
 {
     struct role *r = arg;
     r->rc = strcmp(r->name, "collect") == 0   ? run_collect(r)
             : strcmp(r->name, "tickets") == 0 ? run_tickets(r)
-                                              : run_intake(r);
+            : strcmp(r->name, "intake") == 0  ? run_intake(r)
+                                              : run_desk(r);
     if (r->rc != KM_OK) {
         KM_SLOG_ERROR(r->name, "role stopped: %s", r->err.msg);
         /* One role failing stops the daemon, so a supervisor (systemd) restarts it whole. */
@@ -150,16 +160,18 @@ int km_roles_run(const struct km_config *cfg, struct km_shared *watch, const cha
         {.name = "collect", .cfg = cfg, .watch = watch, .stop = stop, .once = once},
         {.name = "tickets", .cfg = cfg, .watch = watch, .stop = stop, .once = once},
         {.name = "intake", .cfg = cfg, .watch = watch, .stop = stop, .once = once},
+        {.name = "desk", .cfg = cfg, .watch = watch, .stop = stop, .once = once},
     };
     bool all = strcmp(role, "all") == 0;
-    /* "all" starts the intake only when there is something to serve. It serves until
-     * stopped, so --once never starts it. */
+    /* "all" starts the intake only when there is something to serve, and the desk unless
+     * desk_listen = off. Both serve until stopped, so --once never starts them. */
     bool want[N_ROLES] = {all || strcmp(role, "collect") == 0,
                           all || strcmp(role, "tickets") == 0,
-                          !once && ((all && km_intake_wanted(cfg)) || strcmp(role, "intake") == 0)};
+                          !once && ((all && km_intake_wanted(cfg)) || strcmp(role, "intake") == 0),
+                          !once && ((all && km_desk_wanted(cfg)) || strcmp(role, "desk") == 0)};
     if (once) {
-        if (strcmp(role, "intake") == 0) {
-            KM_LOG_WARN("--once: the intake role is not started (it serves until stopped)");
+        if (strcmp(role, "intake") == 0 || strcmp(role, "desk") == 0) {
+            KM_LOG_WARN("--once: the %s role is not started (it serves until stopped)", role);
         }
         /* Sequentially: what collect committed this round is then stored by tickets. */
         for (int i = 0; i < N_ROLES; i++) {
@@ -169,7 +181,7 @@ int km_roles_run(const struct km_config *cfg, struct km_shared *watch, const cha
         }
     } else {
         pthread_t th[N_ROLES];
-        bool started[N_ROLES] = {false, false, false};
+        bool started[N_ROLES] = {false, false, false, false};
         for (int i = 0; i < N_ROLES; i++) {
             if (want[i]) {
                 started[i] = pthread_create(&th[i], NULL, role_thread, &roles[i]) == 0;

@@ -1,5 +1,5 @@
-/* Runs komekd's roles: collect, tickets and intake (webhooks), each in its own thread, or
- * one of them. */
+/* Runs komekd's roles: collect, tickets, intake (webhooks) and desk (the operators' web
+ * desk), each in its own thread, or one of them. */
 #ifndef KM_DAEMON_ROLES_H
 #define KM_DAEMON_ROLES_H
 
@@ -9,10 +9,10 @@
 #include <signal.h>
 #include <stdbool.h>
 
-/* role is "all", "collect", "tickets" or "intake". "all" starts the intake only if some
- * enabled source is a push type and listen is not off. With once, collect runs one round and
- * then tickets stores everything that round produced, one after the other; the intake is
- * not started. Returns KM_OK if
+/* role is "all", "collect", "tickets", "intake" or "desk". "all" starts the intake only if
+ * some enabled source is a push type and listen is not off, and the desk unless desk_listen
+ * is off. With once, collect runs one round and then tickets stores everything that round
+ * produced, one after the other; neither the intake nor the desk is started. Returns KM_OK if
  * every role ended cleanly, else the first failure's code (already logged). */
 /* What the main thread does while the roles run. */
 struct km_roles_hooks {

@@ -68,6 +68,7 @@ struct km_desk_resp {
     struct km_buf body;       /* the answer, usually JSON */
     const char *content_type; /* NULL = "application/json" */
     const char *location;     /* optional Location header */
+    unsigned retry_after;     /* Retry-After header in seconds when > 0 (429, 503) */
 };
 
 /* A handler fills resp; it returns nothing because every outcome is an HTTP answer. */

@@ -83,8 +83,13 @@ static int faults_parse(const char *spec, struct km_fake_fault *fault, struct km
     if (c1 == NULL) {
         return km_err_set(err, KM_EINPUT, "fault \"%s\": expected NETWORK:KIND[:N]", spec);
     }
-    char net[16];
+    char net[24];
     snprintf(net, sizeof(net), "%.*s", (int)(c1 - spec), spec);
+    size_t net_len = strlen(net);
+    fault->reply_only = net_len > 6 && strcmp(net + net_len - 6, "-reply") == 0;
+    if (fault->reply_only) {
+        net[net_len - 6] = '\0';
+    }
     fault->net = strcmp(net, "all") == 0 ? KM_FAKE_FAULT_ALL : km_fake_net_parse(net);
     if (fault->net == -1 && strcmp(net, "all") != 0) {
         return km_err_set(err, KM_EINPUT, "fault \"%s\": unknown network \"%s\"", spec, net);
@@ -131,12 +136,14 @@ int km_fake_faults_add(struct km_fake_faults *f, const char *spec, struct km_err
     return KM_OK;
 }
 
-enum km_fake_fault_kind km_fake_faults_take(struct km_fake_faults *f, enum km_fake_net net)
+enum km_fake_fault_kind km_fake_faults_take(struct km_fake_faults *f, enum km_fake_net net,
+                                            bool reply)
 {
     enum km_fake_fault_kind kind = KM_FAKE_FAULT_NONE;
     pthread_mutex_lock(&f->lock);
     for (size_t i = 0; i < f->n; i++) {
-        if (f->v[i].net != KM_FAKE_FAULT_ALL && f->v[i].net != (int)net) {
+        if ((f->v[i].net != KM_FAKE_FAULT_ALL && f->v[i].net != (int)net) ||
+            (f->v[i].reply_only && !reply)) {
             continue;
         }
         kind = f->v[i].kind;

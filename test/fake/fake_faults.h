@@ -3,7 +3,9 @@
  * A fault spec is NETWORK:KIND[:N] (N defaults to 1): the next N requests to NETWORK
  * ("telegram", "mastodon", "rss", "vk", "x", "bluesky", "instagram", "json" or "all") fail in
  * the way KIND says, then service is normal again. Faults queue up in the order they were added; admin requests never
- * consume one. Kinds:
+ * consume one. NETWORK-reply ("telegram-reply:429") fails only the requests that send a
+ * reply (sendMessage, POST /api/v1/statuses, wall.createComment), so that a poller running
+ * at the same time does not use the fault up. Kinds:
  *
  *   429        Telegram: {"ok":false,"error_code":429,...,"parameters":{"retry_after":1}}
  *              Mastodon: {"error":"Too many requests"}, X-RateLimit-Remaining: 0
@@ -63,6 +65,7 @@ enum km_fake_fault_kind {
 
 struct km_fake_fault {
     int net;
+    bool reply_only; /* NETWORK-reply: only requests that send a reply */
     enum km_fake_fault_kind kind;
     unsigned long remaining;
 };
@@ -81,9 +84,10 @@ void km_fake_faults_fini(struct km_fake_faults *f);
 /* Parses spec and queues the fault. Returns KM_OK or KM_EINPUT with err set. */
 int km_fake_faults_add(struct km_fake_faults *f, const char *spec, struct km_err *err);
 
-/* Consumes one use of the first queued fault that applies to net; returns its kind
- * (GARBAGE already resolved) or KM_FAKE_FAULT_NONE. */
-enum km_fake_fault_kind km_fake_faults_take(struct km_fake_faults *f, enum km_fake_net net);
+/* Consumes one use of the first queued fault that applies to net (and to a reply-sending
+ * request, if reply); returns its kind (GARBAGE already resolved) or KM_FAKE_FAULT_NONE. */
+enum km_fake_fault_kind km_fake_faults_take(struct km_fake_faults *f, enum km_fake_net net,
+                                            bool reply);
 
 /* Requests still to be failed (sum of the remaining counts) and faults applied so far. */
 void km_fake_faults_counts(struct km_fake_faults *f, unsigned long *pending,

@@ -2,6 +2,7 @@
 
 #include "common/alloc.h"
 #include "common/time.h"
+#include "test/fake/fake_replies.h"
 #include "test/fake/fake_text.h"
 
 #include <errno.h>
@@ -447,10 +448,182 @@ static void mst_timeline(struct km_fake_ctx *ctx, struct km_fake_req *req, const
     mst_tags_free(&q.want);
 }
 
+/* --- replies: status lookup (search, show) and posting --- */
+
+/* Mastodon's default status length limit (instances may raise it). */
+#define MST_STATUS_CHARS_MAX 500
+/* The account the desk posts as. */
+#define MST_DESK_ACCT "komek_desk"
+
+static bool mst_authorized(const struct km_fake_ctx *ctx, struct km_fake_req *req,
+                           struct km_fake_reply *rep)
+{
+    const char *auth = km_fake_req_header(req, "Authorization");
+    if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0 || strcmp(auth + 7, ctx->tg_token) != 0) {
+        km_fake_reply_set(rep, 401, MST_TYPE, "{\"error\":\"The access token is invalid\"}");
+        return false;
+    }
+    return true;
+}
+
+/* The released status with this URI (uri != NULL) or local id. Caller holds the lock. */
+static struct km_fake_item *mst_find(struct km_fake_store *s, const char *uri, uint64_t id)
+{
+    for (size_t i = 0; i < s->n_items; i++) {
+        struct km_fake_item *it = s->items[i];
+        if (it->tpl->net != KM_FAKE_MASTODON) {
+            continue;
+        }
+        const struct mst_account *a = &mst_accounts[it->tpl->nth % MST_NACCOUNTS];
+        char *its = km_asprintf("%s/statuses/%llu", a->uri_base, (unsigned long long)it->mst_id);
+        bool hit = uri != NULL ? strcmp(its, uri) == 0 : it->mst_id == id;
+        free(its);
+        if (hit) {
+            return it;
+        }
+    }
+    return NULL;
+}
+
+/* GET /api/v2/search?q=URI&type=statuses&resolve=true (resolving needs a token). */
+static void mst_search(struct km_fake_ctx *ctx, struct km_fake_req *req, struct km_fake_reply *rep)
+{
+    const char *q = km_fake_req_param(req, "q");
+    const char *resolve = km_fake_req_param(req, "resolve");
+    if (resolve != NULL && strcmp(resolve, "true") == 0 && !mst_authorized(ctx, req, rep)) {
+        return;
+    }
+    struct km_buf b = KM_BUF_INIT;
+    struct km_fake_store *s = &ctx->store;
+    km_buf_puts(&b, "{\"accounts\":[],\"statuses\":[");
+    pthread_mutex_lock(&s->lock);
+    km_fake_store_sync(s);
+    struct km_fake_item *it = q != NULL ? mst_find(s, q, 0) : NULL;
+    if (it != NULL) {
+        mst_put_status(&b, ctx, it);
+    }
+    pthread_mutex_unlock(&s->lock);
+    km_buf_puts(&b, "],\"hashtags\":[]}");
+    km_fake_reply_set(rep, 200, MST_TYPE, b.data);
+    km_buf_free(&b);
+}
+
+/* GET /api/v1/statuses/ID */
+static void mst_show(struct km_fake_ctx *ctx, const char *id, struct km_fake_reply *rep)
+{
+    struct km_buf b = KM_BUF_INIT;
+    struct km_fake_store *s = &ctx->store;
+    pthread_mutex_lock(&s->lock);
+    km_fake_store_sync(s);
+    struct km_fake_item *it = mst_find(s, NULL, strtoull(id, NULL, 10));
+    if (it != NULL) {
+        mst_put_status(&b, ctx, it);
+    }
+    pthread_mutex_unlock(&s->lock);
+    km_fake_reply_set(rep, it != NULL ? 200 : 404, MST_TYPE,
+                      it != NULL ? b.data : "{\"error\":\"Record not found\"}");
+    km_buf_free(&b);
+}
+
+static size_t mst_chars(const char *s)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        n += (*p & 0xC0) != 0x80;
+    }
+    return n;
+}
+
+/* The new status, as POST /api/v1/statuses answers it. */
+static void mst_put_posted(struct km_buf *b, uint64_t id, const char *status, const char *reply_to,
+                           const char *visibility)
+{
+    char created[40];
+    km_fake_time_iso_ms(km_time_now_ms(), created, sizeof(created));
+    km_buf_printf(b, "{\"id\":\"%llu\",\"created_at\":\"%s\",\"in_reply_to_id\":",
+                  (unsigned long long)id, created);
+    km_fake_json_str(b, reply_to, MST_JSON);
+    km_buf_puts(b, ",\"visibility\":");
+    km_fake_json_str(b, visibility != NULL ? visibility : "public", MST_JSON);
+    km_buf_printf(b,
+                  ",\"uri\":\"" MST_HOST "/users/" MST_DESK_ACCT "/statuses/%llu\","
+                  "\"url\":\"" MST_HOST "/@" MST_DESK_ACCT "/%llu\",\"content\":",
+                  (unsigned long long)id, (unsigned long long)id);
+    struct km_buf html = KM_BUF_INIT;
+    km_buf_puts(&html, "<p>");
+    km_fake_xml_escape(&html, status, strlen(status));
+    km_buf_puts(&html, "</p>");
+    km_fake_json_str(b, html.data, MST_JSON);
+    km_buf_puts(b, ",\"account\":{\"id\":\"109347201111111199\",\"username\":\"" MST_DESK_ACCT
+                   "\",\"acct\":\"" MST_DESK_ACCT "\"}}");
+    km_buf_free(&html);
+}
+
+/* POST /api/v1/statuses: records the reply (GET /_fake/replies). */
+static void mst_post_status(struct km_fake_ctx *ctx, struct km_fake_req *req,
+                            struct km_fake_reply *rep)
+{
+    static uint64_t posted = 0;
+    const char *status = km_fake_req_param(req, "status");
+    const char *reply_to = km_fake_req_param(req, "in_reply_to_id");
+    struct km_fake_store *s = &ctx->store;
+    if (!mst_authorized(ctx, req, rep)) {
+        return;
+    }
+    if (status == NULL || *status == '\0') {
+        km_fake_reply_set(rep, 422, MST_TYPE,
+                          "{\"error\":\"Validation failed: Text can't be blank\"}");
+        return;
+    }
+    if (mst_chars(status) > MST_STATUS_CHARS_MAX) {
+        km_fake_reply_set(
+            rep, 422, MST_TYPE,
+            "{\"error\":\"Validation failed: Text character limit of 500 exceeded\"}");
+        return;
+    }
+    pthread_mutex_lock(&s->lock);
+    km_fake_store_sync(s);
+    bool found = reply_to == NULL || mst_find(s, NULL, strtoull(reply_to, NULL, 10)) != NULL;
+    uint64_t id = found ? s->mst_last_id + (++posted) * 1000000ULL : 0;
+    pthread_mutex_unlock(&s->lock);
+    if (!found) {
+        km_fake_reply_set(rep, 404, MST_TYPE, "{\"error\":\"Record not found\"}");
+        return;
+    }
+    km_fake_replies_add("mastodon", NULL, reply_to, status);
+    struct km_buf b = KM_BUF_INIT;
+    mst_put_posted(&b, id, status, reply_to, km_fake_req_param(req, "visibility"));
+    km_fake_reply_set(rep, 200, MST_TYPE, b.data);
+    km_buf_free(&b);
+}
+
+/* The desk's requests; false if url is none of them. */
+static bool mst_reply_routes(struct km_fake_ctx *ctx, struct km_fake_req *req,
+                             struct km_fake_reply *rep)
+{
+    static const char show[] = "/api/v1/statuses/";
+    bool get = strcmp(req->method, "GET") == 0;
+    if (strcmp(req->method, "POST") == 0 && strcmp(req->url, "/api/v1/statuses") == 0) {
+        mst_post_status(ctx, req, rep);
+    } else if (get && strcmp(req->url, "/api/v2/search") == 0) {
+        mst_search(ctx, req, rep);
+    } else if (get && strncmp(req->url, show, strlen(show)) == 0 &&
+               req->url[strlen(show)] != '\0' &&
+               strspn(req->url + strlen(show), "0123456789") == strlen(req->url + strlen(show))) {
+        mst_show(ctx, req->url + strlen(show), rep);
+    } else {
+        return false;
+    }
+    return true;
+}
+
 void km_fake_mst_handle(struct km_fake_ctx *ctx, struct km_fake_req *req, struct km_fake_reply *rep)
 {
     static const char prefix[] = "/api/v1/timelines/tag/";
     const char *tag = req->url + strlen(prefix);
+    if (mst_reply_routes(ctx, req, rep)) {
+        return;
+    }
     if (strncmp(req->url, prefix, strlen(prefix)) != 0 || *tag == '\0' ||
         strchr(tag, '/') != NULL) {
         km_fake_reply_set(rep, 404, MST_TYPE, "{\"error\":\"Record not found\"}");

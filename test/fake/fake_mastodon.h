@@ -9,7 +9,9 @@
  * --numeric-tags), '#' after white space. A status is served for a request when one of
  * its tags equals the path tag or one of the any[] tags. Every answer carries
  * X-RateLimit-Limit/Remaining/Reset (300 per 5-minute window, counted but not enforced)
- * and, when not empty, a Link header with rel="next" (max_id) and rel="prev" (min_id). */
+ * and, when not empty, a Link header with rel="next" (max_id) and rel="prev" (min_id).
+ * For the desk's replies: GET /api/v2/search?q=URI (resolve=true needs the bearer token),
+ * GET /api/v1/statuses/:id and POST /api/v1/statuses (recorded for GET /_fake/replies). */
 #ifndef KM_FAKE_MASTODON_H
 #define KM_FAKE_MASTODON_H
 

@@ -163,7 +163,7 @@ static void posts_number(struct km_fake_store *s)
     }
 }
 
-int km_fake_store_init(struct km_fake_store *s, const char *path, int64_t drip_ms, unsigned passes,
+int km_fake_store_init(struct km_fake_store *s, const char *path, int64_t drip_us, unsigned passes,
                        struct km_err *err)
 {
     memset(s, 0, sizeof(*s));
@@ -182,8 +182,8 @@ int km_fake_store_init(struct km_fake_store *s, const char *path, int64_t drip_m
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
     pthread_cond_init(&s->wake, &attr);
     pthread_condattr_destroy(&attr);
-    s->drip_ms = drip_ms;
-    s->passes = drip_ms == 0 && passes == 0 ? 1 : passes;
+    s->drip_us = drip_us;
+    s->passes = drip_us == 0 && passes == 0 ? 1 : passes;
     s->start_ms = km_time_now_ms();
     s->start_mono_ms = km_time_mono_ms();
     km_fake_tg_plan(s);
@@ -232,14 +232,14 @@ void km_fake_store_sync(struct km_fake_store *s)
     size_t before = s->n_items;
     size_t last = s->passes > 0 ? s->passes * s->n_tpls : SIZE_MAX;
     size_t due = last;
-    if (s->drip_ms > 0) {
-        due = 1 + (size_t)((km_time_mono_ms() - s->start_mono_ms) / s->drip_ms);
+    if (s->drip_us > 0) {
+        due = 1 + (size_t)((km_time_mono_ms() - s->start_mono_ms) * 1000 / s->drip_us);
         due = due < last ? due : last;
     }
     while (s->timed_released < due) {
         int64_t k = (int64_t)s->timed_released;
-        int64_t created = s->drip_ms > 0
-                              ? s->start_ms + k * s->drip_ms
+        int64_t created = s->drip_us > 0
+                              ? s->start_ms + k * s->drip_us / 1000
                               : s->start_ms - ((int64_t)last - k) * POSTS_BACKLOG_STEP_MS;
         posts_release(s, created);
         s->timed_released++;
@@ -256,8 +256,8 @@ void km_fake_store_sync(struct km_fake_store *s)
 void km_fake_store_wait(struct km_fake_store *s, int64_t deadline_mono_ms)
 {
     int64_t until = deadline_mono_ms;
-    if (s->drip_ms > 0 && (s->passes == 0 || s->timed_released < s->passes * s->n_tpls)) {
-        int64_t next = s->start_mono_ms + (int64_t)s->timed_released * s->drip_ms;
+    if (s->drip_us > 0 && (s->passes == 0 || s->timed_released < s->passes * s->n_tpls)) {
+        int64_t next = s->start_mono_ms + (int64_t)s->timed_released * s->drip_us / 1000;
         until = next < until ? next : until;
     }
     if (!s->stopping && until > km_time_mono_ms()) {

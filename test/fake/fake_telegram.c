@@ -2,6 +2,8 @@
 
 #include "common/alloc.h"
 #include "common/time.h"
+#include "parser/json.h"
+#include "test/fake/fake_replies.h"
 #include "test/fake/fake_text.h"
 
 #include <errno.h>
@@ -361,34 +363,91 @@ static void tg_get_updates(struct km_fake_ctx *ctx, struct km_fake_req *req,
 
 /* --- other methods --- */
 
+/* The chat with this id, or NULL. */
+static const struct tg_chat *tg_chat_by_id(const char *chat_id)
+{
+    char *end = NULL;
+    long long id = chat_id != NULL ? strtoll(chat_id, &end, 10) : 0;
+    for (size_t i = 0; end != NULL && *end == '\0' && i < KM_FAKE_TG_NCHATS; i++) {
+        if (tg_chats[i].id == id) {
+            return &tg_chats[i];
+        }
+    }
+    return NULL;
+}
+
+/* The message a sendMessage answers: reply_parameters.message_id (an object in a JSON body,
+ * a JSON string in a form), else the deprecated reply_to_message_id; NULL if none. Caller
+ * frees. */
+static char *tg_reply_to(struct km_fake_req *req)
+{
+    const char *old = km_fake_req_param(req, "reply_to_message_id");
+    if (old != NULL) {
+        return km_strdup(old);
+    }
+    const char *form = km_fake_req_param(req, "reply_parameters");
+    const char *src = form != NULL ? form : req->body.data;
+    yajl_val root = NULL;
+    char *id = NULL;
+    if (src != NULL && km_json_parse(src, strlen(src), &root, NULL, NULL) == KM_OK) {
+        yajl_val rp = form != NULL ? root : km_json_get(root, "reply_parameters", NULL);
+        id = km_json_scalar_dup(rp, "message_id");
+    }
+    km_json_free(root);
+    return id;
+}
+
+/* Whether the fake released a message msg in chat. */
+static bool tg_message_exists(struct km_fake_store *s, int64_t chat, const char *msg)
+{
+    char *end = NULL;
+    long long id = strtoll(msg, &end, 10);
+    bool found = false;
+    pthread_mutex_lock(&s->lock);
+    km_fake_store_sync(s);
+    for (size_t i = 0; *end == '\0' && !found && i < s->n_items; i++) {
+        const struct km_fake_item *it = s->items[i];
+        found = it->tpl->net == KM_FAKE_TELEGRAM && it->tg_message_id == id &&
+                tg_chats[it->tpl->tg_chat].id == chat;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return found;
+}
+
+/* Records the message as a reply (GET /_fake/replies) and answers it like Telegram. */
 static void tg_send_message(struct km_fake_ctx *ctx, struct km_fake_req *req,
                             struct km_fake_reply *rep)
 {
     const char *chat_id = km_fake_req_param(req, "chat_id");
     const char *text = km_fake_req_param(req, "text");
+    const struct tg_chat *chat = tg_chat_by_id(chat_id);
+    char *reply_to = tg_reply_to(req);
     if (chat_id == NULL || *chat_id == '\0') {
         tg_bad_request(rep, "chat_id is empty");
-        return;
-    }
-    if (text == NULL || *text == '\0') {
+    } else if (text == NULL || *text == '\0') {
         tg_bad_request(rep, "message text is empty");
-        return;
+    } else if (chat == NULL) {
+        tg_bad_request(rep, "chat not found");
+    } else if (reply_to != NULL && !tg_message_exists(&ctx->store, chat->id, reply_to)) {
+        tg_bad_request(rep, "message to be replied not found");
+    } else {
+        km_fake_replies_add("telegram", chat_id, reply_to, text);
+        struct km_fake_store *s = &ctx->store;
+        pthread_mutex_lock(&s->lock);
+        unsigned long n = ++s->tg_sent;
+        pthread_mutex_unlock(&s->lock);
+        struct km_buf b = KM_BUF_INIT;
+        km_buf_printf(&b, "{\"ok\":true,\"result\":{\"message_id\":%lu,\"from\":", 900000 + n);
+        tg_put_user(&b, &tg_bot, true, NULL);
+        km_buf_puts(&b, ",\"chat\":");
+        tg_put_chat(&b, chat);
+        km_buf_printf(&b, ",\"date\":%lld,\"text\":", (long long)(km_time_now_ms() / 1000));
+        km_fake_json_str(&b, text, TG_JSON);
+        km_buf_puts(&b, "}}");
+        km_fake_reply_set(rep, 200, "application/json", b.data);
+        km_buf_free(&b);
     }
-    struct km_fake_store *s = &ctx->store;
-    pthread_mutex_lock(&s->lock);
-    unsigned long n = ++s->tg_sent;
-    pthread_mutex_unlock(&s->lock);
-    long long id = strtoll(chat_id, NULL, 10);
-    struct km_buf b = KM_BUF_INIT;
-    km_buf_printf(&b, "{\"ok\":true,\"result\":{\"message_id\":%lu,\"from\":", 900000 + n);
-    tg_put_user(&b, &tg_bot, true, NULL);
-    km_buf_printf(&b, ",\"chat\":{\"id\":%lld,\"type\":\"supergroup\"},\"date\":%lld,\"text\":",
-                  id != 0 ? id : (long long)tg_chats[KM_FAKE_TG_GROUP].id,
-                  (long long)(km_time_now_ms() / 1000));
-    km_fake_json_str(&b, text, TG_JSON);
-    km_buf_puts(&b, "}}");
-    km_fake_reply_set(rep, 200, "application/json", b.data);
-    km_buf_free(&b);
+    free(reply_to);
 }
 
 static void tg_get_me(struct km_fake_reply *rep)

@@ -2,6 +2,7 @@
 
 #include "common/alloc.h"
 #include "common/time.h"
+#include "test/fake/fake_replies.h"
 #include "test/fake/fake_text.h"
 
 #include <errno.h>
@@ -505,10 +506,68 @@ static void vk_search(struct km_fake_ctx *ctx, struct km_fake_req *req, struct k
     free(q.phrase);
 }
 
+/* Whether the token and version of req are good; else answers the API error. */
+static bool vk_authorized(struct km_fake_ctx *ctx, struct km_fake_req *req,
+                          struct km_fake_reply *rep)
+{
+    const char *token = vk_token(req);
+    const char *v = km_fake_req_param(req, "v");
+    if (token == NULL || *token == '\0') {
+        vk_error(rep, 5, "User authorization failed: no access_token passed.", req);
+    } else if (strcmp(token, ctx->tg_token) != 0) {
+        vk_error(rep, 5, "User authorization failed: invalid access_token (4).", req);
+    } else if (v == NULL || strtod(v, NULL) < 5.0) {
+        vk_error(rep, 8, "Invalid request: v (version) is required or not supported", req);
+    } else {
+        return true;
+    }
+    return false;
+}
+
+/* wall.createComment: records the comment (GET /_fake/replies) and answers its id. */
+static void vk_create_comment(struct km_fake_ctx *ctx, struct km_fake_req *req,
+                              struct km_fake_reply *rep)
+{
+    static unsigned long comments = 0;
+    const char *owner = km_fake_req_param(req, "owner_id");
+    const char *post = km_fake_req_param(req, "post_id");
+    const char *message = km_fake_req_param(req, "message");
+    char *end = NULL;
+    if (!vk_authorized(ctx, req, rep)) {
+        return;
+    }
+    if (post == NULL || strtoll(post, &end, 10) <= 0 || *end != '\0') {
+        vk_error(rep, 100,
+                 "One of the parameters specified was missing or invalid: post_id is "
+                 "undefined",
+                 req);
+        return;
+    }
+    if (message == NULL || *message == '\0') {
+        vk_error(rep, 100,
+                 "One of the parameters specified was missing or invalid: message is "
+                 "undefined",
+                 req);
+        return;
+    }
+    km_fake_replies_add("vk", owner, post, message);
+    pthread_mutex_lock(&ctx->store.lock);
+    unsigned long id = ++comments;
+    pthread_mutex_unlock(&ctx->store.lock);
+    struct km_buf b = KM_BUF_INIT;
+    km_buf_printf(&b, "{\"response\":{\"comment_id\":%lu,\"parents_stack\":[]}}", 9000 + id);
+    km_fake_reply_set(rep, 200, VK_TYPE, b.data);
+    km_buf_free(&b);
+}
+
 void km_fake_vk_handle(struct km_fake_ctx *ctx, struct km_fake_req *req, struct km_fake_reply *rep)
 {
     if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "POST") != 0) {
         km_fake_reply_set(rep, 405, "text/html", "<html>405 Not Allowed</html>");
+        return;
+    }
+    if (strcmp(req->url, "/method/wall.createComment") == 0) {
+        vk_create_comment(ctx, req, rep);
         return;
     }
     if (strcmp(req->url, "/method/newsfeed.search") != 0) {

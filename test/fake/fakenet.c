@@ -7,9 +7,10 @@
  * One libmicrohttpd daemon on 127.0.0.1 with a thread per connection, so that a Telegram
  * long poll or a "hang" fault never blocks other clients. Routes:
  *   /bot<TOKEN>/<method>          Telegram (fake_telegram.c)
- *   /api/v1/timelines/tag/<tag>   Mastodon (fake_mastodon.c)
+ *   /api/v1/timelines/tag/<tag>   Mastodon (fake_mastodon.c); replies: POST /api/v1/statuses,
+ *                                 GET /api/v2/search, GET /api/v1/statuses/<id>
  *   /rss.xml                      RSS 2.0 (fake_rss.c)
- *   /method/<method>              VK API newsfeed.search (fake_vk.c)
+ *   /method/<method>              VK API newsfeed.search, wall.createComment (fake_vk.c)
  *   /2/tweets/search/recent       X API v2 recent search (fake_x.c)
  *   /xrpc/<method>                Bluesky login, refresh and searchPosts (fake_bluesky.c)
  *   /vN.M/ig_hashtag_search, /vN.M/<hashtag-id>/recent_media
@@ -19,6 +20,8 @@
  *   GET  /_fake/stats             counters as JSON
  *   POST /_fake/fault?spec=SPEC   queue a fault (fake_faults.h)
  *   POST /_fake/release?count=N   release N more posts now
+ *   GET  /_fake/replies           replies received (sendMessage, POST /api/v1/statuses,
+ *                                 wall.createComment) as JSON; DELETE forgets them
  * SIGTERM or SIGINT stops it cleanly (exit 0). */
 #include "common/alloc.h"
 #include "common/log.h"
@@ -30,6 +33,7 @@
 #include "test/fake/fake_json.h"
 #include "test/fake/fake_mastodon.h"
 #include "test/fake/fake_posts.h"
+#include "test/fake/fake_replies.h"
 #include "test/fake/fake_rss.h"
 #include "test/fake/fake_telegram.h"
 #include "test/fake/fake_text.h"
@@ -91,13 +95,14 @@ static void fakenet_stats(struct km_fake_ctx *ctx, struct km_fake_reply *rep)
                   "\"other\":%lu},\"served_posts\":%lu,\"served_total\":%lu,\"released\":%zu,"
                   "\"faults_applied\":%lu,\"faults_pending\":%lu,"
                   "\"telegram\":{\"confirmed_offset\":%lld,\"sent_messages\":%lu},"
-                  "\"mastodon\":{\"ratelimit_used\":%u}}\n",
+                  "\"mastodon\":{\"ratelimit_used\":%u},\"start_ms\":%lld,\"drip_us\":%lld}\n",
                   s->requests[KM_FAKE_TELEGRAM], s->requests[KM_FAKE_MASTODON],
                   s->requests[KM_FAKE_RSS], s->requests[KM_FAKE_VK],
                   s->requests[KM_FAKE_INSTAGRAM], s->requests[KM_FAKE_JSON], s->requests_admin,
                   s->requests_other,
                   s->served_distinct, s->served_total, s->n_items, applied, pending,
-                  (long long)s->tg_confirmed, s->tg_sent, s->mst_used);
+                  (long long)s->tg_confirmed, s->tg_sent, s->mst_used, (long long)s->start_ms,
+                  (long long)s->drip_us);
     pthread_mutex_unlock(&s->lock);
     km_fake_reply_set(rep, 200, "application/json", b.data);
     km_buf_free(&b);
@@ -142,16 +147,33 @@ static void fakenet_release(struct km_fake_ctx *ctx, struct km_fake_req *req,
     km_buf_free(&b);
 }
 
+/* GET: the replies received so far (fake_replies.h); DELETE: forgets them. */
+static void fakenet_replies(bool forget, struct km_fake_reply *rep)
+{
+    struct km_buf b = KM_BUF_INIT;
+    if (forget) {
+        km_fake_replies_clear();
+        km_buf_puts(&b, "{\"ok\":true}\n");
+    } else {
+        km_fake_replies_json(&b);
+    }
+    km_fake_reply_set(rep, 200, "application/json", b.data);
+    km_buf_free(&b);
+}
+
 static void fakenet_admin(struct km_fake_ctx *ctx, struct km_fake_req *req,
                           struct km_fake_reply *rep)
 {
     bool get = strcmp(req->method, "GET") == 0, post = strcmp(req->method, "POST") == 0;
+    bool del = strcmp(req->method, "DELETE") == 0;
     if (get && strcmp(req->url, "/_fake/stats") == 0) {
         fakenet_stats(ctx, rep);
     } else if (post && strcmp(req->url, "/_fake/fault") == 0) {
         fakenet_add_fault(ctx, req, rep);
     } else if (post && strcmp(req->url, "/_fake/release") == 0) {
         fakenet_release(ctx, req, rep);
+    } else if (strcmp(req->url, "/_fake/replies") == 0 && (get || del)) {
+        fakenet_replies(del, rep);
     } else {
         km_fake_reply_set(rep, 404, "application/json", "{\"ok\":false,\"error\":\"not found\"}\n");
     }
@@ -167,7 +189,7 @@ static int fakenet_route_of(const char *url)
     if (strncmp(url, "/bot", 4) == 0) {
         return KM_FAKE_TELEGRAM;
     }
-    if (strncmp(url, "/api/v1/", 8) == 0) {
+    if (strncmp(url, "/api/v1/", 8) == 0 || strncmp(url, "/api/v2/", 8) == 0) {
         return KM_FAKE_MASTODON;
     }
     if (strncmp(url, "/method/", 8) == 0) {
@@ -271,7 +293,8 @@ static enum MHD_Result fakenet_dispatch(struct km_fake_ctx *ctx, struct km_fake_
     } else if (route == ROUTE_OTHER) {
         km_fake_reply_set(&rep, 404, "text/plain; charset=utf-8", "not found\n");
     } else {
-        fault = km_fake_faults_take(&ctx->faults, (enum km_fake_net)route);
+        fault = km_fake_faults_take(&ctx->faults, (enum km_fake_net)route,
+                                    km_fake_replies_path(req->method, req->url));
         if (fault == KM_FAKE_FAULT_HANG) {
             KM_LOG_DEBUG("%s %s -> hang", req->method, req->url);
             fakenet_hang(ctx, req->conn);
@@ -348,7 +371,8 @@ static void fakenet_usage(FILE *f)
                "               [--passes N] [--fault NETWORK:KIND[:N]]... [--max-poll SECONDS]\n"
                "               [--huge-size BYTES[k|M|G]] [--token TOKEN] [--numeric-tags]\n"
                "               [--verbose]\n"
-               "NETWORK: telegram mastodon rss vk x bluesky instagram json all; KIND: 429 409\n"
+               "NETWORK: telegram mastodon rss vk x bluesky instagram json all (NETWORK-reply:\n"
+               "only requests that send a reply); KIND: 429 409\n"
                "http500 http503 "
                "garbage html truncated badutf8 huge hang cut vkauth vkflood vkcaptcha vkquota\n"
                "vkinternal\n"
@@ -496,7 +520,7 @@ static int fakenet_init(struct km_fake_ctx *ctx, const struct fakenet_opts *o, s
             return KM_EINPUT;
         }
     }
-    int rc = km_fake_store_init(&ctx->store, o->posts, (int64_t)(o->drip_s * 1000),
+    int rc = km_fake_store_init(&ctx->store, o->posts, (int64_t)(o->drip_s * 1e6),
                                 (unsigned)o->passes, err);
     if (rc != KM_OK) {
         km_fake_faults_fini(&ctx->faults);
@@ -558,5 +582,6 @@ int main(int argc, char **argv)
     }
     km_fake_store_fini(&ctx.store);
     km_fake_faults_fini(&ctx.faults);
+    km_fake_replies_fini();
     return rc == KM_OK ? 0 : 1;
 }
