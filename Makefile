@@ -20,7 +20,7 @@ CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wvla -Wno-missing-field-initializers
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -lpthread -lm
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -lcrypt -lpthread -lm
 BUILDCONF := $(BUILD)/gen/buildconf.h
 CPPFLAGS += -I. -include $(BUILDCONF)
 
@@ -52,8 +52,8 @@ TEST_TOOLS  := $(if $(FAKE_SRCS),$(BUILD)/fakenet)
 GEN_MIGRATIONS := $(BUILD)/gen/migrations.c
 
 
-.PHONY: FORCE all deps check check-all check-unit check-integration asan valgrind bench format \
-        lint demo install uninstall clean help test-tools eval eval-run bench-run bench-db \
+.PHONY: FORCE all deps check check-all check-unit check-integration check-faults asan valgrind bench format \
+        lint demo install uninstall clean help test-tools eval eval-run bench-run bench-db bench-peers \
         fuzz fuzz-build fuzz-bins fuzz-smoke
 
 all: $(TOOLS)
@@ -61,11 +61,13 @@ all: $(TOOLS)
 help:
 	@echo "make            build $(BUILD)/komekd and $(BUILD)/komekctl"
 	@echo "make check      install missing packages, build, run every test"
+	@echo "make check-faults  the fault-injection suite alone (test/faults/run.sh)"
 	@echo "make demo       install, build, start Redis, PostgreSQL, fake networks and komekd"
 	@echo "make asan       every test under AddressSanitizer + UBSan (build-asan/)"
 	@echo "make valgrind   unit tests under valgrind memcheck"
 	@echo "make eval       triage accuracy and duplicate pairs on the labelled posts"
-	@echo "make bench      triage throughput, dedup checks/s and memory"
+	@echo "make bench      parse, triage, ingest, end-to-end, latency, RSS, doubling (README)"
+	@echo "make bench-peers  the same, with ../shared/bench/peers.py side by side"
 	@echo "make bench-db   rows/s the tickets role stores into PostgreSQL"
 	@echo "make fuzz       every libFuzzer target for FUZZ_SECONDS (60) each (build/fuzz/)"
 	@echo "make fuzz-smoke regressions, seeds and FUZZ_SMOKE_SECONDS (5) of each target"
@@ -100,8 +102,20 @@ $(GEN_MIGRATIONS): $(sort $(wildcard db/migrations/*.sql)) scripts/embed-migrati
 $(BUILD)/gen/migrations.o: $(GEN_MIGRATIONS) | $(BUILDCONF)
 	$(CC) $(CSTD) $(CFLAGS) $(CPPFLAGS) -c $< -o $@
 
+# The desk's web files are compiled in as well (desk/assets.h); the folder is a prerequisite
+# so that removing a file regenerates the table.
+GEN_ASSETS := $(BUILD)/gen/desk_assets.c
+DESK_WEB   := $(sort $(filter-out %~,$(wildcard desk/web/*)))
+$(GEN_ASSETS): $(DESK_WEB) $(wildcard desk/web) scripts/embed-assets.sh
+	@mkdir -p $(@D)
+	./scripts/embed-assets.sh $(DESK_WEB) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/desk_assets.o: $(GEN_ASSETS) | $(BUILDCONF)
+	$(CC) $(CSTD) $(CFLAGS) $(CPPFLAGS) -c $< -o $@
+
 define module_lib
-$(call lib_of,$(1)): $(call objs_of,$(1)) $(if $(filter db,$(1)),$(BUILD)/gen/migrations.o)
+$(call lib_of,$(1)): $(call objs_of,$(1)) $(if $(filter db,$(1)),$(BUILD)/gen/migrations.o) \
+    $(if $(filter desk,$(1)),$(BUILD)/gen/desk_assets.o)
 	@mkdir -p $$(@D)
 	$(Q)rm -f $$@ && ar rcs $$@ $$^
 endef
@@ -176,6 +190,8 @@ test-tools: $(TOOLS) $(TEST_TOOLS)
 check:
 	@./scripts/install-deps.sh
 	@$(MAKE) --no-print-directory check-all
+	@$(MAKE) --no-print-directory check-faults
+	@$(MAKE) --no-print-directory fuzz-smoke
 
 check-all: check-unit check-integration
 
@@ -184,6 +200,10 @@ check-unit: $(UNIT_BINS)
 
 check-integration: test-tools
 	@BUILD=$(BUILD) ./test/integration/run.sh
+
+# Faults while posts flow (test/faults/run.sh): nothing lost or doubled, komekd still up.
+check-faults: test-tools
+	@BUILD=$(BUILD) ./test/faults/run.sh
 
 asan:
 	@./scripts/install-deps.sh
@@ -213,12 +233,30 @@ eval:
 eval-run: $(BUILD)/measure/eval
 	@$(BUILD)/measure/eval $(EVAL_FILES)
 
+# make bench: every figure of issue 8 on one generated input (scripts/bench/bench.sh, README
+# "Benchmarks"; BENCH_POSTS, BENCH_RUNS, ...). bench-peers adds ../shared/bench/peers.py on
+# the same file, with its Debian packages (python3-redis, python3-psycopg2, rsyslog-hiredis).
+BENCH_TOOLS := $(TOOLS) $(BUILD)/fakenet $(BUILD)/measure/bench $(BUILD)/measure/bench_parse
+
 bench:
 	@./scripts/install-deps.sh
 	@$(MAKE) --no-print-directory bench-run
 
-bench-run: $(BUILD)/measure/bench
-	@$(BUILD)/measure/bench $(EVAL_FILES)
+bench-run: $(BENCH_TOOLS)
+	@BUILD=$(BUILD) ./scripts/bench/bench.sh
+
+bench-peers:
+	@./scripts/install-deps.sh
+	@./scripts/bench/peer-deps.sh
+	@$(MAKE) --no-print-directory $(BENCH_TOOLS)
+	@BUILD=$(BUILD) ./scripts/bench/bench.sh --peers
+
+# Parse rate per network format: the collectors' consume() on pages fakenet rendered
+# (test/eval/bench_parse.c; run by scripts/bench/bench.sh).
+$(BUILD)/measure/bench_parse: $(BUILD)/test/eval/bench_parse.o $(call libs_for,collectors)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(call LINK_GROUP,$(call libs_for,collectors)) $(PKG_LIBS)
 
 # Tickets-role store throughput into a throwaway PostgreSQL (test/eval/bench_db.c).
 $(BUILD)/measure/bench_db: $(BUILD)/test/eval/bench_db.o $(call libs_for,db)
@@ -254,6 +292,7 @@ install: $(TOOLS)
 	done
 	[ -e $(DESTDIR)$(SYSCONFDIR)/komek/routing.conf ] || install -m 644 etc/routing.conf $(DESTDIR)$(SYSCONFDIR)/komek/routing.conf
 	[ ! -e etc/places.conf ] || [ -e $(DESTDIR)$(SYSCONFDIR)/komek/places.conf ] || install -m 644 etc/places.conf $(DESTDIR)$(SYSCONFDIR)/komek/places.conf
+	[ -e $(DESTDIR)$(SYSCONFDIR)/komek/replies.conf ] || install -m 644 etc/replies.conf $(DESTDIR)$(SYSCONFDIR)/komek/replies.conf
 	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
 	sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@CONFDIR@|$(SYSCONFDIR)/komek|g' \
 	    -e 's|@DOCDIR@|$(DOCDIR)|g' -e 's|@USER@|$(or $(INSTALL_USER),komek)|g' etc/komekd.service.in > $(DESTDIR)$(UNITDIR)/komekd.service

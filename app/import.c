@@ -226,11 +226,13 @@ int km_import_jsonl(FILE *f, const struct km_import_opts *o, struct km_import_st
     bool got = false;
     for (size_t lineno = 1; (rc = jl_read_line(f, &line, &too_long, &got)) == KM_OK && got;
          lineno++) {
-        size_t off = lineno == 1 ? im_bom(line.data, line.len) : 0;
-        if (!too_long && jl_blank(line.data + off, line.len - off)) {
+        /* an empty line may leave line.data NULL, and NULL + 0 is undefined */
+        const char *s = line.data != NULL ? line.data : "";
+        size_t off = lineno == 1 ? im_bom(s, line.len) : 0;
+        if (!too_long && jl_blank(s + off, line.len - off)) {
             continue;
         }
-        jl_line(o, line.data + off, line.len - off, lineno, too_long, &b, st);
+        jl_line(o, s + off, line.len - off, lineno, too_long, &b, st);
         if ((rc = km_import_emit(o, &b, false, err)) != KM_OK) {
             goto out;
         }

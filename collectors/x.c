@@ -155,6 +155,11 @@ static int x_build_query(struct x_state *st, const struct km_section *sec, const
         }
         km_buf_printf(&q, "%s#%.*s", q.len > 0 ? " OR " : "", (int)len, s);
     }
+    if (q.len == 0) {
+        rc = km_err_set(err, KM_EINPUT, "%s:%d: x/%s: tags: none given", sec->file, line,
+                        st->name);
+        goto out;
+    }
     if (x_chars(q.data) > X_QUERY_MAX_CHARS) {
         rc = km_err_set(err, KM_EINPUT,
                         "%s:%d: x/%s: tags: the query is %zu characters, X accepts %d; split "

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#define XXH_STATIC_LINKING_ONLY /* XXH3_state_t on the stack */
 #include <xxhash.h>
 
 /* Initial slots of the series table (a power of two); it doubles at 3/4 full. */
@@ -69,15 +70,11 @@ static struct mt_family *mt_family_add(const char *name, enum km_metric_type typ
 
 static uint64_t mt_hash(const char *name, const char *labels)
 {
-    size_t nl = strlen(name), ll = strlen(labels);
-    char stack[256];
-    char *key = nl + ll + 1 <= sizeof(stack) ? stack : km_malloc(nl + ll + 1);
-    memcpy(key, name, nl + 1);
-    memcpy(key + nl + 1, labels, ll);
-    uint64_t h = XXH3_64bits(key, nl + 1 + ll);
-    if (key != stack) {
-        free(key);
-    }
+    XXH3_state_t st;
+    XXH3_64bits_reset(&st);
+    XXH3_64bits_update(&st, name, strlen(name) + 1); /* the NUL keeps "ab"+"c" from "a"+"bc" */
+    XXH3_64bits_update(&st, labels, strlen(labels));
+    uint64_t h = XXH3_64bits_digest(&st);
     return h == 0 ? 1 : h;
 }
 

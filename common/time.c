@@ -109,12 +109,14 @@ int km_time_parse_rfc3339(const char *s, int64_t *unix_ms)
     if (*p == 'Z' || *p == 'z') {
         p++;
     } else if (*p == '+' || *p == '-') {
-        int oh, om;
-        int sign = *p == '-' ? -1 : 1;
-        if (sscanf(p + 1, "%2d:%2d", &oh, &om) != 2) {
+        /* Exactly "HH:MM": sscanf("%2d:%2d") also takes "+5:0" or "+ 5:0", and skipping
+         * six bytes then ran past the end of the string. */
+        const unsigned char *z = (const unsigned char *)p + 1;
+        if (!isdigit(z[0]) || !isdigit(z[1]) || z[2] != ':' || !isdigit(z[3]) || !isdigit(z[4])) {
             return KM_EINPUT;
         }
-        off = sign * (oh * 60 + om);
+        int sign = *p == '-' ? -1 : 1;
+        off = sign * (((z[0] - '0') * 10 + (z[1] - '0')) * 60 + (z[3] - '0') * 10 + (z[4] - '0'));
         p += 6;
     } else {
         return KM_EINPUT;

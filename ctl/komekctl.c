@@ -3,16 +3,20 @@
 #include "app/commit.h"
 #include "app/setup.h"
 #include "app/watch.h"
+#include "collectors/replies.h"
 #include "common/alloc.h"
 #include "common/log.h"
 #include "db/db.h"
 #include "intake/server.h"
 #include "common/time.h"
 #include "ctl/backtest.h"
+#include "ctl/desk.h"
 #include "ctl/report.h"
 #include "ctl/score.h"
 #include "ctl/status.h"
 #include "ctl/ticket.h"
+#include "ctl/user.h"
+#include "desk/desk.h"
 #include "queue/queue.h"
 #include "queue/sources.h"
 #include "triage/tags.h"
@@ -38,7 +42,7 @@ static void usage(FILE *f)
                "  migrate        apply the database migrations that are missing (idempotent)\n"
                "  schema         show the applied and the latest schema version\n"
                "  check          validate the configuration, the tags list, the lexicon,\n"
-               "                 routing.conf and places.conf\n"
+               "                 routing.conf, places.conf and replies.conf\n"
                "  sources        each source: state, who polls it, last success, posts today,\n"
                "                 cursor, last error\n"
                "  cursors        show each source's committed cursor in Redis\n"
@@ -63,6 +67,13 @@ static void usage(FILE *f)
                "                 | sweep | agencies\n"
                "                 numbered tickets routed to agencies (changes go to {ns}:events)\n"
                "  events publish publish ticket events left in the outbox to {ns}:events\n"
+               "  desk [--network N] [--category C] [--priority PN] [--json] --user LOGIN\n"
+               "                 the operator queue through the desk's API (--url URL,\n"
+               "                 --password-file FILE or $KOMEK_PASSWORD)\n"
+               "  claim ID | release ID | ticket-from-item ID [--category C] [--agency A]\n"
+               "                 [--priority PN] [--note T] [--incident] | dismiss ID --kind K\n"
+               "                 --reason R | reply ID --template NAME | --text T\n"
+               "                 desk actions on item NETWORK:POST_ID (same options as desk)\n"
                "  report agencies [--from DATE] [--to DATE] [--json]\n"
                "                 agency ratings: received, resolved on time, overdue, median\n"
                "                 time to resolve, first reaction on time, score\n"
@@ -70,6 +81,10 @@ static void usage(FILE *f)
                "                 systemic problems by category and place, ranked by\n"
                "                 repetition, resonance and criticality\n"
                "  places [sync]  check places.conf; sync: load it into PostgreSQL\n"
+               "  user add LOGIN [--name NAME] [--role operator|supervisor|admin]\n"
+               "                 [--password-file FILE] | passwd LOGIN [--password-file FILE]\n"
+               "                 | disable LOGIN | enable LOGIN | list [--json]\n"
+               "                 desk accounts; the password is read from FILE or stdin\n"
                "  status [--url URL] [--json]\n"
                "                 what the running komekd is doing: readiness, stream, sources,\n"
                "                 triage (from its /readyz and /metrics)\n"
@@ -106,6 +121,19 @@ static int cmd_migrate(const struct km_config *cfg, bool apply)
     return rc == KM_OK ? 0 : EXIT_FAIL;
 }
 
+/* Checks the reply templates (every bad line as FILE:LINE on stderr). */
+static int cmd_check_replies(const struct km_config *cfg)
+{
+    struct km_replies *r = NULL;
+    struct km_err err = {{0}};
+    int rc = km_replies_load_config(cfg, stderr, &r, NULL, &err);
+    if (rc == KM_ERR) {
+        fprintf(stderr, "komekctl: %s\n", err.msg);
+    }
+    km_replies_free(r);
+    return rc;
+}
+
 static int cmd_check(const struct km_config *cfg, const char *path)
 {
     struct km_tags *tags = NULL;
@@ -114,12 +142,18 @@ static int cmd_check(const struct km_config *cfg, const char *path)
     if (rc_src == KM_OK) {
         rc_src = km_intake_check_config(cfg);
     }
+    if (rc_src == KM_OK) {
+        rc_src = km_desk_check_config(cfg);
+    }
     struct km_triage *t = NULL;
     int rc_tri = km_ctl_triage_load(cfg, stderr, &t);
     km_triage_free(t);
     km_triage_thread_end();
     if (rc_tri == KM_OK) {
         rc_tri = km_ctl_places_check(cfg, stderr);
+    }
+    if (rc_tri == KM_OK) {
+        rc_tri = cmd_check_replies(cfg);
     }
     if (rc == KM_OK && rc_src == KM_OK && rc_tri == KM_OK) {
         printf("%s: OK (%zu sources, %zu watched tags)\n", path, cfg->n_sources,
@@ -420,8 +454,12 @@ int main(int argc, char **argv)
         rc = km_ctl_report(cfg, argc - optind, argv + optind);
     } else if (strcmp(cmd, "places") == 0) {
         rc = km_ctl_places(cfg, argc - optind, argv + optind);
+    } else if (km_ctl_desk_handles(argc - optind, argv + optind)) {
+        rc = km_ctl_desk(cfg, argc - optind, argv + optind);
     } else if (strcmp(cmd, "ticket") == 0) {
         rc = km_ctl_ticket(cfg, argc - optind, argv + optind);
+    } else if (strcmp(cmd, "user") == 0) {
+        rc = km_ctl_user(cfg, argc - optind, argv + optind);
     } else if (strcmp(cmd, "events") == 0) {
         rc = km_ctl_events(cfg, argc - optind, argv + optind);
     } else {

@@ -429,7 +429,7 @@ int km_ctl_ticket(const struct km_config *cfg, int argc, char **argv)
     struct tk_ctx c = {.cfg = cfg, .a = &a};
     int status = tk_parse(argc, argv, &a);
     size_t i = 0;
-    while (status == 0 && i < sizeof(subs) / sizeof(subs[0]) && strcmp(subs[i].name, a.sub)) {
+    while (status == 0 && i < sizeof(subs) / sizeof(subs[0]) && strcmp(subs[i].name, a.sub) != 0) {
         i++;
     }
     if (status != 0 || i == sizeof(subs) / sizeof(subs[0])) {

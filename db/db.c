@@ -7,6 +7,7 @@
 #include "common/time.h"
 #include "common/utf8.h"
 #include "db/migrations.h"
+#include "db/sql.h"
 #include "parser/json.h"
 #include "parser/post.h"
 
@@ -147,34 +148,11 @@ struct km_db {
 
 /* ---- results and errors -------------------------------------------------------------- */
 
-/* Maps a failed result to a komek code by its SQLSTATE: connection and resource trouble is
- * temporary, invalid data is the input's fault, anything else is a bug or a schema issue. */
-static int db_result_code(PGconn *conn, const PGresult *res)
-{
-    ExecStatusType st = res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
-        return KM_OK;
-    }
-    const char *s = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    if (PQstatus(conn) != CONNECTION_OK || s == NULL) {
-        return KM_RETRY;
-    }
-    if (strncmp(s, "08", 2) == 0 || strncmp(s, "53", 2) == 0 || strncmp(s, "57P", 3) == 0 ||
-        strncmp(s, "58", 2) == 0 || strcmp(s, "40001") == 0 || strcmp(s, "40P01") == 0 ||
-        strcmp(s, "55P03") == 0) {
-        return KM_RETRY;
-    }
-    if (strncmp(s, "22", 2) == 0 || strncmp(s, "23", 2) == 0) {
-        return KM_EINPUT;
-    }
-    return KM_ERR;
-}
-
 /* Checks res; on failure fills err with "postgresql: what: first line of the message
  * (SQLSTATE xxxxx)". */
 static int db_check(struct km_db *db, const PGresult *res, const char *what, struct km_err *err)
 {
-    int rc = db_result_code(db->conn, res);
+    int rc = km_sql_code(db->conn, res);
     if (rc != KM_OK) {
         const char *msg = res != NULL ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
         const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
@@ -715,7 +693,8 @@ static int db_insert_reject(struct km_db *db, struct db_row *r, struct km_db_cou
 {
     const struct km_stream_entry *e = r->e;
     char *raw = e->post_json != NULL ? km_utf8_clean(e->post_json, e->post_len, NULL) : NULL;
-    char *reason = km_utf8_clean(r->reason, strlen(r->reason), NULL);
+    const char *why = r->reason != NULL ? r->reason : "entry has no post";
+    char *reason = km_utf8_clean(why, strlen(why), NULL);
     const char *vals[3] = {e->id, reason, raw};
     PGresult *res = NULL;
     int rc = db_exec(db, DB_SQL_INSERT_REJECT, 3, vals, &res, "insert rejected entry", err);
@@ -744,6 +723,9 @@ static void db_counts_add(struct km_db_counts *c, const struct km_db_counts *par
  * db_insert_row() does). */
 static bool db_row_plain(const struct db_row *r)
 {
+    if (r->post == NULL) {
+        return true; /* undecodable: it has a reason and goes to rejected_entries */
+    }
     const struct km_post_triage *t = &r->post->triage;
     return !r->e->escalation || !t->scored || t->priority < 1 || t->priority > 4;
 }
@@ -859,7 +841,7 @@ static int db_incidents_update(struct km_db *db, const struct db_row *rows, size
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         const struct km_post_triage *t = rows[i].post != NULL ? &rows[i].post->triage : NULL;
-        if (fresh[i] && t->scored && t->incident != NULL) {
+        if (fresh[i] && t != NULL && t->scored && t->incident != NULL) {
             inc[k] = t->incident;
             dup[k++] = t->dup_of;
         }
@@ -895,7 +877,7 @@ static int db_store_run(struct km_db *db, struct db_row *rows, size_t n, struct 
     int rc = KM_OK;
     km_buf_putc(&json, '[');
     for (size_t i = 0; i < n && rc == KM_OK; i++) {
-        if (rows[i].reason != NULL) {
+        if (rows[i].reason != NULL || rows[i].post == NULL) { /* a reason means no post */
             rc = db_insert_reject(db, &rows[i], c, err);
             continue;
         }

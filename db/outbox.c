@@ -45,7 +45,9 @@ static const char OB_SQL_MARK[] =
     "UPDATE event_outbox SET published_at = now(), stream_id = $2 WHERE id = $1::bigint";
 static const char OB_SQL_PENDING[] = "SELECT count(*) FROM event_outbox WHERE published_at IS NULL";
 
-/* XADDs row i and marks it published. */
+/* XADDs row i and marks it published. The XADD is once per event (its "event" field): an
+ * event XADDed in a transaction that then failed (PostgreSQL stopped before the UPDATE or the
+ * COMMIT) is not added again when the next transaction publishes it. */
 static int ob_publish_row(PGconn *conn, struct km_events *ev, const PGresult *res, int i,
                           struct km_err *err)
 {
@@ -56,7 +58,7 @@ static int ob_publish_row(PGconn *conn, struct km_events *ev, const PGresult *re
     for (int c = 1; c < 8; c++) {
         values[c] = PQgetisnull(res, i, c) ? NULL : PQgetvalue(res, i, c);
     }
-    int rc = km_events_xadd(ev, fields, values, 8, &id, err);
+    int rc = km_events_xadd_once(ev, values[6], fields, values, 8, &id, err);
     if (rc == KM_OK) {
         const char *v[] = {PQgetvalue(res, i, 0), id};
         rc = km_sql_exec(conn, OB_SQL_MARK, 2, v, NULL, "mark published", err);

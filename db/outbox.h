@@ -7,10 +7,12 @@
  * before, after, note, ticket: {id, number, status, category, priority, agency, place,
  * created_at, reaction_due, resolve_due}} (times RFC 3339).
  *
- * Delivery is at least once, in event order: Redis down -> nothing is marked and
- * everything is published later; a crash between XADD and the UPDATE publishes an event
- * twice, so consumers deduplicate by the "event" field. Concurrent publishers (komekctl
- * and the tickets role) serialise on the outbox rows' locks. */
+ * Delivery is exactly once, in event order: Redis down -> nothing is marked and
+ * everything is published later; an event XADDed by a transaction that failed before its
+ * COMMIT (PostgreSQL stopped, a crash) is published again by a later one, and the XADD,
+ * once per event id (km_events_xadd_once(), remembered KM_EVENTS_ONCE_TTL_S), adds nothing
+ * the second time. Concurrent publishers (komekctl and the tickets role) serialise on the
+ * outbox rows' locks. */
 #ifndef KM_DB_OUTBOX_H
 #define KM_DB_OUTBOX_H
 

@@ -1,6 +1,6 @@
 /* Parameterised queries with komek result codes, for the db/ modules that run their own
- * SQL on a km_db's connection (places, reports). db/db.c keeps its own static copy on its
- * prepared-statement path. */
+ * SQL on a km_db's connection (places, reports, tickets); db/db.c maps its results with
+ * km_sql_code() too. */
 #ifndef KM_DB_SQL_H
 #define KM_DB_SQL_H
 

@@ -302,14 +302,8 @@ int km_ops_new(const struct km_config *cfg, const struct km_ops_opts *opts, stru
     const char *listen = km_section_get(cfg->global, "metrics_listen");
     struct sockaddr_storage addr;
     socklen_t addr_len = 0;
-    int rc = km_intake_parse_listen(listen, km_section_get_bool(cfg->global, "listen_public"),
-                                    &addr, &addr_len, err);
+    int rc = km_intake_listen_key(cfg, "metrics_listen", &addr, &addr_len, err);
     if (rc != KM_OK) {
-        char where[KM_ERR_MSG_MAX];
-        snprintf(where, sizeof(where), "%s:%d: metrics_listen",
-                 cfg->global->file != NULL ? cfg->global->file : cfg->path,
-                 km_section_line(cfg->global, "metrics_listen"));
-        km_err_prefix(err, where);
         goto out;
     }
     struct km_queue_opts qo;

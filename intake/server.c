@@ -196,6 +196,24 @@ out:
     return rc;
 }
 
+int km_intake_listen_key(const struct km_config *cfg, const char *key,
+                         struct sockaddr_storage *addr, socklen_t *addr_len, struct km_err *err)
+{
+    memset(addr, 0, sizeof(*addr));
+    int rc = km_intake_parse_listen(km_section_get(cfg->global, key),
+                                    km_section_get_bool(cfg->global, "listen_public"), addr,
+                                    addr_len, err);
+    if (rc != KM_OK) {
+        char why[KM_ERR_MSG_MAX];
+        snprintf(why, sizeof(why), "%s",
+                 strncmp(err->msg, "listen: ", 8) == 0 ? err->msg + 8 : err->msg);
+        km_err_set(err, rc, "%s:%d: %s: %.*s",
+                   cfg->global->file != NULL ? cfg->global->file : cfg->path,
+                   km_section_line(cfg->global, key), key, (int)(sizeof(why) / 2), why);
+    }
+    return rc;
+}
+
 bool km_intake_wanted(const struct km_config *cfg)
 {
     if (km_intake_listen_off(km_section_get(cfg->global, "listen"))) {
@@ -626,14 +644,8 @@ int km_intake_new(const struct km_config *cfg, const struct km_tags *tags, struc
     const char *listen = km_section_get(cfg->global, "listen");
     struct sockaddr_storage addr;
     socklen_t addr_len = 0;
-    int rc = km_intake_parse_listen(listen, km_section_get_bool(cfg->global, "listen_public"),
-                                    &addr, &addr_len, err);
+    int rc = km_intake_listen_key(cfg, "listen", &addr, &addr_len, err);
     if (rc != KM_OK) {
-        char where[KM_ERR_MSG_MAX];
-        snprintf(where, sizeof(where), "%s:%d",
-                 cfg->global->file != NULL ? cfg->global->file : cfg->path,
-                 km_section_line(cfg->global, "listen"));
-        km_err_prefix(err, where);
         goto out;
     }
     rc = in_sources_new(in, cfg, err);
@@ -753,10 +765,8 @@ int km_intake_check_config(const struct km_config *cfg)
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);
     struct km_err err = {{0}};
-    const struct km_section *g = cfg->global;
-    if (km_intake_parse_listen(km_section_get(g, "listen"), km_section_get_bool(g, "listen_public"),
-                               &ss, &len, &err) != KM_OK) {
-        fprintf(stderr, "%s:%d: %s\n", cfg->path, km_section_line(g, "listen"), err.msg);
+    if (km_intake_listen_key(cfg, "listen", &ss, &len, &err) != KM_OK) {
+        fprintf(stderr, "%s\n", err.msg);
         return KM_EINPUT;
     }
     return KM_OK;

@@ -73,6 +73,11 @@ bool km_intake_listen_off(const char *value);
 int km_intake_parse_listen(const char *value, bool allow_public, struct sockaddr_storage *addr,
                            socklen_t *addr_len, struct km_err *err);
 
+/* km_intake_parse_listen() of [komek] key (listen, metrics_listen, desk_listen) with
+ * listen_public, its error located "FILE:LINE: KEY: ...". */
+int km_intake_listen_key(const struct km_config *cfg, const char *key,
+                         struct sockaddr_storage *addr, socklen_t *addr_len, struct km_err *err);
+
 /* True if komekd should run the intake: listen is not off and some enabled source has a
  * push collector (looked up in the registry). */
 bool km_intake_wanted(const struct km_config *cfg);

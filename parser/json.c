@@ -134,6 +134,51 @@ static int json_explain(const char *text, const char *orig, size_t orig_len, boo
     return rc;
 }
 
+/* True if text has an escape "\\uD..." (a surrogate, or a character from U+D000 on). */
+static bool json_has_d_escape(const char *text)
+{
+    for (const char *p = strchr(text, '\\'); p != NULL; p = strchr(p + 1, '\\')) {
+        if (p[1] == 'u' && (p[2] == 'd' || p[2] == 'D')) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* yajl 2.1.0 decodes a lone low surrogate escape ("\\udc00") into the bytes ED B0 80, which
+ * are not UTF-8: such a string would reach posts and then PostgreSQL, which refuses it.
+ * Replaces every encoded surrogate (ED A0..BF 80..BF) in s by U+FFFD (EF BF BD, also three
+ * bytes) in place. */
+static void json_fix_surrogates(char *s)
+{
+    for (unsigned char *p = (unsigned char *)s; *p != '\0'; p++) {
+        if (p[0] == 0xED && p[1] >= 0xA0 && p[1] <= 0xBF && p[2] >= 0x80 && p[2] <= 0xBF) {
+            p[0] = 0xEF;
+            p[1] = 0xBF;
+            p[2] = 0xBD;
+            p += 2;
+        }
+    }
+}
+
+/* json_fix_surrogates() on every string and key of v (recursion is bounded by the depth
+ * pre-scan). Keys are yajl's own malloc'd copies, so writing to them is fine. */
+static void json_fix_tree(yajl_val v)
+{
+    if (YAJL_IS_STRING(v)) {
+        json_fix_surrogates(v->u.string);
+    } else if (YAJL_IS_OBJECT(v)) {
+        for (size_t i = 0; i < v->u.object.len; i++) {
+            json_fix_surrogates((char *)v->u.object.keys[i]);
+            json_fix_tree(v->u.object.values[i]);
+        }
+    } else if (YAJL_IS_ARRAY(v)) {
+        for (size_t i = 0; i < v->u.array.len; i++) {
+            json_fix_tree(v->u.array.values[i]);
+        }
+    }
+}
+
 int km_json_parse(const char *buf, size_t len, yajl_val *out, bool *repaired, struct km_err *err)
 {
     char *text = NULL;
@@ -162,6 +207,8 @@ int km_json_parse(const char *buf, size_t len, yajl_val *out, bool *repaired, st
     if (*out == NULL) {
         ebuf[strcspn(ebuf, "\n")] = '\0';
         rc = json_explain(text, buf, len, changed, ebuf[0] != '\0' ? ebuf : "parse error", err);
+    } else if (json_has_d_escape(text)) {
+        json_fix_tree(*out);
     }
 out:
     free(text);

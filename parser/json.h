@@ -4,7 +4,9 @@
  * yajl_tree_free(); km_json_parse() therefore pre-scans the nesting depth and refuses
  * anything deeper than KM_JSON_MAX_DEPTH before a tree is built. Invalid UTF-8 is repaired
  * (each bad byte becomes U+FFFD) rather than rejecting the whole payload, so one bad
- * message cannot block a batch of good ones. */
+ * message cannot block a batch of good ones; a lone surrogate escape ("\udc00"), which
+ * yajl would decode to bytes that are not UTF-8, becomes U+FFFD too. Every string and key
+ * of a tree is therefore UTF-8 (a "\u0000" escape still ends the C string early). */
 #ifndef KM_PARSER_JSON_H
 #define KM_PARSER_JSON_H
 

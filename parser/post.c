@@ -209,11 +209,17 @@ static void pg_kstr(struct post_gen *pg, const char *key, const char *s)
     pg_str(pg, s);
 }
 
-/* An RFC 3339 UTC time, or null when unknown (0). */
+/* Latest time a four-digit RFC 3339 year can say (9999-12-31T23:59:59.999Z): what
+ * km_time_parse_rfc3339() reads back, from 1970 on. */
+#define PG_TIME_MAX_MS 253402300799999LL
+
+/* An RFC 3339 UTC time, or null when unknown (0) or outside 1970..9999: a network's date
+ * of year 56895037 would otherwise make a post that no reader (km_post_from_json) accepts. */
 static void pg_ktime(struct post_gen *pg, const char *key, int64_t ms)
 {
     char tbuf[40];
-    pg_kstr(pg, key, ms == 0 ? NULL : km_time_format_rfc3339(ms, tbuf, sizeof(tbuf)));
+    bool known = ms > 0 && ms <= PG_TIME_MAX_MS;
+    pg_kstr(pg, key, known ? km_time_format_rfc3339(ms, tbuf, sizeof(tbuf)) : NULL);
 }
 
 /* The shortest decimal that reads back as the same double ("51.1282", not yajl's %.20g). */

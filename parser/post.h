@@ -80,8 +80,9 @@ void km_post_add_media(struct km_post *p, const char *url);
 bool km_post_has_hashtag(const struct km_post *p, const char *folded_tag);
 
 /* Encodes the post as one line of JSON (DESIGN.md field names; created_at and
- * collected_at as RFC 3339 UTC). Absent strings and unknown times (0) are written as
- * null, so integrators always find the key; author{} and chat{} are always objects,
+ * collected_at as RFC 3339 UTC). Absent strings and unknown times (0, or outside years
+ * 1970..9999, which RFC 3339 cannot say) are written as null, so integrators always find
+ * the key and every post written can be read back; author{} and chat{} are always objects,
  * hashtags[] and media[] always arrays. engagement{} omits counters that are -1, geo{} is
  * written only when has_geo, edited only when true. Strings that are not valid UTF-8 are
  * repaired (U+FFFD). Never fails. Returns a malloc'd string; caller frees. Thread-safe. */

@@ -34,6 +34,17 @@ void km_events_free(struct km_events *ev);
 int km_events_xadd(struct km_events *ev, const char *const *fields, const char *const *values,
                    size_t n, char **id, struct km_err *err);
 
+/* How long km_events_xadd_once() remembers an entry: a repeat within this time adds nothing. */
+#define KM_EVENTS_ONCE_TTL_S (7 * 24 * 3600)
+
+/* Like km_events_xadd(), but at most once per `once` (an event id): the entry and a marker
+ * key {ns}:events:sent:ONCE holding its id are written by one script, and a repeat within
+ * KM_EVENTS_ONCE_TTL_S adds nothing and gets the first entry's id in *id. So a publisher
+ * that cannot tell whether its XADD went through (reply lost, or PostgreSQL failing before
+ * the event is marked published) just sends it again. */
+int km_events_xadd_once(struct km_events *ev, const char *once, const char *const *fields,
+                        const char *const *values, size_t n, char **id, struct km_err *err);
+
 /* The stream key, "{ns}:events" (borrowed from ev). */
 const char *km_events_key(const struct km_events *ev);
 

@@ -383,7 +383,7 @@ static int qg_cut(struct km_queue *q, struct qg_id *cut, bool *groups, struct km
                         km_redis_where(q->r));
     }
     for (size_t i = 0; rc == KM_OK && i < r->elements; i++) {
-        struct qg_id floor;
+        struct qg_id floor = {0, 0}; /* 0-0 trims nothing */
         rc = qg_group_floor(q, r->element[i], &floor, err);
         if (rc == KM_OK && (!*groups || qg_id_cmp(&floor, cut) < 0)) {
             *cut = floor;

@@ -253,10 +253,9 @@ static int32_t nm_loose_cp(int32_t cp)
         return 0x43D; /* ң→н */
     case 0x4E9:
         return 0x43E; /* ө→о */
-    case 0x4B1:
-        return 0x443; /* ұ→у */
-    case 0x4AF:
-        return 0x443; /* ү→у */
+    case 0x4B1: /* ұ→у */
+    case 0x4AF: /* ү→у */
+        return 0x443;
     case 0x4BB:
         return 0x445; /* һ→х */
     case 0x456:

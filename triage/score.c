@@ -505,9 +505,10 @@ static int sc_cue(struct sc_ctx *c, int cls)
         }
         sc_reason(c, pts, sc_cue_label(cls), h->first, h->last);
         const char *call = sc_entry(c, h)->call;
+        size_t have = strlen(c->calls);
         if (call != NULL && strstr(c->calls, call) == NULL &&
-            strlen(c->calls) + strlen(call) + 2 < sizeof(c->calls)) {
-            strcat(strcat(c->calls, c->calls[0] ? " " : ""), call);
+            have + strlen(call) + 2 < sizeof(c->calls)) {
+            snprintf(c->calls + have, sizeof(c->calls) - have, "%s%s", have > 0 ? " " : "", call);
         }
         total += pts;
         used[n_used++] = *h;

@@ -163,8 +163,8 @@ static void posts_number(struct km_fake_store *s)
     }
 }
 
-int km_fake_store_init(struct km_fake_store *s, const char *path, int64_t drip_us, unsigned passes,
-                       struct km_err *err)
+int km_fake_store_init(struct km_fake_store *s, const char *path, int64_t drip_us,
+                       int64_t start_delay_ms, unsigned passes, struct km_err *err)
 {
     memset(s, 0, sizeof(*s));
     int rc = posts_load(s, path, err);
@@ -184,8 +184,9 @@ int km_fake_store_init(struct km_fake_store *s, const char *path, int64_t drip_u
     pthread_condattr_destroy(&attr);
     s->drip_us = drip_us;
     s->passes = drip_us == 0 && passes == 0 ? 1 : passes;
-    s->start_ms = km_time_now_ms();
-    s->start_mono_ms = km_time_mono_ms();
+    int64_t delay = drip_us > 0 && start_delay_ms > 0 ? start_delay_ms : 0;
+    s->start_ms = km_time_now_ms() + delay;
+    s->start_mono_ms = km_time_mono_ms() + delay;
     km_fake_tg_plan(s);
     km_fake_mst_plan(s);
     km_fake_store_sync(s);
@@ -233,7 +234,8 @@ void km_fake_store_sync(struct km_fake_store *s)
     size_t last = s->passes > 0 ? s->passes * s->n_tpls : SIZE_MAX;
     size_t due = last;
     if (s->drip_us > 0) {
-        due = 1 + (size_t)((km_time_mono_ms() - s->start_mono_ms) * 1000 / s->drip_us);
+        int64_t since = km_time_mono_ms() - s->start_mono_ms; /* < 0 before a delayed start */
+        due = since < 0 ? 0 : 1 + (size_t)(since * 1000 / s->drip_us);
         due = due < last ? due : last;
     }
     while (s->timed_released < due) {

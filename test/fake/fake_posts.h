@@ -83,12 +83,13 @@ struct km_fake_store {
 
 /* Loads path (one JSON object per line with at least "id", "text" and "network"), plans
  * the Telegram chats and releases what is due at start. drip_us is 0 (release everything
- * at once) or the interval between releases. passes is how many times the file is
+ * at once) or the interval between releases; with drip, the first release comes
+ * start_delay_ms after the start (0: at once). passes is how many times the file is
  * released (0: once without drip, endlessly with drip). Returns KM_OK, KM_EINPUT
  * ("FILE:LINE: ...") or KM_ERR (cannot read). On failure nothing needs freeing; on
  * success release with km_fake_store_fini(). */
-int km_fake_store_init(struct km_fake_store *s, const char *path, int64_t drip_us, unsigned passes,
-                       struct km_err *err);
+int km_fake_store_init(struct km_fake_store *s, const char *path, int64_t drip_us,
+                       int64_t start_delay_ms, unsigned passes, struct km_err *err);
 void km_fake_store_fini(struct km_fake_store *s);
 
 /* Releases every item due by now. Caller holds s->lock. */

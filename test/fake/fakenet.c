@@ -1,6 +1,7 @@
 /* fakenet: fake Telegram Bot API, Mastodon, RSS and VK servers for komek's tests and demo.
  *
  *   fakenet --port N|0 --posts FILE [--port-file PATH] [--drip SECONDS] [--passes N]
+ *           [--drip-start SECONDS]
  *           [--fault SPEC]... [--max-poll SECONDS] [--huge-size BYTES] [--token TOKEN]
  *           [--numeric-tags] [--verbose]
  *
@@ -69,7 +70,7 @@
 struct fakenet_opts {
     long port;
     const char *posts, *port_file, *tg_token;
-    double drip_s, max_poll_s;
+    double drip_s, drip_start_s, max_poll_s;
     unsigned long passes;
     uint64_t huge_size;
     bool numeric_tags, verbose;
@@ -368,7 +369,8 @@ static void fakenet_completed(void *cls, struct MHD_Connection *conn, void **con
 static void fakenet_usage(FILE *f)
 {
     fprintf(f, "usage: fakenet --port N|0 --posts FILE [--port-file PATH] [--drip SECONDS]\n"
-               "               [--passes N] [--fault NETWORK:KIND[:N]]... [--max-poll SECONDS]\n"
+               "               [--drip-start SECONDS] [--passes N] [--fault NETWORK:KIND[:N]]...\n"
+               "               [--max-poll SECONDS]\n"
                "               [--huge-size BYTES[k|M|G]] [--token TOKEN] [--numeric-tags]\n"
                "               [--verbose]\n"
                "NETWORK: telegram mastodon rss vk x bluesky instagram json all (NETWORK-reply:\n"
@@ -434,6 +436,8 @@ static int fakenet_option(struct fakenet_opts *o, const char *name, const char *
         rc = (*end != '\0' || value[0] == '-' || o->passes > 1000000) ? KM_EINPUT : KM_OK;
     } else if (strcmp(name, "--drip") == 0) {
         rc = fakenet_parse_seconds(value, &o->drip_s);
+    } else if (strcmp(name, "--drip-start") == 0) {
+        rc = fakenet_parse_seconds(value, &o->drip_start_s); /* make bench: komekd starts first */
     } else if (strcmp(name, "--max-poll") == 0) {
         rc = fakenet_parse_seconds(value, &o->max_poll_s);
     } else if (strcmp(name, "--huge-size") == 0) {
@@ -521,7 +525,7 @@ static int fakenet_init(struct km_fake_ctx *ctx, const struct fakenet_opts *o, s
         }
     }
     int rc = km_fake_store_init(&ctx->store, o->posts, (int64_t)(o->drip_s * 1e6),
-                                (unsigned)o->passes, err);
+                                (int64_t)(o->drip_start_s * 1000), (unsigned)o->passes, err);
     if (rc != KM_OK) {
         km_fake_faults_fini(&ctx->faults);
     }

@@ -22,9 +22,11 @@ tags = $_root/etc/tags.list
 lexicon = $_root/etc/lexicon
 routing = $_root/etc/routing.conf
 places = $_root/etc/places.conf
+replies = $_root/etc/replies.conf
 log_level = ${KM_LOG_LEVEL:-info}
 consumer = test-consumer
 metrics_listen = ${KM_METRICS_LISTEN:-127.0.0.1:0}
+desk_listen = ${KM_DESK_LISTEN:-off}
 
 [source city109]
 type = telegram

@@ -254,3 +254,57 @@ km_psql()
     "$KM_PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$KM_PG_PORT" -U komek \
         -d komek -c "$1"
 }
+
+# ---- checks --------------------------------------------------------------------------
+# Every check prints "ok   ..." or "FAIL ..." and counts failures in $failures; a script
+# ends with [ "$failures" -eq 0 ].
+failures=${failures:-0}
+
+# km_check DESCRIPTION EXPECTED ACTUAL
+km_check()
+{
+    if [ "$2" = "$3" ]; then
+        echo "ok   $1: $3"
+    else
+        echo "FAIL $1: expected $2, got $3"
+        failures=$((failures + 1))
+    fi
+}
+
+# km_check_has DESCRIPTION NEEDLE FILE: FILE contains NEEDLE (a fixed string).
+km_check_has()
+{
+    if grep -qF -- "$2" "$3"; then
+        echo "ok   $1: has '$2'"
+    else
+        echo "FAIL $1: lacks '$2':"
+        head -c 2000 "$3"
+        echo
+        failures=$((failures + 1))
+    fi
+}
+
+# km_tools_built TOOL...: builds $BUILD/TOOL (komekd, komekctl, fakenet) where missing.
+km_tools_built()
+{
+    for _t in "$@"; do
+        [ -x "${BUILD:-build}/$_t" ] ||
+            make --no-print-directory BUILD="${BUILD:-build}" "${BUILD:-build}/$_t" >/dev/null ||
+            return 1
+    done
+}
+
+# km_start_fake NAME [ARGS...]: build/fakenet serving the sample posts (the token is
+# $KM_FAKE_TOKEN unless ARGS give one) on a free port; sets KM_FAKE_PORT and KM_FAKE_PID.
+km_start_fake()
+{
+    _name=$1
+    shift
+    rm -f "$KM_TMP/$_name.port"
+    "${BUILD:-build}/fakenet" --port 0 --posts test/data/sample-posts.jsonl \
+        --token "${KM_FAKE_TOKEN:-123456:TEST-fake-token}" --port-file "$KM_TMP/$_name.port" \
+        "$@" >"$KM_TMP/$_name.log" 2>&1 &
+    KM_FAKE_PID=$!
+    km_wait 10 test -s "$KM_TMP/$_name.port" || { echo "fakenet did not start" >&2; return 1; }
+    KM_FAKE_PORT=$(cat "$KM_TMP/$_name.port")
+}

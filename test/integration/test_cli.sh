@@ -141,6 +141,23 @@ kill -HUP "$pid"
 lex_refused() { grep -q "ru.lex:$lexline:" "$D/down.log"; }
 if km_wait 10 lex_refused && still_up; then echo "ok   SIGHUP with a broken lexicon line keeps the old lexicon"; else
     echo "FAIL broken lexicon on SIGHUP"; tail -n 5 "$D/down.log"; failures=$((failures + 1)); fi
+# A changed komek.conf: a broken one is refused and the running configuration stays ...
+cp "$KM_ROOT/etc/lexicon/ru.lex" "$D/lexicon/ru.lex"
+sed -i 's/^\[source feed\]$/[source feed]\ntype = nosuchtype/' "$D/down.conf"
+kill -HUP "$pid"
+conf_refused() { grep -q "down.conf has errors (see above): keeping the configuration in use" "$D/down.log" &&
+    grep -q "nosuchtype" "$D/down.log"; }
+if km_wait 10 conf_refused && still_up; then echo "ok   SIGHUP with a broken komek.conf keeps the running one"; else
+    echo "FAIL broken komek.conf on SIGHUP"; tail -n 5 "$D/down.log"; failures=$((failures + 1)); fi
+# ... a valid change restarts the roles with it, in the same process.
+sed -i '/^type = nosuchtype$/d; s/^interval = 1s$/interval = 2s/' "$D/down.conf"
+sed -i 's/^\[source feed\]$/log_format = json\n[source feed]/' "$D/down.conf"
+kill -HUP "$pid"
+restarted() { grep -q '"msg":"komekd .* starting: config' "$D/down.log"; }
+if km_wait 20 restarted && still_up; then echo "ok   SIGHUP with a changed komek.conf restarts the roles with it (JSON logs now)"; else
+    echo "FAIL changed komek.conf on SIGHUP"; tail -n 8 "$D/down.log"; failures=$((failures + 1)); fi
+if grep -q "restarting the roles with the new configuration" "$D/down.log"; then
+    echo "ok   the restart is logged"; else echo "FAIL the restart is not logged"; failures=$((failures + 1)); fi
 kill -TERM "$pid"
 wait "$pid"
 st=$?

@@ -8,15 +8,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 KM_ROOT=$(cd "$here/../.." && pwd)
 BUILD=${BUILD:-build}
 cd "$KM_ROOT" || exit 1
-failures=0
+. "$here/lib.sh"
 T=$(mktemp -d /tmp/km-install.XXXXXX) || exit 1
 trap 'rm -rf "$T"' EXIT
-
-check()
-{
-    if [ "$2" = "$3" ]; then echo "ok   $1: $3"; else
-        echo "FAIL $1: expected $2, got $3"; failures=$((failures + 1)); fi
-}
 
 inst()
 {
@@ -25,7 +19,7 @@ inst()
 }
 
 inst install
-check "make install exit status" 0 "$?"
+km_check "make install exit status" 0 "$?"
 for f in usr/bin/komekd usr/bin/komekctl etc/komek/komek.conf etc/komek/tags.list \
     etc/komek/routing.conf etc/komek/lexicon/base.lex usr/lib/systemd/system/komekd.service \
     usr/share/doc/komek/README.md; do
@@ -33,15 +27,15 @@ for f in usr/bin/komekd usr/bin/komekctl etc/komek/komek.conf etc/komek/tags.lis
         echo "FAIL not installed: $f"; failures=$((failures + 1)); fi
 done
 unit="$T/usr/lib/systemd/system/komekd.service"
-check "unit: placeholders left" 0 "$(grep -c '@[A-Z]*@' "$unit")"
-check "unit: ExecStart" "ExecStart=$T/usr/bin/komekd -c $T/etc/komek/komek.conf" \
+km_check "unit: placeholders left" 0 "$(grep -c '@[A-Z]*@' "$unit")"
+km_check "unit: ExecStart" "ExecStart=$T/usr/bin/komekd -c $T/etc/komek/komek.conf" \
     "$(grep '^ExecStart=' "$unit")"
 for key in NoNewPrivileges=yes ProtectSystem=strict PrivateTmp=yes User=komek; do
-    check "unit: $key" 1 "$(grep -c "^$key\$" "$unit")"
+    km_check "unit: $key" 1 "$(grep -c "^$key\$" "$unit")"
 done
 if command -v systemd-analyze >/dev/null 2>&1; then
     systemd-analyze verify "$unit" >"$T/verify.log" 2>&1
-    check "systemd-analyze verify" 0 "$?"
+    km_check "systemd-analyze verify" 0 "$?"
     [ -s "$T/verify.log" ] && cat "$T/verify.log"
     level=$(systemd-analyze security --offline=yes "$unit" 2>/dev/null |
         sed -n 's/.*Overall exposure level for komekd.service: \([0-9.]*\) .*/\1/p')
@@ -53,15 +47,15 @@ else
 fi
 
 "$T/usr/bin/komekd" --check-config "$T/etc/komek/komek.conf" >"$T/check.log" 2>&1
-check "installed komekd accepts the installed config" 0 "$?"
+km_check "installed komekd accepts the installed config" 0 "$?"
 
 echo "# edited by the operator" >>"$T/etc/komek/komek.conf"
 inst install
-check "second install keeps the edited config" 1 "$(grep -c '^# edited by the operator$' "$T/etc/komek/komek.conf")"
+km_check "second install keeps the edited config" 1 "$(grep -c '^# edited by the operator$' "$T/etc/komek/komek.conf")"
 
 inst uninstall
-check "make uninstall exit status" 0 "$?"
-check "binaries and unit removed" "" \
+km_check "make uninstall exit status" 0 "$?"
+km_check "binaries and unit removed" "" \
     "$(ls "$T/usr/bin/komekd" "$T/usr/lib/systemd/system/komekd.service" 2>/dev/null)"
-check "config kept by uninstall" 1 "$(ls "$T/etc/komek/komek.conf" | wc -l)"
+km_check "config kept by uninstall" 1 "$(ls "$T/etc/komek/komek.conf" | wc -l)"
 [ "$failures" -eq 0 ]

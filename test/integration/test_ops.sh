@@ -11,30 +11,6 @@ BUILD=${BUILD:-build}
 cd "$KM_ROOT" || exit 1
 . "$here/lib.sh"
 . "$here/conf.sh"
-failures=0
-
-check()
-{
-    # check DESCRIPTION EXPECTED ACTUAL
-    if [ "$2" = "$3" ]; then
-        echo "ok   $1: $3"
-    else
-        echo "FAIL $1: expected $2, got $3"
-        failures=$((failures + 1))
-    fi
-}
-
-# check_has DESCRIPTION NEEDLE FILE
-check_has()
-{
-    if grep -qF -- "$2" "$3"; then
-        echo "ok   $1: has '$2'"
-    else
-        echo "FAIL $1: lacks '$2':"
-        head -c 2000 "$3"
-        failures=$((failures + 1))
-    fi
-}
 
 # get PATH [METHOD]: prints the status; the body is in $KM_TMP/body.
 get()
@@ -42,16 +18,12 @@ get()
     curl -s -o "$KM_TMP/body" -w '%{http_code}' -X "${2:-GET}" "http://127.0.0.1:$OPS$1"
 }
 
-for t in komekd komekctl fakenet; do
-    [ -x "$BUILD/$t" ] || make --no-print-directory BUILD="$BUILD" "$BUILD/$t" >/dev/null || exit 1
-done
+km_tools_built komekd komekctl fakenet || exit 1
 km_init
 km_start_redis "$KM_TMP/redis" || exit 1
 km_start_postgres "$KM_TMP/pg" || exit 1
-"$BUILD/fakenet" --port 0 --posts test/data/sample-posts.jsonl --token "$KM_FAKE_TOKEN" \
-    --port-file "$KM_TMP/fake.port" >"$KM_TMP/fakenet.log" 2>&1 &
-km_wait 10 test -s "$KM_TMP/fake.port" || { echo "FAIL fakenet did not start"; exit 1; }
-FAKE=$(cat "$KM_TMP/fake.port")
+km_start_fake fakenet || exit 1
+FAKE=$KM_FAKE_PORT
 OPS=$(km_free_port) || exit 1
 KM_METRICS_LISTEN=127.0.0.1:$OPS km_write_config "$KM_TMP/komek.conf" "$FAKE" ops
 "$BUILD/komekctl" -c "$KM_TMP/komek.conf" migrate >/dev/null || exit 1
@@ -59,32 +31,34 @@ KM_METRICS_LISTEN=127.0.0.1:$OPS km_write_config "$KM_TMP/komek.conf" "$FAKE" op
 KOMEKD_PID=$!
 healthy() { [ "$(get /healthz)" = 200 ]; }
 km_wait 10 healthy || { echo "FAIL /healthz never answered"; cat "$KM_TMP/komekd.log"; exit 1; }
-check_has "start-up log names the metrics address" "metrics on http://127.0.0.1:$OPS/metrics" \
+km_check_has "start-up log names the metrics address" "metrics on http://127.0.0.1:$OPS/metrics" \
     "$KM_TMP/komekd.log"
 
-check "/healthz" 200 "$(get /healthz)"
-check "/readyz with Redis and PostgreSQL up" 200 "$(get /readyz)"
-check_has "/readyz body" '{"redis":"ok","postgresql":"ok","ready":true}' "$KM_TMP/body"
+km_check "/healthz" 200 "$(get /healthz)"
+km_check "/readyz with Redis and PostgreSQL up" 200 "$(get /readyz)"
+km_check_has "/readyz body" '{"redis":"ok","postgresql":"ok","ready":true}' "$KM_TMP/body"
 
 # Let the collectors store something, then scrape.
 stored() { [ "$(km_psql 'select count(*) from posts')" -gt 0 ]; }
 km_wait 30 stored || echo "FAIL nothing was stored within 30 s"
-check "/metrics" 200 "$(get /metrics)"
+all_polled() { curl -s "http://127.0.0.1:$OPS/metrics" | grep -q 'komek_source_state{source="news",state="ok"} 1'; }
+km_wait 30 all_polled || echo "note: the rss source has not succeeded within 30 s"
+km_check "/metrics" 200 "$(get /metrics)"
 cp "$KM_TMP/body" "$KM_TMP/metrics"
-check_has "/metrics: build info" 'komek_build_info{version="' "$KM_TMP/metrics"
-check_has "/metrics: TYPE line" '# TYPE komek_process_uptime_seconds gauge' "$KM_TMP/metrics"
-check_has "/metrics: redis up" 'komek_queue_redis_up 1' "$KM_TMP/metrics"
-check_has "/metrics: pending of the tickets group" 'komek_queue_pending{group="tickets"}' \
+km_check_has "/metrics: build info" 'komek_build_info{version="' "$KM_TMP/metrics"
+km_check_has "/metrics: TYPE line" '# TYPE komek_process_uptime_seconds gauge' "$KM_TMP/metrics"
+km_check_has "/metrics: redis up" 'komek_queue_redis_up 1' "$KM_TMP/metrics"
+km_check_has "/metrics: pending of the tickets group" 'komek_queue_pending{group="tickets"}' \
     "$KM_TMP/metrics"
-check_has "/metrics: counts its own earlier requests" \
+km_check_has "/metrics: counts its own earlier requests" \
     'komek_http_requests_total{server="ops",route="/healthz",code="200"}' "$KM_TMP/metrics"
-check_has "/metrics: polls of a source" 'komek_source_polls_total{source="mastodon"}' "$KM_TMP/metrics"
-check_has "/metrics: source state" 'komek_source_state{source="news",state="ok"} 1' "$KM_TMP/metrics"
-check_has "/metrics: cursor age" 'komek_source_cursor_age_seconds{source="city109"}' "$KM_TMP/metrics"
-check_has "/metrics: errors by kind" 'komek_source_errors_total{source="news",kind="rate_limited"} 0' \
+km_check_has "/metrics: polls of a source" 'komek_source_polls_total{source="mastodon"}' "$KM_TMP/metrics"
+km_check_has "/metrics: source state" 'komek_source_state{source="news",state="ok"} 1' "$KM_TMP/metrics"
+km_check_has "/metrics: cursor age" 'komek_source_cursor_age_seconds{source="city109"}' "$KM_TMP/metrics"
+km_check_has "/metrics: errors by kind" 'komek_source_errors_total{source="news",kind="rate_limited"} 0' \
     "$KM_TMP/metrics"
-check_has "/metrics: posts added" 'komek_commit_posts_total{outcome="added"}' "$KM_TMP/metrics"
-check_has "/metrics: triaged by category and priority" 'komek_triage_posts_total{category="' \
+km_check_has "/metrics: posts added" 'komek_commit_posts_total{outcome="added"}' "$KM_TMP/metrics"
+km_check_has "/metrics: triaged by category and priority" 'komek_triage_posts_total{category="' \
     "$KM_TMP/metrics"
 added=$(sed -n 's/^komek_commit_posts_total{outcome="added"} \([0-9]*\)$/\1/p' "$KM_TMP/metrics")
 triaged=$(awk '/^komek_triage_posts_total\{/ { n += $2 } END { print n + 0 }' "$KM_TMP/metrics")
@@ -116,10 +90,10 @@ PY
 
 # komekctl status: the same, for a person, and as JSON.
 "$BUILD/komekctl" -c "$KM_TMP/komek.conf" status >"$KM_TMP/status" 2>&1
-check "komekctl status exit status" 0 "$?"
-check_has "komekctl status: ready" "ready: yes" "$KM_TMP/status"
-check_has "komekctl status: a source line" "  mastodon " "$KM_TMP/status"
-check_has "komekctl status: triage line" "triage: " "$KM_TMP/status"
+km_check "komekctl status exit status" 0 "$?"
+km_check_has "komekctl status: ready" "ready: yes" "$KM_TMP/status"
+km_check_has "komekctl status: a source line" "  mastodon " "$KM_TMP/status"
+km_check_has "komekctl status: triage line" "triage: " "$KM_TMP/status"
 "$BUILD/komekctl" -c "$KM_TMP/komek.conf" status --json >"$KM_TMP/status.json" 2>&1
 if python3 -c 'import json, sys
 d = json.load(open(sys.argv[1]))
@@ -128,21 +102,21 @@ assert d["metrics"]["komek_queue_redis_up"] == 1, d["metrics"]' "$KM_TMP/status.
     echo "ok   komekctl status --json"; else failures=$((failures + 1)); fi
 "$BUILD/komekctl" -c "$KM_TMP/komek.conf" status --url "http://127.0.0.1:$(km_free_port)" \
     >"$KM_TMP/status.down" 2>&1
-check "komekctl status against nothing: exit status" 1 "$?"
-check_has "komekctl status against nothing says so" "komekd does not answer at" "$KM_TMP/status.down"
+km_check "komekctl status against nothing: exit status" 1 "$?"
+km_check_has "komekctl status against nothing says so" "komekd does not answer at" "$KM_TMP/status.down"
 
-check "POST /metrics refused" 405 "$(get /metrics POST)"
-check "unknown path" 404 "$(get /nope)"
+km_check "POST /metrics refused" 405 "$(get /metrics POST)"
+km_check "unknown path" 404 "$(get /nope)"
 
 # PostgreSQL away: not ready, and the body says why; back: ready again.
 km_pg_stop
-check "/readyz with PostgreSQL stopped" 503 "$(get /readyz)"
-check_has "/readyz names PostgreSQL" '"postgresql":"' "$KM_TMP/body"
-check_has "/readyz says not ready" '"ready":false' "$KM_TMP/body"
-check "/healthz while PostgreSQL is stopped" 200 "$(get /healthz)"
+km_check "/readyz with PostgreSQL stopped" 503 "$(get /readyz)"
+km_check_has "/readyz names PostgreSQL" '"postgresql":"' "$KM_TMP/body"
+km_check_has "/readyz says not ready" '"ready":false' "$KM_TMP/body"
+km_check "/healthz while PostgreSQL is stopped" 200 "$(get /healthz)"
 "$BUILD/komekctl" -c "$KM_TMP/komek.conf" status >"$KM_TMP/status.nopg" 2>&1
-check "komekctl status while PostgreSQL is stopped: exit status" 1 "$?"
-check_has "komekctl status names the failing check" "ready: NO" "$KM_TMP/status.nopg"
+km_check "komekctl status while PostgreSQL is stopped: exit status" 1 "$?"
+km_check_has "komekctl status names the failing check" "ready: NO" "$KM_TMP/status.nopg"
 km_pg_start || exit 1
 ready() { [ "$(get /readyz)" = 200 ]; }
 if km_wait 15 ready; then echo "ok   /readyz 200 again after PostgreSQL came back"; else
@@ -150,23 +124,23 @@ if km_wait 15 ready; then echo "ok   /readyz 200 again after PostgreSQL came bac
 
 # Redis persistence as komekd sees it at start: AOF everysec (the harness) is a warning,
 # no AOF at all an error naming the fix.
-check_has "start-up log: AOF everysec" "Redis AOF is on with appendfsync everysec" \
+km_check_has "start-up log: AOF everysec" "Redis AOF is on with appendfsync everysec" \
     "$KM_TMP/komekd.log"
 redis-cli -p "$KM_REDIS_PORT" CONFIG SET appendonly no >/dev/null
 "$BUILD/komekd" -c "$KM_TMP/komek.conf" --once --role collect >"$KM_TMP/noaof.log" 2>&1
-check_has "start-up log without AOF" "ERROR Redis does not persist at all (no AOF, no RDB)" \
+km_check_has "start-up log without AOF" "ERROR Redis does not persist at all (no AOF, no RDB)" \
     "$KM_TMP/noaof.log"
-check_has "start-up log without AOF names the fix" "Set appendonly yes and appendfsync always" \
+km_check_has "start-up log without AOF names the fix" "Set appendonly yes and appendfsync always" \
     "$KM_TMP/noaof.log"
 redis-cli -p "$KM_REDIS_PORT" CONFIG SET appendonly yes >/dev/null
 
 # A second komekd on the same metrics port stops with a clear error.
 "$BUILD/komekd" -c "$KM_TMP/komek.conf" --role collect >"$KM_TMP/second.log" 2>&1
-check "second komekd on a taken metrics port: exit status" 1 "$?"
-check_has "second komekd names the port" "metrics_listen: cannot listen on 127.0.0.1:$OPS" \
+km_check "second komekd on a taken metrics port: exit status" 1 "$?"
+km_check_has "second komekd names the port" "metrics_listen: cannot listen on 127.0.0.1:$OPS" \
     "$KM_TMP/second.log"
 
 kill -TERM "$KOMEKD_PID"
 wait "$KOMEKD_PID"
-check "komekd exit status after SIGTERM" 0 "$?"
+km_check "komekd exit status after SIGTERM" 0 "$?"
 [ "$failures" -eq 0 ]

@@ -458,6 +458,33 @@ static void test_jsonl_long_line(void **state)
     run_free(&r);
 }
 
+/* Empty lines before, between and after posts, also first (found by fuzz_import: the
+ * empty first line made the reader compute NULL + 0, which UBSan reports). */
+static void test_jsonl_empty_lines(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        size_t read, skipped, posts;
+    } cases[] = {
+        {"\n{:", 1, 1, 0},
+        {"\n\n{\"network\":\"rss\",\"id\":\"a\",\"text\":\"#109\"}\n\n", 1, 0, 1},
+        {"\n", 0, 0, 0},
+        {"{\"network\":\"rss\",\"id\":\"a\",\"text\":\"#109\"}\n\n"
+         "{\"network\":\"rss\",\"id\":\"b\",\"text\":\"x\"}",
+         2, 0, 2},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct run r;
+        run_text(cases[i].text, KM_IMPORT_JSONL, &r);
+        assert_int_equal(r.rc, KM_OK);
+        assert_int_equal(r.st.read, cases[i].read);
+        assert_int_equal(r.st.skipped, cases[i].skipped);
+        assert_int_equal(r.cap.n_posts, cases[i].posts);
+        run_free(&r);
+    }
+}
+
 static void test_detect(void **state)
 {
     (void)state;
@@ -552,6 +579,7 @@ int main(void)
         cmocka_unit_test(test_telegram_personal_chat),
         cmocka_unit_test(test_jsonl_fixture),
         cmocka_unit_test(test_jsonl_long_line),
+        cmocka_unit_test(test_jsonl_empty_lines),
         cmocka_unit_test(test_detect),
         cmocka_unit_test(test_detect_pipe),
         cmocka_unit_test(test_format_names),

@@ -1,4 +1,5 @@
 /* Unit tests for common/: time and duration parsing, UTF-8 repair, buffers. */
+#include "common/alloc.h"
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/time.h"
@@ -47,6 +48,18 @@ static void test_rfc3339(void **state)
     assert_int_equal(km_time_parse_rfc3339("2026-13-22T18:41:01Z", &ms), KM_EINPUT);
     assert_int_equal(km_time_parse_rfc3339("yesterday", &ms), KM_EINPUT);
     assert_int_equal(km_time_parse_rfc3339("2026-11-22T18:41:01", &ms), KM_EINPUT);
+    assert_int_equal(km_time_parse_rfc3339("2026-11-22T13:41:01-05:00", &ms), KM_OK);
+    assert_int_equal(ms, 1795372861000LL);
+    /* Offsets shorter than "+HH:MM" (found by fuzz_json_api): refused, and read no further
+     * than their NUL (each is copied to the heap so that ASan and valgrind see over-reads). */
+    static const char *const short_off[] = {
+        "2026-11-22T18:41:01+0 :00", "2026-11-22T18:41:01+5:0",   "2026-11-22T18:41:01+05:0",
+        "2026-11-22T18:41:01-",      "2026-11-22T18:41:01+ 5:00", "2026-11-22T18:41:01+0500"};
+    for (size_t i = 0; i < sizeof(short_off) / sizeof(short_off[0]); i++) {
+        char *s = km_strdup(short_off[i]);
+        assert_int_equal(km_time_parse_rfc3339(s, &ms), KM_EINPUT);
+        free(s);
+    }
     char out[40];
     assert_string_equal(km_time_format_rfc3339(1795372861000LL, out, sizeof(out)),
                         "2026-11-22T18:41:01Z");

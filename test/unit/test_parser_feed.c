@@ -17,6 +17,8 @@
 #include <cmocka.h>
 #include <libxml/parser.h>
 
+#include "test/unit/xml_test.h"
+
 #define FIXTURES "test/fixtures/parser/"
 
 /* Reads a fixture (tests run from the repository root). Caller frees. */
@@ -263,6 +265,79 @@ static void test_xxe(void **state)
     km_feed_free(f);
 }
 
+/* The guard of xml_test.h sees an external entity being loaded (its positive control:
+ * without it the next test would prove nothing). */
+static void test_guard_works(void **state)
+{
+    (void)state;
+    static const char doc[] = "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY s SYSTEM "
+                              "\"test/fixtures/parser/xxe_secret.txt\">]><r>&s;</r>";
+    xt_guard_begin();
+    xmlDocPtr d =
+        xmlReadMemory(doc, (int)sizeof(doc) - 1, NULL, NULL,
+                      XML_PARSE_NOENT | XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    assert_true(xt_guard_end() > 0);
+    assert_non_null(d);
+    xmlFreeDoc(d);
+}
+
+/* Security (issue 7): no feed makes libxml2 load an external DTD or entity or open any file
+ * or URL, and no entity text reaches the items: a billion-laughs bomb, external general and
+ * parameter entities (file://, relative, http://), an external DTD subset, the same inside
+ * Atom type="html"/"xhtml" content, and an RSS description that is itself an HTML document
+ * with a bomb and external entities (the HTML step). Each stays fast. */
+static void test_no_external_access(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *file;
+        int rc;
+        const char *title; /* of the first item; NULL: not checked */
+        const char *summary;
+    } cases[] = {
+        {"bomb.xml", KM_EINPUT, NULL, NULL},
+        {"xxe.xml", KM_OK, "Leak:", NULL},
+        {"xxe_dtd.xml", KM_OK, "PE", "body &leak;"},
+        {"atom_xxe.xml", KM_OK, "Title", "Body"},
+        /* libxml2's HTML parser keeps an internal subset and undeclared references as
+         * text: nothing expanded, nothing loaded (the summary is checked below) */
+        {"html_xxe.xml", KM_OK, "Inner document", NULL},
+    };
+    static const char *const leaks[] = {"lollol", "root:", "KM-SECRET-MARKER", "KM-DTD-LOADED",
+                                        "KM-PE-LOADED"};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        size_t len = 0;
+        char *buf = load(cases[i].file, &len);
+        struct km_feed *f = NULL;
+        struct km_err err = {""};
+        xt_guard_begin();
+        int64_t t0 = km_time_mono_ms();
+        int rc = km_feed_parse(buf, len, &f, &err);
+        int64_t ms = km_time_mono_ms() - t0;
+        if (xt_guard_end() != 0) {
+            fail_msg("%s: libxml2 reached outside the document: %s", cases[i].file, xt_last);
+        }
+        if (rc != cases[i].rc) {
+            fail_msg("%s: rc %d (%s), want %d", cases[i].file, rc, err.msg, cases[i].rc);
+        }
+        assert_true(ms < 1000);
+        for (size_t k = 0; f != NULL && k < sizeof(leaks) / sizeof(leaks[0]); k++) {
+            assert_feed_lacks(f, leaks[k]);
+        }
+        if (cases[i].title != NULL) {
+            assert_true(f->n >= 1);
+            assert_string_equal(f->items[0].title, cases[i].title);
+        }
+        if (cases[i].summary != NULL) {
+            assert_string_equal(f->items[0].summary, cases[i].summary);
+        } else if (strcmp(cases[i].file, "html_xxe.xml") == 0) {
+            assert_non_null(strstr(f->items[0].summary, "Body &lol9; &passwd; &secret;"));
+        }
+        km_feed_free(f);
+        free(buf);
+    }
+}
+
 static void test_encodings(void **state)
 {
     (void)state;
@@ -337,10 +412,11 @@ int main(void)
 {
     xmlInitParser();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rss2),      cmocka_unit_test(test_atom),
-        cmocka_unit_test(test_rdf),       cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_bomb),      cmocka_unit_test(test_xxe),
-        cmocka_unit_test(test_encodings), cmocka_unit_test(test_ttl_and_shapes),
+        cmocka_unit_test(test_rss2),        cmocka_unit_test(test_atom),
+        cmocka_unit_test(test_rdf),         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_bomb),        cmocka_unit_test(test_xxe),
+        cmocka_unit_test(test_guard_works), cmocka_unit_test(test_no_external_access),
+        cmocka_unit_test(test_encodings),   cmocka_unit_test(test_ttl_and_shapes),
         cmocka_unit_test(test_deep),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,6 +14,9 @@
 #include <cmocka.h>
 #include <libxml/parser.h>
 
+#include "common/time.h"
+#include "test/unit/xml_test.h"
+
 static void test_to_text(void **state)
 {
     (void)state;
@@ -134,6 +137,77 @@ static void test_node(void **state)
     free(text);
 }
 
+/* A billion-laughs DOCTYPE (nine levels of ten) followed by body, into buf. */
+static void laughs(char *buf, size_t size, const char *extra, const char *body)
+{
+    size_t n = (size_t)snprintf(buf, size, "<!DOCTYPE html [<!ENTITY lol \"lol\">");
+    for (int i = 1; i <= 9; i++) {
+        n += (size_t)snprintf(buf + n, size - n, "<!ENTITY lol%d \"", i);
+        for (int k = 0; k < 10; k++) {
+            n += i == 1 ? (size_t)snprintf(buf + n, size - n, "&lol;")
+                        : (size_t)snprintf(buf + n, size - n, "&lol%d;", i - 1);
+        }
+        n += (size_t)snprintf(buf + n, size - n, "\">");
+    }
+    snprintf(buf + n, size - n, "%s]>%s", extra, body);
+    assert_true(strlen(buf) < size - 1);
+}
+
+/* Security (issue 7): HTML with a billion-laughs internal subset, external entities
+ * (file://, relative, http://) and an external DTD is turned into text without expanding
+ * anything, without opening any file or URL, and fast; the same for XHTML handed over as
+ * an XML node whose document declares them (Atom content). */
+static void test_hostile_entities(void **state)
+{
+    (void)state;
+    static const char ext[] = "<!ENTITY passwd SYSTEM \"file:///etc/passwd\">"
+                              "<!ENTITY secret SYSTEM \"test/fixtures/parser/xxe_secret.txt\">"
+                              "<!ENTITY remote SYSTEM \"http://127.0.0.1:9/x\">";
+    char bomb[2048];
+    laughs(bomb, sizeof(bomb), ext, "<p>Body &lol9; &passwd; &secret; &remote;</p>");
+    const char *const docs[] = {
+        bomb,
+        "<!DOCTYPE html SYSTEM \"test/fixtures/parser/xxe.dtd\"><p>DTD &leak; &pleak;</p>",
+        "<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Strict//EN\" "
+        "\"http://127.0.0.1:9/xhtml1-strict.dtd\"><p>public</p>",
+    };
+    static const char *const leaks[] = {"lollol", "root:", "KM-SECRET-MARKER", "KM-DTD-LOADED",
+                                        "KM-PE-LOADED"};
+    for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+        xt_guard_begin();
+        int64_t t0 = km_time_mono_ms();
+        char *text = km_html_to_text(docs[i], strlen(docs[i]));
+        assert_true(km_time_mono_ms() - t0 < 1000);
+        if (xt_guard_end() != 0) {
+            fail_msg("doc %zu: libxml2 reached outside the document: %s", i, xt_last);
+        }
+        for (size_t k = 0; k < sizeof(leaks) / sizeof(leaks[0]); k++) {
+            assert_null(strstr(text, leaks[k]));
+        }
+        free(text);
+    }
+
+    /* As an Atom xhtml node: a two-level bomb (libxml2 2.9.14 refuses deeper ones) and
+     * external entities declared by the document, referenced inside the content. */
+    static const char xml[] =
+        "<?xml version=\"1.0\"?><!DOCTYPE content [<!ENTITY lol \"lol\">"
+        "<!ENTITY lol1 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">"
+        "<!ENTITY secret SYSTEM \"test/fixtures/parser/xxe_secret.txt\">]>"
+        "<content type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\">"
+        "<p>Body &lol1; &secret;</p></div></content>";
+    xt_guard_begin();
+    xmlDocPtr doc = xmlReadMemory(xml, (int)sizeof(xml) - 1, NULL, NULL,
+                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    assert_non_null(doc);
+    char *text = km_html_node_to_text(xmlDocGetRootElement(doc));
+    if (xt_guard_end() != 0) {
+        fail_msg("xhtml node: libxml2 reached outside the document: %s", xt_last);
+    }
+    assert_string_equal(text, "Body");
+    free(text);
+    xmlFreeDoc(doc);
+}
+
 int main(void)
 {
     xmlInitParser();
@@ -142,6 +216,7 @@ int main(void)
         cmocka_unit_test(test_garbage),
         cmocka_unit_test(test_deep),
         cmocka_unit_test(test_node),
+        cmocka_unit_test(test_hostile_entities),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     xmlCleanupParser();

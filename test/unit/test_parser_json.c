@@ -4,6 +4,7 @@
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/time.h"
+#include "common/utf8.h"
 #include "parser/json.h"
 
 #include <setjmp.h>
@@ -190,6 +191,44 @@ static void test_utf8_repair(void **state)
         assert_string_equal(km_json_str(v, "text"), cases[i].text);
         km_json_free(v);
     }
+}
+
+/* Lone surrogate escapes (found by fuzz_json: yajl decoded "\\ude00" to ED B8 80, which is
+ * not UTF-8) become U+FFFD in strings and keys; pairs, U+D000..U+D7FF and an escaped
+ * backslash before "udc00" are kept. */
+static void test_surrogate_escapes(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *text;
+    } cases[] = {
+        {"{\"text\":\"\\ud10d\\ude00\"}", "\xed\x84\x8d\xef\xbf\xbd"},
+        {"{\"text\":\"a\\uDFFFb\\udc00\"}", "a\xef\xbf\xbd"
+                                            "b\xef\xbf\xbd"},
+        {"{\"text\":\"\\ud83d\\ude00\\ud7ff\"}", "\xf0\x9f\x98\x80\xed\x9f\xbf"},
+        {"{\"text\":\"\\\\udc00\"}", "\\udc00"},
+        {"{\"text\":\"\\ud800x\"}", "?x"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct km_err err = {""};
+        yajl_val v = NULL;
+        assert_int_equal(km_json_parse(cases[i].in, strlen(cases[i].in), &v, NULL, &err), KM_OK);
+        const char *text = km_json_str(v, "text");
+        assert_non_null(text);
+        assert_string_equal(text, cases[i].text);
+        assert_true(km_utf8_valid(text, strlen(text), NULL));
+        km_json_free(v);
+    }
+    static const char keyed[] = "[{\"\\udc00k\":[\"x\\udbff\\udfff\", \"\\udcba\"]}]";
+    yajl_val v = NULL;
+    struct km_err err = {""};
+    assert_int_equal(km_json_parse(keyed, sizeof(keyed) - 1, &v, NULL, &err), KM_OK);
+    yajl_val obj = v->u.array.values[0];
+    assert_string_equal(obj->u.object.keys[0], "\xef\xbf\xbdk");
+    yajl_val arr = obj->u.object.values[0];
+    assert_string_equal(arr->u.array.values[0]->u.string, "x\xf4\x8f\xbf\xbf");
+    assert_string_equal(arr->u.array.values[1]->u.string, "\xef\xbf\xbd");
+    km_json_free(v);
 }
 
 static const char doc[] =
@@ -419,7 +458,7 @@ int main(void)
         cmocka_unit_test(test_depth_strings), cmocka_unit_test(test_utf8_repair),
         cmocka_unit_test(test_lookups),       cmocka_unit_test(test_scalar_dup),
         cmocka_unit_test(test_escape),        cmocka_unit_test(test_pointer),
-        cmocka_unit_test(test_time_ms),
+        cmocka_unit_test(test_time_ms),       cmocka_unit_test(test_surrogate_escapes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -285,6 +285,48 @@ static void test_to_json_repairs_utf8(void **state)
     km_post_free(p);
 }
 
+/* Times RFC 3339 cannot write (found by fuzz_telegram: a "date" of 1.8e15 seconds gave
+ * "56895037-05-07T03:46:40Z", which km_post_from_json refused) are written as null, so that
+ * the post still reads back; the last representable millisecond is kept. */
+static void test_to_json_time_range(void **state)
+{
+    (void)state;
+    static const struct {
+        int64_t ms;
+        const char *want; /* NULL: written as null */
+    } cases[] = {
+        {1795372861000LL, "\"created_at\":\"2026-11-22T18:41:01Z\""},
+        {1795372861000000000LL, NULL},
+        {INT64_MAX, NULL},
+        {-5000, NULL},
+        {INT64_MIN, NULL},
+        {253402300799999LL, "\"created_at\":\"9999-12-31T23:59:59.999Z\""},
+        {253402300800000LL, NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct km_post *p = km_post_new();
+        km_post_set(&p->network, "telegram");
+        km_post_set(&p->id, "1:2");
+        km_post_set(&p->text, "x");
+        p->created_at = cases[i].ms;
+        p->triage.scored = true;
+        p->triage.sla_due = cases[i].ms;
+        char *json = km_post_to_json(p);
+        assert_non_null(
+            strstr(json, cases[i].want != NULL ? cases[i].want : "\"created_at\":null"));
+        struct km_post *q = NULL;
+        struct km_err err = {""};
+        if (km_post_from_json(json, strlen(json), &q, &err) != KM_OK) {
+            fail_msg("case %zu: %s: %s", i, json, err.msg);
+        }
+        assert_int_equal(q->created_at, cases[i].want != NULL ? cases[i].ms : 0);
+        assert_int_equal(q->triage.sla_due, cases[i].want != NULL ? cases[i].ms : 0);
+        km_post_free(q);
+        free(json);
+        km_post_free(p);
+    }
+}
+
 static void test_from_json_errors(void **state)
 {
     (void)state;
@@ -568,6 +610,7 @@ int main(void)
         cmocka_unit_test(test_to_json_shape),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_to_json_repairs_utf8),
+        cmocka_unit_test(test_to_json_time_range),
         cmocka_unit_test(test_from_json_errors),
         cmocka_unit_test(test_from_json_tolerant),
         cmocka_unit_test(test_triage_to_json),

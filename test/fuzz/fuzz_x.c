@@ -1,0 +1,28 @@
+/* Fuzz target: the X collector (recent search), driven by test/fuzz/fuzz_collector.h. */
+#include "test/fuzz/fuzz_collector.h"
+
+extern const struct km_collector km_collector_x;
+
+static const char *const kv0[] = {"type", "x",          "token", "AAAA%2Fbearer",
+                                  "tags", "Астана,109", NULL};
+
+static const struct fz_target target = {
+    .c = &km_collector_x,
+    .variants =
+        {
+            kv0,
+        },
+};
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    fz_init();
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    return fz_collector_run(&target, data, size);
+}
