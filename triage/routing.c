@@ -2,6 +2,7 @@
 
 #include "common/alloc.h"
 #include "common/time.h"
+#include "common/utf8.h"
 #include "triage/lexicon.h"
 
 #include <ctype.h>
@@ -262,6 +263,10 @@ static const char *rt_line(struct km_routing *r, char *line, int lineno, enum rt
     char *k = rt_trim(s), *v = rt_trim(eq + 1);
     if (strlen(v) > KM_ROUTING_MAX_VALUE) {
         return "value longer than 256 bytes";
+    }
+    size_t at = 0;
+    if (!km_utf8_valid(s, strlen(s), &at) || !km_utf8_valid(v, strlen(v), &at)) {
+        return "not valid UTF-8 (agency names go to PostgreSQL and the desk as text)";
     }
     int slot = -1;
     const char *bad = *sec == RT_NONE   ? "KEY = VALUE outside a section"

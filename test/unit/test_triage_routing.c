@@ -149,6 +149,7 @@ static void test_bad_lines(void **state)
         "routing-tickets-bad.conf:14: 'gas.P1': unknown key in [auto_ticket]",
         "routing-tickets-bad.conf:15: 'roads': auto_ticket wants off or P1..P4",
         "routing-tickets-bad.conf:17: 'default' set again (first on line 16)",
+        "routing-tickets-bad.conf:19: not valid UTF-8",
     };
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
         if (strstr(report, want[i]) == NULL) {
