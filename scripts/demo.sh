@@ -37,8 +37,20 @@ FAKE_PORT=$(cat "$KM_TMP/fake.port")
 
 CONF="$KM_TMP/komek.conf"
 METRICS_PORT=$(km_free_port) || exit 1
-KM_METRICS_LISTEN=127.0.0.1:$METRICS_PORT km_write_config "$CONF" "$FAKE_PORT"
+DESK_PORT=$(km_free_port) || exit 1
+KM_METRICS_LISTEN=127.0.0.1:$METRICS_PORT KM_DESK_LISTEN=127.0.0.1:$DESK_PORT \
+    km_write_config "$CONF" "$FAKE_PORT"
 "$BUILD/komekctl" -c "$CONF" migrate || exit 1
+# Desk accounts for the demo: an operator and a supervisor, password "demo-password".
+for account in "operator:Айгерим Сапарова:operator" "supervisor:Dana Supervisor:admin"; do
+    login=${account%%:*}
+    rest=${account#*:}
+    echo demo-password | "$BUILD/komekctl" -c "$CONF" user add "$login" --name "${rest%:*}" \
+        --role "${rest##*:}" >/dev/null || exit 1
+done
+# Tickets for the P1 and P2 posts as they come, so the desk has some to show.
+sed 's/^default = off$/default = P2/' etc/routing.conf >"$KM_TMP/routing.conf"
+sed -i "s|^routing = .*|routing = $KM_TMP/routing.conf|" "$CONF"
 setsid "$BUILD/komekd" -c "$CONF" >"$KM_TMP/komekd.log" 2>&1 &
 KOMEKD_PID=$!
 
@@ -50,6 +62,9 @@ komek demo is running.
   komekd log      $KM_TMP/komekd.log
   config          $CONF
   metrics         http://127.0.0.1:$METRICS_PORT/metrics  (/healthz, /readyz)
+  operator desk   http://127.0.0.1:$DESK_PORT/  (sign in as operator or supervisor,
+                  password demo-password; replies go to the fake Telegram:
+                  curl http://127.0.0.1:$FAKE_PORT/_fake/replies)
 
 Watch the stream of kept posts:
   redis-cli -p $KM_REDIS_PORT XLEN '{komek}:posts'

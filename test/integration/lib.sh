@@ -37,6 +37,13 @@ km_cleanup()
 
 km_stop_all()
 {
+    # Background helpers started through km_start_fake (and komekd runs a test registers).
+    if [ -n "${KM_TMP:-}" ] && [ -f "$KM_TMP/bg.pids" ]; then
+        while read -r _pid; do
+            kill -TERM "$_pid" 2>/dev/null
+        done <"$KM_TMP/bg.pids"
+        rm -f "$KM_TMP/bg.pids"
+    fi
     if [ -n "${KM_REDIS_DIR:-}" ]; then
         km_redis_kill TERM
     fi
@@ -62,8 +69,9 @@ print(s.getsockname()[1])' && return 0
     return 1
 }
 
-# km_wait SECONDS CMD...: runs CMD every 50 ms until it succeeds (0), gives up (2) or the
-# limit passes. Returns 0 on success.
+# km_wait SECONDS CMD...: runs CMD every 50 ms until it succeeds (0), gives up (3) or the
+# limit passes. Returns 0 on success. (Not 2 for giving up: that is grep's answer for a log
+# file a background process has not created yet, which only means "not yet".)
 km_wait()
 {
     _n=$(($1 * 20))
@@ -72,7 +80,7 @@ km_wait()
         "$@"
         case $? in
         0) return 0 ;;
-        2) return 1 ;;
+        3) return 1 ;;
         esac
         sleep 0.05
         _n=$((_n - 1))
@@ -93,7 +101,7 @@ km_pid_alive()
 
 km_redis_ready()
 {
-    km_pid_alive "$(cat "$KM_REDIS_DIR/redis.pid")" || return 2
+    km_pid_alive "$(cat "$KM_REDIS_DIR/redis.pid")" || return 3
     [ "$(redis-cli -h 127.0.0.1 -p "$KM_REDIS_PORT" ping 2>/dev/null)" = PONG ]
 }
 
@@ -294,6 +302,12 @@ km_tools_built()
     done
 }
 
+# km_stop_later PID: km_cleanup (the exit trap) sends PID a SIGTERM.
+km_stop_later()
+{
+    echo "$1" >>"$KM_TMP/bg.pids"
+}
+
 # km_start_fake NAME [ARGS...]: build/fakenet serving the sample posts (the token is
 # $KM_FAKE_TOKEN unless ARGS give one) on a free port; sets KM_FAKE_PORT and KM_FAKE_PID.
 km_start_fake()
@@ -305,6 +319,7 @@ km_start_fake()
         --token "${KM_FAKE_TOKEN:-123456:TEST-fake-token}" --port-file "$KM_TMP/$_name.port" \
         "$@" >"$KM_TMP/$_name.log" 2>&1 &
     KM_FAKE_PID=$!
+    km_stop_later "$KM_FAKE_PID"
     km_wait 10 test -s "$KM_TMP/$_name.port" || { echo "fakenet did not start" >&2; return 1; }
     KM_FAKE_PORT=$(cat "$KM_TMP/$_name.port")
 }

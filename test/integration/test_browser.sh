@@ -115,7 +115,7 @@ fi
 KOMEKD_PID=$!
 desk_up()
 {
-    km_pid_alive "$KOMEKD_PID" || return 2
+    km_pid_alive "$KOMEKD_PID" || return 3
     [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$DESK/")" = 200 ]
 }
 if ! km_wait 15 desk_up; then

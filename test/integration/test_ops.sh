@@ -29,6 +29,7 @@ KM_METRICS_LISTEN=127.0.0.1:$OPS km_write_config "$KM_TMP/komek.conf" "$FAKE" op
 "$BUILD/komekctl" -c "$KM_TMP/komek.conf" migrate >/dev/null || exit 1
 "$BUILD/komekd" -c "$KM_TMP/komek.conf" >"$KM_TMP/komekd.log" 2>&1 &
 KOMEKD_PID=$!
+km_stop_later "$KOMEKD_PID"
 healthy() { [ "$(get /healthz)" = 200 ]; }
 km_wait 10 healthy || { echo "FAIL /healthz never answered"; cat "$KM_TMP/komekd.log"; exit 1; }
 km_check_has "start-up log names the metrics address" "metrics on http://127.0.0.1:$OPS/metrics" \

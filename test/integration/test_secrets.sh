@@ -104,6 +104,7 @@ mkdir -p "$out"
 "$BUILD/komekctl" -c "$CONF" migrate >"$out/migrate" 2>&1
 "$BUILD/komekd" -c "$CONF" >"$out/komekd.log" 2>&1 &
 pid=$!
+km_stop_later "$pid"
 stored() { [ "$(km_psql 'select count(*) from posts')" -gt 5 ]; }
 km_wait 40 stored || echo "note: few posts stored"
 # A webhook with a wrong signature and a Telegram update with a wrong secret: refused, logged.
