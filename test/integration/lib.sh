@@ -292,6 +292,29 @@ km_check_has()
     fi
 }
 
+# km_check_run DESCRIPTION EXPECTED_STATUS FILE PATTERN...: the command run before exited
+# with $_rc = EXPECTED_STATUS and every PATTERN (grep) is in FILE, its output.
+km_check_run()
+{
+    _d=$1 _st=$2 _f=$3
+    shift 3
+    if [ "$_rc" != "$_st" ]; then
+        echo "FAIL $_d: exit status $_rc, expected $_st"
+        head -n 20 "$_f"
+        failures=$((failures + 1))
+        return
+    fi
+    for _p in "$@"; do
+        if ! grep -q -- "$_p" "$_f"; then
+            echo "FAIL $_d: lacks '$_p':"
+            head -n 30 "$_f"
+            failures=$((failures + 1))
+            return
+        fi
+    done
+    echo "ok   $_d"
+}
+
 # km_tools_built TOOL...: builds $BUILD/TOOL (komekd, komekctl, fakenet) where missing.
 km_tools_built()
 {

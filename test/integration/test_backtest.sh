@@ -12,29 +12,6 @@ BUILD=${BUILD:-build}
 cd "$KM_ROOT" || exit 1
 . "$here/lib.sh"
 . "$here/conf.sh"
-failures=0
-
-check()
-{
-    # check DESCRIPTION EXPECTED_STATUS FILE PATTERN...: every PATTERN must be in FILE
-    _d=$1 _st=$2 _f=$3
-    shift 3
-    if [ "$_rc" != "$_st" ]; then
-        echo "FAIL $_d: exit status $_rc, expected $_st"
-        head -n 20 "$_f"
-        failures=$((failures + 1))
-        return
-    fi
-    for _p in "$@"; do
-        if ! grep -q -- "$_p" "$_f"; then
-            echo "FAIL $_d: lacks '$_p':"
-            head -n 30 "$_f"
-            failures=$((failures + 1))
-            return
-        fi
-    done
-    echo "ok   $_d"
-}
 
 # bt NAME ARGS...: komekctl backtest into $D/NAME (stdout and stderr); sets _rc.
 bt()
@@ -73,11 +50,11 @@ km_psql "select post_id, category, 'P' || priority, urgency, incident is not nul
 
 # --- 1. The lexicon the posts were scored with: nothing moves ------------------------------
 bt same --lexicon etc/lexicon
-check "shipped lexicon: 5 compared, nothing changes" 0 "$D/same" \
+km_check_run "shipped lexicon: 5 compared, nothing changes" 0 "$D/same" \
     "5 scored post(s) compared, 0 would change" "^category moves: 0" \
     "^priority moves: 0 up, 0 down (urgency changed for 0)"
 bt same_json --lexicon etc/lexicon --routing etc/routing.conf --json
-check "shipped lexicon, --json" 0 "$D/same_json" \
+km_check_run "shipped lexicon, --json" 0 "$D/same_json" \
     '^{"compared":5,"changed":0,.*"category_moves":0,.*"up":0,"down":0,.*"changes":\[\]}$'
 
 # --- 2. The gas life-safety cue weakened: the gas posts leave P1 -------------------------
@@ -87,34 +64,34 @@ sed -i 's/^\(life  *ru  *phrase  *\)70\(  *"запах\* газ"\)/\1 5\2/' "$D/
 grep -q '^life  *ru  *phrase  *5  *"запах\* газ"' "$D/lex/cues.lex" ||
     { echo "FAIL setup: cues.lex not edited"; exit 1; }
 bt weak --lexicon "$D/lex"
-check "weaker gas cue: both gas posts move down from P1" 0 "$D/weak" \
+km_check_run "weaker gas cue: both gas posts move down from P1" 0 "$D/weak" \
     "5 scored post(s) compared, 2 would change" "^priority moves: 0 up, 2 down" \
     "^  P1  *0  *[0-2]  *[0-2]  *[0-2]$" "^rss:gas1  gas→gas  P1→P[234]" \
     "^rss:gas2  gas→gas  P1→P[234]" "life-safety: \"запах газа\"" "changed posts (2 of 2)"
 _rc=0
 grep -q "^rss:snow1\|^rss:trash1\|^rss:road1" "$D/weak" && _rc=1
-check "weaker gas cue: other posts not listed" 0 "$D/weak"
+km_check_run "weaker gas cue: other posts not listed" 0 "$D/weak"
 bt weak_json --lexicon "$D/lex" --json --limit 1
-check "weaker gas cue, --json --limit 1" 0 "$D/weak_json" \
+km_check_run "weaker gas cue, --json --limit 1" 0 "$D/weak_json" \
     '"compared":5,"changed":2,' '"down":2,' '"priority":\[\[0,' \
     '"changes":\[{"id":"rss:gas1","category":{"from":"gas","to":"gas"},"priority":{"from":"P1"'
 _rc=0
 [ "$(grep -o '"id":"rss:gas' "$D/weak_json" | wc -l)" = 1 ] || _rc=1
-check "--limit 1 shows one changed post" 0 "$D/weak_json"
+km_check_run "--limit 1 shows one changed post" 0 "$D/weak_json"
 bt since --lexicon "$D/lex" --since 2026-01-16T00:00:00Z
-check "--since after the gas posts: 3 compared, none changes" 0 "$D/since" \
+km_check_run "--since after the gas posts: 3 compared, none changes" 0 "$D/since" \
     "3 scored post(s) compared, 0 would change"
 
 # --- 3. Bad input ------------------------------------------------------------------------
 printf 'gas ru word lots газ\n' >>"$D/lex/ru.lex"
 line=$(wc -l <"$D/lex/ru.lex")
 bt broken --lexicon "$D/lex"
-check "broken lexicon: FILE:LINE, exit 2" 2 "$D/broken" "$D/lex/ru.lex:$line: WEIGHT"
+km_check_run "broken lexicon: FILE:LINE, exit 2" 2 "$D/broken" "$D/lex/ru.lex:$line: WEIGHT"
 bt nolex --since yesterday
-check "no --lexicon: usage, exit 2" 2 "$D/nolex" "usage: komekctl"
+km_check_run "no --lexicon: usage, exit 2" 2 "$D/nolex" "usage: komekctl"
 km_pg_stop
 bt down --lexicon etc/lexicon
-check "PostgreSQL down: exit 1" 1 "$D/down" "komekctl backtest: "
+km_check_run "PostgreSQL down: exit 1" 1 "$D/down" "komekctl backtest: "
 
 [ "$failures" -eq 0 ] || { echo "stored posts:"; cat "$D/stored"; }
 [ "$failures" -eq 0 ]

@@ -12,29 +12,6 @@ BUILD=${BUILD:-build}
 cd "$KM_ROOT" || exit 1
 . "$here/lib.sh"
 . "$here/conf.sh"
-failures=0
-
-# check DESCRIPTION EXPECTED_STATUS FILE PATTERN...: every PATTERN (grep) must be in FILE
-check()
-{
-    _d=$1 _st=$2 _f=$3
-    shift 3
-    if [ "$_rc" != "$_st" ]; then
-        echo "FAIL $_d: exit status $_rc, expected $_st"
-        head -n 20 "$_f"
-        failures=$((failures + 1))
-        return
-    fi
-    for _p in "$@"; do
-        if ! grep -q -- "$_p" "$_f"; then
-            echo "FAIL $_d: lacks '$_p':"
-            head -n 30 "$_f"
-            failures=$((failures + 1))
-            return
-        fi
-    done
-    echo "ok   $_d"
-}
 
 # ctl NAME ARGS...: komekctl into $D/NAME (stdout) and $D/NAME.err; sets _rc.
 ctl()
@@ -69,7 +46,7 @@ km_write_config "$CONF" 9
 
 # --- places ----------------------------------------------------------------------------
 ctl places places sync
-check "places sync: the shipped places.conf" 0 "$D/places" \
+km_check_run "places sync: the shipped places.conf" 0 "$D/places" \
     "places.conf: [0-9]* places, [0-9]* patterns (5 district, [0-9]* street" \
     "^synced; 0 stored post(s) changed place"
 _rc=$(km_psql "select count(*) from places where kind = 'district'")
@@ -130,7 +107,7 @@ from (values (1, 't1', 'Lighting', '4 hours'), (2, 't2', 'Lighting', '6 hours'),
 # --- report agencies -------------------------------------------------------------------
 RANGE="--from 2026-01-01 --to 2026-01-31"
 ctl ag report agencies $RANGE
-check "agencies: ranked by score with their figures" 0 "$D/ag" \
+km_check_run "agencies: ranked by score with their figures" 0 "$D/ag" \
     "tickets created, 2025-12-31T19:00:00Z .. 2026-01-31T19:00:00Z" \
     "^AGENCY  *RECEIVED  *RESOLVED  *ON TIME  *OVERDUE  *OPEN  *MEDIAN  *REACTION  *SCORE$" \
     "^Lighting  *2  *2  *2  *0  *0  *5h 0m  *100%  *100.0$" \
@@ -144,9 +121,9 @@ _rc=0
 python3 -c "import sys
 rows = [l for l in open(sys.argv[1], encoding='utf-8') if l[:4] in ('Ligh', 'Road', 'ГКП ')]
 assert len(rows) == 3 and len({len(l) for l in rows}) == 1, rows" "$D/ag" || _rc=1
-check "agencies: columns aligned by characters, not bytes" 0 "$D/ag"
+km_check_run "agencies: columns aligned by characters, not bytes" 0 "$D/ag"
 ctl agj report agencies $RANGE --json
-check "agencies --json" 0 "$D/agj"
+km_check_run "agencies --json" 0 "$D/agj"
 pycheck "agencies --json: figures" "$D/agj" "
 a = j['agencies']
 assert j['from'] == '2025-12-31T19:00:00Z' and j['to'] == '2026-01-31T19:00:00Z', j
@@ -163,14 +140,14 @@ assert all(x['received'] == 0 and x['score'] is None for x in j['agencies']), j"
 
 # --- report problems -------------------------------------------------------------------
 ctl pr report problems $RANGE
-check "problems: ranked, with place, authors, days" 0 "$D/pr" \
+km_check_run "problems: ranked, with place, authors, days" 0 "$D/pr" \
     "^1  *168.5  *heating  *мкр Самал  *3  *3  *2  *50  *P2  *67%  *0/0 " \
     "^2  *85.3  *roads  *ул. Кенесары  *5  *4  *3  *0  *P3  *0%  *0/0 " \
     "^3  *83.2  *gas  *район Есиль  *1  *1  *1  *0  *P1  *100%  *0/0 " \
     "^4  *41.6  *snow  *—  *3  *1  *3  *0  *P4  *0%  *0/0 "
 _rc=0
 grep -q "gratitude" "$D/pr" && _rc=1
-check "problems: gratitude is not a problem" 0 "$D/pr"
+km_check_run "problems: gratitude is not a problem" 0 "$D/pr"
 ctl prj report problems $RANGE --json
 pycheck "problems --json: ranks and figures" "$D/prj" "
 p = j['problems']
@@ -184,18 +161,18 @@ ctl prc report problems $RANGE --category roads --json
 pycheck "problems --category roads" "$D/prc" "
 assert [x['category'] for x in j['problems']] == ['roads'], j"
 ctl prl report problems $RANGE --limit 2
-check "problems --limit 2" 0 "$D/prl" "^2  *85.3  *roads"
+km_check_run "problems --limit 2" 0 "$D/prl" "^2  *85.3  *roads"
 _rc=0
 grep -q "^3 " "$D/prl" && _rc=1
-check "problems --limit 2: no third row" 0 "$D/prl"
+km_check_run "problems --limit 2: no third row" 0 "$D/prl"
 ctl prd report problems --from 2026-01-14 --to 2026-01-14 --json
 pycheck "problems of one local day (Jan 14, Astana)" "$D/prd" "
 assert [(x['category'], x['posts']) for x in j['problems']] == [('roads', 2)], j"
 ctl prv report problems
-check "problems, default range (last 30 days): none of January" 0 "$D/prv" "^#  *SCORE"
+km_check_run "problems, default range (last 30 days): none of January" 0 "$D/prv" "^#  *SCORE"
 _rc=0
 grep -q "^1 " "$D/prv" && _rc=1
-check "problems, default range: empty" 0 "$D/prv"
+km_check_run "problems, default range: empty" 0 "$D/prv"
 _rc=$(km_psql "select count(*) from problems")
 [ "$_rc" = 0 ] || { echo "FAIL problems view: $_rc rows"; failures=$((failures + 1)); }
 _rc=$(km_psql "select string_agg(category, ',' order by score desc)
@@ -205,25 +182,25 @@ _rc=$(km_psql "select string_agg(category, ',' order by score desc)
 
 # --- bad input -------------------------------------------------------------------------
 ctl bad_date report agencies --from yesterday
-check "bad --from: exit 2" 2 "$D/bad_date.err" "--from 'yesterday': expected a date YYYY-MM-DD"
+km_check_run "bad --from: exit 2" 2 "$D/bad_date.err" "--from 'yesterday': expected a date YYYY-MM-DD"
 ctl bad_day report problems --to 2026-02-30
-check "impossible --to date: exit 2" 2 "$D/bad_day.err" "expected a date"
+km_check_run "impossible --to date: exit 2" 2 "$D/bad_day.err" "expected a date"
 ctl bad_range report problems --from 2026-02-01 --to 2026-01-01
-check "empty range: exit 2" 2 "$D/bad_range.err" "range is empty"
+km_check_run "empty range: exit 2" 2 "$D/bad_range.err" "range is empty"
 ctl bad_cat report agencies --category roads
-check "--category with agencies: exit 2" 2 "$D/bad_cat.err" "usage: komekctl"
+km_check_run "--category with agencies: exit 2" 2 "$D/bad_cat.err" "usage: komekctl"
 ctl bad_what report tickets
-check "unknown report: exit 2" 2 "$D/bad_what.err" "usage: komekctl"
+km_check_run "unknown report: exit 2" 2 "$D/bad_what.err" "usage: komekctl"
 ctl bad_limit report problems --limit 0
-check "--limit 0: exit 2" 2 "$D/bad_limit.err" "--limit 0: expected"
+km_check_run "--limit 0: exit 2" 2 "$D/bad_limit.err" "--limit 0: expected"
 sed 's|^places = .*|places = '"$D"'/places.conf|' "$CONF" >"$D/bad.conf"
 printf '[district]\nрайон Есиль = есіл аудан\nГ = абв\n[streets]\n' >"$D/places.conf"
 "$BUILD/komekctl" -c "$D/bad.conf" check >"$D/check" 2>&1
 _rc=$?
-check "check: bad places.conf lines as FILE:LINE, exit 2" 2 "$D/check" \
+km_check_run "check: bad places.conf lines as FILE:LINE, exit 2" 2 "$D/check" \
     "$D/places.conf:3: pattern 'абв' shorter than 4" "$D/places.conf:4: unknown section"
 km_pg_stop
 ctl down report problems
-check "PostgreSQL down: exit 1" 1 "$D/down.err" "komekctl report: "
+km_check_run "PostgreSQL down: exit 1" 1 "$D/down.err" "komekctl report: "
 
 [ "$failures" -eq 0 ]

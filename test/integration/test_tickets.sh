@@ -12,29 +12,6 @@ BUILD=${BUILD:-build}
 cd "$KM_ROOT" || exit 1
 . "$here/lib.sh"
 . "$here/conf.sh"
-failures=0
-
-check()
-{
-    # check DESCRIPTION EXPECTED_STATUS FILE PATTERN...: every PATTERN must be in FILE
-    _d=$1 _st=$2 _f=$3
-    shift 3
-    if [ "$_rc" != "$_st" ]; then
-        echo "FAIL $_d: exit status $_rc, expected $_st"
-        head -n 20 "$_f"
-        failures=$((failures + 1))
-        return
-    fi
-    for _p in "$@"; do
-        if ! grep -q -- "$_p" "$_f"; then
-            echo "FAIL $_d: lacks '$_p':"
-            head -n 30 "$_f"
-            failures=$((failures + 1))
-            return
-        fi
-    done
-    echo "ok   $_d"
-}
 
 # equal DESCRIPTION GOT WANT
 equal()
@@ -86,59 +63,59 @@ N2="KZ-$year-000002"
 
 # --- agencies and creation ------------------------------------------------------------------
 tk agencies ticket agencies
-check "agencies mirrored from routing.conf" 0 "$D/agencies" "active agencies from routing.conf"
+km_check_run "agencies mirrored from routing.conf" 0 "$D/agencies" "active agencies from routing.conf"
 equal "agency of roads" "$(km_psql "SELECT count(*) FROM agencies WHERE 'roads' = ANY (categories)")" 1
 tk create ticket create --post rss:p1 --as aigerim --note "from the feed"
-check "create from a post" 0 "$D/create" "^$N1 created"
+km_check_run "create from a post" 0 "$D/create" "^$N1 created"
 tk create2 ticket create --post rss:p1
-check "create again: the same ticket" 0 "$D/create2" "^$N1 already exists"
+km_check_run "create again: the same ticket" 0 "$D/create2" "^$N1 already exists"
 tk inc ticket create --incident inc1 --priority P2
-check "create from an incident" 0 "$D/inc" "^$N2 created"
+km_check_run "create from an incident" 0 "$D/inc" "^$N2 created"
 equal "incident posts attached" "$(km_psql "SELECT count(*) FROM posts p JOIN tickets t ON t.id = p.ticket WHERE t.number = '$N2'")" 2
 tk nopost ticket create --post rss:missing
-check "unknown post" 1 "$D/nopost" "no stored post rss:missing"
+km_check_run "unknown post" 1 "$D/nopost" "no stored post rss:missing"
 tk nosrc ticket create --category roads
-check "no source: usage" 2 "$D/nosrc" "give --post NETWORK:POST_ID or --incident ID"
+km_check_run "no source: usage" 2 "$D/nosrc" "give --post NETWORK:POST_ID or --incident ID"
 tk badprio ticket create --post rss:p1 --priority P9
-check "bad priority" 1 "$D/badprio" "want P1..P4"
+km_check_run "bad priority" 1 "$D/badprio" "want P1..P4"
 
 # --- lifecycle ------------------------------------------------------------------------------
 tk assign ticket assign "$N1" aigerim
-check "assign" 0 "$D/assign" "$N1: assign done"
+km_check_run "assign" 0 "$D/assign" "$N1: assign done"
 tk noop ticket assign "$N1" nobody
-check "assign to an unknown operator" 1 "$D/noop" "no active operator 'nobody'"
+km_check_run "assign to an unknown operator" 1 "$D/noop" "no active operator 'nobody'"
 tk resolve ticket status "$N1" resolved --note "repaired" --as aigerim
-check "resolve" 0 "$D/resolve" "$N1: status done"
+km_check_run "resolve" 0 "$D/resolve" "$N1: status done"
 tk refused ticket status "$N1" in_progress
-check "refused move names the allowed ones" 1 "$D/refused" \
+km_check_run "refused move names the allowed ones" 1 "$D/refused" \
     "cannot go from resolved to in_progress; allowed: reopened"
 tk badst ticket status "$N1" closed
-check "unknown status" 1 "$D/badst" "unknown status 'closed'"
+km_check_run "unknown status" 1 "$D/badst" "unknown status 'closed'"
 tk note ticket note "$N1" "called the akimat"
-check "note" 0 "$D/note" "$N1: note done"
+km_check_run "note" 0 "$D/note" "$N1: note done"
 tk nonum ticket note KZ-1999-000009 "x"
-check "unknown ticket" 1 "$D/nonum" "no ticket 'KZ-1999-000009'"
+km_check_run "unknown ticket" 1 "$D/nonum" "no ticket 'KZ-1999-000009'"
 
 # --- show, list, export ---------------------------------------------------------------------
 tk show ticket show "$N1"
-check "show" 0 "$D/show" "^status  *resolved" "^status_notes  *repaired" "^agency  *Управление" \
+km_check_run "show" 0 "$D/show" "^status  *resolved" "^status_notes  *repaired" "^agency  *Управление" \
     "^events:" 'assign .*"assignee": "aigerim"' "called the akimat" "^posts:" "rss:p1"
 tk showj ticket show "$N1" --json
-check "show --json" 0 "$D/showj" '"number": "'"$N1"'"'
+km_check_run "show --json" 0 "$D/showj" '"number": "'"$N1"'"'
 equal "show --json: events" "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d["events"]), [p["post_id"] for p in d["posts"]])' "$D/showj")" "5 ['p1']"
 tk list ticket list --status resolved
-check "list --status" 0 "$D/list" "$N1" "1 ticket(s)"
+km_check_run "list --status" 0 "$D/list" "$N1" "1 ticket(s)"
 tk listj ticket list --json
 equal "list --json" "$(python3 -c 'import json,sys; print(sorted(t["number"] for t in json.load(open(sys.argv[1]))))' "$D/listj")" "['$N1', '$N2']"
 tk o311 ticket export --open311
-check "export --open311" 0 "$D/o311" '"service_request_id": "'"$N1"'"'
+km_check_run "export --open311" 0 "$D/o311" '"service_request_id": "'"$N1"'"'
 equal "open311 fields" "$(python3 -c '
 import json,sys
 d = json.load(open(sys.argv[1]))[0]
 print(d["status"], d["detailed_status"], d["service_code"], d["media_url"], d["status_notes"],
       d["description"])' "$D/o311")" 'closed resolved roads https://e.org/p1 repaired Яма на дороге "огромная"'
 tk o311bad ticket export --open311 --from yesterday
-check "export: bad --from" 1 "$D/o311bad" "want an RFC 3339 time"
+km_check_run "export: bad --from" 1 "$D/o311bad" "want an RFC 3339 time"
 
 # --- events ---------------------------------------------------------------------------------
 events=$(km_psql "SELECT count(*) FROM ticket_events")
@@ -148,13 +125,13 @@ equal "event fields" "$(redis-cli -p "$KM_REDIS_PORT" --raw XRANGE '{komek}:even
     sed -n '3p;5p;9p'  | tr '\n' ' ')" "1 created $N1 "
 km_redis_kill KILL
 tk down ticket note "$N2" "while Redis is down"
-check "change while Redis is down: kept in the outbox" 0 "$D/down" "stay in the outbox"
+km_check_run "change while Redis is down: kept in the outbox" 0 "$D/down" "stay in the outbox"
 equal "outbox holds it" "$(km_psql "SELECT count(*) FROM event_outbox WHERE published_at IS NULL")" 1
 tk pubfail events publish
-check "events publish while down" 1 "$D/pubfail" "stay in the outbox"
+km_check_run "events publish while down" 1 "$D/pubfail" "stay in the outbox"
 km_redis_launch || exit 1
 tk pub events publish
-check "events publish after restart" 0 "$D/pub" "published 1 event(s) to {komek}:events"
+km_check_run "events publish after restart" 0 "$D/pub" "published 1 event(s) to {komek}:events"
 equal "stream has it" "$(xlen)" "$((events + 1))"
 
 if [ "$failures" -ne 0 ]; then
