@@ -18,6 +18,7 @@ struct km_committer {
     struct km_queue *q;
     struct km_dedup_redis *store;
     struct km_dedup *dedup;
+    uint64_t skipped; /* log entries skipped, as last counted in /metrics */
 };
 
 static void metrics_declare(void)
@@ -33,6 +34,26 @@ static void metrics_declare(void)
                       "Kept posts that joined an incident of two or more posts.");
     km_metric_declare("komek_triage_escalations_total", KM_METRIC_COUNTER,
                       "Escalation entries written for incidents that crossed a threshold.");
+    km_metric_declare("komek_dedup_window_posts", KM_METRIC_GAUGE,
+                      "Posts in this komekd's copy of the dedup window.");
+    km_metric_declare("komek_dedup_window_bytes", KM_METRIC_GAUGE,
+                      "Memory of this komekd's copy of the dedup window (approximate).");
+    km_metric_declare("komek_dedup_log_pending", KM_METRIC_GAUGE,
+                      "Checked posts whose dedup log entry is not yet written to Redis.");
+    km_metric_declare("komek_dedup_log_skipped_total", KM_METRIC_COUNTER,
+                      "Entries of the dedup log in Redis that did not parse and were skipped.");
+}
+
+/* The dedup window's gauges after a batch. */
+static void metrics_window(struct km_committer *c)
+{
+    struct km_dedup_redis_stats st;
+    km_dedup_redis_stats(c->store, &st);
+    km_metric_set("komek_dedup_window_posts", NULL, (double)st.posts);
+    km_metric_set("komek_dedup_window_bytes", NULL, (double)st.bytes);
+    km_metric_set("komek_dedup_log_pending", NULL, (double)st.pending);
+    km_metric_add("komek_dedup_log_skipped_total", NULL, (double)(st.skipped - c->skipped));
+    c->skipped = st.skipped;
 }
 
 /* Counts one committed batch in /metrics. */
@@ -108,19 +129,27 @@ static int triage_batch(struct km_committer *c, const struct km_watch *w,
                         struct km_post_batch *batch, bool *escalate, struct km_commit_counts *n,
                         struct km_err *err)
 {
+    if (km_dedup_redis_begin(c->store, err) != KM_OK) {
+        return KM_RETRY;
+    }
     int64_t now = km_time_now_ms();
-    for (size_t i = 0; i < batch->n; i++) {
+    int rc = KM_OK;
+    for (size_t i = 0; i < batch->n && rc == KM_OK; i++) {
         struct km_post *p = batch->posts[i];
         struct km_dedup_result r = {0};
-        int rc = km_triage_post(w->triage, c->dedup, p, now, &r, err);
-        if (rc == KM_RETRY || rc == KM_ERR) {
-            return KM_RETRY;
-        }
+        rc = km_triage_post(w->triage, c->dedup, p, now, &r, err);
         escalate[i] = rc == KM_OK && r.escalate > 0 && !r.replay;
         n->duplicates += p->triage.dup_of != NULL;
         n->incident_posts += rc == KM_OK && r.size.posts > 1;
+        rc = rc == KM_RETRY || rc == KM_ERR ? KM_RETRY : KM_OK;
     }
-    return KM_OK;
+    /* The batch's records reach the shared log before its posts reach the stream. */
+    struct km_err ferr = {{0}};
+    if (km_dedup_redis_flush(c->store, &ferr) != KM_OK && rc == KM_OK) {
+        *err = ferr;
+        rc = KM_RETRY;
+    }
+    return rc;
 }
 
 /* Escalation entries after the batch: best effort (the posts themselves are stored; a
@@ -158,6 +187,7 @@ int km_committer_commit(struct km_committer *c, const struct km_watch *w,
     if (w->triage != NULL && batch->n > 0) {
         escalate = km_calloc(batch->n, sizeof(*escalate));
         rc = triage_batch(c, w, batch, escalate, &n, err);
+        metrics_window(c);
     }
     if (rc == KM_OK) {
         rc = km_queue_write_batch(c->q, src->name, batch, cursor, &n.added, &n.dups, err);

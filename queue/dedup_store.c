@@ -1,8 +1,11 @@
-/* The dedup window in Redis (see dedup_store.h). Every op is one command or one
- * MULTI/EXEC sent as a pipeline: one round trip each. */
+/* The dedup window in Redis (see dedup_store.h): an append-only log that every komekd
+ * replays into its own in-memory store (triage/dedup_mem.c), which answers every lookup.
+ * A put goes to that store at once and to the log with the next flush. */
 #include "queue/dedup_store.h"
 
 #include "common/alloc.h"
+#include "common/buf.h"
+#include "common/time.h"
 #include "queue/redis.h"
 
 #include <inttypes.h>
@@ -10,26 +13,36 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Most arguments of one command built here (HSET of a record: key and five pairs). */
-#define DDR_MAX_ARGS 12
+/* Most arguments of one command built here (XADD of a record: key, id, nine pairs). */
+#define DDR_MAX_ARGS 24
+/* Log entries read per XREAD while catching up. */
+#define DDR_READ_COUNT "2000"
 
-struct km_dedup_redis {
-    struct km_redis *r;
-    char *prefix; /* "{ns}:dedup:" */
-};
+struct ddr_cmd;
 
 /* A batch of commands for one MULTI/EXEC, with the strings it owns. */
-struct ddr_cmd {
-    int argc;
-    const char *argv[DDR_MAX_ARGS];
-    size_t lens[DDR_MAX_ARGS];
-};
-
 struct ddr_batch {
     struct ddr_cmd *cmds;
     size_t n, cap;
     char **owned;
     size_t n_owned, cap_owned;
+};
+
+struct km_dedup_redis {
+    struct km_redis *r;
+    char *log_key;            /* "{ns}:dedup:log" */
+    struct km_dedup_mem *mem; /* every entry of the log applied, plus this process's puts */
+    char last_id[48];         /* the newest log entry applied: XREAD goes on after it */
+    bool in_batch;            /* between km_dedup_redis_begin() and _flush() */
+    int64_t window_ms;        /* of the last op (the log is trimmed to it) */
+    struct ddr_batch pending; /* XADDs of puts not yet in Redis, oldest first */
+    struct km_dedup_redis_stats st;
+};
+
+struct ddr_cmd {
+    int argc;
+    const char *argv[DDR_MAX_ARGS];
+    size_t lens[DDR_MAX_ARGS];
 };
 
 static void ddr_batch_free(struct ddr_batch *b)
@@ -82,24 +95,8 @@ static const char *ddr_take(struct ddr_batch *b, struct ddr_cmd *c, char *s, siz
     return s;
 }
 
-/* The strings of a command without printf (which was the larger part of the client's time
- * in a check, make bench): keys are the prefix, a kind and up to two parts or 16 hex
- * digits; numbers are decimal with an optional lead character. Each returns the argument it
- * added, owned by the batch. */
-static const char *ddr_key(struct ddr_batch *b, struct ddr_cmd *c, const struct km_dedup_redis *s,
-                           const char *kind, const char *part, const char *tail)
-{
-    size_t lp = strlen(s->prefix), lk = strlen(kind), la = strlen(part);
-    size_t lt = tail != NULL ? strlen(tail) : 0;
-    char *k = km_malloc(lp + lk + la + lt + 1);
-    /* The pieces one after the other; the last copy brings the terminating NUL. */
-    memcpy(k, s->prefix, lp);
-    memcpy(k + lp, kind, lk);       /* NOLINT(bugprone-not-null-terminated-result) */
-    memcpy(k + lp + lk, part, la);  /* NOLINT(bugprone-not-null-terminated-result) */
-    memcpy(k + lp + lk + la, tail != NULL ? tail : "", lt + 1);
-    return ddr_take(b, c, k, lp + lk + la + lt);
-}
-
+/* Numbers and hex digits are written without printf, which was the larger part of the
+ * client's time in a check (make bench). */
 /* Writes v as 16 lowercase hex digits (no terminator). */
 static void ddr_hex16(uint64_t v, char *out)
 {
@@ -108,15 +105,6 @@ static void ddr_hex16(uint64_t v, char *out)
         out[i] = digits[v & 15];
         v >>= 4;
     }
-}
-
-static const char *ddr_key_hex(struct ddr_batch *b, struct ddr_cmd *c,
-                               const struct km_dedup_redis *s, const char *kind, uint64_t v)
-{
-    char hex[17];
-    ddr_hex16(v, hex);
-    hex[16] = '\0';
-    return ddr_key(b, c, s, kind, hex, NULL);
 }
 
 static const char *ddr_num(struct ddr_batch *b, struct ddr_cmd *c, const char *lead, int64_t v)
@@ -190,197 +178,350 @@ static int ddr_transaction(struct km_dedup_redis *s, const struct ddr_batch *b, 
     return rc;
 }
 
-/* ---- records ------------------------------------------------------------------------- */
+/* ---- writing the log ----------------------------------------------------------------- */
 
-static const char *const ddr_rec_fields[5] = {"t", "fp", "dup", "inc", "sk"};
-
-static void ddr_hmget_rec(struct km_dedup_redis *s, struct ddr_batch *b, const char *key)
+/* Adds a copy of len bytes at p as the value of field name. */
+static void ddr_field(struct ddr_batch *b, struct ddr_cmd *c, const char *name, const void *p,
+                      size_t len)
 {
-    struct ddr_cmd *c = ddr_cmd(b, "HMGET");
-    ddr_key(b, c, s, "post:", key, NULL);
-    for (size_t i = 0; i < 5; i++) {
-        ddr_str(c, ddr_rec_fields[i]);
+    char *v = km_malloc(len + 1);
+    memcpy(v, p, len);
+    v[len] = '\0';
+    ddr_str(c, name);
+    ddr_take(b, c, v, len);
+}
+
+static void ddr_put_le(unsigned char *out, uint64_t v, int bytes)
+{
+    for (int i = 0; i < bytes; i++) {
+        out[i] = (unsigned char)(v >> (8 * i));
     }
 }
 
-static char *ddr_dup_str(const redisReply *r)
+/* Queues the XADD of rec (see dedup_store.h for the fields). */
+static void ddr_queue_entry(struct km_dedup_redis *s, const struct km_dedup_rec *rec,
+                            const uint64_t *bands, size_t n_bands, const char *author)
 {
-    return r->type == REDIS_REPLY_STRING ? km_strndup(r->str, r->len) : NULL;
-}
-
-static bool ddr_parse_i64(const redisReply *r, int64_t *v)
-{
-    if (r->type == REDIS_REPLY_INTEGER) {
-        *v = r->integer;
-        return true;
+    struct ddr_batch *b = &s->pending;
+    struct ddr_cmd *c = ddr_cmd(b, "XADD");
+    ddr_str(c, s->log_key);
+    ddr_str(c, "*");
+    ddr_field(b, c, "k", rec->key, strlen(rec->key));
+    ddr_str(c, "t");
+    ddr_num(b, c, NULL, rec->t_ms);
+    char hex[16];
+    ddr_hex16(rec->fingerprint, hex);
+    ddr_field(b, c, "f", hex, sizeof(hex));
+    ddr_field(b, c, "i", rec->incident, strlen(rec->incident));
+    if (rec->dup_of != NULL) {
+        ddr_field(b, c, "d", rec->dup_of, strlen(rec->dup_of));
     }
-    char buf[32];
-    if (r->type != REDIS_REPLY_STRING || r->len == 0 || r->len >= sizeof(buf)) {
-        return false;
+    if (author != NULL) {
+        ddr_field(b, c, "a", author, strlen(author));
     }
-    memcpy(buf, r->str, r->len);
-    buf[r->len] = '\0';
-    char *end = NULL;
-    long long x = strtoll(buf, &end, 10);
-    *v = x;
-    return *end == '\0';
-}
-
-/* Decodes an HMGET reply of key into *out; false if absent, expired or malformed (a
- * record written by something else is ignored rather than trusted). */
-static bool ddr_parse_rec(const char *key, const redisReply *r, int64_t now, int64_t window,
-                          struct km_dedup_rec *out)
-{
-    int64_t t = 0;
-    if (r->type != REDIS_REPLY_ARRAY || r->elements != 5 || !ddr_parse_i64(r->element[0], &t) ||
-        t + window <= now || r->element[1]->type != REDIS_REPLY_STRING ||
-        r->element[1]->len != 16 || r->element[3]->type != REDIS_REPLY_STRING) {
-        return false;
+    unsigned char bin[8 * (KM_DEDUP_BANDS > KM_DEDUP_SKETCH_MAX / 2 ? KM_DEDUP_BANDS
+                                                                    : KM_DEDUP_SKETCH_MAX / 2)];
+    n_bands = n_bands < KM_DEDUP_BANDS ? n_bands : KM_DEDUP_BANDS;
+    for (size_t i = 0; i < n_bands; i++) {
+        ddr_put_le(bin + 8 * i, bands[i], 8);
     }
-    const redisReply *sk = r->element[4];
-    size_t n_sk = sk->type == REDIS_REPLY_STRING ? sk->len / 4 : 0;
-    if (n_sk > KM_DEDUP_SKETCH_MAX || (sk->type == REDIS_REPLY_STRING && sk->len % 4 != 0)) {
-        return false;
+    if (n_bands > 0) {
+        ddr_field(b, c, "b", bin, 8 * n_bands);
     }
-    char hex[17];
-    memcpy(hex, r->element[1]->str, 16);
-    hex[16] = '\0';
-    out->fingerprint = strtoull(hex, NULL, 16);
-    out->key = km_strdup(key);
-    out->t_ms = t;
-    out->dup_of = ddr_dup_str(r->element[2]);
-    out->incident = ddr_dup_str(r->element[3]);
-    out->n_sketch = n_sk;
-    out->sketch = n_sk != 0 ? km_malloc(n_sk * sizeof(*out->sketch)) : NULL;
+    size_t n_sk = rec->n_sketch < KM_DEDUP_SKETCH_MAX ? rec->n_sketch : KM_DEDUP_SKETCH_MAX;
     for (size_t i = 0; i < n_sk; i++) {
-        const unsigned char *p = (const unsigned char *)sk->str + 4 * i;
-        out->sketch[i] =
-            (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+        ddr_put_le(bin + 4 * i, rec->sketch[i], 4);
     }
+    if (n_sk > 0) {
+        ddr_field(b, c, "s", bin, 4 * n_sk);
+    }
+    if (rec->n_places > 0) {
+        struct km_buf p = KM_BUF_INIT;
+        for (size_t i = 0; i < rec->n_places; i++) {
+            km_buf_printf(&p, "%s%s", i > 0 ? "\n" : "", rec->places[i]);
+        }
+        ddr_field(b, c, "p", p.data, p.len);
+        km_buf_free(&p);
+    }
+}
+
+/* Appends the queued entries in one MULTI/EXEC and trims entries older than the window
+ * (by this machine's clock: stream ids are Redis's times of the writes). */
+static int ddr_write_pending(struct km_dedup_redis *s, struct km_err *err)
+{
+    size_t n = s->pending.n;
+    if (n == 0) {
+        return KM_OK;
+    }
+    struct ddr_cmd *c = ddr_cmd(&s->pending, "XTRIM");
+    ddr_str(c, s->log_key);
+    ddr_str(c, "MINID"); /* exact: one batch's worth of old entries at most */
+    int64_t min = km_time_now_ms() - s->window_ms;
+    ddr_num(&s->pending, c, NULL, min > 0 ? min : 0);
+    redisReply *exec = NULL;
+    int rc = ddr_transaction(s, &s->pending, "XADD dedup log", &exec, err);
+    freeReplyObject(exec);
+    if (rc == KM_OK) {
+        s->st.written += n;
+        ddr_batch_free(&s->pending);
+    } else {
+        s->pending.n = n; /* without the XTRIM; its string stays owned by the batch */
+    }
+    return rc;
+}
+
+/* ---- reading the log ----------------------------------------------------------------- */
+
+static uint64_t ddr_get_le(const char *p, int bytes)
+{
+    uint64_t v = 0;
+    for (int i = bytes - 1; i >= 0; i--) {
+        v = v << 8 | (unsigned char)p[i];
+    }
+    return v;
+}
+
+static bool ddr_parse_i64(const char *s, size_t len, int64_t *v)
+{
+    if (len == 0 || len > 19) {
+        return false;
+    }
+    int64_t x = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return false;
+        }
+        x = x * 10 + (s[i] - '0');
+    }
+    *v = x;
     return true;
 }
+
+static bool ddr_parse_hex16(const char *s, size_t len, uint64_t *v)
+{
+    if (len != 16) {
+        return false;
+    }
+    uint64_t x = 0;
+    for (size_t i = 0; i < 16; i++) {
+        int d = s[i] >= '0' && s[i] <= '9'   ? s[i] - '0'
+                : s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10
+                                             : -1;
+        if (d < 0) {
+            return false;
+        }
+        x = x << 4 | (uint64_t)d;
+    }
+    *v = x;
+    return true;
+}
+
+/* One entry of the log, decoded; strings borrowed from the reply except places. */
+struct ddr_entry {
+    struct km_dedup_rec rec; /* key, dup_of, incident and sketch owned (cleared after use) */
+    uint64_t bands[KM_DEDUP_BANDS];
+    size_t n_bands;
+    char *author;
+    char *places[KM_DEDUP_MAX_PLACES];
+};
+
+static void ddr_entry_clear(struct ddr_entry *e)
+{
+    km_dedup_rec_clear(&e->rec);
+    free(e->author);
+    for (size_t i = 0; i < KM_DEDUP_MAX_PLACES; i++) {
+        free(e->places[i]);
+    }
+}
+
+static size_t ddr_parse_places(struct ddr_entry *e, const redisReply *v)
+{
+    const char *p = v->str, *end = v->str + v->len;
+    size_t n = 0;
+    while (p < end && n < KM_DEDUP_MAX_PLACES) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *stop = nl != NULL ? nl : end;
+        if (stop > p) {
+            e->places[n++] = km_strndup(p, (size_t)(stop - p));
+        }
+        p = stop + 1;
+    }
+    return n;
+}
+
+/* Decodes one field of an entry; false if its value is malformed. */
+static bool ddr_parse_field(struct ddr_entry *e, const redisReply *f, const redisReply *v)
+{
+    struct km_dedup_rec *r = &e->rec;
+    if (f->type != REDIS_REPLY_STRING || f->len != 1 || v->type != REDIS_REPLY_STRING) {
+        return true; /* a field of a later version: ignored */
+    }
+    switch (f->str[0]) {
+    case 'k':
+        free(r->key);
+        r->key = km_strndup(v->str, v->len);
+        return v->len > 0;
+    case 't':
+        return ddr_parse_i64(v->str, v->len, &r->t_ms);
+    case 'f':
+        return ddr_parse_hex16(v->str, v->len, &r->fingerprint);
+    case 'i':
+        free(r->incident);
+        r->incident = km_strndup(v->str, v->len);
+        return v->len > 0;
+    case 'd':
+        free(r->dup_of);
+        r->dup_of = km_strndup(v->str, v->len);
+        return v->len > 0;
+    case 'a':
+        free(e->author);
+        e->author = km_strndup(v->str, v->len);
+        return true;
+    case 'b':
+        if (v->len % 8 != 0 || v->len / 8 > KM_DEDUP_BANDS) {
+            return false;
+        }
+        e->n_bands = v->len / 8;
+        for (size_t i = 0; i < e->n_bands; i++) {
+            e->bands[i] = ddr_get_le(v->str + 8 * i, 8);
+        }
+        return true;
+    case 's':
+        if (v->len % 4 != 0 || v->len / 4 > KM_DEDUP_SKETCH_MAX || r->sketch != NULL) {
+            return false;
+        }
+        r->n_sketch = v->len / 4;
+        r->sketch = km_malloc(r->n_sketch * sizeof(*r->sketch));
+        for (size_t i = 0; i < r->n_sketch; i++) {
+            r->sketch[i] = (uint32_t)ddr_get_le(v->str + 4 * i, 4);
+        }
+        return true;
+    case 'p':
+        if (r->places != NULL) {
+            return false;
+        }
+        r->n_places = ddr_parse_places(e, v);
+        r->places = e->places;
+        return true;
+    default:
+        return true;
+    }
+}
+
+/* Applies one entry's fields to the copy; false if it is malformed. An entry of a post the
+ * copy already holds (this process's own put, or a check repeated after a failed write) is
+ * left alone. */
+static bool ddr_apply(struct km_dedup_redis *s, const redisReply *fields)
+{
+    struct ddr_entry e = {0};
+    bool ok = fields->type == REDIS_REPLY_ARRAY && fields->elements % 2 == 0;
+    e.rec.t_ms = -1;
+    for (size_t i = 0; ok && i < fields->elements; i += 2) {
+        ok = ddr_parse_field(&e, fields->element[i], fields->element[i + 1]);
+    }
+    ok = ok && e.rec.key != NULL && e.rec.incident != NULL && e.rec.t_ms >= 0 &&
+         e.rec.fingerprint != 0;
+    const struct km_dedup_store_ops *m = &km_dedup_mem_ops;
+    struct km_err err = {{0}};
+    bool known = false;
+    if (ok) {
+        struct km_dedup_rec old = {0};
+        m->get(s->mem, e.rec.key, e.rec.t_ms, s->window_ms, &old, &known, &err);
+        km_dedup_rec_clear(&old);
+    }
+    if (ok && !known) {
+        char *holder = NULL;
+        m->exact_claim(s->mem, e.rec.fingerprint, e.rec.key, e.rec.t_ms, s->window_ms, &holder,
+                       &err);
+        free(holder);
+        struct km_dedup_size size;
+        m->put(s->mem, &e.rec, e.bands, e.n_bands, e.author, e.rec.t_ms, s->window_ms, &size, &err);
+        s->st.applied++;
+    }
+    e.rec.places = NULL; /* e.places, freed below */
+    e.rec.n_places = 0;
+    ddr_entry_clear(&e);
+    return ok;
+}
+
+/* Applies the entries of one XREAD reply; returns how many it held. */
+static size_t ddr_apply_reply(struct km_dedup_redis *s, const redisReply *r)
+{
+    if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+        r->element[0]->type != REDIS_REPLY_ARRAY || r->element[0]->elements != 2) {
+        return 0;
+    }
+    const redisReply *entries = r->element[0]->element[1];
+    if (entries->type != REDIS_REPLY_ARRAY) {
+        return 0;
+    }
+    for (size_t i = 0; i < entries->elements; i++) {
+        const redisReply *e = entries->element[i];
+        if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+            e->element[0]->type != REDIS_REPLY_STRING || e->element[0]->len >= sizeof(s->last_id)) {
+            continue;
+        }
+        memcpy(s->last_id, e->element[0]->str, e->element[0]->len);
+        s->last_id[e->element[0]->len] = '\0';
+        if (!ddr_apply(s, e->element[1])) {
+            s->st.skipped++;
+        }
+    }
+    return entries->elements;
+}
+
+/* Reads and applies every entry after last_id. */
+static int ddr_sync(struct km_dedup_redis *s, struct km_err *err)
+{
+    for (;;) {
+        const char *argv[6] = {"XREAD", "COUNT", DDR_READ_COUNT, "STREAMS", s->log_key, s->last_id};
+        size_t lens[6];
+        for (size_t i = 0; i < 6; i++) {
+            lens[i] = strlen(argv[i]);
+        }
+        redisReply *r = NULL;
+        int rc = km_redis_call(s->r, 6, argv, lens, 0, &r, err);
+        if (rc != KM_OK) {
+            return rc;
+        }
+        size_t n = r->type == REDIS_REPLY_NIL ? 0 : ddr_apply_reply(s, r);
+        freeReplyObject(r);
+        if (n < (size_t)atoi(DDR_READ_COUNT)) {
+            return KM_OK;
+        }
+    }
+}
+
+/* Before an op: outside a batch, writes what is pending and reads what others wrote. */
+static int ddr_ready(struct km_dedup_redis *s, int64_t window, struct km_err *err)
+{
+    s->window_ms = window;
+    if (s->in_batch) {
+        return KM_OK;
+    }
+    int rc = ddr_write_pending(s, err);
+    return rc == KM_OK ? ddr_sync(s, err) : rc;
+}
+
+/* ---- the ops: the copy answers ------------------------------------------------------- */
 
 static int ddr_get(void *store, const char *key, int64_t now, int64_t window,
                    struct km_dedup_rec *out, bool *found, struct km_err *err)
 {
     struct km_dedup_redis *s = store;
-    struct ddr_batch b = {0};
-    redisReply *r = NULL;
-    ddr_hmget_rec(s, &b, key);
-    int rc = km_redis_call(s->r, b.cmds[0].argc, b.cmds[0].argv, b.cmds[0].lens, 0, &r, err);
-    *found = rc == KM_OK && ddr_parse_rec(key, r, now, window, out);
-    freeReplyObject(r);
-    ddr_batch_free(&b);
-    return rc;
+    *found = false;
+    int rc = ddr_ready(s, window, err);
+    return rc == KM_OK ? km_dedup_mem_ops.get(s->mem, key, now, window, out, found, err) : rc;
 }
 
-/* ---- exact claims -------------------------------------------------------------------- */
-
-/* Parses a claim "t:network:id"; NULL (and *t 0) if malformed. */
-static const char *ddr_claim_key(const redisReply *r, int64_t *t)
-{
-    const char *colon = memchr(r->str, ':', r->len);
-    *t = 0;
-    if (colon == NULL || colon == r->str || colon - r->str > 20) {
-        return NULL;
-    }
-    for (const char *p = r->str; p < colon; p++) {
-        if (*p < '0' || *p > '9') {
-            return NULL;
-        }
-        *t = *t * 10 + (*p - '0');
-    }
-    return colon + 1;
-}
-
-/* SET the claim of fp, only if none exists (nx) or unconditionally. */
-static int ddr_set_claim(struct km_dedup_redis *s, uint64_t fp, const char *key, int64_t now,
-                         int64_t window, bool nx, redisReply **r, struct km_err *err)
-{
-    struct ddr_batch b = {0};
-    struct ddr_cmd *c = ddr_cmd(&b, "SET");
-    ddr_key_hex(&b, c, s, "fp:", fp);
-    char *claim = km_asprintf("%" PRId64 ":%s", now, key);
-    ddr_take(&b, c, claim, strlen(claim));
-    if (nx) {
-        ddr_str(c, "NX");
-        ddr_str(c, "GET");
-    }
-    ddr_str(c, "PXAT");
-    ddr_num(&b, c, NULL, now + window);
-    int rc = km_redis_call(s->r, c->argc, c->argv, c->lens, 0, r, err);
-    ddr_batch_free(&b);
-    return rc;
-}
-
-/* The claim is "t:network:id" so that a claim older than the window by the caller's clock
- * (Redis expires it by its own) is taken over rather than trusted. */
 static int ddr_exact_claim(void *store, uint64_t fp, const char *key, int64_t now, int64_t window,
                            char **holder, struct km_err *err)
 {
     struct km_dedup_redis *s = store;
-    redisReply *r = NULL;
     *holder = NULL;
-    int rc = ddr_set_claim(s, fp, key, now, window, true, &r, err);
-    if (rc == KM_OK && r->type == REDIS_REPLY_STRING) {
-        int64_t t = 0;
-        const char *k = ddr_claim_key(r, &t);
-        if (k != NULL && t + window > now) {
-            *holder = km_strndup(k, r->len - (size_t)(k - r->str));
-        } else { /* stale or malformed: ours now */
-            freeReplyObject(r);
-            r = NULL;
-            rc = ddr_set_claim(s, fp, key, now, window, false, &r, err);
-        }
-    } else if (rc == KM_OK && r->type != REDIS_REPLY_NIL) {
-        rc =
-            km_err_set(err, KM_ERR, "redis %s: SET NX GET: unexpected reply", km_redis_where(s->r));
-    }
-    freeReplyObject(r);
-    return rc;
-}
-
-/* ---- LSH candidates ------------------------------------------------------------------ */
-
-/* Collects the distinct member names of the ZREVRANGEBYSCORE replies, at most max. */
-static size_t ddr_members(const redisReply *exec, char **keys, size_t max)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < exec->elements; i++) {
-        const redisReply *z = exec->element[i];
-        for (size_t j = 0; z->type == REDIS_REPLY_ARRAY && j < z->elements && n < max; j++) {
-            const redisReply *m = z->element[j];
-            bool seen = m->type != REDIS_REPLY_STRING || memchr(m->str, '\0', m->len) != NULL;
-            for (size_t k = 0; !seen && k < n; k++) {
-                seen = strlen(keys[k]) == m->len && memcmp(keys[k], m->str, m->len) == 0;
-            }
-            if (!seen) {
-                keys[n++] = km_strndup(m->str, m->len);
-            }
-        }
-    }
-    return n;
-}
-
-/* Reads the records of keys[0..n) into *out (those still in the window). */
-static int ddr_read_recs(struct km_dedup_redis *s, char **keys, size_t n, int64_t now,
-                         int64_t window, struct km_dedup_rec **out, size_t *n_out,
-                         struct km_err *err)
-{
-    struct ddr_batch b = {0};
-    redisReply *exec = NULL;
-    *out = km_calloc(n + 1, sizeof(**out));
-    *n_out = 0;
-    for (size_t i = 0; i < n; i++) {
-        ddr_hmget_rec(s, &b, keys[i]);
-    }
-    int rc = n != 0 ? ddr_transaction(s, &b, "HMGET", &exec, err) : KM_OK;
-    for (size_t i = 0; rc == KM_OK && i < n; i++) {
-        *n_out += ddr_parse_rec(keys[i], exec->element[i], now, window, &(*out)[*n_out]);
-    }
-    freeReplyObject(exec);
-    ddr_batch_free(&b);
-    return rc;
+    int rc = ddr_ready(s, window, err);
+    return rc == KM_OK ? km_dedup_mem_ops.exact_claim(s->mem, fp, key, now, window, holder, err)
+                       : rc;
 }
 
 static int ddr_band_candidates(void *store, const uint64_t *bands, size_t n_bands, size_t per_band,
@@ -388,149 +529,12 @@ static int ddr_band_candidates(void *store, const uint64_t *bands, size_t n_band
                                struct km_err *err)
 {
     struct km_dedup_redis *s = store;
-    struct ddr_batch b = {0};
-    redisReply *exec = NULL;
-    size_t max = n_bands * per_band;
-    char **keys = km_calloc(max + 1, sizeof(*keys));
-    size_t n_keys = 0;
     *out = NULL;
     *n = 0;
-    for (size_t i = 0; i < n_bands; i++) {
-        struct ddr_cmd *c = ddr_cmd(&b, "ZREVRANGEBYSCORE");
-        ddr_key_hex(&b, c, s, "lsh:", bands[i]);
-        ddr_str(c, "+inf");
-        ddr_num(&b, c, "(", now - window);
-        ddr_str(c, "LIMIT");
-        ddr_str(c, "0");
-        ddr_num(&b, c, NULL, (int64_t)per_band);
-    }
-    int rc = ddr_transaction(s, &b, "ZREVRANGEBYSCORE", &exec, err);
-    if (rc == KM_OK) {
-        n_keys = ddr_members(exec, keys, max);
-        rc = ddr_read_recs(s, keys, n_keys, now, window, out, n, err);
-    }
-    if (rc != KM_OK) {
-        km_dedup_recs_free(*out, *n);
-        *out = NULL;
-        *n = 0;
-    }
-    for (size_t i = 0; i < n_keys; i++) {
-        free(keys[i]);
-    }
-    free(keys);
-    freeReplyObject(exec);
-    ddr_batch_free(&b);
-    return rc;
-}
-
-/* ---- writing a post ------------------------------------------------------------------ */
-
-static void ddr_expire_at(struct ddr_batch *b, const char *key, int64_t at)
-{
-    struct ddr_cmd *c = ddr_cmd(b, "PEXPIREAT");
-    ddr_str(c, key);
-    ddr_num(b, c, NULL, at);
-}
-
-/* DEL + HSET + PEXPIREAT of the record. */
-static void ddr_put_rec(struct km_dedup_redis *s, struct ddr_batch *b,
-                        const struct km_dedup_rec *rec, int64_t window)
-{
-    struct ddr_cmd *c = ddr_cmd(b, "DEL");
-    const char *key = ddr_key(b, c, s, "post:", rec->key, NULL);
-    c = ddr_cmd(b, "HSET");
-    ddr_str(c, key);
-    ddr_str(c, "t");
-    ddr_num(b, c, NULL, rec->t_ms);
-    ddr_str(c, "fp");
-    char *fp = km_malloc(17);
-    ddr_hex16(rec->fingerprint, fp);
-    fp[16] = '\0';
-    ddr_take(b, c, fp, 16);
-    ddr_str(c, "inc");
-    ddr_str(c, rec->incident);
-    if (rec->dup_of != NULL) {
-        ddr_str(c, "dup");
-        ddr_str(c, rec->dup_of);
-    }
-    if (rec->n_sketch != 0) {
-        size_t n = rec->n_sketch < KM_DEDUP_SKETCH_MAX ? rec->n_sketch : KM_DEDUP_SKETCH_MAX;
-        unsigned char *sk = km_malloc(4 * n);
-        for (size_t i = 0; i < 4 * n; i++) {
-            sk[i] = (unsigned char)(rec->sketch[i / 4] >> (8 * (i % 4)));
-        }
-        ddr_str(c, "sk");
-        ddr_take(b, c, (char *)sk, 4 * n);
-    }
-    ddr_expire_at(b, key, rec->t_ms + window);
-}
-
-/* ZADD + trim + PEXPIREAT of each bucket. */
-static void ddr_put_bands(struct km_dedup_redis *s, struct ddr_batch *b,
-                          const struct km_dedup_rec *rec, const uint64_t *bands, size_t n_bands,
-                          int64_t now, int64_t window)
-{
-    for (size_t i = 0; i < n_bands; i++) {
-        struct ddr_cmd *c = ddr_cmd(b, "ZADD");
-        const char *key = ddr_key_hex(b, c, s, "lsh:", bands[i]);
-        ddr_num(b, c, NULL, rec->t_ms);
-        ddr_str(c, rec->key);
-        c = ddr_cmd(b, "ZREMRANGEBYSCORE");
-        ddr_str(c, key);
-        ddr_str(c, "-inf");
-        ddr_num(b, c, NULL, now - window);
-        ddr_expire_at(b, key, now + window);
-    }
-}
-
-/* ZADD + trim + PEXPIREAT of each place key. */
-static void ddr_put_places(struct km_dedup_redis *s, struct ddr_batch *b,
-                           const struct km_dedup_rec *rec, int64_t now, int64_t window)
-{
-    for (size_t i = 0; i < rec->n_places; i++) {
-        struct ddr_cmd *c = ddr_cmd(b, "ZADD");
-        const char *key = ddr_key(b, c, s, "place:", rec->places[i], NULL);
-        ddr_num(b, c, NULL, rec->t_ms);
-        ddr_str(c, rec->key);
-        c = ddr_cmd(b, "ZREMRANGEBYSCORE");
-        ddr_str(c, key);
-        ddr_str(c, "-inf");
-        ddr_num(b, c, NULL, now - window);
-        ddr_expire_at(b, key, now + window);
-    }
-}
-
-/* Adds to the incident; returns the index of its SADD (HINCRBY and SCARD follow it at
- * +2 and +7). */
-static size_t ddr_put_incident(struct km_dedup_redis *s, struct ddr_batch *b,
-                               const struct km_dedup_rec *rec, const char *author, int64_t now,
-                               int64_t window)
-{
-    size_t first = b->n;
-    struct ddr_cmd *c = ddr_cmd(b, "SADD");
-    const char *akey = ddr_key(b, c, s, "inc:", rec->incident, ":authors");
-    ddr_str(c, author);
-    ddr_expire_at(b, akey, now + window);
-    c = ddr_cmd(b, "HINCRBY");
-    const char *ikey = ddr_key(b, c, s, "inc:", rec->incident, NULL);
-    ddr_str(c, "posts");
-    ddr_str(c, "1");
-    c = ddr_cmd(b, "HSETNX");
-    ddr_str(c, ikey);
-    ddr_str(c, "first");
-    ddr_str(c, rec->key);
-    c = ddr_cmd(b, "HSETNX");
-    ddr_str(c, ikey);
-    ddr_str(c, "t_first");
-    ddr_num(b, c, NULL, rec->t_ms);
-    c = ddr_cmd(b, "HSET");
-    ddr_str(c, ikey);
-    ddr_str(c, "t_last");
-    ddr_num(b, c, NULL, rec->t_ms);
-    ddr_expire_at(b, ikey, now + window);
-    c = ddr_cmd(b, "SCARD");
-    ddr_str(c, akey);
-    return first;
+    int rc = ddr_ready(s, window, err);
+    return rc == KM_OK ? km_dedup_mem_ops.band_candidates(s->mem, bands, n_bands, per_band, now,
+                                                          window, out, n, err)
+                       : rc;
 }
 
 static int ddr_put(void *store, const struct km_dedup_rec *rec, const uint64_t *bands,
@@ -538,113 +542,38 @@ static int ddr_put(void *store, const struct km_dedup_rec *rec, const uint64_t *
                    struct km_dedup_size *size, struct km_err *err)
 {
     struct km_dedup_redis *s = store;
-    struct ddr_batch b = {0};
-    redisReply *exec = NULL;
-    if (rec->incident == NULL) {
-        return km_err_set(err, KM_ERR, "dedup store: record %s without incident", rec->key);
+    int rc = ddr_ready(s, window, err);
+    if (rc != KM_OK) {
+        return rc;
     }
-    ddr_put_rec(s, &b, rec, window);
-    ddr_put_bands(s, &b, rec, bands, n_bands, now, window);
-    ddr_put_places(s, &b, rec, now, window);
-    size_t i = ddr_put_incident(s, &b, rec, author, now, window);
-    int rc = ddr_transaction(s, &b, "put", &exec, err);
-    if (rc == KM_OK && (exec->element[i]->type != REDIS_REPLY_INTEGER ||
-                        exec->element[i + 2]->type != REDIS_REPLY_INTEGER ||
-                        exec->element[i + 7]->type != REDIS_REPLY_INTEGER)) {
-        rc = km_err_set(err, KM_ERR, "redis %s: put: unexpected reply", km_redis_where(s->r));
-    }
+    rc = km_dedup_mem_ops.put(s->mem, rec, bands, n_bands, author, now, window, size, err);
     if (rc == KM_OK) {
-        size->author_new = exec->element[i]->integer == 1;
-        size->posts = (long)exec->element[i + 2]->integer;
-        size->authors = (long)exec->element[i + 7]->integer;
+        ddr_queue_entry(s, rec, bands, n_bands, author);
     }
-    freeReplyObject(exec);
-    ddr_batch_free(&b);
-    return rc;
+    /* Outside a batch the entry is written now; if that fails the check still fails, and
+     * its repeat finds the record here and writes it before anything else. */
+    return rc == KM_OK && !s->in_batch ? ddr_write_pending(s, err) : rc;
 }
 
 static int ddr_incident_get(void *store, const char *incident, int64_t now, int64_t window,
                             struct km_dedup_size *size, struct km_err *err)
 {
-    (void)now;
-    (void)window;
     struct km_dedup_redis *s = store;
-    struct ddr_batch b = {0};
-    redisReply *exec = NULL;
-    struct ddr_cmd *c = ddr_cmd(&b, "HGET");
-    ddr_key(&b, c, s, "inc:", incident, NULL);
-    ddr_str(c, "posts");
-    c = ddr_cmd(&b, "SCARD");
-    ddr_key(&b, c, s, "inc:", incident, ":authors");
-    memset(size, 0, sizeof(*size));
-    int rc = ddr_transaction(s, &b, "incident", &exec, err);
-    int64_t posts = 0;
-    if (rc == KM_OK && ddr_parse_i64(exec->element[0], &posts)) {
-        size->posts = (long)posts;
-    }
-    if (rc == KM_OK && exec->element[1]->type == REDIS_REPLY_INTEGER) {
-        size->authors = (long)exec->element[1]->integer;
-    }
-    freeReplyObject(exec);
-    ddr_batch_free(&b);
-    return rc;
+    int rc = ddr_ready(s, window, err);
+    return rc == KM_OK ? km_dedup_mem_ops.incident_get(s->mem, incident, now, window, size, err)
+                       : rc;
 }
 
-/* Moves the newest of recs[0..n) other than self into *out. */
-static bool ddr_newest(struct km_dedup_rec *recs, size_t n, const char *self,
-                       struct km_dedup_rec *out)
-{
-    struct km_dedup_rec *best = NULL;
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(recs[i].key, self) != 0 && (best == NULL || recs[i].t_ms > best->t_ms)) {
-            best = &recs[i];
-        }
-    }
-    if (best != NULL) {
-        *out = *best;
-        memset(best, 0, sizeof(*best));
-    }
-    return best != NULL;
-}
-
-/* The two newest members of each place key (one of them may be self), then their
- * records. */
 static int ddr_place_candidate(void *store, char *const *places, size_t n_places, const char *self,
                                int64_t now, int64_t window, struct km_dedup_rec *out, bool *found,
                                struct km_err *err)
 {
     struct km_dedup_redis *s = store;
-    struct ddr_batch b = {0};
-    redisReply *exec = NULL;
-    struct km_dedup_rec *recs = NULL;
-    size_t max = 2 * n_places, n_keys = 0, n = 0;
-    char **keys = km_calloc(max + 1, sizeof(*keys));
     *found = false;
-    for (size_t i = 0; i < n_places; i++) {
-        struct ddr_cmd *c = ddr_cmd(&b, "ZREVRANGEBYSCORE");
-        ddr_key(&b, c, s, "place:", places[i], NULL);
-        ddr_str(c, "+inf");
-        ddr_num(&b, c, "(", now - window);
-        ddr_str(c, "LIMIT");
-        ddr_str(c, "0");
-        ddr_str(c, "2");
-    }
-    int rc = n_places != 0 ? ddr_transaction(s, &b, "place", &exec, err) : KM_OK;
-    if (rc == KM_OK && exec != NULL) {
-        n_keys = ddr_members(exec, keys, max);
-        rc = ddr_read_recs(s, keys, n_keys, now, window, &recs, &n, err);
-    }
-    if (rc == KM_OK) {
-        *found = ddr_newest(recs, n, self, out);
-    }
-    km_dedup_recs_free(recs, n);
-    for (size_t i = 0; i < n_keys; i++) {
-        free(keys[i]);
-    }
-    free(keys);
-    freeReplyObject(exec);
-    ddr_batch_free(&b);
-    return rc;
+    int rc = ddr_ready(s, window, err);
+    return rc == KM_OK ? km_dedup_mem_ops.place_candidate(s->mem, places, n_places, self, now,
+                                                          window, out, found, err)
+                       : rc;
 }
 
 const struct km_dedup_store_ops km_dedup_redis_ops = {
@@ -657,13 +586,42 @@ const struct km_dedup_store_ops km_dedup_redis_ops = {
     .place_candidate = ddr_place_candidate,
 };
 
+/* ---- batches ------------------------------------------------------------------------- */
+
+int km_dedup_redis_begin(struct km_dedup_redis *s, struct km_err *err)
+{
+    s->in_batch = false;
+    int rc = ddr_ready(s, s->window_ms, err);
+    s->in_batch = rc == KM_OK;
+    return rc;
+}
+
+int km_dedup_redis_flush(struct km_dedup_redis *s, struct km_err *err)
+{
+    s->in_batch = false;
+    return ddr_write_pending(s, err);
+}
+
+void km_dedup_redis_stats(const struct km_dedup_redis *s, struct km_dedup_redis_stats *st)
+{
+    *st = s->st;
+    st->pending = s->pending.n;
+    struct km_dedup_mem_stats ms;
+    km_dedup_mem_stats(s->mem, &ms);
+    st->posts = ms.posts;
+    st->bytes = ms.bytes;
+}
+
 int km_dedup_redis_new(const struct km_queue_opts *opts, struct km_dedup_redis **out,
                        struct km_err *err)
 {
     struct km_dedup_redis *s = km_calloc(1, sizeof(*s));
     int rc = km_redis_new(opts->url, opts->password, opts->timeout_ms, &s->r, err);
     const char *ns = opts->ns != NULL && opts->ns[0] != '\0' ? opts->ns : "komek";
-    s->prefix = km_asprintf("{%s}:dedup:", ns);
+    s->log_key = km_asprintf("{%s}:dedup:log", ns);
+    s->mem = km_dedup_mem_new(0);
+    s->window_ms = KM_DEDUP_WINDOW_MS;
+    memcpy(s->last_id, "0-0", 4);
     if (rc != KM_OK) {
         km_dedup_redis_free(s);
         s = NULL;
@@ -678,6 +636,8 @@ void km_dedup_redis_free(struct km_dedup_redis *s)
         return;
     }
     km_redis_free(s->r);
-    free(s->prefix);
+    km_dedup_mem_free(s->mem);
+    ddr_batch_free(&s->pending);
+    free(s->log_key);
     free(s);
 }

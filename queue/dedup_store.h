@@ -1,35 +1,29 @@
 /* The dedup window in Redis: triage/dedup.h's store, shared by every komekd using the same
  * Redis and kept across restarts (as far as Redis keeps its data).
  *
- * Keys (namespace ns; every key expires on its own, PEXPIREAT / PXAT, at the checking
- * komekd's time + the window, so nothing needs a sweeper):
- *   {ns}:dedup:post:<network:id>  hash: t (Unix ms of the check), fp (16 hex digits),
- *                                 inc (incident id), dup ("network:id" of the first post;
- *                                 absent for an original), sk (the shingle sketch,
- *                                 little-endian 32-bit values; absent for posts outside
- *                                 the near index); expires at t + window
- *   {ns}:dedup:fp:<16 hex>        string: "t:network:id" of the first post with that
- *                                 normalised text (SET NX GET PXAT: claimed atomically;
- *                                 a claim older than the window by the caller's clock is
- *                                 taken over)
- *   {ns}:dedup:lsh:<16 hex>       sorted set, one per LSH bucket (the band is part of the
- *                                 hash): "network:id" -> t; members older than the window
- *                                 are trimmed on each write; expires window after the
- *                                 newest member
- *   {ns}:dedup:place:<place key>  sorted set, one per place key (km_dedup_places():
- *                                 "street|number" or "category|street|number"):
- *                                 "network:id" -> t; trimmed and expiring like an LSH
- *                                 bucket
- *   {ns}:dedup:inc:<id>           hash: posts (count), first ("network:id"), t_first,
- *                                 t_last; expires window after t_last
- *   {ns}:dedup:inc:<id>:authors   set of distinct authors ("network:author"); same expiry
- * Redis holds about 3.8 KB per post of the window (measured: 20,000 posts, 73 MB), most of
- * it the 16 bucket keys; a 72-hour window of 5,000 posts a day is about 60 MB.
- * Reads go in one MULTI/EXEC per stage and a post is written in one MULTI/EXEC, so a
- * komekd that dies between two checks leaves nothing half-written. Two komekd checking
- * exact copies at the same moment agree on the first (SET NX GET); two near duplicates
- * checked in the same millisecond may both become originals.
- * Needs Redis >= 7.0 (SET NX GET). Not thread-safe: one store per thread. */
+ * The window is an append-only log, one stream entry per post checked:
+ *   {ns}:dedup:log  stream; each entry: k ("network:id"), t (Unix ms of the check),
+ *                   f (fingerprint, 16 hex digits), i (incident id), d ("network:id" of the
+ *                   first post, absent for an original), a (author, absent if unknown),
+ *                   b (LSH band hashes, little-endian 64-bit values; absent for posts
+ *                   outside the near index), s (shingle sketch, little-endian 32-bit
+ *                   values), p (place keys, one per line; absent without any). Entries
+ *                   older than the window (by their stream id: Redis's time of the
+ *                   write) are trimmed on each write (XTRIM MINID).
+ * Every komekd (and every committer in it) replays the log into its own in-memory store
+ * (km_dedup_mem, triage/dedup.h) at start and reads the entries others appended before
+ * each batch (XREAD after the last entry it applied). Every lookup of a check is answered
+ * from that copy; a check's record goes to the copy at once and to the log with the
+ * batch, in one MULTI/EXEC, before the batch's posts are written to the posts stream. So a
+ * batch of any size costs two round trips and about one command per post, where a store
+ * of keys per record and bucket cost four dependent round trips and ~60 commands a post.
+ *
+ * Consistency: two komekd see each other's posts from their next batch on; reports of one
+ * event checked by two komekd within one batch's time may both become originals (and
+ * an exact copy, too: there is no shared claim). Every other answer is the one a single
+ * komekd would give. An entry that does not parse is skipped and counted, never trusted.
+ * Memory: Redis holds the log (about 0.5 KB a post); each process holds its copy (about
+ * 1.8 KB a post, at most KM_DEDUP_MEM_MAX_POSTS). Not thread-safe: one store per thread. */
 #ifndef KM_QUEUE_DEDUP_STORE_H
 #define KM_QUEUE_DEDUP_STORE_H
 
@@ -37,10 +31,15 @@
 #include "queue/queue.h"
 #include "triage/dedup.h"
 
+#include <stdint.h>
+
 struct km_dedup_redis;
 
-/* The ops to pass to km_dedup_new() with a struct km_dedup_redis * as store. Every op
- * returns KM_RETRY while Redis is unreachable (and reconnects by itself later). */
+/* The ops to pass to km_dedup_new() with a struct km_dedup_redis * as store. Outside a
+ * batch every op first writes what earlier puts left unwritten and reads new log entries,
+ * and a put is written at once: each check sees every other komekd's posts at once, at
+ * a few round trips per op. Every op returns KM_RETRY while Redis is unreachable (and
+ * reconnects by itself later). */
 extern const struct km_dedup_store_ops km_dedup_redis_ops;
 
 /* Creates a store on its own connection from opts (url, password, ns, timeout_ms; the
@@ -48,7 +47,29 @@ extern const struct km_dedup_store_ops km_dedup_redis_ops;
  * malformed URL. Free with km_dedup_redis_free(). */
 int km_dedup_redis_new(const struct km_queue_opts *opts, struct km_dedup_redis **out,
                        struct km_err *err);
-/* Closes the connection; NULL is ignored. */
+/* Closes the connection; NULL is ignored. Puts not yet flushed are lost: their posts
+ * were not committed either (flush before writing them). */
 void km_dedup_redis_free(struct km_dedup_redis *s);
+
+/* Begins a batch: writes the puts an earlier flush could not write, then reads every log
+ * entry appended since the last read (at the first call: the whole window). Until
+ * km_dedup_redis_flush(), ops answer from this process's copy and puts are only queued.
+ * KM_OK, or KM_RETRY (Redis unreachable; the batch has not begun). */
+int km_dedup_redis_begin(struct km_dedup_redis *s, struct km_err *err);
+/* Ends the batch: appends its queued puts to the log in one MULTI/EXEC. KM_OK, or KM_RETRY
+ * with the puts kept for the next begin or flush (the checks are already answered in this
+ * process: checked again, their posts get the same answers). */
+int km_dedup_redis_flush(struct km_dedup_redis *s, struct km_err *err);
+
+/* Counts for /metrics and tests. */
+struct km_dedup_redis_stats {
+    uint64_t applied; /* log entries of other processes (or earlier runs) applied */
+    uint64_t skipped; /* log entries that did not parse */
+    uint64_t written; /* entries this store appended */
+    size_t pending;   /* puts waiting for a flush */
+    size_t posts;     /* posts in this process's copy of the window */
+    size_t bytes;     /* its size (see km_dedup_mem_stats) */
+};
+void km_dedup_redis_stats(const struct km_dedup_redis *s, struct km_dedup_redis_stats *st);
 
 #endif
