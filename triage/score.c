@@ -50,6 +50,8 @@ struct sc_ctx {
     int resonance;                       /* points added by engagement and incident size */
     int life;                            /* points added by life-safety cues */
     int vulnerable;                      /* points added by vulnerable people */
+    int injury;                          /* last token of a person hurt (a life cue calling
+                                            103) told in the post, or -1 */
     char calls[64];                      /* emergency numbers named by life cues ("101 104") */
     size_t cap_reasons;                  /* allocated slots of p->triage.reasons */
     struct km_lex_hit hits[SC_MAX_HITS]; /* from here on: not zeroed, only n_hits are valid */
@@ -324,14 +326,65 @@ static void sc_hits_prepare(struct sc_ctx *c)
     }
 }
 
-/* True if hit i counts as category evidence: in season, not negated, and the strongest of
- * its category on its exact token span (a word matched as a stem, a prefix and through a
- * transliteration counts once), each entry once. */
-static bool sc_evidence(const struct sc_ctx *c, size_t i)
+/* Tokens after a thanks word (before one in Kazakh) that name whom it thanks. */
+#define SC_THANKED_SPAN 3
+
+/* True if tokens a..b lie within the addressee of thanks hit t, in its clause: after
+ * "спасибо" / "thanks" ("спасибо аварийной бригаде водоканала", up to a "за" / "for": what
+ * they are thanked for may be sarcasm), before Kazakh "рахмет" ("Жол жөндеушілерге үлкен
+ * рахмет"). */
+static bool sc_in_addressee(const struct sc_ctx *c, const struct km_lex_hit *t, size_t a, size_t b)
+{
+    const struct km_norm_token *tok = c->nt->tokens;
+    if (sc_entry(c, t)->lang == KM_LEX_KK) {
+        if (b >= t->first || t->first - a > SC_THANKED_SPAN) {
+            return false;
+        }
+        for (size_t k = a + 1; k <= t->first; k++) {
+            if (tok[k].clause) {
+                return false;
+            }
+        }
+        return true;
+    }
+    if (a <= t->last || b - t->last > SC_THANKED_SPAN) {
+        return false;
+    }
+    for (size_t k = t->last + 1; k <= b; k++) {
+        if (tok[k].clause || strcmp(tok[k].text, "за") == 0 || strcmp(tok[k].text, "for") == 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* True if hit h (of a category other than gratitude) names whom a thanks word of the post
+ * thanks: the crew or service thanked is no topic ("спасибо водоканалу" is no water
+ * problem). */
+static bool sc_thanked(const struct sc_ctx *c, const struct km_lex_hit *h)
+{
+    if (sc_entry(c, h)->cls == KM_CAT_GRATITUDE) {
+        return false;
+    }
+    for (size_t k = 0; k < c->n_hits; k++) {
+        const struct km_lex_hit *t = &c->hits[k];
+        if (sc_entry(c, t)->cls == KM_CUE_THANKS && !t->negated &&
+            sc_in_addressee(c, t, h->first, h->last)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* True if hit i counts as category evidence: in season, not negated, not the addressee of
+ * thanks, and the strongest of its category on its exact token span (a word matched as a
+ * stem, a prefix and through a transliteration counts once), each entry once. */
+static bool sc_evidence(const struct sc_ctx *c, size_t i, bool thanks)
 {
     const struct km_lex_hit *h = &c->hits[i];
     const struct km_lex_entry *e = sc_entry(c, h);
-    if (e->cls >= KM_CAT_COUNT || h->negated || !sc_in_season(c, e) || sc_seen_entry(c, i)) {
+    if (e->cls >= KM_CAT_COUNT || h->negated || !sc_in_season(c, e) || sc_seen_entry(c, i) ||
+        (thanks && sc_thanked(c, h))) {
         return false;
     }
     for (size_t k = 0; k < c->n_hits; k++) {
@@ -384,8 +437,12 @@ static void sc_category_reason(struct sc_ctx *c, const int *ev, int second)
 static void sc_category(struct sc_ctx *c)
 {
     int ev[KM_CAT_COUNT] = {0};
+    bool thanks = false;
+    for (size_t i = 0; i < c->n_hits && !thanks; i++) {
+        thanks = sc_entry(c, &c->hits[i])->cls == KM_CUE_THANKS;
+    }
     for (size_t i = 0; i < c->n_hits; i++) {
-        c->evid[i] = sc_evidence(c, i);
+        c->evid[i] = sc_evidence(c, i, thanks);
         if (c->evid[i]) {
             ev[sc_entry(c, &c->hits[i])->cls] += sc_entry(c, &c->hits[i])->weight;
         }
@@ -483,6 +540,35 @@ static size_t sc_cue_hits(const struct sc_ctx *c, int cls, size_t *idx)
     return n;
 }
 
+/* The last token of a person hurt: a countable life cue that names the ambulance (call=103,
+ * "в крови", "сломал ногу"), or -1. */
+static int sc_injury(const struct sc_ctx *c)
+{
+    int last = -1;
+    for (size_t i = 0; i < c->n_hits; i++) {
+        const struct km_lex_entry *e = c->ent[i];
+        if (e->cls == KM_CUE_LIFE && e->weight > 0 && e->call != NULL &&
+            strcmp(e->call, "103") == 0 && !c->hits[i].negated && sc_in_season(c, e) &&
+            (int)c->hits[i].last > last) {
+            last = c->hits[i].last;
+        }
+    }
+    return last;
+}
+
+/* A rescue or repair told before a person hurt ("вытащили, нога в крови") ends nothing for
+ * that person: such a fixed cue (not an `over` one) counts nothing. True, with a "+0" reason
+ * line, if h is one. */
+static bool sc_fixed_before_injury(struct sc_ctx *c, const struct km_lex_hit *h)
+{
+    if (sc_entry(c, h)->cls != KM_CUE_FIXED || (sc_entry(c, h)->flags & KM_LEX_F_OVER) ||
+        (int)h->last >= c->injury) {
+        return false;
+    }
+    sc_reason(c, 0, "already fixed (a person hurt after it)", h->first, h->last);
+    return true;
+}
+
 /* Adds the hits of cue class cls, strongest first, each token span once, up to the class
  * cap. Returns the points added. */
 static int sc_cue(struct sc_ctx *c, int cls)
@@ -494,7 +580,7 @@ static int sc_cue(struct sc_ctx *c, int cls)
     for (size_t k = 0; k < n; k++) {
         const struct km_lex_hit *h = &c->hits[idx[k]];
         int pts = sc_entry(c, h)->weight;
-        if (pts == 0 || sc_overlaps(h, used, n_used)) {
+        if (pts == 0 || sc_overlaps(h, used, n_used) || sc_fixed_before_injury(c, h)) {
             continue;
         }
         if (cap >= 0 && abs(total + pts) > cap) {
@@ -732,6 +818,7 @@ static void sc_urgency(struct sc_ctx *c, int incident_size)
     sc_cold(c);
     sc_resonance(c, incident_size);
     sc_cue(c, KM_CUE_QUESTION);
+    c->injury = sc_injury(c);
     c->fixed = sc_cue(c, KM_CUE_FIXED) != 0;
     if (c->fixed || c->category == KM_CAT_GRATITUDE) {
         sc_cue(c, KM_CUE_THANKS);
@@ -761,6 +848,41 @@ static void sc_urgency(struct sc_ctx *c, int incident_size)
     }
 }
 
+/* True if hit h, an `other` or `calm` entry (another city: "Алматы"), lies on the
+ * capitalised street of a numbered address that no "в" / "in" precedes: "на Алматы 13" is
+ * a street of this city, "в Караганде 5 домов" is still elsewhere. */
+static bool sc_city_street(const struct sc_ctx *c, const struct km_lex_hit *h,
+                           const struct km_place_ref *refs, size_t n_refs)
+{
+    int cls = km_lexicon_entry(c->t->lx, h->entry)->cls;
+    if (cls != KM_CAT_OTHER && cls != KM_CUE_CALM) {
+        return false;
+    }
+    for (size_t i = 0; i < n_refs; i++) {
+        const struct km_place_ref *r = &refs[i];
+        const char *before = r->street > 0 ? c->nt->tokens[r->street - 1].text : "";
+        if (r->kind == KM_PLACE_HOUSE && r->capital && h->first >= r->street &&
+            h->last < r->street + r->n_street && strcmp(before, "в") != 0 &&
+            strcmp(before, "во") != 0 && strcmp(before, "in") != 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Drops the hits of hits[0..n) that sc_city_street() rejects; returns how many are left. */
+static size_t sc_drop_city_streets(struct sc_ctx *c, size_t n, const struct km_place_ref *refs,
+                                   size_t n_refs)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!sc_city_street(c, &c->hits[i], refs, n_refs)) {
+            c->hits[kept++] = c->hits[i];
+        }
+    }
+    return kept;
+}
+
 /* Matches the lexicon; the capitalised street names of the post's addresses
  * ("Кошкарбаева 34", "улица Кенесары") are proper names, read as whole words only (a name
  * after a mere preposition, "на Сарыарке", is not sure enough to drop prefixes). */
@@ -787,7 +909,8 @@ static size_t sc_match(struct sc_ctx *c, int lang, struct km_lex_stemmers *st)
     if (name != stack) {
         free(name);
     }
-    return n;
+    n = n < SC_MAX_HITS ? n : SC_MAX_HITS;
+    return n_refs > 0 ? sc_drop_city_streets(c, n, refs, n_refs) : n;
 }
 
 static void sc_run(struct sc_ctx *c, struct km_lex_stemmers *st, int incident_size, int64_t now_ms)

@@ -223,3 +223,22 @@ gratitude     en word    4  kudos
 other         en phrase  3  "=24 =7"               gap=0
 other         en phrase  3  "call now"             gap=0
 other         en phrase  3  "free delivery"
+
+# --- more general vocabulary (holdout6 review) -------------------------------------------
+greenery      en stem    4  sapling
+greenery      en stem    4  seedling
+flooding      en stem    3  lake
+garbage       en stem    3  dumped
+garbage       en stem    2  mattress
+parking       en phrase  3  "block* =the entrance"
+parking       en phrase  3  "block* =the exit"
+# the weather's heat is no heating: "in this heat", "heat wave"
+heating       en not     0  "=this heat"           gap=0
+heating       en not     0  "heat wave*"           gap=0
+heating       en not     0  "heatwave*"
+# located in another city
+other         en phrase  12 "=in shymkent"         gap=0
+other         en phrase  12 "=in karaganda"        gap=0
+other         en phrase  12 "=in almaty"           gap=0
+other         en phrase  12 "=in aktobe"           gap=0
+other         en phrase  12 "=in pavlodar"         gap=0

@@ -243,3 +243,34 @@ consultation  kk word    3  өтініш
 other         kk prefix  3  сатамыз
 other         kk phrase  3  "жеткізу тегін"
 other         kk word    2  жеткізу
+
+# --- more general vocabulary (holdout6 review) -------------------------------------------
+# bulky waste dumped and not taken away
+garbage       kk phrase  3  "тастап кет*"          gap=0
+garbage       kk word    2  диван
+garbage       kk word    2  шкаф
+garbage       kk prefix  3  әкетпе
+# a car left at an entrance
+parking       kk phrase  4  "көлік тұрғыз*"        gap=2
+parking       kk prefix  2  кіреберіс
+# a burst water pipe
+water         kk phrase  5  "құбыр* жарыл*"        gap=1
+# vandalism: broke, smashed, spoiled and left
+public_order  kk phrase  3  "сындырып кет*"        gap=0
+public_order  kk prefix  3  бүлдір
+public_order  kk prefix  3  қиратып
+# the stairwell's light
+lighting      kk phrase  5  "подъезд* жарық жоқ"   gap=1
+electricity   kk not     0  "подъезд* жарық*"      gap=1
+# a fever that does not come down, an ambulance that does not come
+medical       kk phrase  4  "қызу* түспей*"        gap=2
+medical       kk phrase  4  "жедел жәрдем* келмей*" gap=3
+# "is it true"
+consultation  kk phrase  4  "рас па"               gap=0
+# located in another city (the locative): "Шымкентте құбыр жарылды" is news from elsewhere
+other         kk prefix  12 шымкентте
+other         kk prefix  12 қарағандыда
+other         kk prefix  12 ақтөбеде
+other         kk prefix  12 павлодарда
+other         kk prefix  12 қызылордада
+other         kk prefix  12 алматыда

@@ -609,3 +609,70 @@ other         ru prefix  3  круглосуточн
 other         ru phrase  3  "=без выходных"        gap=0
 other         ru phrase  2  "выезд* =за"           gap=0
 other         ru phrase  2  "=по =всей астан*"     gap=0
+
+# --- more general vocabulary (holdout6 review) -------------------------------------------
+# augmentatives of a pothole; crossing the road where there is no crossing
+roads         ru prefix  5  ямищ
+roads         ru prefix  5  ямин
+roads         ru prefix  2  перебега
+# a school (a clinic, a shop) named as a landmark of place is no topic: "напротив 65 школы"
+schools       ru not     0  "=напротив школ*"      gap=1
+schools       ru not     0  "=возле школ*"         gap=1
+schools       ru not     0  "=около школ*"         gap=1
+schools       ru not     0  "=рядом =со школ*"     gap=1
+# transfers between routes
+transport     ru prefix  3  пересадк
+# no water at all, without the word "вода"
+water         ru phrase  5  "=ни горяч* =ни холодн*" gap=0
+water         ru phrase  5  "=ни холодн* =ни горяч*" gap=0
+water         ru phrase  3  "=ни капли"            gap=0
+# someone taken ill: "мужчине плохо"; a fever that does not come down
+medical       ru phrase  4  "мужчин* плохо"        gap=0
+medical       ru phrase  4  "женщин* плохо"        gap=0
+medical       ru phrase  4  "человек* плохо"       gap=0
+medical       ru phrase  4  "бабушк* плохо"        gap=0
+medical       ru phrase  4  "дедушк* плохо"        gap=0
+medical       ru phrase  4  "сосед* плохо"         gap=0
+medical       ru phrase  4  "ребенк* плохо"        gap=0
+medical       ru phrase  3  "температур* =не сбива*" gap=1
+# blocks of ice from a roof
+snow          ru prefix  4  глыб
+# bulky waste dumped: furniture, a sofa, a wardrobe, a mattress
+garbage       ru prefix  3  мебел
+garbage       ru stem    2  диван
+garbage       ru stem    2  шкаф
+garbage       ru stem    2  матрас
+# a car blocking an entrance or exit
+parking       ru prefix  3  загородил
+parking       ru prefix  3  заблокировал
+# trees by their kind, felling, planting
+greenery      ru prefix  3  берез
+greenery      ru prefix  4  саженц
+greenery      ru prefix  3  карагач
+greenery      ru prefix  3  пилил
+greenery      ru prefix  3  пилят
+greenery      ru phrase  3  "посад* дерев*"
+greenery      ru phrase  3  "вырубил* дерев*"
+# questions: "is it true that", "I want to know", "or is it just", who does a check
+consultation  ru phrase  6  "=а правда =что"       gap=0
+consultation  ru phrase  4  "правда =ли"           gap=0
+consultation  ru phrase  4  "хочу узнать"          gap=0
+consultation  ru phrase  3  "=или просто"          gap=0
+consultation  ru phrase  3  "планов* проверк*"
+consultation  ru phrase  2  "=кто делает"          gap=0
+# praise of a crew
+gratitude     ru prefix  3  красавц
+# small talk about the weather
+other         ru stem    3  ветер
+# "в Караганде": the post is located in another city; with the city's own word (6) this
+# outweighs the topical words of the news told ("прорвало трубу, без воды")
+other         ru phrase  12 "=в шымкент*"           gap=0
+other         ru phrase  12 "=в караганд*"          gap=0
+other         ru phrase  12 "=в актобе"             gap=0
+other         ru phrase  12 "=в павлодар*"          gap=0
+other         ru phrase  12 "=в кызылорд*"          gap=0
+other         ru phrase  12 "=в костана*"           gap=0
+other         ru phrase  12 "=в петропавл*"         gap=0
+other         ru phrase  12 "=в семее"              gap=0
+other         ru phrase  12 "=в алматы"             gap=0
+other         ru phrase  12 "=в москве"             gap=0
