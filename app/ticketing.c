@@ -26,10 +26,11 @@ struct km_ticketing {
     struct km_shared *watch;
     struct km_events *events;
     const char *prefix;
-    bool synced;                /* agencies and places mirrored for this generation */
-    unsigned long generation;   /* of the watch that was mirrored */
-    int64_t next_sweep_ms;      /* monotonic */
-    int64_t next_gauges_ms;     /* monotonic */
+    bool synced;              /* agencies and places mirrored for this generation */
+    struct km_places *places; /* what the places table holds, once mirrored (or NULL) */
+    unsigned long generation; /* of the watch that was mirrored */
+    int64_t next_sweep_ms;    /* monotonic */
+    int64_t next_gauges_ms;   /* monotonic */
 };
 
 static void tg_declare(void)
@@ -71,6 +72,7 @@ void km_ticketing_free(struct km_ticketing *t)
 {
     if (t != NULL) {
         km_events_free(t->events);
+        km_places_free(t->places);
         free(t);
     }
 }
@@ -95,15 +97,15 @@ int km_app_load_places(const struct km_config *cfg, FILE *report, struct km_plac
     return rc;
 }
 
-/* Mirrors the places file; one with errors keeps the table (logged). */
+/* Mirrors the places file; one with errors keeps the table (logged). The places mirrored
+ * are kept: the posts stored from then on carry their place (km_db_set_places()). */
 static int tg_sync_places(struct km_ticketing *t, struct km_db *db, struct km_err *err)
 {
     struct km_places *p = NULL;
     char *path = NULL;
     int rc = km_app_load_places(t->cfg, stderr, &p, &path);
     if (rc != KM_OK) {
-        KM_SLOG_ERROR(TG_SCOPE, "%s has errors: the places in PostgreSQL stay as they were",
-                      path);
+        KM_SLOG_ERROR(TG_SCOPE, "%s has errors: the places in PostgreSQL stay as they were", path);
         rc = KM_OK;
     } else if (p != NULL) {
         size_t moved = 0;
@@ -111,6 +113,12 @@ static int tg_sync_places(struct km_ticketing *t, struct km_db *db, struct km_er
         if (rc == KM_OK && moved > 0) {
             KM_SLOG_INFO(TG_SCOPE, "places from %s: %zu posts placed again", path, moved);
         }
+    }
+    if (rc == KM_OK && p != NULL) {
+        km_db_set_places(db, p);
+        km_places_free(t->places);
+        t->places = p;
+        p = NULL;
     }
     km_places_free(p);
     free(path);
@@ -153,8 +161,8 @@ static int tg_publish(struct km_ticketing *t, struct km_db *db, struct km_err *e
 static bool tg_gauge(struct km_db *db, const char *sql, const char *param, const char *name,
                      const char *labels)
 {
-    PGresult *res = PQexecParams(km_db_conn(db), sql, param != NULL ? 1 : 0, NULL, &param, NULL,
-                                 NULL, 0);
+    PGresult *res =
+        PQexecParams(km_db_conn(db), sql, param != NULL ? 1 : 0, NULL, &param, NULL, NULL, 0);
     bool ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
     if (ok) {
         km_metric_set(name, labels, atof(PQgetvalue(res, 0, 0)));
@@ -185,11 +193,12 @@ int km_ticketing_after(void *ctx, struct km_db *db, size_t stored, struct km_err
     struct km_ticketing *t = ctx;
     struct km_shared_ref *ref = NULL;
     const struct km_watch *w = km_shared_acquire(t->watch, &ref);
-    const struct km_routing *r = w != NULL && w->triage != NULL ? km_triage_routing(w->triage)
-                                                                 : NULL;
+    const struct km_routing *r =
+        w != NULL && w->triage != NULL ? km_triage_routing(w->triage) : NULL;
     unsigned long generation = km_shared_generation(t->watch);
     int64_t now = km_time_mono_ms();
     int rc = KM_OK;
+    km_db_set_places(db, t->places); /* a connection made since holds none */
     if (r != NULL) {
         rc = tg_sync(t, db, r, generation, err);
     }

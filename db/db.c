@@ -7,6 +7,7 @@
 #include "common/time.h"
 #include "common/utf8.h"
 #include "db/migrations.h"
+#include "db/places.h"
 #include "db/sql.h"
 #include "parser/json.h"
 #include "parser/post.h"
@@ -85,16 +86,17 @@ static const char DB_SQL_INSERT_RUN[] =
     "INSERT INTO posts (network, post_id, source, author_id, author_name, author_handle, "
     "chat_id, chat_title, url, text, lang, created_at, collected_at, hashtags, reply_to, "
     "post, stream_id, category, urgency, priority, reasons, sla_due, agency, fingerprint, "
-    "incident, dup_of) SELECT network, post_id, source, author_id, author_name, "
+    "incident, dup_of, place) SELECT network, post_id, source, author_id, author_name, "
     "author_handle, chat_id, chat_title, url, text, lang, created_at, collected_at, "
     "hashtags, reply_to, post, stream_id, category, urgency, priority, reasons, sla_due, "
-    "agency, fingerprint, incident, dup_of FROM jsonb_to_recordset($1::jsonb) AS x(i int, "
+    "agency, fingerprint, incident, dup_of, place FROM jsonb_to_recordset($1::jsonb) AS x(i int, "
     "network text, post_id text, source text, author_id text, author_name text, "
     "author_handle text, chat_id text, chat_title text, url text, text text, lang text, "
     "created_at timestamptz, collected_at timestamptz, hashtags text[], reply_to text, "
     "post jsonb, stream_id text, category text, urgency smallint, priority smallint, "
     "reasons text[], sla_due timestamptz, agency text, fingerprint text, incident text, "
-    "dup_of text) ORDER BY i ON CONFLICT (network, post_id) DO NOTHING RETURNING stream_id";
+    "dup_of text, place text) ORDER BY i ON CONFLICT (network, post_id) DO NOTHING RETURNING "
+    "stream_id";
 
 /* DB_SQL_INCIDENT_LOCK and DB_SQL_INCIDENT_LINK for every incident a run's new posts joined
  * ($1) and the originals they duplicate ($2, NULL for none; the first entry naming an
@@ -143,8 +145,14 @@ static const char DB_SQL_INSERT_REJECT[] =
 
 struct km_db {
     PGconn *conn;
-    bool prepared; /* db_statements[] are prepared on this connection */
+    bool prepared;                  /* db_statements[] are prepared on this connection */
+    const struct km_places *places; /* km_db_set_places(), borrowed */
 };
+
+void km_db_set_places(struct km_db *db, const struct km_places *places)
+{
+    db->places = places;
+}
 
 /* ---- results and errors -------------------------------------------------------------- */
 
@@ -744,8 +752,10 @@ static void db_json_list(struct km_buf *b, char *const *items, size_t n)
 }
 
 /* Appends row r, number i of its run, as one object of DB_SQL_INSERT_RUN's array: the same
- * values db_insert_post() binds. */
-static void db_json_row(struct km_buf *b, const struct db_row *r, size_t i)
+ * values db_insert_post() binds, and "place" when places is not NULL (its name, or "" for
+ * none: the trigger then keeps it rather than computing it). */
+static void db_json_row(struct km_buf *b, const struct db_row *r, size_t i,
+                        const struct km_places *places)
 {
     const struct km_post *p = r->post;
     const struct km_post_triage *t = &p->triage;
@@ -792,6 +802,11 @@ static void db_json_row(struct km_buf *b, const struct db_row *r, size_t i)
         db_json_list(b, t->reasons, t->n_reasons);
     } else {
         km_buf_puts(b, "null");
+    }
+    if (places != NULL) {
+        const char *place = km_places_find(places, p->text);
+        km_buf_puts(b, ",\"place\":");
+        km_json_escape(b, place != NULL ? place : "");
     }
     km_buf_puts(b, ",\"post\":");
     km_buf_puts(b, r->json);
@@ -882,7 +897,7 @@ static int db_store_run(struct km_db *db, struct db_row *rows, size_t n, struct 
             continue;
         }
         km_buf_puts(&json, k++ > 0 ? "," : "");
-        db_json_row(&json, &rows[i], i);
+        db_json_row(&json, &rows[i], i, db->places);
     }
     km_buf_putc(&json, ']');
     if (rc != KM_OK || k == 0) {

@@ -25,6 +25,14 @@ int km_db_connect(const char *conninfo, struct km_db **out, struct km_err *err);
 /* Closes the connection and frees db; NULL is ignored. */
 void km_db_free(struct km_db *db);
 
+struct km_places;
+
+/* Makes every batch stored from now on carry each post's place as km_places_find() finds
+ * it in places (borrowed: it must stay valid until the next call or km_db_free(); NULL
+ * stops it), which must be what the places table holds (km_places_sync()). Without it the
+ * posts_set_place trigger computes the place in PostgreSQL, ~100 µs a post. */
+void km_db_set_places(struct km_db *db, const struct km_places *places);
+
 /* The underlying connection, borrowed (valid until km_db_free()), for modules that run
  * their own parameterised queries. */
 PGconn *km_db_conn(struct km_db *db);

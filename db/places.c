@@ -206,7 +206,69 @@ void km_places_free(struct km_places *places)
         free(places->items[i].name);
     }
     free(places->items);
+    free(places->order);
     free(places);
+}
+
+static int pl_rank(const char *kind)
+{
+    return strcmp(kind, "street") == 0          ? 0
+           : strcmp(kind, "microdistrict") == 0 ? 1
+           : strcmp(kind, "place") == 0         ? 2
+                                                : 3;
+}
+
+/* place_of()'s ORDER BY: kind, longest pattern first, name (byte order: the database's
+ * collation may break a tie of two names otherwise, which no shipped file has). */
+static int pl_order_cmp(const void *a, const void *b)
+{
+    const struct km_place_pattern *x = a, *y = b;
+    if (x->rank != y->rank) {
+        return x->rank < y->rank ? -1 : 1;
+    }
+    if (x->chars != y->chars) {
+        return x->chars > y->chars ? -1 : 1;
+    }
+    return strcmp(x->name, y->name);
+}
+
+/* Fills places->order from its items. */
+static void pl_order(struct km_places *places)
+{
+    places->n_order = km_places_patterns(places);
+    places->order = km_calloc(places->n_order + 1, sizeof(*places->order));
+    size_t k = 0;
+    for (size_t i = 0; i < places->n; i++) {
+        const struct km_place *pl = &places->items[i];
+        for (size_t j = 0; j < pl->n_patterns; j++) {
+            size_t chars = 0;
+            for (const char *c = pl->patterns[j]; *c != '\0'; c++) {
+                chars += ((unsigned char)*c & 0xC0) != 0x80;
+            }
+            places->order[k++] = (struct km_place_pattern){.pattern = pl->patterns[j],
+                                                           .name = pl->name,
+                                                           .rank = pl_rank(pl->kind),
+                                                           .chars = chars};
+        }
+    }
+    qsort(places->order, places->n_order, sizeof(*places->order), pl_order_cmp);
+}
+
+const char *km_places_find(const struct km_places *places, const char *text)
+{
+    if (places == NULL || places->n_order == 0 || text == NULL) {
+        return NULL;
+    }
+    size_t chars = 0;
+    char *low = pl_normalise(text, &chars);
+    const char *found = NULL;
+    for (size_t i = 0; i < places->n_order && found == NULL; i++) {
+        if (strstr(low, places->order[i].pattern) != NULL) {
+            found = places->order[i].name;
+        }
+    }
+    free(low);
+    return found;
 }
 
 size_t km_places_patterns(const struct km_places *places)
@@ -248,6 +310,9 @@ int km_places_load(const char *path, FILE *report, struct km_places **out, struc
         }
     }
     rc = ferror(f) ? km_err_set(err, KM_ERR, "%s: read error", path) : bad ? KM_EINPUT : KM_OK;
+    if (rc == KM_OK) {
+        pl_order(ld.places);
+    }
 out:
     if (f != NULL) {
         fclose(f);

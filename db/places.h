@@ -35,9 +35,19 @@ struct km_place {
     int line; /* line of "NAME =" in the file */
 };
 
+/* One pattern in the order place_of() tries them (see km_places_find()). */
+struct km_place_pattern {
+    const char *pattern; /* borrowed from its place */
+    const char *name;    /* the place's name, borrowed */
+    int rank;            /* street 0, microdistrict 1, place 2, district 3 */
+    size_t chars;        /* length in characters */
+};
+
 struct km_places {
     struct km_place *items; /* in file order */
     size_t n;
+    struct km_place_pattern *order; /* every pattern, in place_of()'s order (load fills it) */
+    size_t n_order;
 };
 
 /* Reads and validates path. Every bad line is written to report (may be NULL) as
@@ -49,6 +59,14 @@ int km_places_load(const char *path, FILE *report, struct km_places **out, struc
 
 /* Frees places and everything in it; NULL is ignored. */
 void km_places_free(struct km_places *places);
+
+/* The place text names, as place_of() in PostgreSQL answers it for a places table that
+ * holds places: the first pattern found in the lower-cased text (ё read as е), trying
+ * streets, then microdistricts, other places and districts, the longest pattern first,
+ * then by name. Returns the place's name (borrowed from places) or NULL for none. The
+ * tickets role stores it with each post so that PostgreSQL need not try every pattern in
+ * a trigger (about 100 µs a post there, make bench). Pure. */
+const char *km_places_find(const struct km_places *places, const char *text);
 
 /* Total number of patterns, for messages. */
 size_t km_places_patterns(const struct km_places *places);

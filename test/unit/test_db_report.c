@@ -272,14 +272,75 @@ static void test_place_of(void **state)
         {"На Левом берегу нет воды", "Левый берег"},
         {"Просто жалоба без адреса", ""},
     };
+    struct km_places *p = NULL;
+    struct km_err err = {{0}};
+    assert_int_equal(km_places_load("etc/places.conf", NULL, &p, &err), KM_OK);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const char *v[1] = {cases[i].text};
-        char *got = pg_str(f->pg, "SELECT place_of($1)", 1, v);
+        char *got = pg_str(f->pg, "SELECT coalesce(place_of($1), '')", 1, v);
         if (strcmp(got, cases[i].place) != 0) {
             fail_msg("'%s': place '%s', expected '%s'", cases[i].text, got, cases[i].place);
         }
+        const char *c = km_places_find(p, cases[i].text); /* the tickets role's answer */
+        if (strcmp(c != NULL ? c : "", cases[i].place) != 0) {
+            fail_msg("'%s': km_places_find '%s', expected '%s'", cases[i].text, c, cases[i].place);
+        }
         free(got);
     }
+    km_places_free(p);
+}
+
+/* km_places_find() and place_of() agree on every labelled post the project ships, and a
+ * place given with the row is kept ("" for none) while a row without one is placed by the
+ * trigger. */
+static void test_place_given(void **state)
+{
+    struct fx *f = fx_get(state);
+    places_sync_shipped(f, NULL);
+    struct km_places *p = NULL;
+    struct km_err err = {{0}};
+    assert_int_equal(km_places_load("etc/places.conf", NULL, &p, &err), KM_OK);
+    static const char *const files[] = {"test/data/sample-posts.jsonl", "test/eval/holdout4.jsonl",
+                                        "test/eval/holdout6.jsonl"};
+    size_t n = 0, placed = 0;
+    for (size_t k = 0; k < sizeof(files) / sizeof(files[0]); k++) {
+        FILE *in = fopen(files[k], "r");
+        assert_non_null(in);
+        char *line = NULL;
+        size_t cap = 0;
+        ssize_t len;
+        while ((len = getline(&line, &cap, in)) > 0) {
+            yajl_val v = NULL;
+            if (km_json_parse(line, (size_t)len, &v, NULL, &err) != KM_OK) {
+                continue;
+            }
+            const char *text = km_json_str(v, "text");
+            const char *vals[1] = {text};
+            char *sql = pg_str(f->pg, "SELECT coalesce(place_of($1), '')", 1, vals);
+            const char *c = km_places_find(p, text);
+            if (strcmp(sql, c != NULL ? c : "") != 0) {
+                fail_msg("%s: '%s': place_of '%s', km_places_find '%s'", files[k], text, sql, c);
+            }
+            n++;
+            placed += c != NULL;
+            free(sql);
+            km_json_free(v);
+        }
+        free(line);
+        fclose(in);
+    }
+    assert_true(n > 200);
+    assert_true(placed > 20);
+    km_places_free(p);
+    char *got = pg_str(f->pg,
+                       "WITH i AS (INSERT INTO posts (network, post_id, source, post, text, place) "
+                       "SELECT 't', id, 's', '{}', 'яма на Кенесары', pl FROM (VALUES ('g1', "
+                       "'мкр Самал'), ('g2', ''), ('g3', NULL)) v(id, pl) RETURNING post_id, "
+                       "place) SELECT string_agg(post_id || '=' || coalesce(place, '-'), ' ' "
+                       "ORDER BY post_id) FROM i",
+                       0, NULL);
+    assert_string_equal(got, "g1=мкр Самал g2=- g3=ул. Кенесары");
+    free(got);
 }
 
 static void test_places_sync(void **state)
@@ -656,6 +717,7 @@ int main(void)
         cmocka_unit_test(test_places_errors),
         cmocka_unit_test(test_report_time),
         cmocka_unit_test(test_agency_json),
+        cmocka_unit_test_setup_teardown(test_place_given, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_place_of, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_places_sync, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_agency_report, fx_setup, fx_teardown),
