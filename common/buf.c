@@ -45,7 +45,11 @@ void km_buf_puts(struct km_buf *b, const char *s)
 
 void km_buf_putc(struct km_buf *b, char c)
 {
-    km_buf_append(b, &c, 1);
+    if (b->len + 2 > b->cap) { /* one byte and the terminator; called per byte: keep it short */
+        buf_reserve(b, 1);
+    }
+    b->data[b->len++] = c;
+    b->data[b->len] = '\0';
 }
 
 void km_buf_printf(struct km_buf *b, const char *fmt, ...)

@@ -44,7 +44,10 @@ struct sc_ctx {
     struct km_marks marks;
     size_t n_hits;
     struct km_tz_local lt;
-    bool winter, night, fixed;
+    bool winter, night;
+    int64_t when; /* the post's time (created_at, else now) */
+    /* From here to hits: the answer, cleared by sc_clear_answer() before each sc_finish(). */
+    bool fixed;
     int category;
     int urgency;
     int resonance;                       /* points added by engagement and incident size */
@@ -256,8 +259,7 @@ static void sc_add_str(struct sc_ctx *c, const struct sc_str *s)
 }
 
 /* A formatted reason, for the lines that are not on every post's path. */
-__attribute__((format(printf, 2, 3))) static void sc_reasonf(struct sc_ctx *c, const char *fmt,
-                                                              ...)
+__attribute__((format(printf, 2, 3))) static void sc_reasonf(struct sc_ctx *c, const char *fmt, ...)
 {
     char buf[512];
     va_list ap;
@@ -506,8 +508,8 @@ static void sc_base(struct sc_ctx *c)
     }
     if (c->night && b->night != 0) {
         c->urgency += b->night;
-        sc_reasonf(c, "%+d night: %s at %02d:%02d %s", b->night, name, c->lt.hour,
-                           c->lt.minute, km_tz_name(c->t->tz));
+        sc_reasonf(c, "%+d night: %s at %02d:%02d %s", b->night, name, c->lt.hour, c->lt.minute,
+                   km_tz_name(c->t->tz));
     }
 }
 
@@ -666,8 +668,8 @@ static void sc_cold(struct sc_ctx *c)
     int t = sc_coldest(c->text, &at, &len);
     if (t < 0 && t <= b->below) {
         c->urgency += b->weight;
-        sc_reasonf(c, "%+d extreme cold: \"%.*s\" (at or below %d)", b->weight, (int)len,
-                           at, b->below);
+        sc_reasonf(c, "%+d extreme cold: \"%.*s\" (at or below %d)", b->weight, (int)len, at,
+                   b->below);
     }
 }
 
@@ -687,9 +689,8 @@ static void sc_resonance(struct sc_ctx *c, int incident_size)
         c->urgency += pts;
         c->resonance += pts;
         sc_reasonf(c, "%+d resonance: %lld likes, %lld reposts, %lld replies", pts,
-                           (long long)sc_pos(p->engagement.likes),
-                           (long long)sc_pos(p->engagement.reposts),
-                           (long long)sc_pos(p->engagement.replies));
+                   (long long)sc_pos(p->engagement.likes), (long long)sc_pos(p->engagement.reposts),
+                   (long long)sc_pos(p->engagement.replies));
     }
     if (incident_size >= 2) {
         pts = (int)lround(5.0 * log2((double)incident_size));
@@ -731,8 +732,7 @@ static void sc_emergency(struct sc_ctx *c)
             snprintf(extra + o, sizeof(extra) - o, "%s, ", n);
         }
     }
-    sc_reasonf(c, "P1 emergency: call %s%s (komek is not an emergency service)", extra,
-                       numbers);
+    sc_reasonf(c, "P1 emergency: call %s%s (komek is not an emergency service)", extra, numbers);
 }
 
 /* Frees what an earlier scoring left in the fields this function owns. */
@@ -913,18 +913,33 @@ static size_t sc_match(struct sc_ctx *c, int lang, struct km_lex_stemmers *st)
     return n_refs > 0 ? sc_drop_city_streets(c, n, refs, n_refs) : n;
 }
 
-static void sc_run(struct sc_ctx *c, struct km_lex_stemmers *st, int incident_size, int64_t now_ms)
+/* What does not depend on the incident's size: language, local time, lexicon matches. */
+static void sc_prepare(struct sc_ctx *c, struct km_lex_stemmers *st, int64_t now_ms)
 {
     struct km_post *p = c->p;
-    int64_t when = p->created_at > 0 ? p->created_at : now_ms;
+    c->when = p->created_at > 0 ? p->created_at : now_ms;
     enum km_lang lang = km_lang_guess(c->nt);
     km_post_set(&p->lang, km_lang_code(lang));
-    km_tz_localtime(c->t->tz, when, &c->lt);
+    km_tz_localtime(c->t->tz, c->when, &c->lt);
     c->winter = km_routing_is_winter(c->t->routing, c->lt.month);
     c->night = km_routing_is_night(c->t->routing, c->lt.hour);
     c->n_hits = sc_match(c, sc_post_lang(lang), st);
     c->n_hits = c->n_hits < SC_MAX_HITS ? c->n_hits : SC_MAX_HITS;
     sc_hits_prepare(c);
+}
+
+/* Clears the answer of an earlier sc_finish(), in c and in the post. */
+static void sc_clear_answer(struct sc_ctx *c)
+{
+    sc_reset(c->p);
+    memset(&c->fixed, 0, offsetof(struct sc_ctx, hits) - offsetof(struct sc_ctx, fixed));
+}
+
+/* Category, urgency with its reasons, priority, SLA and agency for an incident of
+ * incident_size posts. */
+static void sc_finish(struct sc_ctx *c, int incident_size)
+{
+    struct km_post *p = c->p;
     sc_category(c);
     sc_urgency(c, incident_size);
     int prio = sc_priority(c->urgency);
@@ -934,44 +949,71 @@ static void sc_run(struct sc_ctx *c, struct km_lex_stemmers *st, int incident_si
     p->triage.category = km_strdup(km_category_name(c->category));
     p->triage.urgency = c->urgency;
     p->triage.priority = prio;
-    p->triage.sla_due = when + km_routing_sla_ms(c->t->routing, prio);
+    p->triage.sla_due = c->when + km_routing_sla_ms(c->t->routing, prio);
     p->triage.agency = km_strdup(km_routing_agency(c->t->routing, c->category));
     p->triage.scored = true;
 }
 
-int km_triage_score(const struct km_triage *t, struct km_post *p, int incident_size, int64_t now_ms)
+/* One scoring of p: prepared once, finished for each incident size asked. */
+struct sc_session {
+    struct sc_ctx c;
+    struct km_norm_text *nt;
+    char *blanked;
+};
+
+/* Prepares s for p; false if the stemmers cannot be created (p unchanged). */
+static bool sc_begin(struct sc_session *s, const struct km_triage *t, struct km_post *p,
+                     int64_t now_ms)
 {
     struct km_lex_stemmers *st = sc_stemmers();
     if (st == NULL) {
-        return KM_ERR;
+        return false;
     }
     sc_reset(p);
-    struct sc_ctx c;
-    memset(&c, 0, offsetof(struct sc_ctx, hits));
+    struct sc_ctx *c = &s->c;
+    memset(c, 0, offsetof(struct sc_ctx, hits));
     const char *text = p->text != NULL ? p->text : "";
-    km_marks_find(text, &c.marks);
-    char *blanked = c.marks.lyrics ? km_marks_blank_lyrics(text) : NULL;
-    c.text = blanked != NULL ? blanked : text;
-    struct km_norm_text *nt = km_norm(c.text, strlen(c.text));
-    c.t = t;
-    c.p = p;
-    c.nt = nt;
-    sc_run(&c, st, incident_size, now_ms);
-    km_norm_free(nt);
-    free(blanked);
+    km_marks_find(text, &c->marks);
+    s->blanked = c->marks.lyrics ? km_marks_blank_lyrics(text) : NULL;
+    c->text = s->blanked != NULL ? s->blanked : text;
+    s->nt = km_norm(c->text, strlen(c->text));
+    c->t = t;
+    c->p = p;
+    c->nt = s->nt;
+    sc_prepare(c, st, now_ms);
+    return true;
+}
+
+static void sc_end(struct sc_session *s)
+{
+    km_norm_free(s->nt);
+    free(s->blanked);
+}
+
+int km_triage_score(const struct km_triage *t, struct km_post *p, int incident_size, int64_t now_ms)
+{
+    struct sc_session s;
+    if (!sc_begin(&s, t, p, now_ms)) {
+        return KM_ERR;
+    }
+    sc_finish(&s.c, incident_size);
+    sc_end(&s);
     return KM_OK;
 }
 
-int km_triage_post(const struct km_triage *t, struct km_dedup *d, struct km_post *p,
-                   int64_t now_ms, struct km_dedup_result *r, struct km_err *err)
+int km_triage_post(const struct km_triage *t, struct km_dedup *d, struct km_post *p, int64_t now_ms,
+                   struct km_dedup_result *r, struct km_err *err)
 {
-    if (km_triage_score(t, p, 1, now_ms) != KM_OK) {
+    struct sc_session s;
+    if (!sc_begin(&s, t, p, now_ms)) {
         return km_err_set(err, KM_ERR, "cannot create the stemmers");
     }
+    sc_finish(&s.c, 1);
     int rc = km_dedup_check(d, p, now_ms, r, err);
-    if (rc == KM_OK && r->size.posts > 1 &&
-        km_triage_score(t, p, (int)r->size.posts, now_ms) != KM_OK) {
-        rc = km_err_set(err, KM_ERR, "cannot create the stemmers");
+    if (rc == KM_OK && r->size.posts > 1) { /* the matches stand; only the answer changes */
+        sc_clear_answer(&s.c);
+        sc_finish(&s.c, (int)r->size.posts);
     }
+    sc_end(&s);
     return rc;
 }
