@@ -42,6 +42,10 @@ bool km_utf8_valid(const char *s, size_t len, size_t *bad_offset)
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < len) {
+        if (p[i] - 1u < 0x7Fu) { /* ASCII other than NUL */
+            i++;
+            continue;
+        }
         size_t n = p[i] == 0 ? 0 : seq_len(p + i, len - i);
         if (n == 0) {
             if (bad_offset != NULL) {
@@ -59,24 +63,26 @@ char *km_utf8_clean(const char *s, size_t len, bool *changed)
     struct km_buf b = KM_BUF_INIT;
     const unsigned char *p = (const unsigned char *)s;
     bool dirty = false;
-    size_t i = 0;
+    size_t i = 0, run = 0; /* p[run..i) is valid and not copied yet */
     km_buf_append(&b, "", 0);
     while (i < len) {
-        if (p[i] == 0) {
-            dirty = true;
+        if (p[i] - 1u < 0x7Fu) { /* ASCII other than NUL: most of every text */
             i++;
             continue;
         }
-        size_t n = seq_len(p + i, len - i);
-        if (n == 0) {
+        size_t n = p[i] == 0 ? 0 : seq_len(p + i, len - i);
+        if (n > 0) {
+            i += n;
+            continue;
+        }
+        km_buf_append(&b, p + run, i - run);
+        if (p[i] != 0) { /* NUL is dropped, any other bad byte replaced */
             km_buf_append(&b, "\xEF\xBF\xBD", 3);
-            dirty = true;
-            i++;
-            continue;
         }
-        km_buf_append(&b, p + i, n);
-        i += n;
+        dirty = true;
+        run = ++i;
     }
+    km_buf_append(&b, p + run, len - run);
     if (changed != NULL) {
         *changed = dirty;
     }

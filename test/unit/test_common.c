@@ -101,6 +101,22 @@ static void test_utf8(void **state)
     assert_false(changed);
     assert_string_equal(clean, good);
     free(clean);
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"\xD0\xBF\xD1", "\xD0\xBF\xEF\xBF\xBD"},              /* cut at the end */
+        {"\xD0\xBF\xFF\xD1\x80", "\xD0\xBF\xEF\xBF\xBD\xD1\x80"}, /* bad byte between */
+        {"\xED\xA0\x80x", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBDx"}, /* a surrogate */
+        {"\xC0\xAF", "\xEF\xBF\xBD\xEF\xBF\xBD"},                 /* overlong */
+        {"", ""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        clean = km_utf8_clean(cases[i].in, strlen(cases[i].in), &changed);
+        assert_string_equal(clean, cases[i].out);
+        assert_int_equal(changed, strcmp(cases[i].in, cases[i].out) != 0);
+        assert_int_equal(km_utf8_valid(cases[i].in, strlen(cases[i].in), NULL), !changed);
+        free(clean);
+    }
 }
 
 static void test_buf(void **state)
