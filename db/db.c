@@ -64,18 +64,10 @@ static const char DB_SQL_INCIDENT_LINK[] =
     "UPDATE posts SET incident = $1 WHERE network = split_part($2, ':', 1) AND "
     "post_id = substr($2, strpos($2, ':') + 1) AND incident IS NULL";
 
-/* Recomputes an incident from its posts; $2 tells that an escalation caused it. */
+/* Recomputes an incident from its posts, exactly (migration 009's incident_recount());
+ * $2 tells that an escalation caused it. */
 static const char DB_SQL_INCIDENT_RECOUNT[] =
-    "UPDATE incidents i SET category = s.category, priority = s.priority, "
-    "urgency = s.urgency, first_seen = s.first_seen, last_seen = s.last_seen, "
-    "posts = s.posts, authors = s.authors, updated_at = now(), "
-    "escalated_at = CASE WHEN $2::boolean THEN now() ELSE i.escalated_at END "
-    "FROM (SELECT mode() WITHIN GROUP (ORDER BY category) AS category, "
-    "min(priority) AS priority, max(urgency) AS urgency, "
-    "min(coalesce(created_at, collected_at, stored_at)) AS first_seen, "
-    "max(coalesce(created_at, collected_at, stored_at)) AS last_seen, count(*) AS posts, "
-    "count(DISTINCT network || ':' || coalesce(author_id, author_handle, author_name)) "
-    "AS authors FROM posts WHERE incident = $1) s WHERE i.id = $1 AND s.posts > 0";
+    "SELECT incident_recount(ARRAY[$1::text], $2::boolean)";
 
 /* The posts of a run of plain entries (see db_store_run()) in one statement: the rows come
  * as one JSON array of objects (keys as the columns, "i" the order in the batch), so a
@@ -100,8 +92,9 @@ static const char DB_SQL_INSERT_RUN[] =
 
 /* DB_SQL_INCIDENT_LOCK and DB_SQL_INCIDENT_LINK for every incident a run's new posts joined
  * ($1) and the originals they duplicate ($2, NULL for none; the first entry naming an
- * original wins). Rows are locked in id order so that two consumers cannot deadlock on
- * them. The recount (a separate statement: a new snapshot after the locks) follows. */
+ * original wins); returns the originals linked. Rows are locked in id order so that two
+ * consumers cannot deadlock on them. The count (a separate statement: a new snapshot
+ * after the locks) follows. */
 static const char DB_SQL_INCIDENTS_LOCK_LINK[] =
     "WITH l AS (INSERT INTO incidents (id, first_seen, last_seen) SELECT DISTINCT id, now(), "
     "now() FROM unnest($1::text[]) AS u(id) ORDER BY id ON CONFLICT (id) DO UPDATE SET "
@@ -109,20 +102,12 @@ static const char DB_SQL_INCIDENTS_LOCK_LINK[] =
     "DISTINCT ON (dup) inc, dup FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS "
     "u(inc, dup, o) WHERE dup IS NOT NULL ORDER BY dup, o) x WHERE p.network = "
     "split_part(x.dup, ':', 1) AND p.post_id = substr(x.dup, strpos(x.dup, ':') + 1) AND "
-    "p.incident IS NULL";
+    "p.incident IS NULL RETURNING p.network || ':' || p.post_id";
 
-/* DB_SQL_INCIDENT_RECOUNT for every incident in $1 (no escalation). */
-static const char DB_SQL_INCIDENTS_RECOUNT[] =
-    "UPDATE incidents i SET category = s.category, priority = s.priority, "
-    "urgency = s.urgency, first_seen = s.first_seen, last_seen = s.last_seen, "
-    "posts = s.posts, authors = s.authors, updated_at = now() "
-    "FROM (SELECT incident, mode() WITHIN GROUP (ORDER BY category) AS category, "
-    "min(priority) AS priority, max(urgency) AS urgency, "
-    "min(coalesce(created_at, collected_at, stored_at)) AS first_seen, "
-    "max(coalesce(created_at, collected_at, stored_at)) AS last_seen, count(*) AS posts, "
-    "count(DISTINCT network || ':' || coalesce(author_id, author_handle, author_name)) "
-    "AS authors FROM posts WHERE incident = ANY($1::text[]) GROUP BY incident) s "
-    "WHERE i.id = s.incident";
+/* Counts the posts that joined their incidents in a run ($1: "network:post_id" of the new
+ * rows and of the originals linked): incremental (migration 009), so a batch costs the
+ * same whatever the size of its incidents. */
+static const char DB_SQL_INCIDENTS_ADD[] = "SELECT incident_members_add($1::text[])";
 
 /* Statements prepared once per connection. */
 static const struct {
@@ -136,7 +121,7 @@ static const struct {
     {"km_incident_recount", DB_SQL_INCIDENT_RECOUNT, 2},
     {"km_insert_run", DB_SQL_INSERT_RUN, 1},
     {"km_incidents_lock_link", DB_SQL_INCIDENTS_LOCK_LINK, 2},
-    {"km_incidents_recount", DB_SQL_INCIDENTS_RECOUNT, 1},
+    {"km_incidents_add", DB_SQL_INCIDENTS_ADD, 1},
 };
 
 static const char DB_SQL_INSERT_REJECT[] =
@@ -514,22 +499,39 @@ static void db_rows_free(struct db_row *rows, size_t n)
 /* ---- inserting ----------------------------------------------------------------------- */
 
 /* Appends a text[] literal {"a","b",NULL} of items (NULL items are SQL NULL) to b. */
+/* Appends s escaped for a double-quoted element of a text[] literal. */
+static void db_array_str(struct km_buf *b, const char *s)
+{
+    for (; *s != '\0'; s++) {
+        if (*s == '"' || *s == '\\') {
+            km_buf_putc(b, '\\');
+        }
+        km_buf_putc(b, *s);
+    }
+}
+
+/* Appends the element "head:tail" (or "head" when tail is NULL) of a text[] literal. */
+static void db_array_item2(struct km_buf *b, const char *head, const char *tail)
+{
+    km_buf_putc(b, '"');
+    db_array_str(b, head);
+    if (tail != NULL) {
+        km_buf_putc(b, ':');
+        db_array_str(b, tail);
+    }
+    km_buf_putc(b, '"');
+}
+
 static void db_text_array(struct km_buf *b, char *const *items, size_t n)
 {
     km_buf_putc(b, '{');
     for (size_t i = 0; i < n; i++) {
+        km_buf_puts(b, i > 0 ? "," : "");
         if (items[i] == NULL) {
-            km_buf_puts(b, i > 0 ? ",NULL" : "NULL");
-            continue;
+            km_buf_puts(b, "NULL");
+        } else {
+            db_array_item2(b, items[i], NULL);
         }
-        km_buf_puts(b, i > 0 ? ",\"" : "\"");
-        for (const char *s = items[i]; *s != '\0'; s++) {
-            if (*s == '"' || *s == '\\') {
-                km_buf_putc(b, '\\');
-            }
-            km_buf_putc(b, *s);
-        }
-        km_buf_putc(b, '"');
     }
     km_buf_putc(b, '}');
 }
@@ -847,18 +849,24 @@ static void db_mark_fresh(const struct db_row *rows, size_t n, const PGresult *r
     free(idx);
 }
 
-/* Brings up to date every incident the new rows of a run joined (db_incident_update() for
- * all of them at once: lock and link, then recount). */
+/* Brings up to date every incident the new rows of a run joined: lock and link (as
+ * db_incident_update() for all of them at once), then count the new rows and the linked
+ * originals in. */
 static int db_incidents_update(struct km_db *db, const struct db_row *rows, size_t n,
                                const bool *fresh, struct km_err *err)
 {
     char **inc = km_calloc(n, sizeof(*inc)), **dup = km_calloc(n, sizeof(*dup));
+    struct km_buf members = KM_BUF_INIT;
     size_t k = 0;
+    km_buf_putc(&members, '{');
     for (size_t i = 0; i < n; i++) {
-        const struct km_post_triage *t = rows[i].post != NULL ? &rows[i].post->triage : NULL;
+        const struct km_post *p = rows[i].post;
+        const struct km_post_triage *t = p != NULL ? &p->triage : NULL;
         if (fresh[i] && t != NULL && t->scored && t->incident != NULL) {
             inc[k] = t->incident;
             dup[k++] = t->dup_of;
+            km_buf_puts(&members, k > 1 ? "," : "");
+            db_array_item2(&members, p->network, p->id);
         }
     }
     int rc = KM_OK;
@@ -867,13 +875,20 @@ static int db_incidents_update(struct km_db *db, const struct db_row *rows, size
         db_text_array(&a, inc, k);
         db_text_array(&b, dup, k);
         const char *vals[2] = {a.data, b.data};
-        rc = db_run(db, "km_incidents_lock_link", 2, vals, NULL, err);
-        if (rc == KM_OK) {
-            rc = db_run(db, "km_incidents_recount", 1, vals, NULL, err);
+        PGresult *res = PQexecPrepared(db->conn, "km_incidents_lock_link", 2, vals, NULL, NULL, 0);
+        rc = db_row_code(res, db_check(db, res, "km_incidents_lock_link", err));
+        for (int r = 0; rc == KM_OK && r < PQntuples(res); r++) {
+            km_buf_putc(&members, ',');
+            db_array_item2(&members, PQgetvalue(res, r, 0), NULL);
         }
+        PQclear(res);
+        km_buf_putc(&members, '}');
+        const char *add[1] = {members.data};
+        rc = rc == KM_OK ? db_run(db, "km_incidents_add", 1, add, NULL, err) : rc;
         km_buf_free(&a);
         km_buf_free(&b);
     }
+    km_buf_free(&members);
     free(inc);
     free(dup);
     return rc;

@@ -878,6 +878,64 @@ static void test_insert_scored(void **state)
     entries_free(e, 6);
 }
 
+/* Incidents counted incrementally (migration 009) equal a recount from their posts after
+ * batches that add posts by known and new authors, in several categories, link originals
+ * stored earlier, repeat entries, and escalate one post (the exact path). */
+static void test_incident_counts(void **state)
+{
+    struct fx *f = fx_get(state);
+    enum { BATCHES = 6, PER = 15 };
+    static const char *const cats[] = {"water", "heating", "roads"};
+    static const char *const incs[] = {"inc-a", "inc-b", "inc-c", NULL};
+    struct km_stream_entry e[PER];
+    unsigned seed = 7;
+    for (int b = 0; b < BATCHES; b++) {
+        for (int i = 0; i < PER; i++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = seed >> 8;
+            char id[16], author[16], dup[32];
+            int n = b * PER + i;
+            snprintf(id, sizeof(id), "p%d", n);
+            snprintf(author, sizeof(author), "u%u", r % 5);
+            snprintf(dup, sizeof(dup), "telegram:p%u", n > 0 ? r % (unsigned)n : 0);
+            const char *inc = incs[r % 4];
+            struct km_post *p =
+                mkscored(id, r % 7 == 0 ? NULL : author, 1 + (int)(r % 4), (int)(r % 100),
+                         cats[(r >> 3) % 3], inc, inc != NULL && n > 0 && r % 3 == 0 ? dup : NULL);
+            p->created_at = 1700000000000LL + (int64_t)(r % 100000) * 1000;
+            entry_of(&e[i], n + 1, p, false);
+            km_post_free(p);
+        }
+        insert_ok(f->db, e, PER);
+        insert_ok(f->db, e, 3); /* repeated entries change nothing */
+        entries_free(e, PER);
+    }
+    char *inc20 = pg_str(f->pg, "SELECT coalesce(incident, '') FROM posts WHERE post_id = 'p20'");
+    assert_string_not_equal(inc20, "");
+    struct km_post *up = mkscored("p20", "u1", 1, 99, "water", inc20, NULL);
+    free(inc20);
+    entry_of(&e[0], 999, up, true);
+    km_post_free(up);
+    insert_ok(f->db, e, 1);
+    entries_free(e, 1);
+    static const char exact[] =
+        "SELECT count(*) FROM incidents i FULL JOIN (SELECT incident, mode() WITHIN GROUP "
+        "(ORDER BY category) AS category, min(priority) AS priority, max(urgency) AS urgency, "
+        "min(coalesce(created_at, collected_at, stored_at)) AS first_seen, "
+        "max(coalesce(created_at, collected_at, stored_at)) AS last_seen, count(*) AS posts, "
+        "count(DISTINCT network || ':' || coalesce(author_id, author_handle, author_name)) AS "
+        "authors FROM posts WHERE incident IS NOT NULL GROUP BY incident) s ON s.incident = "
+        "i.id WHERE (i.category, i.priority, i.urgency, i.first_seen, i.last_seen, i.posts, "
+        "i.authors) IS DISTINCT FROM (s.category, s.priority, s.urgency, s.first_seen, "
+        "s.last_seen, s.posts::int, s.authors::int)";
+    assert_int_equal(pg_long(f->pg, exact), 0);
+    assert_int_equal(pg_long(f->pg, "SELECT count(*) FROM incidents WHERE posts > 5"), 3);
+    assert_int_equal(pg_long(f->pg, "SELECT count(*) FROM posts WHERE incident IS NULL AND "
+                                    "post_id IN (SELECT split_part(dup_of, ':', 2) FROM posts "
+                                    "WHERE dup_of IS NOT NULL AND incident IS NOT NULL)"),
+                     0); /* every original named was linked */
+}
+
 /* Escalation entries update the stored post (only upwards, only once) and its incident. */
 static void test_insert_escalation(void **state)
 {
@@ -1216,6 +1274,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_insert_schema_fault, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_migrate_v1_rows, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_insert_scored, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_incident_counts, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_insert_escalation, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_insert_scored_refused, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_tickets_triage, fx_setup, fx_teardown),
