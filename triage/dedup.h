@@ -186,7 +186,8 @@ double km_dedup_similarity(const char *normalised_a, const char *normalised_b);
 
 /* The house keys of a post's text (addresses as triage/place.h reads them):
  * "street|number" ("трн|24" for "Тұран 24", "Turan ave 24", "на Туране 24"), prefixed with
- * "category|" when category is not NULL or empty. Numbers that are times, phone numbers,
+ * "category|" when category is not NULL or empty ("water|" for heating, water and flooding:
+ * one burst pipe at one house is told as all three). Numbers that are times, phone numbers,
  * temperatures, ranges, counts with a unit ("5 дней", "14 этаже") are not house numbers.
  * Writes at most max malloc'd, distinct keys to out (the caller frees each) and returns
  * their count. Pure. */

@@ -42,6 +42,20 @@ static bool dp_street_category(const char *category)
     return true;
 }
 
+/* The category a house key carries: heating, water and flooding at one house are one
+ * event told three ways (a burst riser: "батарея жарылып, ыстық су ағып", "воду откачали",
+ * "затопило подвал"), so they share "water"; other categories stand for themselves. */
+static const char *dp_house_category(const char *category)
+{
+    static const char *const water[] = {"heating", "water", "flooding"};
+    for (size_t i = 0; i < sizeof(water) / sizeof(water[0]); i++) {
+        if (strcmp(category, water[i]) == 0) {
+            return "water";
+        }
+    }
+    return category;
+}
+
 /* The street key of ref r: "category|street|#" with a house number, else "...|*". */
 static char *dp_street_key(const struct km_norm_text *nt, const struct km_place_ref *r,
                            const char *category)
@@ -67,7 +81,8 @@ size_t km_dedup_place_keys(const char *text, const char *category, char **out, s
             continue;
         }
         km_place_key(nt, &refs[i], place, sizeof(place));
-        dp_add(out, &n, cat ? km_asprintf("%s|%s", category, place) : km_strdup(place));
+        dp_add(out, &n,
+               cat ? km_asprintf("%s|%s", dp_house_category(category), place) : km_strdup(place));
     }
     *n_house = n;
     for (size_t i = 0; dp_street_category(category) && i < n_refs && n < max; i++) {

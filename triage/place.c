@@ -33,8 +33,10 @@ static const char *const pl_house_words[] = {"дом", "дома", "доме",  
 /* Street types that follow a name and follow nothing else ("Богенбай батыра", "Сарыарқа
  * көшесі"): the name may be written in lower case. */
 static const char *const pl_after_name[] = {
-    "батыр",     "батыра",  "батыры",     "кошеси",       "кошесинде", "кошесиндеги", "кошесине",
-    "кошесимен", "дангылы", "дангылында", "дангылындагы", "batyr",     NULL};
+    "батыр",       "батыра",         "батыры",           "кошеси",
+    "кошесинде",   "кошесиндеги",    "кошесине",         "кошесимен",
+    "дангылы",     "дангылында",     "дангылындагы",     "batyr",
+    "шагынауданы", "шагынауданында", "шагынауданындагы", NULL};
 
 /* Street types that follow a name, which must then be capitalised ("Kunayev st", not "the
  * whole street"). */
@@ -62,13 +64,13 @@ static const char *const pl_before_name[] = {"ул",        "улица",    "у
 
 /* Words that precede numbers without being streets. */
 static const char *const pl_not_street[] = {
-    "уже",    "через",   "около", "более",    "менее",    "всего", "почти", "примерно",
-    "после",  "номер",   "было",  "сейчас",   "там",      "это",   "где",   "еще",
-    "только", "всех",    "кв",    "квартира", "подъезд",  "этаж",  "блок",  "сагат",
-    "about",  "since",   "for",   "the",      "after",    "only",  "over",  "under",
-    "until",  "than",    "flat",  "apt",      "floor",    "at",    "on",    "in",
-    "bus",    "маршрут", "багыт", "route",    "напротив", "возле", "рядом", "near",
-    "by",     "and",     "with",  "between",  "block",    "между", NULL};
+    "уже",   "через",    "около",   "более", "менее", "всего",   "почти",   "примерно", "после",
+    "номер", "было",     "сейчас",  "там",   "это",   "где",     "еще",     "только",   "всех",
+    "кв",    "квартира", "подъезд", "этаж",  "блок",  "сагат",   "about",   "since",    "for",
+    "the",   "after",    "only",    "over",  "under", "until",   "than",    "flat",     "apt",
+    "floor", "at",       "on",      "in",    "bus",   "маршрут", "багыт",   "route",    "напротив",
+    "возле", "рядом",    "near",    "by",    "and",   "with",    "between", "block",    "между",
+    "голов", "штук",     "человек", NULL};
 
 /* Word starts that make the preceding number a count, a time or a date. */
 static const char *const pl_units[] = {
@@ -577,6 +579,54 @@ static bool pl_street_at(const char *text, const struct km_norm_text *nt, size_t
     return true;
 }
 
+/* Letters a street of a crossing needs ("Туран-Сыганак"; "Нур-Султан" is a city). */
+#define PL_MIN_CROSSING 4
+
+/* Only blanks and one dash or slash in text[a..b): "-", "/", "–", "—". */
+static bool pl_crossing_gap(const char *text, size_t a, size_t b)
+{
+    int marks = 0;
+    for (size_t k = a; k < b; k++) {
+        const unsigned char *c = (const unsigned char *)text + k;
+        if (c[0] == '-' || c[0] == '/') {
+            marks++;
+        } else if (c[0] == 0xE2 && k + 2 < b && c[1] == 0x80 && (c[2] == 0x93 || c[2] == 0x94)) {
+            marks++;
+            k += 2;
+        } else if (c[0] != ' ') {
+            return false;
+        }
+    }
+    return marks == 1;
+}
+
+/* Tokens j and j + 1 name two crossing streets: both capitalised names of at least
+ * PL_MIN_CROSSING letters, not in capitals only, joined by a dash or a slash ("Туран-Сыганак",
+ * "Туран – Сыганак", "Turan / Syganak"). */
+static bool pl_crossing(const char *text, const struct km_norm_text *nt, size_t j)
+{
+    const struct km_norm_token *a = &nt->tokens[j], *b = &nt->tokens[j + 1];
+    return b->start - a->end <= 5 && pl_crossing_gap(text, a->end, b->start) && !a->hashtag &&
+           !b->hashtag && pl_capital(text, a) && pl_capital(text, b) && !pl_all_caps(text, a) &&
+           !pl_all_caps(text, b) && pl_name_word(nt, j) && pl_name_word(nt, j + 1) &&
+           pl_chars(a->loose) >= PL_MIN_CROSSING && pl_chars(b->loose) >= PL_MIN_CROSSING &&
+           !pl_is(a, PL_W_NOT_PLACE) && !pl_is(b, PL_W_NOT_PLACE);
+}
+
+/* Fills r if token i is one of two crossing streets (see pl_crossing()): each street of a
+ * crossing is a street without a number. */
+static bool pl_crossing_at(const char *text, const struct km_norm_text *nt, size_t i,
+                           struct km_place_ref *r)
+{
+    bool with_next = i + 1 < nt->n_tokens && pl_crossing(text, nt, i);
+    if (!with_next && !(i > 0 && pl_crossing(text, nt, i - 1))) {
+        return false;
+    }
+    *r = (struct km_place_ref){
+        .street = i, .n_street = 1, .number = SIZE_MAX, .kind = KM_PLACE_STREET, .capital = true};
+    return true;
+}
+
 /* True if a ref of out[0..n) already has token j as its street. */
 static bool pl_has_street(const struct km_place_ref *out, size_t n, size_t j)
 {
@@ -602,7 +652,8 @@ size_t km_place_find(const char *text, const struct km_norm_text *nt, struct km_
     size_t houses = n;
     for (size_t i = 0; i < nt->n_tokens && n < max; i++) {
         struct km_place_ref r;
-        if (pl_street_at(text, nt, i, &r) && !pl_has_street(out, houses, r.street) &&
+        if ((pl_street_at(text, nt, i, &r) || pl_crossing_at(text, nt, i, &r)) &&
+            !pl_has_street(out, houses, r.street) &&
             !pl_has_street(out + houses, n - houses, r.street)) {
             out[n++] = r;
         }

@@ -331,10 +331,35 @@ static void sc_hits_prepare(struct sc_ctx *c)
 /* Tokens after a thanks word (before one in Kazakh) that name whom it thanks. */
 #define SC_THANKED_SPAN 3
 
+/* Token i starts with a capital letter in the post's text (Latin, Russian or Kazakh); false
+ * in a repaired text, whose offsets do not fit. */
+static bool sc_capital(const struct sc_ctx *c, size_t i)
+{
+    if (c->nt->repaired) {
+        return false;
+    }
+    const unsigned char *o = (const unsigned char *)c->text + c->nt->tokens[i].start;
+    return (o[0] >= 'A' && o[0] <= 'Z') || (o[0] == 0xD0 && o[1] <= 0xAF) ||
+           ((o[0] == 0xD2 || o[0] == 0xD3) && o[1] % 2 == 0); /* Ә Ғ Қ Ң Ө Ұ Ү Һ */
+}
+
+/* The last token of the addressee after thanks word t: SC_THANKED_SPAN tokens, and on
+ * while a capitalised name that reaches the last of them goes on ("спасибо аварийной
+ * бригаде Астана Су Арнасы": the service's name is one addressee). */
+static size_t sc_addressee_end(const struct sc_ctx *c, const struct km_lex_hit *t)
+{
+    size_t end = t->last + SC_THANKED_SPAN;
+    while (end + 1 < c->nt->n_tokens && sc_capital(c, end) &&
+           !c->nt->tokens[end + 1].clause && sc_capital(c, end + 1)) {
+        end++;
+    }
+    return end;
+}
+
 /* True if tokens a..b lie within the addressee of thanks hit t, in its clause: after
  * "спасибо" / "thanks" ("спасибо аварийной бригаде водоканала", up to a "за" / "for": what
- * they are thanked for may be sarcasm), before Kazakh "рахмет" ("Жол жөндеушілерге үлкен
- * рахмет"). */
+ * they are thanked for may be sarcasm; a capitalised name reaching past the span goes on
+ * to its end), before Kazakh "рахмет" ("Жол жөндеушілерге үлкен рахмет"). */
 static bool sc_in_addressee(const struct sc_ctx *c, const struct km_lex_hit *t, size_t a, size_t b)
 {
     const struct km_norm_token *tok = c->nt->tokens;
@@ -349,7 +374,7 @@ static bool sc_in_addressee(const struct sc_ctx *c, const struct km_lex_hit *t, 
         }
         return true;
     }
-    if (a <= t->last || b - t->last > SC_THANKED_SPAN) {
+    if (a <= t->last || b > sc_addressee_end(c, t)) {
         return false;
     }
     for (size_t k = t->last + 1; k <= b; k++) {

@@ -1046,3 +1046,55 @@ question ru phrase  -10  "хочу узнать"          gap=0
 calm en phrase  -25  "planned* shut*"          gap=2
 calm en phrase  -25  "scheduled* outage*"      gap=2
 calm en phrase  -25  "scheduled* shut*"        gap=2
+
+# holdout7: wording met in new posts
+# hot water pouring from a burst radiator (as "кипяток" in Russian)
+life  kk  phrase  40  "ыстық су ағып"
+impact kk phrase  25  "батарея жарыл*"
+# a person stuck in a lift: "лифт встал с мамой и младенцем внутри"
+life  ru  phrase  45  "лифт* встал* внутри"     gap=5
+# the lid fell into the well: an open manhole, nobody fell in
+life  kk  not     0   "қақпағы ішке түс*"
+impact kk phrase  25  "қақпағы ішке түс*"
+# a hypothetical: "а если … пахнет газом — звонить 104?", "if I ever see a live wire"
+calm  ru  phrase  0   "=а =если"                gap=0  over
+calm  en  phrase  0   "=if =i =ever"            gap=0  over
+calm  en  phrase  0   "before =it happens"      gap=0  over
+# heating not turned on (Kazakh typed with Russian letters too: "косылмады")
+impact kk prefix  25  қосылмад
+# neighbours have the same: more than one flat
+impact ru phrase  20  "=у соседей =то =же"      gap=0
+impact ru phrase  20  "=у соседей тоже"         gap=0
+# a lift standing for days, told with its address between
+impact ru phrase  20  "лифт* стоит"             gap=6
+vulnerable ru prefix 10 лежач
+# lift doors opening between floors
+impact ru phrase  25  "двер* =между этаж*"      gap=1
+# a whole street dark: "ни один фонарь не горит"
+impact ru phrase  25  "=ни =один фонар*"        gap=0
+# cars locked in by a fallen tree
+impact ru phrase  25  "машин* заперт*"          gap=1
+# voltage jumping, appliances burning out
+impact ru phrase  25  "напряжени* скач*"        gap=1
+# open manhole, the lid lying aside
+impact ru phrase  25  "люк* нараспашку"         gap=1
+# wires sagging to the ground
+impact ru prefix  25  провисл
+# a cold radiator in English, a baby given in months
+impact en phrase  25  "radiator* =ice cold"     gap=0
+impact en phrase  25  "radiator* cold"          gap=2
+vulnerable en phrase 10 "month* old"            gap=0
+# road caved in, knee-deep water, dead traffic lights
+impact en phrase  25  "caved in"                gap=0
+impact en phrase  25  "knee deep"               gap=0
+impact en phrase  25  "traffic light* dead"     gap=2
+# water not reaching the upper floors
+impact kk phrase  25  "су мүлде жетпей*"        gap=1
+impact kk phrase  20  "су жетпей*"              gap=1
+# Kazakh "it would be good if …": a suggestion ("койса жаксы болар еди")
+suggestion kk phrase -30 "жақсы болар еді"      gap=0
+# a curb fallen into a pothole is no collapse of a building or road
+impact ru not     0   "бордюр* обвал*"          gap=6
+# an April fool
+calm  ru  phrase  -25 "=с первым апрел*"        gap=0  over
+thanks kk word    -10  рақмет

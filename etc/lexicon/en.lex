@@ -242,3 +242,9 @@ other         en phrase  12 "=in karaganda"        gap=0
 other         en phrase  12 "=in almaty"           gap=0
 other         en phrase  12 "=in aktobe"           gap=0
 other         en phrase  12 "=in pavlodar"         gap=0
+# holdout7: wording met in new posts
+# "who do I call": a question on whom to call
+consultation  en phrase  5  "who =do =i call"        gap=0
+consultation  en phrase  3  "asking before"          gap=0
+# an underpass turned into a pool
+flooding      en phrase  3  "swimming pool"          gap=0

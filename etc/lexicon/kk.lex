@@ -274,3 +274,23 @@ other         kk prefix  12 ақтөбеде
 other         kk prefix  12 павлодарда
 other         kk prefix  12 қызылордада
 other         kk prefix  12 алматыда
+# holdout7: wording met in new posts
+# a burst radiator is heating, even when hot water runs from it
+heating       kk phrase  4  "батарея жарыл*"
+heating       kk phrase  4  "батарея жарылып"
+# snow-melt water in a basement is a flood, not snow
+flooding      kk phrase  5  "еріген қар суы"
+flooding      kk word    3  жертөле
+# a tap (шүмек) is water, not noise (шу)
+water         kk word    3  шүмек
+public_order  kk not     0  "шүмек*"
+# a missing storm-drain grate, an open hole in the road
+roads         kk phrase  3  "темір тор"
+roads         kk word    3  тесік
+# where to buy, how much: a question
+consultation  kk phrase  3  "қайдан алуға болады"
+consultation  kk phrase  3  "бағасы қанша"
+# Almaty district of Astana, not the city of Almaty
+*             kk not     0  "алматы аудан*"           gap=0
+# рақмет, the other spelling of рахмет
+gratitude     kk word    2  рақмет

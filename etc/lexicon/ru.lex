@@ -676,3 +676,49 @@ other         ru phrase  12 "=в петропавл*"         gap=0
 other         ru phrase  12 "=в семее"              gap=0
 other         ru phrase  12 "=в алматы"             gap=0
 other         ru phrase  12 "=в москве"             gap=0
+# holdout7: wording met in new posts
+# ice on a pavement told as a rink, and the sand asked for
+snow          ru stem    3  каток
+snow          ru prefix  3  посыпа
+snow          ru prefix  3  песочк
+# a gas stove burning low: the supply, not a smell
+gas           ru phrase  3  "плит* гор*"
+gas           ru prefix  2  конфорк
+# a dry branch hanging over a path ("сук", not the swear word's stem)
+greenery      ru word    4  сук
+greenery      ru phrase  3  "сух* ветк*"
+# a pharmacy, and fever medicine
+medical       ru phrase  3  "аптек* закрыт*"          gap=3
+medical       ru prefix  3  жаропонижа
+# "в лицее 64": the stem finds лицея, лицее
+schools       ru word    4  лицея
+schools       ru word    4  лицее
+schools       ru word    4  лицею
+schools       ru word    4  лицеем
+schools       ru word    4  лицеи
+# graffiti and scrawl on a building
+public_order  ru prefix  4  изрисова
+public_order  ru prefix  4  разрисова
+# a drunk asleep in the stairwell
+public_order  ru phrase  3  "подъезд* спит"           gap=6
+public_order  ru phrase  3  "спит =в подъезд*"        gap=0
+# "32-й опять не пришёл": a bus that did not come
+transport     ru phrase  2  "=опять =не пришел"       gap=0
+transport     ru phrase  2  "=так =и =не пришел"      gap=0
+# bollards against parking on a lawn; a lawn "turned into a car park"
+parking       ru prefix  2  столбик
+parking       ru phrase  3  "превратил* =в стоянк*"   gap=0
+parking       ru phrase  3  "превратил* =в парковк*"  gap=0
+# an April fool: a joke, not a report
+other         ru phrase  6  "=с первым апрел*"        gap=0
+# "мужики вы лучшие": praise of a crew
+gratitude     ru phrase  3  "=вы лучш*"               gap=0
+# sarcasm: "ну спасибо огромное …, две недели баки полные" thanks nobody
+gratitude     ru not     0  "=ну спасибо*"            gap=0
+# a district of Astana, not the city of Almaty
+*             ru not     0  "алматинск* район*"       gap=0
+# "провода вроде не задело": the wires were spared
+electricity   ru not     0  "провод* =вроде =не задел*" gap=0
+electricity   ru not     0  "провод* =не задел*"      gap=0
+# a round-the-clock pharmacy is no advert
+other         ru not     0  "круглосуточн* аптек*"    gap=0

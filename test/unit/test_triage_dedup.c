@@ -663,7 +663,16 @@ static void test_place_keys(void **state)
         {"в Коктале света нет", "electricity", "electricity|кктл|*", 0},
         {"Көкталда жарық жоқ", "electricity", "electricity|кктл|*", 0},
         {"на Есиле возле Триатлон парка", "medical", "medical|есл|* medical|тртл|*", 0},
-        {"5 мкр дом 12 отопления нет", "heating", "heating|мкр5|12", 1},
+        {"5 мкр дом 12 отопления нет", "heating", "water|мкр5|12", 1},
+        /* heating, water and flooding at one house share a house key; streets keep theirs */
+        {"Петрова 18 прорвало батарею", "heating", "water|птрв|18 heating|птрв|#", 1},
+        {"Петрова 18, воду откачали", "flooding", "water|птрв|18 flooding|птрв|#", 1},
+        {"Петрова 18 нет света", "electricity", "electricity|птрв|18 electricity|птрв|#", 1},
+        /* a crossing: both streets, without a number */
+        {"Туран-Сыганак светофоры сдохли", "roads", "roads|трн|* roads|сгнк|*", 0},
+        {"Turan / Syganak intersection, lights dead", "roads", "roads|трн|* roads|сгнк|*", 0},
+        /* "голов 8" is a count, not a house */
+        {"в Кулагере стая голов 8 покусала", "stray_animals", "stray_animals|клгр|*", 0},
         /* no category, or one that is no event at a place: house keys only */
         {"на Сарыарке 12 люк открыт", NULL, "сррк|12", 1},
         {"в Коктале света нет", NULL, "", 0},
@@ -674,8 +683,8 @@ static void test_place_keys(void **state)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char *out[KM_DEDUP_MAX_PLACES];
         size_t n_house = 99;
-        size_t n = km_dedup_place_keys(cases[i].text, cases[i].category, out,
-                                       KM_DEDUP_MAX_PLACES, &n_house);
+        size_t n = km_dedup_place_keys(cases[i].text, cases[i].category, out, KM_DEDUP_MAX_PLACES,
+                                       &n_house);
         char got[256] = "";
         for (size_t k = 0; k < n; k++) {
             snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s", k > 0 ? " " : "",

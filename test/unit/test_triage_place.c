@@ -91,8 +91,21 @@ static void test_find(void **state)
         {"с 12/03/2024 нет воды", ""},
         {"отчет 12/03/2024 готов", ""},
         {"доля 1/05 всего", ""},
-        /* a unit word is no street: "лет 8" is an age */
+        /* a unit word is no street: "лет 8" is an age; "голов 8", "человек 20" counts */
         {"мальчик лет 8 упал", ""},
+        {"стая голов 8 набросилась", ""},
+        {"собралось человек 20", ""},
+        /* a Kazakh microdistrict named without a number */
+        {"Құлагер шағынауданында иттер", "S:^құлагер"},
+        {"құлагер шағынауданындағы мектеп", "S:құлагер"},
+        /* two capitalised streets joined by a dash or a slash are a crossing */
+        {"Туран-Сыганак светофоры сдохли", "S:^туран S:^сыганак"},
+        {"на перекрёстке Туран – Сыганак", "S:^туран S:^сыганак"},
+        {"Turan / Syganak intersection", "S:^turan S:^syganak"},
+        {"туран-сыганак светофоры", ""},
+        {"ЖКХ-Сервис не отвечает", ""},
+        {"Туран, Сыганак", ""},
+        {"Ак-Жол", ""},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char got[256];
