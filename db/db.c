@@ -105,9 +105,9 @@ static const char DB_SQL_INCIDENTS_LOCK_LINK[] =
     "p.incident IS NULL RETURNING p.network || ':' || p.post_id";
 
 /* Counts the posts that joined their incidents in a run ($1: "network:post_id" of the new
- * rows and of the originals linked): incremental (migration 009), so a batch costs the
- * same whatever the size of its incidents. */
-static const char DB_SQL_INCIDENTS_ADD[] = "SELECT incident_members_add($1::text[])";
+ * rows and of the originals linked; $2: their incidents): incremental (migration 009), so
+ * a batch costs the same whatever the size of its incidents. */
+static const char DB_SQL_INCIDENTS_ADD[] = "SELECT incident_members_add($1::text[], $2::text[])";
 
 /* Statements prepared once per connection. */
 static const struct {
@@ -121,7 +121,7 @@ static const struct {
     {"km_incident_recount", DB_SQL_INCIDENT_RECOUNT, 2},
     {"km_insert_run", DB_SQL_INSERT_RUN, 1},
     {"km_incidents_lock_link", DB_SQL_INCIDENTS_LOCK_LINK, 2},
-    {"km_incidents_add", DB_SQL_INCIDENTS_ADD, 1},
+    {"km_incidents_add", DB_SQL_INCIDENTS_ADD, 2},
 };
 
 static const char DB_SQL_INSERT_REJECT[] =
@@ -883,8 +883,8 @@ static int db_incidents_update(struct km_db *db, const struct db_row *rows, size
         }
         PQclear(res);
         km_buf_putc(&members, '}');
-        const char *add[1] = {members.data};
-        rc = rc == KM_OK ? db_run(db, "km_incidents_add", 1, add, NULL, err) : rc;
+        const char *add[2] = {members.data, a.data};
+        rc = rc == KM_OK ? db_run(db, "km_incidents_add", 2, add, NULL, err) : rc;
         km_buf_free(&a);
         km_buf_free(&b);
     }

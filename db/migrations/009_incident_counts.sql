@@ -52,15 +52,20 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- Adds the posts named by members, which have just joined their incident (posts.incident
--- set) and were not counted in it before, to their incidents' counts. The caller holds the
--- incidents' rows locked (created with posts = 0 if new).
-CREATE FUNCTION incident_members_add(members text[]) RETURNS void
+-- set) and were not counted in it before, to their incidents' counts; incidents lists
+-- their incidents (the category is chosen again for them). The caller holds the incidents'
+-- rows locked (created with posts = 0 if new).
+CREATE FUNCTION incident_members_add(members text[], incidents text[]) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     WITH m AS (SELECT * FROM incident_members(members)),
          a AS (INSERT INTO incident_authors (incident, author)
                SELECT DISTINCT m.incident, m.author FROM m WHERE m.author IS NOT NULL
                ON CONFLICT DO NOTHING RETURNING incident_authors.incident),
+         c AS (INSERT INTO incident_categories AS c (incident, category, posts)
+               SELECT m.incident, m.category, count(*) FROM m WHERE m.category IS NOT NULL
+               GROUP BY m.incident, m.category
+               ON CONFLICT (incident, category) DO UPDATE SET posts = c.posts + excluded.posts),
          na AS (SELECT a.incident, count(*) AS n FROM a GROUP BY a.incident),
          s AS (SELECT m.incident, min(m.priority) AS priority, max(m.urgency) AS urgency,
                       min(m.seen) AS first_seen, max(m.seen) AS last_seen, count(*) AS n
@@ -76,15 +81,11 @@ BEGIN
                          ELSE greatest(i.last_seen, s.last_seen) END,
         updated_at = now()
     FROM s LEFT JOIN na ON na.incident = s.incident
-    WHERE i.id = s.incident;
+    WHERE i.id = s.incident; -- c runs too: PostgreSQL completes every data-modifying WITH
 
-    INSERT INTO incident_categories AS c (incident, category, posts)
-    SELECT m.incident, m.category, count(*) FROM incident_members(members) m
-    WHERE m.category IS NOT NULL GROUP BY m.incident, m.category
-    ON CONFLICT (incident, category) DO UPDATE SET posts = c.posts + excluded.posts;
-
+    -- a statement of its own: it must see the category counts just written
     UPDATE incidents i SET category = incident_category(i.id)
-    WHERE i.id IN (SELECT m.incident FROM incident_members(members) m);
+    WHERE i.id = ANY(incidents);
 END $$;
 
 -- Recounts the incidents ids (NULLs ignored) from their posts, exactly, and rebuilds their
