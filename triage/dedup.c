@@ -369,11 +369,14 @@ static char *dd_author(const struct km_post *p, const char *key)
     return a != NULL ? km_asprintf("%s:%s", p->network, a) : km_asprintf("post:%s", key);
 }
 
-/* Fills dp from p's text: fingerprint, simhash, guards, sketch and LSH bands. */
-static void dd_analyse(struct km_dedup *d, const struct km_post *p, struct dd_post *dp)
+/* Fills dp from p's text: fingerprint, simhash, guards, sketch and LSH bands. given is
+ * km_norm() of the text or NULL. */
+static void dd_analyse(struct km_dedup *d, const struct km_post *p,
+                       const struct km_norm_text *given, struct dd_post *dp)
 {
     const char *text = p->text != NULL ? p->text : "";
-    struct km_norm_text *nt = km_norm(text, strlen(text));
+    struct km_norm_text *own = given == NULL ? km_norm(text, strlen(text)) : NULL;
+    const struct km_norm_text *nt = given != NULL ? given : own;
     dp->key = km_asprintf("%s:%s", p->network, p->id);
     dp->author = dd_author(p, dp->key);
     dp->fp = XXH3_64bits(nt->text, strlen(nt->text));
@@ -386,9 +389,9 @@ static void dd_analyse(struct km_dedup *d, const struct km_post *p, struct dd_po
         dp->n_sketch = dd_sketch(&d->w, dp->sketch);
         dd_bands(d->w.sh, d->w.n_sh, dp->bands);
     }
-    dp->n_places = km_dedup_place_keys(text, p->triage.category, dp->places, KM_DEDUP_MAX_PLACES,
-                                       &dp->n_house);
-    km_norm_free(nt);
+    dp->n_places = km_dedup_place_keys_norm(text, nt, p->triage.category, dp->places,
+                                            KM_DEDUP_MAX_PLACES, &dp->n_house);
+    km_norm_free(own);
 }
 
 static char *dd_incident_id(const char *first_key)
@@ -521,8 +524,8 @@ static int dd_stage_place(struct km_dedup *d, const struct dd_post *dp, int64_t 
                                                  d->o.window_ms, &rec, &found, err)
                        : KM_OK;
     if (rc == KM_OK && !found && second > 0) {
-        rc = d->ops->place_candidate(d->store, keys + first, second, dp->key, now,
-                                     d->o.window_ms, &rec, &found, err);
+        rc = d->ops->place_candidate(d->store, keys + first, second, dp->key, now, d->o.window_ms,
+                                     &rec, &found, err);
     }
     for (size_t i = 0; i < first + second; i++) {
         free(keys[i]);
@@ -636,6 +639,12 @@ static int dd_replay(struct km_dedup *d, const struct dd_post *dp, struct km_ded
 int km_dedup_check(struct km_dedup *d, struct km_post *p, int64_t now_ms, struct km_dedup_result *r,
                    struct km_err *err)
 {
+    return km_dedup_check_norm(d, p, NULL, now_ms, r, err);
+}
+
+int km_dedup_check_norm(struct km_dedup *d, struct km_post *p, const struct km_norm_text *nt,
+                        int64_t now_ms, struct km_dedup_result *r, struct km_err *err)
+{
     struct dd_post dp = {0};
     struct dd_link ln = {NULL, NULL};
     struct km_dedup_rec own = {0};
@@ -647,7 +656,7 @@ int km_dedup_check(struct km_dedup *d, struct km_post *p, int64_t now_ms, struct
         rc = km_err_set(err, KM_EINPUT, "dedup: post without network or id");
         goto out;
     }
-    dd_analyse(d, p, &dp);
+    dd_analyse(d, p, nt, &dp);
     r->is_short = !dp.near_ok;
     rc = d->ops->get(d->store, dp.key, now_ms, d->o.window_ms, &own, &found, err);
     if (rc == KM_OK && found) {

@@ -208,6 +208,16 @@ size_t km_dedup_places(const char *text, const char *category, char **out, size_
 size_t km_dedup_place_keys(const char *text, const char *category, char **out, size_t max,
                            size_t *n_house);
 
+/* As km_dedup_place_keys() with nt = km_norm() of text already made (borrowed). Pure. */
+struct km_norm_text;
+size_t km_dedup_place_keys_norm(const char *text, const struct km_norm_text *nt,
+                                const char *category, char **out, size_t max, size_t *n_house);
+
+/* As km_dedup_check() with nt = km_norm() of p->text when the caller has it already (a
+ * scorer does; borrowed), else NULL. */
+int km_dedup_check_norm(struct km_dedup *d, struct km_post *p, const struct km_norm_text *nt,
+                        int64_t now_ms, struct km_dedup_result *r, struct km_err *err);
+
 /* ---- in-memory store ---------------------------------------------------------------- */
 
 /* Hash maps with expiry by time: every call first evicts what left the window; at most

@@ -72,6 +72,15 @@ size_t km_dedup_place_keys(const char *text, const char *category, char **out, s
 {
     const char *s = text != NULL ? text : "";
     struct km_norm_text *nt = km_norm(s, strlen(s));
+    size_t n = km_dedup_place_keys_norm(s, nt, category, out, max, n_house);
+    km_norm_free(nt);
+    return n;
+}
+
+size_t km_dedup_place_keys_norm(const char *text, const struct km_norm_text *nt,
+                                const char *category, char **out, size_t max, size_t *n_house)
+{
+    const char *s = text != NULL ? text : "";
     struct km_place_ref refs[DP_MAX_REFS];
     size_t n_refs = km_place_find(s, nt, refs, DP_MAX_REFS), n = 0;
     bool cat = category != NULL && category[0] != '\0';
@@ -90,7 +99,6 @@ size_t km_dedup_place_keys(const char *text, const char *category, char **out, s
             dp_add(out, &n, dp_street_key(nt, &refs[i], category));
         }
     }
-    km_norm_free(nt);
     return n;
 }
 

@@ -349,8 +349,8 @@ static bool sc_capital(const struct sc_ctx *c, size_t i)
 static size_t sc_addressee_end(const struct sc_ctx *c, const struct km_lex_hit *t)
 {
     size_t end = t->last + SC_THANKED_SPAN;
-    while (end + 1 < c->nt->n_tokens && sc_capital(c, end) &&
-           !c->nt->tokens[end + 1].clause && sc_capital(c, end + 1)) {
+    while (end + 1 < c->nt->n_tokens && sc_capital(c, end) && !c->nt->tokens[end + 1].clause &&
+           sc_capital(c, end + 1)) {
         end++;
     }
     return end;
@@ -1034,7 +1034,8 @@ int km_triage_post(const struct km_triage *t, struct km_dedup *d, struct km_post
         return km_err_set(err, KM_ERR, "cannot create the stemmers");
     }
     sc_finish(&s.c, 1);
-    int rc = km_dedup_check(d, p, now_ms, r, err);
+    /* the scorer's normalised text is dedup's too, unless lyrics were blanked in it */
+    int rc = km_dedup_check_norm(d, p, s.blanked == NULL ? s.nt : NULL, now_ms, r, err);
     if (rc == KM_OK && r->size.posts > 1) { /* the matches stand; only the answer changes */
         sc_clear_answer(&s.c);
         sc_finish(&s.c, (int)r->size.posts);
