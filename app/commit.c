@@ -86,13 +86,13 @@ int km_committer_new(const struct km_config *cfg, struct km_queue *q, struct km_
     c->q = q;
     struct km_queue_opts qo;
     km_app_queue_opts(cfg, &qo);
-    int rc = km_dedup_redis_new(&qo, &c->store, err);
+    struct km_dedup_opts o = {.window_ms = km_section_get_ms(cfg->global, "incident_window")};
+    int rc = km_dedup_redis_new(&qo, o.window_ms, &c->store, err);
     if (rc != KM_OK) {
         free(c);
         *out = NULL;
         return rc;
     }
-    struct km_dedup_opts o = {.window_ms = km_section_get_ms(cfg->global, "incident_window")};
     c->dedup = km_dedup_new(&o, &km_dedup_redis_ops, c->store);
     *out = c;
     return KM_OK;

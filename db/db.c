@@ -64,10 +64,12 @@ static const char DB_SQL_INCIDENT_LINK[] =
     "UPDATE posts SET incident = $1 WHERE network = split_part($2, ':', 1) AND "
     "post_id = substr($2, strpos($2, ':') + 1) AND incident IS NULL";
 
-/* Recomputes an incident from its posts, exactly (migration 009's incident_recount());
- * $2 tells that an escalation caused it. */
+/* Recomputes an incident from its posts, exactly (migration 009's incident_recount()),
+ * and the incident the post ($3, $4) is in if that is another one (the desk moved it); $2
+ * tells that an escalation caused it. */
 static const char DB_SQL_INCIDENT_RECOUNT[] =
-    "SELECT incident_recount(ARRAY[$1::text], $2::boolean)";
+    "SELECT incident_recount(ARRAY[$1::text, (SELECT incident FROM posts WHERE network = $3 "
+    "AND post_id = $4)], $2::boolean)";
 
 /* The posts of a run of plain entries (see db_store_run()) in one statement: the rows come
  * as one JSON array of objects (keys as the columns, "i" the order in the batch), so a
@@ -118,7 +120,7 @@ static const struct {
     {"km_escalate_post", DB_SQL_ESCALATE_POST, DB_ESCALATE_PARAMS},
     {"km_incident_lock", DB_SQL_INCIDENT_LOCK, 1},
     {"km_incident_link", DB_SQL_INCIDENT_LINK, 2},
-    {"km_incident_recount", DB_SQL_INCIDENT_RECOUNT, 2},
+    {"km_incident_recount", DB_SQL_INCIDENT_RECOUNT, 4},
     {"km_insert_run", DB_SQL_INSERT_RUN, 1},
     {"km_incidents_lock_link", DB_SQL_INCIDENTS_LOCK_LINK, 2},
     {"km_incidents_add", DB_SQL_INCIDENTS_ADD, 2},
@@ -648,11 +650,11 @@ static int db_escalate_post(struct km_db *db, const struct db_row *r, const stru
     return db_run(db, "km_escalate_post", DB_ESCALATE_PARAMS, vals, applied, err);
 }
 
-/* Brings incident id up to date after one of its posts was stored or escalated: creates
- * and locks its row, links the original the post duplicates (dup_of, may be NULL), then
- * recounts it from its posts. */
-static int db_incident_update(struct km_db *db, const char *id, const char *dup_of, bool escalated,
-                              struct km_err *err)
+/* Brings incident id up to date after post p of it was stored or escalated: creates and
+ * locks its row, links the original the post duplicates (dup_of, may be NULL), then
+ * recounts it (and the incident p is stored in, if another) from its posts. */
+static int db_incident_update(struct km_db *db, const struct km_post *p, const char *id,
+                              const char *dup_of, bool escalated, struct km_err *err)
 {
     const char *lock[1] = {id};
     int rc = db_run(db, "km_incident_lock", 1, lock, NULL, err);
@@ -661,8 +663,8 @@ static int db_incident_update(struct km_db *db, const char *id, const char *dup_
         rc = db_run(db, "km_incident_link", 2, link, NULL, err);
     }
     if (rc == KM_OK) {
-        const char *recount[2] = {id, escalated ? "true" : "false"};
-        rc = db_run(db, "km_incident_recount", 2, recount, NULL, err);
+        const char *recount[4] = {id, escalated ? "true" : "false", p->network, p->id};
+        rc = db_run(db, "km_incident_recount", 4, recount, NULL, err);
     }
     return rc;
 }
@@ -686,7 +688,7 @@ static int db_insert_row(struct km_db *db, const struct db_row *r, struct km_db_
         rc = db_insert_post(db, r, &x, &fresh, err);
     }
     if (rc == KM_OK && (fresh || escalated) && t->scored && t->incident != NULL) {
-        rc = db_incident_update(db, t->incident, t->dup_of, escalated, err);
+        rc = db_incident_update(db, r->post, t->incident, t->dup_of, escalated, err);
     }
     if (rc == KM_OK) {
         c->escalated += escalated;

@@ -165,7 +165,11 @@ static const char DK_SQL_PRIORITY[] =
     "'priority', 'P' || $3), $4 FROM old JOIN upd ON upd.id = old.id RETURNING id) "
     "SELECT (SELECT count(*) FROM ev) FROM old";
 
-static const char DK_SQL_LOCK_INCIDENT[] = "SELECT 1 FROM incidents WHERE id = $1 FOR UPDATE";
+/* Locks the incident a post moves to and the one it leaves, in id order as the tickets role
+ * locks incidents (no deadlock with it); returns the ids locked. */
+static const char DK_SQL_LOCK_INCIDENT[] =
+    "SELECT id FROM incidents WHERE id = $1 OR id = (SELECT incident FROM posts WHERE "
+    "network = $2 AND post_id = $3) ORDER BY id FOR UPDATE";
 
 static const char DK_SQL_MOVE[] =
     "WITH old AS (SELECT id, incident FROM posts WHERE network = $1 AND post_id = $2 "
@@ -368,9 +372,13 @@ static int dk_move(PGconn *c, const char *network, const char *post_id, const ch
                    const char *incident, const char *actor, struct km_err *err)
 {
     PGresult *res = NULL;
-    const char *vi[] = {incident};
-    int rc = km_sql_exec(c, DK_SQL_LOCK_INCIDENT, 1, vi, &res, "lock incident", err);
-    if (rc == KM_OK && PQntuples(res) == 0) {
+    const char *vi[] = {incident, network, post_id};
+    int rc = km_sql_exec(c, DK_SQL_LOCK_INCIDENT, 3, vi, &res, "lock incident", err);
+    bool found = false;
+    for (int i = 0; rc == KM_OK && i < PQntuples(res); i++) {
+        found = found || strcmp(PQgetvalue(res, i, 0), incident) == 0;
+    }
+    if (rc == KM_OK && !found) {
         rc = km_err_set(err, KM_EINPUT, "no incident '%s'", incident);
     }
     PQclear(res);

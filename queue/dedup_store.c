@@ -15,6 +15,8 @@
 
 /* Most arguments of one command built here (XADD of a record: key, id, nine pairs). */
 #define DDR_MAX_ARGS 24
+/* How far ahead of this machine's clock an entry's time may be (clocks drift). */
+#define DDR_MAX_AHEAD_MS (10 * 60 * 1000LL)
 /* Log entries read per XREAD while catching up. */
 #define DDR_READ_COUNT "2000"
 
@@ -245,27 +247,37 @@ static void ddr_queue_entry(struct km_dedup_redis *s, const struct km_dedup_rec 
     }
 }
 
-/* Appends the queued entries in one MULTI/EXEC and trims entries older than the window
- * (by this machine's clock: stream ids are Redis's times of the writes). */
+/* Trims entries older than the window (by this machine's clock: stream ids are Redis's
+ * times of the writes), best effort and before the writes, so that a Redis out of memory
+ * can still shrink the log. */
+static void ddr_trim(struct km_dedup_redis *s)
+{
+    char min[24];
+    int64_t m = km_time_now_ms() - s->window_ms;
+    snprintf(min, sizeof(min), "%lld", (long long)(m > 0 ? m : 0));
+    const char *argv[4] = {"XTRIM", s->log_key, "MINID", min};
+    const size_t lens[4] = {5, strlen(s->log_key), 5, strlen(min)};
+    redisReply *r = NULL;
+    struct km_err err = {{0}};
+    if (km_redis_call(s->r, 4, argv, lens, 0, &r, &err) == KM_OK) {
+        freeReplyObject(r);
+    }
+}
+
+/* Appends the queued entries in one MULTI/EXEC. */
 static int ddr_write_pending(struct km_dedup_redis *s, struct km_err *err)
 {
     size_t n = s->pending.n;
     if (n == 0) {
         return KM_OK;
     }
-    struct ddr_cmd *c = ddr_cmd(&s->pending, "XTRIM");
-    ddr_str(c, s->log_key);
-    ddr_str(c, "MINID"); /* exact: one batch's worth of old entries at most */
-    int64_t min = km_time_now_ms() - s->window_ms;
-    ddr_num(&s->pending, c, NULL, min > 0 ? min : 0);
+    ddr_trim(s);
     redisReply *exec = NULL;
     int rc = ddr_transaction(s, &s->pending, "XADD dedup log", &exec, err);
     freeReplyObject(exec);
     if (rc == KM_OK) {
         s->st.written += n;
         ddr_batch_free(&s->pending);
-    } else {
-        s->pending.n = n; /* without the XTRIM; its string stays owned by the batch */
     }
     return rc;
 }
@@ -283,7 +295,7 @@ static uint64_t ddr_get_le(const char *p, int bytes)
 
 static bool ddr_parse_i64(const char *s, size_t len, int64_t *v)
 {
-    if (len == 0 || len > 19) {
+    if (len == 0 || len > 18) { /* 18 digits cannot overflow */
         return false;
     }
     int64_t x = 0;
@@ -408,9 +420,10 @@ static bool ddr_parse_field(struct ddr_entry *e, const redisReply *f, const redi
     }
 }
 
-/* Applies one entry's fields to the copy; false if it is malformed. An entry of a post the
- * copy already holds (this process's own put, or a check repeated after a failed write) is
- * left alone. */
+/* Applies one entry's fields to the copy; false if it is malformed or from the future (a
+ * clock far ahead would otherwise expire every copy's window). An entry of a post the copy
+ * already holds (this process's own put, or a check repeated after a failed write) or one
+ * older than the window is left alone. Expiry follows this machine's clock. */
 static bool ddr_apply(struct km_dedup_redis *s, const redisReply *fields)
 {
     struct ddr_entry e = {0};
@@ -419,23 +432,26 @@ static bool ddr_apply(struct km_dedup_redis *s, const redisReply *fields)
     for (size_t i = 0; ok && i < fields->elements; i += 2) {
         ok = ddr_parse_field(&e, fields->element[i], fields->element[i + 1]);
     }
+    int64_t now = km_time_now_ms();
     ok = ok && e.rec.key != NULL && e.rec.incident != NULL && e.rec.t_ms >= 0 &&
-         e.rec.fingerprint != 0;
+         e.rec.fingerprint != 0 && e.rec.t_ms <= now + DDR_MAX_AHEAD_MS;
     const struct km_dedup_store_ops *m = &km_dedup_mem_ops;
     struct km_err err = {{0}};
-    bool known = false;
-    if (ok) {
+    bool known = !ok || e.rec.t_ms + s->window_ms <= now;
+    if (!known) {
         struct km_dedup_rec old = {0};
-        m->get(s->mem, e.rec.key, e.rec.t_ms, s->window_ms, &old, &known, &err);
+        m->get(s->mem, e.rec.key, now, s->window_ms, &old, &known, &err);
         km_dedup_rec_clear(&old);
     }
-    if (ok && !known) {
+    if (!known) {
+        if (e.author == NULL) { /* as triage/dedup.c names an unknown author */
+            e.author = km_asprintf("post:%s", e.rec.key);
+        }
         char *holder = NULL;
-        m->exact_claim(s->mem, e.rec.fingerprint, e.rec.key, e.rec.t_ms, s->window_ms, &holder,
-                       &err);
+        m->exact_claim(s->mem, e.rec.fingerprint, e.rec.key, now, s->window_ms, &holder, &err);
         free(holder);
         struct km_dedup_size size;
-        m->put(s->mem, &e.rec, e.bands, e.n_bands, e.author, e.rec.t_ms, s->window_ms, &size, &err);
+        m->put(s->mem, &e.rec, e.bands, e.n_bands, e.author, now, s->window_ms, &size, &err);
         s->st.applied++;
     }
     e.rec.places = NULL; /* e.places, freed below */
@@ -612,15 +628,15 @@ void km_dedup_redis_stats(const struct km_dedup_redis *s, struct km_dedup_redis_
     st->bytes = ms.bytes;
 }
 
-int km_dedup_redis_new(const struct km_queue_opts *opts, struct km_dedup_redis **out,
-                       struct km_err *err)
+int km_dedup_redis_new(const struct km_queue_opts *opts, int64_t window_ms,
+                       struct km_dedup_redis **out, struct km_err *err)
 {
     struct km_dedup_redis *s = km_calloc(1, sizeof(*s));
     int rc = km_redis_new(opts->url, opts->password, opts->timeout_ms, &s->r, err);
     const char *ns = opts->ns != NULL && opts->ns[0] != '\0' ? opts->ns : "komek";
     s->log_key = km_asprintf("{%s}:dedup:log", ns);
     s->mem = km_dedup_mem_new(0);
-    s->window_ms = KM_DEDUP_WINDOW_MS;
+    s->window_ms = window_ms > 0 ? window_ms : KM_DEDUP_WINDOW_MS;
     memcpy(s->last_id, "0-0", 4);
     if (rc != KM_OK) {
         km_dedup_redis_free(s);

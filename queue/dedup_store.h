@@ -21,7 +21,8 @@
  * Consistency: two komekd see each other's posts from their next batch on; reports of one
  * event checked by two komekd within one batch's time may both become originals (and
  * an exact copy, too: there is no shared claim). Every other answer is the one a single
- * komekd would give. An entry that does not parse is skipped and counted, never trusted.
+ * komekd would give. An entry that does not parse, or whose time is more than 10 minutes
+ * ahead of this machine's clock, is skipped and counted, never trusted.
  * Memory: Redis holds the log (about 0.5 KB a post); each process holds its copy (about
  * 1.8 KB a post, at most KM_DEDUP_MEM_MAX_POSTS). Not thread-safe: one store per thread. */
 #ifndef KM_QUEUE_DEDUP_STORE_H
@@ -43,10 +44,11 @@ struct km_dedup_redis;
 extern const struct km_dedup_store_ops km_dedup_redis_ops;
 
 /* Creates a store on its own connection from opts (url, password, ns, timeout_ms; the
- * other fields are ignored). Does not connect yet. Returns KM_OK, or KM_EINPUT for a
- * malformed URL. Free with km_dedup_redis_free(). */
-int km_dedup_redis_new(const struct km_queue_opts *opts, struct km_dedup_redis **out,
-                       struct km_err *err);
+ * other fields are ignored). window_ms (0: KM_DEDUP_WINDOW_MS) must be the deduplicator's:
+ * the first km_dedup_redis_begin() replays the log's entries within it. Does not connect
+ * yet. Returns KM_OK, or KM_EINPUT for a malformed URL. Free with km_dedup_redis_free(). */
+int km_dedup_redis_new(const struct km_queue_opts *opts, int64_t window_ms,
+                       struct km_dedup_redis **out, struct km_err *err);
 /* Closes the connection; NULL is ignored. Puts not yet flushed are lost: their posts
  * were not committed either (flush before writing them). */
 void km_dedup_redis_free(struct km_dedup_redis *s);

@@ -89,10 +89,14 @@ BEGIN
 END $$;
 
 -- Recounts the incidents ids (NULLs ignored) from their posts, exactly, and rebuilds their
--- rows of incident_authors and incident_categories; escalated stamps escalated_at.
+-- rows of incident_authors and incident_categories; escalated stamps escalated_at. The
+-- incidents' rows are locked first, in id order as the tickets role locks them, so that a
+-- consumer adding to one of them commits before (and its posts are counted here) or waits;
+-- an incident left without posts counts none.
 CREATE FUNCTION incident_recount(ids text[], escalated boolean) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM 1 FROM incidents WHERE id = ANY(ids) ORDER BY id FOR UPDATE;
     DELETE FROM incident_authors WHERE incident = ANY(ids);
     DELETE FROM incident_categories WHERE incident = ANY(ids);
     INSERT INTO incident_authors (incident, author)
@@ -114,4 +118,8 @@ BEGIN
                                                            author_name)) AS authors
           FROM posts WHERE incident = ANY(ids) GROUP BY incident) s
     WHERE i.id = s.incident;
+    UPDATE incidents i SET posts = 0, authors = 0, category = NULL, priority = NULL,
+        urgency = NULL, updated_at = now()
+    WHERE i.id = ANY(ids) AND i.posts <> 0
+      AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.incident = i.id);
 END $$;

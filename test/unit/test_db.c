@@ -930,6 +930,28 @@ static void test_incident_counts(void **state)
         "s.last_seen, s.posts::int, s.authors::int)";
     assert_int_equal(pg_long(f->pg, exact), 0);
     assert_int_equal(pg_long(f->pg, "SELECT count(*) FROM incidents WHERE posts > 5"), 3);
+    /* the desk moves every post of inc-c into inc-a (exact recount of both), then a batch
+     * adds to inc-a and starts inc-c again */
+    free(pg_str(f->pg, "WITH m AS (UPDATE posts SET incident = 'inc-a' WHERE incident = "
+                       "'inc-c' RETURNING 1) SELECT count(*) FROM m"));
+    free(pg_str(f->pg, "SELECT incident_recount(ARRAY['inc-c', 'inc-a'], false)::text"));
+    assert_int_equal(pg_long(f->pg, "SELECT posts + authors FROM incidents WHERE id = 'inc-c'"), 0);
+    assert_int_equal(pg_long(f->pg, "SELECT count(*) FROM incident_categories WHERE incident = "
+                                    "'inc-c'"),
+                     0);
+    struct km_post *late[3] = {mkscored("q1", "u1", 3, 30, "roads", "inc-c", NULL),
+                               mkscored("q2", "u9", 2, 55, "water", "inc-a", NULL),
+                               mkscored("q3", "u1", 4, 5, "roads", "inc-c", NULL)};
+    for (int i = 0; i < 3; i++) {
+        entry_of(&e[i], 2000 + i, late[i], false);
+        km_post_free(late[i]);
+    }
+    insert_ok(f->db, e, 3);
+    entries_free(e, 3);
+    assert_int_equal(pg_long(f->pg, exact), 0);
+    assert_int_equal(pg_long(f->pg, "SELECT posts * 10 + authors FROM incidents WHERE id = "
+                                    "'inc-c'"),
+                     21);
     assert_int_equal(pg_long(f->pg, "SELECT count(*) FROM posts WHERE incident IS NULL AND "
                                     "post_id IN (SELECT split_part(dup_of, ':', 2) FROM posts "
                                     "WHERE dup_of IS NOT NULL AND incident IS NOT NULL)"),

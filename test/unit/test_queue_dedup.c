@@ -56,7 +56,7 @@ static struct km_dedup_redis *store_open(const struct km_queue_opts *qo)
 {
     struct km_dedup_redis *s = NULL;
     struct km_err err = {{0}};
-    assert_int_equal(km_dedup_redis_new(qo, &s, &err), KM_OK);
+    assert_int_equal(km_dedup_redis_new(qo, 0, &s, &err), KM_OK);
     return s;
 }
 
@@ -472,6 +472,15 @@ static void test_malformed_record(void **state)
     freeReplyObject(rcmd(f->raw, "XADD", key, "*", "k", "telegram:1", "t", "5", "f",
                          "00000000000000ff", "i", "x", "b", "short", NULL));
     freeReplyObject(rcmd(f->raw, "XADD", key, "*", "t", "5", NULL));
+    char t_future[32], t_now[32];
+    snprintf(t_future, sizeof(t_future), "%lld", (long long)(f->now + HOUR));
+    snprintf(t_now, sizeof(t_now), "%lld", (long long)f->now);
+    freeReplyObject(rcmd(f->raw, "XADD", key, "*", "k", "telegram:8", "t", t_future, "f",
+                         "00000000000000aa", "i", "inc-8", NULL)); /* a clock an hour ahead */
+    freeReplyObject(rcmd(f->raw, "XADD", key, "*", "k", "telegram:9", "t", t_now, "f",
+                         "00000000000000ab", "i", "inc-9", NULL)); /* no author: applied */
+    freeReplyObject(rcmd(f->raw, "XADD", key, "*", "k", "telegram:7", "t", "99999999999999999999",
+                         "f", "00000000000000ac", "i", "inc-7", NULL));
     struct km_dedup_result r;
     struct km_post *b = check(f->d, "2", "u2", "ответ", "1", f->now, &r);
     assert_false(r.is_repost);
@@ -482,16 +491,21 @@ static void test_malformed_record(void **state)
     km_post_free(c);
     struct km_dedup_redis_stats st;
     km_dedup_redis_stats(f->store, &st);
-    assert_int_equal(st.skipped, 3);
+    assert_int_equal(st.skipped, 5);
+    assert_int_equal(st.applied, 1);
     assert_int_equal(st.written, 2);
     char v[64];
-    assert_int_equal(log_len(f), 5);
+    assert_int_equal(log_len(f), 8);
+    struct km_post *e = check(f->d, "10", "u10", "ответ", "9", f->now, &r);
+    assert_true(r.is_repost); /* the entry without an author counts */
+    assert_string_equal(e->triage.incident, "inc-9");
+    km_post_free(e);
     assert_int_equal(log_field(f, "telegram:1", "f", v, sizeof(v)), 2); /* the first of two */
 }
 
 /* In a batch the copy answers and the log is written once, at the flush: a second komekd
  * sees the batch from its next batch on. A flush that fails keeps the entries for the
- * next one. */
+ * next one; a dropped connection is made again. */
 static void test_batches(void **state)
 {
     struct fx *f = fx_get(state);
@@ -512,11 +526,17 @@ static void test_batches(void **state)
     struct km_post *c = check(d2, "3", "u3", TXT_FLOOD, NULL, f->now, &r);
     assert_false(r.is_exact_dup); /* not yet written */
     assert_int_equal(km_dedup_redis_flush(s2, &err), KM_OK);
-    /* the first store's connection drops: its flush fails and keeps the entries */
-    freeReplyObject(rcmd(f->raw, "CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes", NULL));
-    assert_int_equal(km_dedup_redis_flush(f->store, &err), KM_RETRY);
+    /* Redis refuses writes (no replica for min-replicas-to-write): the first store's
+     * flush fails and keeps the entries; its next batch writes them */
+    freeReplyObject(rcmd(f->raw, "CONFIG", "SET", "min-replicas-to-write", "1", NULL));
+    int rc = km_dedup_redis_flush(f->store, &err);
+    freeReplyObject(rcmd(f->raw, "CONFIG", "SET", "min-replicas-to-write", "0", NULL));
+    assert_int_not_equal(rc, KM_OK);
+    assert_non_null(strstr(err.msg, "NOREPLICAS"));
     km_dedup_redis_stats(f->store, &st);
     assert_int_equal(st.pending, 2);
+    assert_int_equal(log_len(f), 1); /* post 3 */
+    freeReplyObject(rcmd(f->raw, "CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes", NULL));
     assert_int_equal(km_dedup_redis_begin(f->store, &err), KM_OK);
     km_dedup_redis_stats(f->store, &st);
     assert_int_equal(st.pending, 0);
@@ -535,6 +555,37 @@ static void test_batches(void **state)
     km_post_free(e);
     km_dedup_free(d2);
     km_dedup_redis_free(s2);
+}
+
+/* A window longer than the default is replayed whole at start. */
+static void test_long_window(void **state)
+{
+    struct fx *f = fx_get(state);
+    const int64_t week = 7 * 24 * HOUR;
+    struct km_dedup_opts o = {.window_ms = week};
+    struct km_err err = {{0}};
+    struct km_dedup_redis *s1 = NULL, *s2 = NULL, *s3 = NULL;
+    assert_int_equal(km_dedup_redis_new(&f->qo, week, &s1, &err), KM_OK);
+    struct km_dedup *d1 = km_dedup_new(&o, &km_dedup_redis_ops, s1);
+    struct km_dedup_result r;
+    km_post_free(check(d1, "1", "u1", TXT_FLOOD, NULL, f->now - 5 * 24 * HOUR, &r));
+    assert_int_equal(km_dedup_redis_new(&f->qo, week, &s2, &err), KM_OK);
+    struct km_dedup *d2 = km_dedup_new(&o, &km_dedup_redis_ops, s2);
+    km_post_free(check(d2, "2", "u2", TXT_FLOOD, NULL, f->now, &r));
+    assert_true(r.is_exact_dup); /* five days back, in a week's window */
+    assert_int_equal(km_dedup_redis_new(&f->qo, 0, &s3, &err), KM_OK);
+    struct km_dedup *d3 = km_dedup_new(NULL, &km_dedup_redis_ops, s3);
+    km_post_free(check(d3, "3", "u3", TXT_FLOOD, NULL, f->now, &r));
+    assert_true(r.is_exact_dup); /* post 2 */
+    struct km_dedup_redis_stats st;
+    km_dedup_redis_stats(s3, &st);
+    assert_int_equal(st.posts, 2); /* post 1 is older than its 72 hours */
+    km_dedup_free(d1);
+    km_dedup_free(d2);
+    km_dedup_free(d3);
+    km_dedup_redis_free(s1);
+    km_dedup_redis_free(s2);
+    km_dedup_redis_free(s3);
 }
 
 /* A komekd starting on a long log reads it page by page. */
@@ -584,7 +635,7 @@ static void test_unreachable(void **state)
     km_dedup_free(d);
     km_dedup_redis_free(s);
     struct km_queue_opts bad = {"http://x", NULL, "x", 500, 0, 0, NULL};
-    assert_int_equal(km_dedup_redis_new(&bad, &s, &err), KM_EINPUT);
+    assert_int_equal(km_dedup_redis_new(&bad, 0, &s, &err), KM_EINPUT);
     assert_null(s);
 }
 
@@ -601,6 +652,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_malformed_record, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_batches, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_replay_pages, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_long_window, fx_setup, fx_teardown),
         cmocka_unit_test(test_unreachable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
