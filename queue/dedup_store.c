@@ -335,6 +335,7 @@ struct ddr_entry {
     size_t n_bands;
     char *author;
     char *places[KM_DEDUP_MAX_PLACES];
+    int64_t level; /* an escalation mark's level, else 0 */
 };
 
 static void ddr_entry_clear(struct ddr_entry *e)
@@ -408,6 +409,9 @@ static bool ddr_parse_field(struct ddr_entry *e, const redisReply *f, const redi
             r->sketch[i] = (uint32_t)ddr_get_le(v->str + 4 * i, 4);
         }
         return true;
+    case 'e':
+        return ddr_parse_i64(v->str, v->len, &e->level) && e->level >= 1 &&
+               e->level <= KM_DEDUP_MAX_LEVELS;
     case 'p':
         if (r->places != NULL) {
             return false;
@@ -434,10 +438,14 @@ static bool ddr_apply(struct km_dedup_redis *s, const redisReply *fields)
     }
     int64_t now = km_time_now_ms();
     ok = ok && e.rec.key != NULL && e.rec.incident != NULL && e.rec.t_ms >= 0 &&
-         e.rec.fingerprint != 0 && e.rec.t_ms <= now + DDR_MAX_AHEAD_MS;
+         (e.rec.fingerprint != 0 || e.level > 0) && e.rec.t_ms <= now + DDR_MAX_AHEAD_MS;
     const struct km_dedup_store_ops *m = &km_dedup_mem_ops;
     struct km_err err = {{0}};
     bool known = !ok || e.rec.t_ms + s->window_ms <= now;
+    if (!known && e.rec.fingerprint == 0) { /* an escalation mark */
+        m->escalated(s->mem, e.rec.incident, e.rec.key, (int)e.level, now, s->window_ms, &err);
+        known = true;
+    }
     if (!known) {
         struct km_dedup_rec old = {0};
         m->get(s->mem, e.rec.key, now, s->window_ms, &old, &known, &err);
@@ -592,6 +600,29 @@ static int ddr_place_candidate(void *store, char *const *places, size_t n_places
                        : rc;
 }
 
+/* Marks go to the log as entries of their own: k, t, i and e (the level). */
+static int ddr_escalated(void *store, const char *incident, const char *key, int level, int64_t now,
+                         int64_t window, struct km_err *err)
+{
+    struct km_dedup_redis *s = store;
+    int rc = ddr_ready(s, window, err);
+    if (rc != KM_OK) {
+        return rc;
+    }
+    km_dedup_mem_ops.escalated(s->mem, incident, key, level, now, window, err);
+    struct ddr_batch *b = &s->pending;
+    struct ddr_cmd *c = ddr_cmd(b, "XADD");
+    ddr_str(c, s->log_key);
+    ddr_str(c, "*");
+    ddr_field(b, c, "k", key, strlen(key));
+    ddr_str(c, "t");
+    ddr_num(b, c, NULL, now);
+    ddr_field(b, c, "i", incident, strlen(incident));
+    ddr_str(c, "e");
+    ddr_num(b, c, NULL, level);
+    return s->in_batch ? KM_OK : ddr_write_pending(s, err);
+}
+
 const struct km_dedup_store_ops km_dedup_redis_ops = {
     .name = "redis",
     .get = ddr_get,
@@ -600,6 +631,7 @@ const struct km_dedup_store_ops km_dedup_redis_ops = {
     .put = ddr_put,
     .incident_get = ddr_incident_get,
     .place_candidate = ddr_place_candidate,
+    .escalated = ddr_escalated,
 };
 
 /* ---- batches ------------------------------------------------------------------------- */

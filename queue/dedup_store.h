@@ -7,7 +7,9 @@
  *                   first post, absent for an original), a (author, absent if unknown),
  *                   b (LSH band hashes, little-endian 64-bit values; absent for posts
  *                   outside the near index), s (shingle sketch, little-endian 32-bit
- *                   values), p (place keys, one per line; absent without any). Entries
+ *                   values), p (place keys, one per line; absent without any); or an
+ *                   escalation mark: k, t, i and e (the level the post raised its
+ *                   incident to: no komekd announces it again). Entries
  *                   older than the window (by their stream id: Redis's time of the
  *                   write) are trimmed on each write (XTRIM MINID).
  * Every komekd (and every committer in it) replays the log into its own in-memory store
@@ -20,11 +22,12 @@
  *
  * Consistency: two komekd see each other's posts from their next batch on; reports of one
  * event checked by two komekd within one batch's time may both become originals (and
- * an exact copy, too: there is no shared claim). Every other answer is the one a single
- * komekd would give. An entry that does not parse, or whose time is more than 10 minutes
- * ahead of this machine's clock, is skipped and counted, never trusted.
- * Memory: Redis holds the log (about 0.5 KB a post); each process holds its copy (about
- * 1.8 KB a post, at most KM_DEDUP_MEM_MAX_POSTS). Not thread-safe: one store per thread. */
+ * an exact copy, too: there is no shared claim), and both may announce the same
+ * escalation level. Incident sizes then jump, so an escalation fires at the highest level
+ * reached and not yet announced, never skipped. An entry that does not parse, or whose time is more
+ * than 10 minutes ahead of this machine's clock, is skipped and counted, never trusted. Memory:
+ * Redis holds the log (about 0.5 KB a post); each process holds its copy (about 1.8 KB a post, at
+ * most KM_DEDUP_MEM_MAX_POSTS). Not thread-safe: one store per thread. */
 #ifndef KM_QUEUE_DEDUP_STORE_H
 #define KM_QUEUE_DEDUP_STORE_H
 

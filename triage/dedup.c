@@ -569,16 +569,27 @@ static int dd_link(struct km_dedup *d, const struct km_post *p, const struct dd_
 
 /* ---- the check ----------------------------------------------------------------------- */
 
-static void dd_escalation(const struct km_dedup *d, struct km_dedup_result *r)
+/* The highest level the incident has reached and nobody announced yet, if this post made
+ * it grow; recorded in the store. */
+static int dd_escalation(const struct km_dedup *d, const struct dd_post *dp,
+                         const struct dd_link *ln, int64_t now, struct km_dedup_result *r,
+                         struct km_err *err)
 {
     long measure = d->o.escalate_by_authors ? r->size.authors : r->size.posts;
     bool grew = d->o.escalate_by_authors ? r->size.author_new : true;
+    int level = 0;
     for (size_t i = 0; grew && i < KM_DEDUP_MAX_LEVELS && d->o.escalate[i] != 0; i++) {
-        if (measure == d->o.escalate[i]) {
-            r->escalate = (int)i + 1;
-            r->escalate_at = d->o.escalate[i];
-        }
+        level = measure >= d->o.escalate[i] ? (int)i + 1 : level;
     }
+    if (level <= r->size.escalated) {
+        return KM_OK;
+    }
+    r->escalate = level;
+    r->escalate_at = d->o.escalate[level - 1];
+    r->size.escalated = level;
+    return d->ops->escalated != NULL
+               ? d->ops->escalated(d->store, ln->incident, dp->key, level, now, d->o.window_ms, err)
+               : KM_OK;
 }
 
 /* Stores the post: in the near index unless it is an exact copy or short. */
@@ -664,9 +675,7 @@ int km_dedup_check_norm(struct km_dedup *d, struct km_post *p, const struct km_n
     } else if (rc == KM_OK) {
         rc = dd_link(d, p, &dp, now_ms, &ln, r, err);
         rc = rc == KM_OK ? dd_store(d, &dp, &ln, now_ms, r, err) : rc;
-        if (rc == KM_OK) {
-            dd_escalation(d, r);
-        }
+        rc = rc == KM_OK ? dd_escalation(d, &dp, &ln, now_ms, r, err) : rc;
     }
     if (rc == KM_OK) {
         dd_publish(p, &dp, &ln);

@@ -20,8 +20,10 @@
  * Every post belongs to an incident: its own (size 1) unless it joined another one. The
  * id is "inc-" + 12 hex digits of XXH3_64 of the incident's first "network:id", so the
  * first post already carries the id its duplicates will share. An incident counts its
- * posts and distinct authors; when a configured threshold is reached the check reports
- * an escalation so the caller can re-score and emit the higher priority.
+ * posts and distinct authors; when it reaches a configured threshold that was not
+ * announced yet (sizes can jump when several komekd add to one incident at once), the
+ * check reports an escalation to the highest level reached, so the caller can re-score and
+ * emit the higher priority, and records it in the store.
  *
  * The window (every post seen in the last window_ms) lives in a store reached through
  * struct km_dedup_store_ops: km_dedup_mem_* below keeps it in this process (komekctl
@@ -94,6 +96,8 @@ struct km_dedup_size {
                         after its newest post */
     long authors;    /* distinct authors among them (unknown authors count apart) */
     bool author_new; /* put() only: this post's author was not counted before */
+    int escalated;   /* highest escalation level already announced for the incident (see
+                        escalated()), 0 for none */
 };
 
 /* The state behind deduplication. Every function returns KM_OK, KM_RETRY (store
@@ -133,6 +137,12 @@ struct km_dedup_store_ops {
     int (*place_candidate)(void *store, char *const *places, size_t n_places, const char *self,
                            int64_t now_ms, int64_t window_ms, struct km_dedup_rec *out, bool *found,
                            struct km_err *err);
+    /* Records that the post key just raised incident to escalation level (1-based), so
+     * that no check, of this store or another sharing its state, announces that level or
+     * a lower one again. May be NULL in a store without it: every check that reaches a
+     * level then announces it. */
+    int (*escalated)(void *store, const char *incident, const char *key, int level, int64_t now_ms,
+                     int64_t window_ms, struct km_err *err);
 };
 
 /* Frees an array of n records from band_candidates(). NULL is ignored. */

@@ -27,6 +27,7 @@ struct dm_inc {
     char *id;
     uint64_t ih;
     long posts;
+    int escalated;     /* highest level announced */
     uint64_t *authors; /* ascending hashes of distinct authors */
     size_t n_authors, cap_authors;
     size_t refs; /* records that belong to it */
@@ -475,6 +476,7 @@ static int dm_op_put(void *store, const struct km_dedup_rec *in, const uint64_t 
     rec->inc =
         dm_inc_add(m, in->incident != NULL ? in->incident : in->key, author, &size->author_new);
     size->posts = rec->inc->posts;
+    size->escalated = rec->inc->escalated;
     size->authors = (long)rec->inc->n_authors;
     return KM_OK;
 }
@@ -490,6 +492,21 @@ static int dm_op_incident_get(void *store, const char *incident, int64_t now, in
     if (inc != NULL && strcmp(inc->id, incident) == 0) {
         size->posts = inc->posts;
         size->authors = (long)inc->n_authors;
+        size->escalated = inc->escalated;
+    }
+    return KM_OK;
+}
+
+static int dm_op_escalated(void *store, const char *incident, const char *key, int level,
+                           int64_t now, int64_t window, struct km_err *err)
+{
+    (void)key;
+    (void)err;
+    struct km_dedup_mem *m = store;
+    dm_expire(m, now, window, 0);
+    struct dm_inc *inc = dm_get(&m->incs, dm_hash(incident));
+    if (inc != NULL && strcmp(inc->id, incident) == 0 && level > inc->escalated) {
+        inc->escalated = level;
     }
     return KM_OK;
 }
@@ -527,6 +544,7 @@ const struct km_dedup_store_ops km_dedup_mem_ops = {
     .put = dm_op_put,
     .incident_get = dm_op_incident_get,
     .place_candidate = dm_op_place_candidate,
+    .escalated = dm_op_escalated,
 };
 
 struct km_dedup_mem *km_dedup_mem_new(size_t max_posts)

@@ -557,6 +557,48 @@ static void test_batches(void **state)
     km_dedup_redis_free(s2);
 }
 
+/* Two komekd adding to one incident in the same batch interval make its size jump past a
+ * threshold (9 and 9, then 11): the next post announces the level skipped, once. */
+static void test_escalation_skipped(void **state)
+{
+    struct fx *f = fx_get(state);
+    struct km_dedup_redis *s2 = store_open(&f->qo);
+    struct km_dedup *d2 = km_dedup_new(NULL, &km_dedup_redis_ops, s2);
+    struct km_err err = {{0}};
+    struct km_dedup_result r;
+    int announced[3] = {0, 0, 0};
+    char id[16];
+    for (int i = 1; i <= 8; i++) {
+        snprintf(id, sizeof(id), "%d", i);
+        km_post_free(check(f->d, id, id, TXT_FLOOD, NULL, f->now + i, &r));
+        announced[r.escalate]++;
+    }
+    assert_int_equal(announced[1], 1); /* at 3 */
+    assert_int_equal(km_dedup_redis_begin(f->store, &err), KM_OK);
+    assert_int_equal(km_dedup_redis_begin(s2, &err), KM_OK);
+    km_post_free(check(f->d, "9", "9", TXT_FLOOD, NULL, f->now + 9, &r));
+    assert_int_equal(r.size.posts, 9);
+    km_post_free(check(d2, "10", "10", TXT_FLOOD, NULL, f->now + 10, &r));
+    assert_int_equal(r.size.posts, 9); /* it has not seen post 9 */
+    assert_int_equal(r.escalate, 0);
+    assert_int_equal(km_dedup_redis_flush(f->store, &err), KM_OK);
+    assert_int_equal(km_dedup_redis_flush(s2, &err), KM_OK);
+    assert_int_equal(km_dedup_redis_begin(f->store, &err), KM_OK);
+    km_post_free(check(f->d, "11", "11", TXT_FLOOD, NULL, f->now + 11, &r));
+    assert_int_equal(r.size.posts, 11);
+    assert_int_equal(r.escalate, 2); /* 10 was passed without an announcement */
+    assert_int_equal(r.escalate_at, 10);
+    assert_int_equal(km_dedup_redis_flush(f->store, &err), KM_OK);
+    assert_int_equal(km_dedup_redis_begin(s2, &err), KM_OK);
+    km_post_free(check(d2, "12", "12", TXT_FLOOD, NULL, f->now + 12, &r));
+    assert_int_equal(r.size.posts, 12);
+    assert_int_equal(r.escalate, 0); /* the other komekd announced it */
+    assert_int_equal(r.size.escalated, 2);
+    assert_int_equal(km_dedup_redis_flush(s2, &err), KM_OK);
+    km_dedup_free(d2);
+    km_dedup_redis_free(s2);
+}
+
 /* A window longer than the default is replayed whole at start. */
 static void test_long_window(void **state)
 {
@@ -653,6 +695,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_batches, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_replay_pages, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_long_window, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_escalation_skipped, fx_setup, fx_teardown),
         cmocka_unit_test(test_unreachable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
