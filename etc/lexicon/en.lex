@@ -248,3 +248,11 @@ consultation  en phrase  5  "who =do =i call"        gap=0
 consultation  en phrase  3  "asking before"          gap=0
 # an underpass turned into a pool
 flooding      en phrase  3  "swimming pool"          gap=0
+# holdout8: wording met in new posts
+garbage       en stem    4  dumpster
+public_order  en stem    3  smashed
+snow          en stem    3  grit
+snow          en phrase  3  "pure glass"             gap=0
+snow          en phrase  3  "skating rink"           gap=0
+flooding      en phrase  3  "=is =a river"           gap=0
+flooding      en phrase  3  "water over"             gap=1

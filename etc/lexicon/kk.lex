@@ -294,3 +294,10 @@ consultation  kk phrase  3  "бағасы қанша"
 *             kk not     0  "алматы аудан*"           gap=0
 # рақмет, the other spelling of рахмет
 gratitude     kk word    2  рақмет
+# holdout8: wording met in new posts
+# "люкке": a Russian loanword takes front endings
+manholes      kk prefix  6  люк
+# "жол жүреді": to travel, not the road
+roads         kk not     0  "жол жүр*"                gap=0
+# cars parked all over the sidewalk
+parking       kk phrase  3  "машина* басып"           gap=1

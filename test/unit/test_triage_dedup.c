@@ -688,6 +688,10 @@ static void test_place_keys(void **state)
         {"bus 10 skipped the stop at Kenesary", "transport", "", 0},
         {"Kenesary 52 aialdamasynda 21 avtobus", "transport", "transport|кнср|52", 1},
         {"сколько стоит справка в ЦОН на Кенесары", "consultation", "", 0},
+        /* a place heading ("Коктал, ..."), a name before a Kazakh postposition */
+        {"Коктал, трансформаторная будка искрит", "electricity", "electricity|кктл|*", 0},
+        {"Люди, помогите, света нет", "electricity", "", 0},
+        {"Магнум артындағы иттер баланы тістеді", "stray_animals", "stray_animals|мгнм|*", 0},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char *out[KM_DEDUP_MAX_PLACES];
@@ -793,10 +797,18 @@ static void test_street_join(void **state)
         {"7", "water", "на Сарыарке второй день течёт ржавая вода из крана", -1},
         {"8", "transport", "Bus 10 skipped the stop at Kenesary twice this morning", -1},
         {"9", "transport", "на Кенесары автобус 21 опять не пришёл, ждали час", -1},
+        /* ru / kk / en reports of one place: a heading, a locative, "in" */
+        {"10", "electricity", "Коктал, трансформаторная будка искрит, света нет у всей улицы", -1},
+        {"11", "electricity", "Көктал, мектеп маңындағы көшеде жарық жоқ", 9},
+        {"12", "electricity", "Power's back in Koktal since 6am", 9},
+        {"13", "electricity", "Люди, помогите, света нет с утра", -1},
+        /* a name before a Kazakh postposition and after a Russian preposition */
+        {"14", "stray_animals", "Магнум артындағы гараждардың жанында иттер баланы тістеді", -1},
+        {"15", "stray_animals", "у гаражей за Магнумом стая собак покусала мальчика", 13},
     };
     size_t n = sizeof(cases) / sizeof(cases[0]);
-    struct km_post *p[9];
-    size_t root[9];
+    struct km_post *p[15];
+    size_t root[15];
     struct km_dedup_result r;
     for (size_t i = 0; i < n; i++) {
         p[i] = check_cat(f->d, cases[i].id, cases[i].category, cases[i].text,
