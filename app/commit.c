@@ -13,13 +13,58 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct km_committer {
     struct km_queue *q;
     struct km_dedup_redis *store;
     struct km_dedup *dedup;
     uint64_t skipped; /* log entries skipped, as last counted in /metrics */
+    /* "network:id" of posts whose check announced an escalation in a batch that then
+     * failed: checked again, they are replays and announce nothing, so the escalation is
+     * owed to them (oldest first, at most COMMIT_MAX_OWED). */
+    char **owed;
+    size_t n_owed;
 };
+
+#define COMMIT_MAX_OWED 1024
+
+static char *post_key(const struct km_post *p)
+{
+    return km_asprintf("%s:%s", p->network, p->id);
+}
+
+/* Remembers that p's escalation is owed. */
+static void owed_add(struct km_committer *c, const struct km_post *p)
+{
+    if (c->n_owed == COMMIT_MAX_OWED) {
+        free(c->owed[0]);
+        memmove(c->owed, c->owed + 1, (c->n_owed - 1) * sizeof(*c->owed));
+        c->n_owed--;
+    }
+    c->owed = km_realloc(c->owed, (c->n_owed + 1) * sizeof(*c->owed));
+    c->owed[c->n_owed++] = post_key(p);
+}
+
+/* True (and forgotten) if p's escalation is owed. */
+static bool owed_take(struct km_committer *c, const struct km_post *p)
+{
+    if (c->n_owed == 0 || p->network == NULL || p->id == NULL) {
+        return false;
+    }
+    char *key = post_key(p);
+    bool found = false;
+    for (size_t i = 0; i < c->n_owed && !found; i++) {
+        if (strcmp(c->owed[i], key) == 0) {
+            free(c->owed[i]);
+            memmove(c->owed + i, c->owed + i + 1, (c->n_owed - i - 1) * sizeof(*c->owed));
+            c->n_owed--;
+            found = true;
+        }
+    }
+    free(key);
+    return found;
+}
 
 static void metrics_declare(void)
 {
@@ -105,6 +150,10 @@ void km_committer_free(struct km_committer *c)
     }
     km_dedup_free(c->dedup);
     km_dedup_redis_free(c->store);
+    for (size_t i = 0; i < c->n_owed; i++) {
+        free(c->owed[i]);
+    }
+    free(c->owed);
     free(c);
 }
 
@@ -138,7 +187,7 @@ static int triage_batch(struct km_committer *c, const struct km_watch *w,
         struct km_post *p = batch->posts[i];
         struct km_dedup_result r = {0};
         rc = km_triage_post(w->triage, c->dedup, p, now, &r, err);
-        escalate[i] = rc == KM_OK && r.escalate > 0 && !r.replay;
+        escalate[i] = rc == KM_OK && (r.replay ? owed_take(c, p) : r.escalate > 0);
         n->duplicates += p->triage.dup_of != NULL;
         n->incident_posts += rc == KM_OK && r.size.posts > 1;
         rc = rc == KM_RETRY || rc == KM_ERR ? KM_RETRY : KM_OK;
@@ -195,6 +244,11 @@ int km_committer_commit(struct km_committer *c, const struct km_watch *w,
     }
     if (rc == KM_OK && escalate != NULL) {
         n.escalated = write_escalations(c, batch, escalate);
+    }
+    for (size_t i = 0; rc != KM_OK && escalate != NULL && i < batch->n; i++) {
+        if (escalate[i]) {
+            owed_add(c, batch->posts[i]);
+        }
     }
     free(escalate);
     if (rc == KM_OK) {
