@@ -39,8 +39,11 @@ static const char *const pl_after_name[] = {
     "шагынауданы", "шагынауданында", "шагынауданындагы", NULL};
 
 /* Street types that follow a name, which must then be capitalised ("Kunayev st", not "the
- * whole street"). */
-static const char *const pl_after_capital[] = {"st", "street", "ave", "avenue", "str", NULL};
+ * whole street"; "Кенесары қиылысында", the crossing of Kenesary, not "жаяу жүргіншілер
+ * қиылысы", a pedestrian crossing). */
+static const char *const pl_after_capital[] = {
+    "st",         "street",       "ave",        "avenue",    "str", "киылысы",
+    "киылысында", "киылысындагы", "киылысынан", "киылысына", NULL};
 
 /* Kazakh postpositions of place after a capitalised name ("Магнум артындағы", "behind
  * Magnum"); a common noun before them takes the genitive ("үйдің артында"), a name often
@@ -54,73 +57,36 @@ static const char *const pl_genitive[] = {"нын", "нин", "дын", "дин"
 
 /* Capitalised words that open a post with a comma without naming a place: vocatives,
  * greetings and interjections ("Люди, помогите"), not "Коктал, нет света". */
-static const char *const pl_not_heading[] = {"люди",
-                                             "народ",
-                                             "ребята",
-                                             "друзья",
-                                             "граждане",
-                                             "жители",
-                                             "соседи",
-                                             "здравствуйте",
-                                             "привет",
-                                             "спасибо",
-                                             "срочно",
-                                             "внимание",
-                                             "пожалуйста",
-                                             "помогите",
-                                             "извините",
-                                             "уважаемые",
-                                             "короче",
-                                             "кстати",
-                                             "вообще",
-                                             "блин",
-                                             "слушайте",
-                                             "честно",
-                                             "сегодня",
-                                             "вчера",
-                                             "опять",
-                                             "снова",
-                                             "итак",
-                                             "ладно",
-                                             "сәлем",
-                                             "салем",
-                                             "салеметсиздер",
-                                             "сәлеметсіздер",
-                                             "рахмет",
-                                             "ракмет",
-                                             "агайын",
-                                             "халык",
-                                             "достар",
-                                             "комектесиндер",
-                                             "комектесиниздер",
-                                             "жедел",
-                                             "тагы",
-                                             "hello",
-                                             "guys",
-                                             "folks",
-                                             "please",
-                                             "update",
-                                             "sorry",
-                                             "again",
-                                             "thanks",
-                                             "today",
-                                             "yesterday",
-                                             "urgent",
-                                             "help",
-                                             "well",
-                                             "also",
-                                             "upd",
-                                             "обновление",
-                                             NULL};
+static const char *const pl_not_heading[] = {"люди",          "народ",         "ребята",
+                                             "друзья",        "граждане",      "жители",
+                                             "соседи",        "здравствуйте",  "привет",
+                                             "спасибо",       "срочно",        "внимание",
+                                             "пожалуйста",    "помогите",      "извините",
+                                             "уважаемые",     "короче",        "кстати",
+                                             "вообще",        "блин",          "слушайте",
+                                             "честно",        "сегодня",       "вчера",
+                                             "опять",         "снова",         "итак",
+                                             "ладно",         "сәлем",         "салем",
+                                             "салеметсиздер", "сәлеметсіздер", "рахмет",
+                                             "ракмет",        "агайын",        "халык",
+                                             "достар",        "комектесиндер", "комектесиниздер",
+                                             "жедел",         "тагы",          "hello",
+                                             "guys",          "folks",         "please",
+                                             "update",        "sorry",         "again",
+                                             "thanks",        "today",         "yesterday",
+                                             "urgent",        "help",          "well",
+                                             "also",          "upd",           "обновление",
+                                             "репост",        "repost",        NULL};
 
 /* Place types after a name that are not streets ("Триатлон саябағы", "Central Park"). */
 static const char *const pl_landmarks[] = {"саябак",       "саябагы", "саябагынын", "саябагында",
                                            "саябагындагы", "park",    NULL};
 
-/* Prepositions of place before a name ("на Сарыарке", "возле Триатлон парка"). */
+/* Prepositions of place before a name ("на Сарыарке", "возле Триатлон парка"; "Forwarded
+ * from Өндіріс ата-аналар чаты": a chat is named for its district). */
 static const char *const pl_preps[] = {
-    "на", "в",  "во", "у",    "возле", "около",  "напротив", "рядом", "за", "под",
-    "по", "on", "at", "near", "in",    "behind", "along",    "by",    NULL};
+    "на", "в",  "во", "у",    "возле", "около",  "напротив", "рядом", "за",   "под",
+    "по", "on", "at", "near", "in",    "behind", "along",    "by",    "from", NULL};
 
 /* Capitalised words after a preposition that name no place in the city ("в Астане"). */
 static const char *const pl_not_place[] = {
@@ -174,7 +140,7 @@ static const char *const pl_locative[] = {"да",   "де",   "та",   "те", 
 static const char *const pl_not_locative[] = {"кошеде",    "ауладагы", "подъездте",   "подъездде",
                                               "патерде",   "уйимизде", "мектепте",    "каладагы",
                                               "калада",    "ауданда",  "ауданымызда", "жолда",
-                                              "аялдамада", "кешке",    NULL};
+                                              "аялдамада", "кешке",    "ишинде",      NULL};
 
 /* w is in list. */
 static bool pl_listed(const char *const *list, const char *w)
@@ -676,7 +642,7 @@ static bool pl_street_at(const char *text, const struct km_norm_text *nt, size_t
          ((type & PL_W_POSTPOS) && cap_prev && !pl_all_caps(text, &nt->tokens[i - 1]) &&
           !pl_genitive_end(nt->tokens[i - 1].loose)))) {
         j = i - 1;
-    } else if (!t->clause && (type & PL_W_BEFORE_NAME) && cap_next) {
+    } else if ((type & PL_W_BEFORE_NAME) && cap_next) { /* ", улица Жумабаева" */
         j = i + 1;
     }
     if (j == SIZE_MAX || !pl_name_word(nt, j)) {
@@ -738,6 +704,35 @@ static bool pl_crossing_at(const char *text, const struct km_norm_text *nt, size
     return true;
 }
 
+/* Most digits of a microdistrict's number after its name ("Коктал-1", "Самал-2"). */
+#define PL_MAX_DISTRICT_DIGITS 2
+
+/* Fills r if token i is a capitalised name joined by a dash to a number of one or two
+ * digits, as microdistricts are named ("Коктал-1, улица Жумабаева", "Көктал-1-де",
+ * "Samal-2"): the place is the name, as "в Коктале" or "in Koktal" name it. */
+static bool pl_district_at(const char *text, const struct km_norm_text *nt, size_t i,
+                           struct km_place_ref *r)
+{
+    const struct km_norm_token *t = &nt->tokens[i];
+    if (text[t->end] != '-' || i + 1 >= nt->n_tokens) {
+        return false;
+    }
+    const struct km_norm_token *n = &nt->tokens[i + 1];
+    size_t digits = 0;
+    while (digits <= PL_MAX_DISTRICT_DIGITS && pl_digit(n->text[digits])) {
+        digits++;
+    }
+    if (t->hashtag || n->hashtag || n->start != t->end + 1 || digits == 0 ||
+        digits > PL_MAX_DISTRICT_DIGITS || n->text[digits] != '\0' || n->text[0] == '0' ||
+        !pl_capital(text, t) || pl_all_caps(text, t) || pl_chars(t->loose) < PL_MIN_CROSSING ||
+        !pl_name_word(nt, i) || pl_is(t, PL_W_NOT_PLACE)) {
+        return false;
+    }
+    *r = (struct km_place_ref){
+        .street = i, .n_street = 1, .number = SIZE_MAX, .kind = KM_PLACE_NAMED, .capital = true};
+    return true;
+}
+
 /* True if a ref of out[0..n) already has token j as its street. */
 static bool pl_has_street(const struct km_place_ref *out, size_t n, size_t j)
 {
@@ -764,7 +759,7 @@ size_t km_place_find(const char *text, const struct km_norm_text *nt, struct km_
     for (size_t i = 0; i < nt->n_tokens && n < max; i++) {
         struct km_place_ref r;
         if ((pl_street_at(text, nt, i, &r) || pl_crossing_at(text, nt, i, &r) ||
-             pl_heading_at(text, nt, i, &r)) &&
+             pl_heading_at(text, nt, i, &r) || pl_district_at(text, nt, i, &r)) &&
             !pl_has_street(out, houses, r.street) &&
             !pl_has_street(out + houses, n - houses, r.street)) {
             out[n++] = r;

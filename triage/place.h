@@ -19,7 +19,12 @@
  * саябағы"; Kazakh types also in lower case: "кабанбай батыра") or just after "улица",
  * "ул", "проспект" ("улица Кенесары"). A named place is weaker evidence: a capitalised
  * word (not all capitals, not the city itself) after a preposition of place ("на
- * Сарыарке", "в Коктале", "возле Триатлон парка", "at Saryarka"). */
+ * Сарыарке", "в Коктале", "возле Триатлон парка", "at Saryarka", "from Өндіріс"); a
+ * microdistrict written "Name-N" ("Коктал-1", "Көктал-1-де"), keyed by its name; a
+ * capitalised name opening the post before a comma ("Коктал, …"; greetings and calls
+ * excluded) or before a Kazakh postposition ("Магнум артындағы", not in the genitive).
+ * Two capitalised names joined by a dash or slash ("Туран-Сыганак", "Turan / Syganak") or
+ * followed by Kazakh "қиылысы" are a crossing: each is a street without a number. */
 #ifndef KM_TRIAGE_PLACE_H
 #define KM_TRIAGE_PLACE_H
 

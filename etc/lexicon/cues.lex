@@ -1129,3 +1129,40 @@ fixed  ru phrase  -30 "=больше =не бежит"       gap=0  over
 # finally hot radiators in Kazakh ("ақыры батареялар ыстық")
 fixed  kk phrase  -45 "ақыры батарея* ыстық"    gap=1
 fixed  en phrase  -45 "power =s =back"          gap=0
+# holdout9: wording met in new posts
+# a dog bite in Kazakh ("бір қызды қауып алды")
+life   kk phrase  45  "қауып ал"                 gap=0  call=103
+# a person under a fallen tree; a driver trapped in a flooded car
+life   ru phrase  45  "=под ветк* лежит"         gap=3  call=103
+life   ru prefix  45  придавил                          call=103
+life   ru phrase  45  "водитель внутри"          gap=1  call=112
+# "нет ни горячей ни холодной": the нет belongs to the cue, it does not negate it
+impact ru phrase  25  "=нет =ни горяч* =ни холодн*"  gap=0
+water  ru phrase  5   "=нет =ни горяч* =ни холодн*"  gap=0
+# a yard under water or sewage, lanes under snow, a bus that cannot reach the kerb
+impact ru phrase  20  "=весь двор"               gap=0
+impact ru phrase  25  "=под водой"               gap=0
+impact ru phrase  25  "полос* =под снег*"        gap=3
+impact ru phrase  25  "подъехать =не может"      gap=1
+impact ru phrase  25  "=не может подъехать"      gap=0
+# the only lift of a tower stopped; appliances burnt by a voltage surge
+impact ru phrase  20  "единственн* лифт*"        gap=0
+impact ru phrase  10  "телевизор* сгорел*"       gap=1
+impact ru phrase  10  "техник* сгорел*"          gap=1
+impact ru phrase  10  "холодильник* сгорел*"     gap=1
+impact en phrase  25  "traffic signal* dead"     gap=2
+# Kazakh: cars cannot get through, a road blocked by a tree or snow ("жолды жауып тастады":
+# blocked, not closed after a repair)
+impact kk phrase  25  "өте алмай*"               gap=0
+impact kk phrase  25  "жолды* жауып*"            gap=0
+impact kk phrase  25  "жолды* =толық жауып*"     gap=0
+fixed  kk not     0   "жол* жауып*"              gap=2
+fixed  kk not     0   "қар* жауып*"              gap=2
+suggestion kk prefix -30 ұсынамыз
+# the stairwell is dark: no building without power
+impact kk not     0   "подъез* жарық жоқ"        gap=3
+# the danger is over: evacuated people go home; the dogs were taken; new lamps
+fixed  ru phrase  -45 "=можно возвраща*"         gap=0  over
+fixed  ru phrase  -30 "собак* забрал*"           gap=2
+fixed  ru phrase  -30 "приехал* отлов*"          gap=0
+fixed  ru prefix  -20 поменял

@@ -256,3 +256,6 @@ snow          en phrase  3  "pure glass"             gap=0
 snow          en phrase  3  "skating rink"           gap=0
 flooding      en phrase  3  "=is =a river"           gap=0
 flooding      en phrase  3  "water over"             gap=1
+# holdout9: wording met in new posts
+roads         en phrase  5  "traffic signal"            gap=0
+roads         en phrase  6  "zebra crossing"            gap=0

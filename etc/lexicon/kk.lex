@@ -93,7 +93,7 @@ heating       kk word    2  суық
 heating       kk phrase  5  "жылу жоқ"
 heating       kk phrase  3  "үй суық"
 heating       kk prefix  3  тоңып
-heating       kk phrase  3  "жылу құбыр*"
+heating       kk phrase  6  "жылу құбыр*"
 
 # --- water --------------------------------------------------------------------------------
 water         kk word    2  су
@@ -301,3 +301,11 @@ manholes      kk prefix  6  люк
 roads         kk not     0  "жол жүр*"                gap=0
 # cars parked all over the sidewalk
 parking       kk phrase  3  "машина* басып"           gap=1
+# holdout9: wording met in new posts
+# a poplar (терек) fallen across a street
+greenery      kk word    4  терек
+# opening hours, a certificate: a question for the service
+consultation  kk phrase  4  "жұмыс уақыт*"              gap=0
+consultation  kk word    3  анықтама
+# the stairwell is dark ("подъезінде жарық жоқ"): lighting, not a power cut
+lighting      kk phrase  5  "подъез* жарық жоқ"         gap=3

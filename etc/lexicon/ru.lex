@@ -744,3 +744,19 @@ stray_animals ru prefix  3  котов
 # who pays for damage, where to write: a question
 consultation  ru phrase  3  "кто возмещ*"             gap=0
 consultation  ru phrase  3  "куда писать"             gap=0
+# holdout9: wording met in new posts
+# a burst heating pipe is heating, however much hot water it lets out
+heating       ru phrase  6  "труб* отоплен*"            gap=1
+# knocking on the radiator at noisy neighbours is no heating problem
+heating       ru not     0  "стуч* =по батаре*"         gap=1
+public_order  ru prefix  4  караоке
+# e-scooters racing along a sidewalk
+public_order  ru prefix  3  самокат
+# an ice crust on a sidewalk; chipping the ice
+snow          ru phrase  4  "ледян* корк*"              gap=1
+snow          ru phrase  3  "скол* =лед"                gap=1
+# a wheel rim bent in a hole is a road defect
+roads         ru phrase  3  "диск* погнул*"             gap=1
+# a question about a planned outage
+consultation  ru prefix  3  профилактик
+consultation  ru phrase  3  "график* =есть"             gap=2

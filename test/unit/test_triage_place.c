@@ -119,6 +119,22 @@ static void test_find(void **state)
         {"КСК, ответьте", ""},
         {"Сегодня, как и вчера", ""},
         {"Коктал трансформатор искрит", ""},
+        {"Репост, пусть увидят", ""},
+        {"Ішінде кішкентай балалар бар", ""},
+        /* a street type opening a clause still names the street after it */
+        {"Коктал-1, улица Жумабаева — нет света", "N:^коктал S:^жумабаева"},
+        /* a microdistrict named with a dash and a number ("Коктал-1", "Көктал-1-де") */
+        {"Көктал-1-де жарық жоқ", "N:^көктал"},
+        {"Samal-2 has no water", "N:^samal"},
+        {"коктал-1 без света", ""},
+        {"ЖК-12 без света", ""},
+        {"Коктал-123 без света", ""},
+        {"Коктал-05 без света", ""},
+        /* a Telegram forward from a chat named for its district */
+        {"Forwarded from Өндіріс ата-аналар чаты", "N:^өндіріс"},
+        /* a Kazakh crossing after a capitalised name; a pedestrian crossing is none */
+        {"Республика мен Кенесары қиылысындағы өткел", "S:^кенесары"},
+        {"жаяу жүргіншілер қиылысында көлік", ""},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char got[256];
@@ -165,6 +181,8 @@ static void test_keys(void **state)
         {"Imanov 19", "иманова 19", true},
         {"Turan 37", "туран 37", true},
         {"Коктал, света нет", "Power's back in Koktal", true},
+        {"Коктал-1, нет света", "Whole block in Koktal", true},
+        {"Forwarded from Өндіріс чаты", "Ондирис, возле школы", true},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char ka[KM_PLACE_KEY_MAX], kb[KM_PLACE_KEY_MAX];
