@@ -48,7 +48,7 @@ struct dm_rec {
     uint64_t bands[KM_DEDUP_BANDS];
     struct dm_rec *newer[KM_DEDUP_BANDS], *older[KM_DEDUP_BANDS]; /* bucket lists */
     size_t n_bands;
-    struct dm_pnode places[KM_DEDUP_MAX_PLACES];
+    struct dm_pnode *places; /* n_places of them (most posts name none) */
     size_t n_places;
     struct dm_inc *inc;
     struct dm_rec *next; /* FIFO */
@@ -100,10 +100,10 @@ static void dm_put_slot(struct dm_map *m, uint64_t k, void *v)
     m->vals[i] = v;
 }
 
-/* Sets k to v (v not NULL), replacing an old value. Keeps the load under 1/2. */
+/* Sets k to v (v not NULL), replacing an old value. Keeps the load under 3/4. */
 static void dm_put(struct km_dedup_mem *mem, struct dm_map *m, uint64_t k, void *v)
 {
-    if (2 * (m->n + 1) > m->cap) {
+    if (4 * (m->n + 1) > 3 * m->cap) {
         struct dm_map old = *m;
         m->cap = old.cap != 0 ? 2 * old.cap : 64;
         m->keys = km_malloc(m->cap * sizeof(*m->keys));
@@ -234,6 +234,8 @@ static void dm_evict_rec(struct km_dedup_mem *m)
     for (size_t i = 0; i < rec->n_places; i++) {
         dm_place_remove(m, &rec->places[i]);
     }
+    m->bytes -= rec->n_places * sizeof(*rec->places);
+    free(rec->places);
     dm_inc_release(m, rec->inc);
     m->bytes -= dm_rec_bytes(rec);
     km_dedup_rec_clear(&rec->r);
@@ -391,7 +393,9 @@ static void dm_bucket_add(struct km_dedup_mem *m, size_t b, struct dm_rec *rec)
 /* Pushes rec onto the front of the list of each of its place keys. */
 static void dm_places_add(struct km_dedup_mem *m, struct dm_rec *rec, char *const *places, size_t n)
 {
-    for (size_t i = 0; i < n && rec->n_places < KM_DEDUP_MAX_PLACES; i++) {
+    n = n < KM_DEDUP_MAX_PLACES ? n : KM_DEDUP_MAX_PLACES;
+    rec->places = n > 0 ? km_malloc(n * sizeof(*rec->places)) : NULL;
+    for (size_t i = 0; i < n; i++) {
         uint64_t ph = dm_hash(places[i]);
         struct dm_pnode *head = dm_get(&m->places, ph);
         bool dup = false;
@@ -408,6 +412,7 @@ static void dm_places_add(struct km_dedup_mem *m, struct dm_rec *rec, char *cons
         }
         dm_put(m, &m->places, ph, pn);
     }
+    m->bytes += rec->n_places * sizeof(*rec->places);
 }
 
 /* The incident named id, created if needed; counts one more post by author. */
