@@ -599,6 +599,43 @@ static void test_escalation_skipped(void **state)
     km_dedup_redis_free(s2);
 }
 
+/* A flush repeated after its reply was lost writes its entries twice: a komekd replaying
+ * the log counts each post once. */
+static void test_duplicate_entries(void **state)
+{
+    struct fx *f = fx_get(state);
+    struct km_dedup_result r;
+    km_post_free(check(f->d, "1", "u1", TXT_FLOOD, NULL, f->now, &r));
+    km_post_free(check(f->d, "2", "u2", TXT_FLOOD_EDIT, NULL, f->now, &r));
+    char key[128];
+    snprintf(key, sizeof(key), "{%s}:dedup:log", f->ns);
+    redisReply *all = rcmd(f->raw, "XRANGE", key, "-", "+", NULL);
+    for (size_t i = 0; i < all->elements; i++) { /* append a copy of each entry */
+        const redisReply *fv = all->element[i]->element[1];
+        const char *argv[32] = {"XADD", key, "*"};
+        size_t lens[32] = {4, strlen(key), 1};
+        int argc = 3;
+        for (size_t j = 0; j < fv->elements && argc < 32; j++, argc++) {
+            argv[argc] = fv->element[j]->str;
+            lens[argc] = fv->element[j]->len;
+        }
+        freeReplyObject(redisCommandArgv(f->raw, argc, argv, lens));
+    }
+    freeReplyObject(all);
+    assert_int_equal(log_len(f), 4);
+    struct km_dedup_redis *s2 = store_open(&f->qo);
+    struct km_dedup *d2 = km_dedup_new(NULL, &km_dedup_redis_ops, s2);
+    km_post_free(check(d2, "3", "u3", TXT_FLOOD, NULL, f->now + MINUTE, &r));
+    assert_int_equal(r.size.posts, 3);
+    assert_int_equal(r.size.authors, 3);
+    struct km_dedup_redis_stats st;
+    km_dedup_redis_stats(s2, &st);
+    assert_int_equal(st.applied, 2);
+    assert_int_equal(st.skipped, 0);
+    km_dedup_free(d2);
+    km_dedup_redis_free(s2);
+}
+
 /* A window longer than the default is replayed whole at start. */
 static void test_long_window(void **state)
 {
@@ -696,6 +733,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_replay_pages, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_long_window, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_escalation_skipped, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_duplicate_entries, fx_setup, fx_teardown),
         cmocka_unit_test(test_unreachable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
