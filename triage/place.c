@@ -82,6 +82,11 @@ static const char *const pl_not_heading[] = {"люди",          "народ", 
 static const char *const pl_landmarks[] = {"саябак",       "саябагы", "саябагынын", "саябагында",
                                            "саябагындагы", "park",    NULL};
 
+/* Landmarks known by an abbreviation in capitals ("у ЦУМа", "by TSUM", "возле ЭКСПО"): a place
+ * after a preposition, while other capitals ("в КСК", "в ЦОН") are offices, not places. */
+static const char *const pl_caps_places[] = {"цум",  "цума", "цуме",  "цумом", "цуму",  "гум",
+                                             "гума", "гуме", "гумом", "гуму",  "экспо", NULL};
+
 /* Prepositions of place before a name ("на Сарыарке", "возле Триатлон парка"; "Forwarded
  * from Өндіріс ата-аналар чаты": a chat is named for its district). */
 static const char *const pl_preps[] = {
@@ -129,7 +134,7 @@ static const char *const pl_unit_words[] = {
     "раза", "лет", "год", "года", "жыл", "кун", "куннен", "утра", "вечера", "ночи", "ай", NULL};
 
 /* Words that join two numbers into a range or a pair ("между 7 и 8 этажом"). */
-static const char *const pl_and[] = {"и", "или", "мен", "and", "or", NULL};
+static const char *const pl_and[] = {"и", "или", "мен", "бен", "пен", "and", "or", NULL};
 
 /* Kazakh locative endings ("Көкталда", "Есілде"). */
 static const char *const pl_locative[] = {"да",   "де",   "та",   "те", "дагы",
@@ -251,6 +256,7 @@ enum {
     PL_W_NOT_PLACE = 1 << 10,    /* pl_not_place, pl_not_locative */
     PL_W_POSTPOS = 1 << 11,      /* pl_postpos */
     PL_W_NOT_HEADING = 1 << 12,  /* pl_not_heading */
+    PL_W_CAPS_PLACE = 1 << 13,   /* pl_caps_places */
 };
 #define PL_SLOTS      1024 /* a power of two, over twice the words of the lists */
 #define PL_BLOOM_BITS 4096 /* a power of two */
@@ -322,6 +328,7 @@ static void pl_set_init(void)
     pl_set_add(pl_not_locative, PL_W_NOT_PLACE);
     pl_set_add(pl_postpos, PL_W_POSTPOS);
     pl_set_add(pl_not_heading, PL_W_NOT_HEADING);
+    pl_set_add(pl_caps_places, PL_W_CAPS_PLACE);
 }
 
 /* The lists word w is on; with unit, also PL_W_UNIT when a unit starts it. */
@@ -459,12 +466,14 @@ static size_t pl_lookback(const char *text, const struct km_norm_text *nt, size_
     return SIZE_MAX;
 }
 
-/* The street of the number at i into r (street, n_street, kind); false if there is none. */
+/* The street of the number at i into r (street, n_street, kind); false if there is none.
+ * A house word after the number ("на Сейфуллина у 27 дома") looks back as one before it. */
 static bool pl_street_of(const char *text, const struct km_norm_text *nt, size_t i,
                          struct km_place_ref *r)
 {
     size_t j = i, skipped = 0;
-    bool house = false;
+    bool house = i + 1 < nt->n_tokens && !nt->tokens[i + 1].hashtag && !nt->tokens[i + 1].clause &&
+                 pl_is(&nt->tokens[i + 1], PL_W_HOUSE);
     while (j > 0 && skipped <= PL_MAX_SKIP && !nt->tokens[j - 1].hashtag &&
            pl_is(&nt->tokens[j - 1], PL_W_STREET_TYPE)) {
         house = house || pl_is(&nt->tokens[j - 1], PL_W_HOUSE);
@@ -549,8 +558,8 @@ static bool pl_named_at(const char *text, const struct km_norm_text *nt, size_t 
                         struct km_place_ref *r)
 {
     const struct km_norm_token *n = &nt->tokens[i + 1];
-    if (n->clause || !pl_capital(text, n) || pl_all_caps(text, n) || !pl_name_word(nt, i + 1) ||
-        pl_is(n, PL_W_NOT_PLACE)) {
+    if (n->clause || !pl_capital(text, n) || (pl_all_caps(text, n) && !pl_is(n, PL_W_CAPS_PLACE)) ||
+        !pl_name_word(nt, i + 1) || pl_is(n, PL_W_NOT_PLACE)) {
         return false;
     }
     if (i + 2 < nt->n_tokens && !nt->tokens[i + 2].clause &&

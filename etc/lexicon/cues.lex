@@ -1166,3 +1166,12 @@ fixed  ru phrase  -45 "=можно возвраща*"         gap=0  over
 fixed  ru phrase  -30 "собак* забрал*"           gap=2
 fixed  ru phrase  -30 "приехал* отлов*"          gap=0
 fixed  ru prefix  -20 поменял
+# holdout10: a question asked ahead, nothing has happened ("если запахнет газом, куда
+# звонить? у нас ничего не случилось")
+calm  ru  phrase  0   "=если запахнет"           gap=0  over
+calm  ru  phrase  0   "=ничего =не =случилось"   gap=0  over
+# bleeding that does not stop; trapped in a lift with the floors told between
+life  kk  phrase  45  "қан тоқтамай"            gap=0  call=103
+life  kk  phrase  45  "лифт қамалып"            gap=8
+# the youngest child ("младшей 3 месяца")
+vulnerable ru prefix  8   младш

@@ -259,3 +259,10 @@ flooding      en phrase  3  "water over"             gap=1
 # holdout9: wording met in new posts
 roads         en phrase  5  "traffic signal"            gap=0
 roads         en phrase  6  "zebra crossing"            gap=0
+# holdout10: wording met in new posts
+water         en phrase  4  "burst main"                gap=0
+garbage       en phrase  4  "leaf bags"                 gap=0
+garbage       en phrase  2  "picked up"                 gap=2
+lighting      en phrase  2  "pitch black"               gap=0
+public_order  en prefix  4  partying
+public_order  en phrase  3  "bass through"              gap=0

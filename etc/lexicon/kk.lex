@@ -309,3 +309,9 @@ consultation  kk phrase  4  "жұмыс уақыт*"              gap=0
 consultation  kk word    3  анықтама
 # the stairwell is dark ("подъезінде жарық жоқ"): lighting, not a power cut
 lighting      kk phrase  5  "подъез* жарық жоқ"         gap=3
+# holdout10: wording met in new posts
+# rusty water from the tap ("тот иісі шығатын су")
+water         kk phrase  3  "тот иіс*"                  gap=1
+# a car left at the entrance door
+parking       kk phrase  6  "көлігін тастап"            gap=3
+gratitude     kk phrase  3  "бергені үшін"              gap=0

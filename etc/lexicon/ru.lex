@@ -760,3 +760,18 @@ roads         ru phrase  3  "диск* погнул*"             gap=1
 # a question about a planned outage
 consultation  ru prefix  3  профилактик
 consultation  ru phrase  3  "график* =есть"             gap=2
+# holdout10: wording met in new posts
+# water coming up from under the asphalt: a burst main, not a road defect
+water         ru phrase  3  "=из =под асфальт*"         gap=0
+# drinking in the stairwell
+public_order  ru prefix  4  бухаю
+public_order  ru word    3  бухие
+# cats breeding in a basement
+stray_animals ru prefix  3  котят
+stray_animals ru prefix  2  плодятся
+# a bus driver ("водила") is transport, not water ("вод-")
+transport     ru word    4  водила
+water         ru not     0  "=водила"
+# burning tyres and junk: garbage burnt in the open
+garbage       ru prefix  3  хлам
+garbage       ru prefix  2  покрышк

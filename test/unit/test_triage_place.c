@@ -60,6 +60,15 @@ static void test_find(void **state)
         {"у нас Сарыарке, у остановки напротив дома 12", ""},
         /* ranges and pairs of numbers, institutions' numbers, counts */
         {"висим между 7 и 8 этажом", ""},
+        /* a house word after the number looks back for the street */
+        {"на Сейфуллина у 27 дома фонтан", "H:^сейфуллина:27"},
+        {"на сейфуллина у 27 дома", ""},
+        {"Сейфуллина, у 27 дома", "N:^сейфуллина"}, /* a heading; no house across "," */
+        {"лифтте 11 бен 12 қабаттың арасында", ""},
+        /* a landmark known by its capitals is a place; an office is not */
+        {"переход у ЦУМа затопило", "N:^цума"},
+        {"the underpass by TSUM is flooded", "N:^tsum"},
+        {"позвонили в КСК", ""},
         {"лифт 7 мен 8 қабаттың арасында", ""},
         {"stopped between floors 7 and 8", ""},
         {"родители 45 школы не паникуйте", ""},
