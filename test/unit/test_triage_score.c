@@ -463,11 +463,11 @@ static void test_tz(void **state)
     assert_non_null(strstr(err.msg, "not a valid TZif"));
 }
 
-/* A text scored at noon in January with the shipped lexicon and routing, and what it must
- * get. */
+/* A text scored in January with the shipped lexicon and routing, and what it must get. */
 struct shipped_case {
     const char *text, *category;
     int priority;
+    bool night; /* at 23:30, else at noon */
 };
 
 static void check_shipped(const struct shipped_case *cases, size_t n)
@@ -476,7 +476,9 @@ static void check_shipped(const struct shipped_case *cases, size_t n)
     struct km_err err = {{0}};
     assert_int_equal(km_triage_load("etc/lexicon", "etc/routing.conf", stderr, &t, &err), KM_OK);
     for (size_t i = 0; i < n; i++) {
-        struct km_post *p = score(t, cases[i].text, "2026-01-15T12:00:00+05:00", 1);
+        const char *when =
+            cases[i].night ? "2026-01-15T23:30:00+05:00" : "2026-01-15T12:00:00+05:00";
+        struct km_post *p = score(t, cases[i].text, when, 1);
         if (strcmp(p->triage.category, cases[i].category) != 0 ||
             p->triage.priority != cases[i].priority) {
             dump(p);
@@ -581,14 +583,7 @@ static void test_shipped_families(void **state)
 static void test_shipped_families5(void **state)
 {
     (void)state;
-    struct km_triage *t = NULL;
-    struct km_err err = {{0}};
-    assert_int_equal(km_triage_load("etc/lexicon", "etc/routing.conf", stderr, &t, &err), KM_OK);
-    static const struct {
-        const char *text, *category;
-        int priority;
-        bool night; /* at 23:30, else at noon (both in January) */
-    } cases[] = {
+    static const struct shipped_case cases[] = {
         /* figures of speech, songs, jokes */
         {"сгораю на работе, дедлайн горит, помогите", "other", 4},
         {"I'm drowning in paperwork this week, send help", "other", 4},
@@ -629,19 +624,7 @@ static void test_shipped_families5(void **state)
         {"жертөлені ыстық су басып қалды, бу шығып жатыр, батареялар суып қалды", "heating", 2},
         {"во дворе подрались, у одного нож, лежит и не встаёт", "public_order", 1},
     };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        const char *when =
-            cases[i].night ? "2026-01-15T23:30:00+05:00" : "2026-01-15T12:00:00+05:00";
-        struct km_post *p = score(t, cases[i].text, when, 1);
-        if (strcmp(p->triage.category, cases[i].category) != 0 ||
-            p->triage.priority != cases[i].priority) {
-            dump(p);
-            fail_msg("case %zu: '%s': want %s P%d", i, cases[i].text, cases[i].category,
-                     cases[i].priority);
-        }
-        km_post_free(p);
-    }
-    km_triage_free(t);
+    check_shipped(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 /* Families of the shipped lexicon (holdout6 review): a fire named by what burns, a knife
