@@ -15,7 +15,7 @@
 #include <string.h>
 
 /* Answers larger than this are not komekd's. */
-#define ST_MAX_BODY (4u << 20)
+#define ST_MAX_BODY   (4u << 20)
 #define ST_TIMEOUT_MS 5000L
 
 struct st_sample {
@@ -93,8 +93,8 @@ static void st_parse(const char *text, struct st_metrics *m)
             }
             struct st_sample *s = &m->v[m->n++];
             s->name = km_strndup(line, name_len);
-            s->labels = brace != NULL ? km_strndup(brace + 1, (size_t)(sp - brace - 2))
-                                      : km_strdup("");
+            s->labels =
+                brace != NULL ? km_strndup(brace + 1, (size_t)(sp - brace - 2)) : km_strdup("");
             s->value = strtod(sp + 1, NULL);
         }
         line = end != NULL ? end + 1 : NULL;
@@ -230,6 +230,12 @@ static void st_print(const char *url, const char *readyz, long ready_status,
            st_sum(m, "komek_triage_duplicates_total", NULL),
            st_sum(m, "komek_triage_incident_posts_total", NULL),
            st_sum(m, "komek_triage_escalations_total", NULL));
+    printf("dedup window: %.0f posts, %.1f MB in memory; log entries not yet in Redis %.0f, "
+           "skipped as malformed %.0f\n",
+           st_value(m, "komek_dedup_window_posts", ""),
+           st_value(m, "komek_dedup_window_bytes", "") / 1048576.0,
+           st_value(m, "komek_dedup_log_pending", ""),
+           st_sum(m, "komek_dedup_log_skipped_total", NULL));
     printf("commit: %.0f added, %.0f repeats, %.0f without a watched tag; log lines lost %.0f\n",
            st_value(m, "komek_commit_posts_total", "outcome=\"added\""),
            st_value(m, "komek_commit_posts_total", "outcome=\"repeat\""),

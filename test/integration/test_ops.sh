@@ -66,6 +66,10 @@ triaged=$(awk '/^komek_triage_posts_total\{/ { n += $2 } END { print n + 0 }' "$
 if [ "${added:-0}" -gt 0 ] && [ "$triaged" -ge "$added" ]; then
     echo "ok   posts added $added, triaged $triaged"; else
     echo "FAIL posts added '${added:-}', triaged '$triaged'"; failures=$((failures + 1)); fi
+window=$(sed -n 's/^komek_dedup_window_posts \([0-9]*\)$/\1/p' "$KM_TMP/metrics")
+if [ "${window:-0}" -ge "${added:-1}" ]; then echo "ok   dedup window holds $window posts"; else
+    echo "FAIL dedup window '${window:-}' posts, $added added"; failures=$((failures + 1)); fi
+km_check_has "/metrics: dedup log skipped" 'komek_dedup_log_skipped_total 0' "$KM_TMP/metrics"
 len=$(sed -n 's/^komek_queue_stream_length \([0-9]*\)$/\1/p' "$KM_TMP/metrics")
 xlen=$(redis-cli -p "$KM_REDIS_PORT" XLEN '{ops}:posts')
 if [ "${len:-0}" -gt 0 ] && [ "$len" -le "$xlen" ]; then echo "ok   stream length $len (XLEN now $xlen)"; else
@@ -95,6 +99,7 @@ km_check "komekctl status exit status" 0 "$?"
 km_check_has "komekctl status: ready" "ready: yes" "$KM_TMP/status"
 km_check_has "komekctl status: a source line" "  mastodon " "$KM_TMP/status"
 km_check_has "komekctl status: triage line" "triage: " "$KM_TMP/status"
+km_check_has "komekctl status: dedup window line" "dedup window: " "$KM_TMP/status"
 "$BUILD/komekctl" -c "$KM_TMP/komek.conf" status --json >"$KM_TMP/status.json" 2>&1
 if python3 -c 'import json, sys
 d = json.load(open(sys.argv[1]))
