@@ -33,10 +33,10 @@ static const char *const pl_house_words[] = {"дом", "дома", "доме",  
 /* Street types that follow a name and follow nothing else ("Богенбай батыра", "Сарыарқа
  * көшесі"): the name may be written in lower case. */
 static const char *const pl_after_name[] = {
-    "батыр",       "батыра",         "батыры",           "кошеси",
-    "кошесинде",   "кошесиндеги",    "кошесине",         "кошесимен",
-    "дангылы",     "дангылында",     "дангылындагы",     "batyr",
-    "шагынауданы", "шагынауданында", "шагынауданындагы", NULL};
+    "батыр",        "батыра",    "батыры",      "кошеси",         "кошесинде",
+    "кошесиндеги",  "кошесине",  "кошесимен",   "дангылы",        "дангылында",
+    "дангылындагы", "batyr",     "шагынауданы", "шагынауданында", "шагынауданындагы",
+    "дангылынын",   "кошесинин", NULL};
 
 /* Street types that follow a name, which must then be capitalised ("Kunayev st", not "the
  * whole street"; "Кенесары қиылысында", the crossing of Kenesary, not "жаяу жүргіншілер
@@ -78,9 +78,11 @@ static const char *const pl_not_heading[] = {"люди",          "народ", 
                                              "also",          "upd",           "обновление",
                                              "репост",        "repost",        NULL};
 
-/* Place types after a name that are not streets ("Триатлон саябағы", "Central Park"). */
-static const char *const pl_landmarks[] = {"саябак",       "саябагы", "саябагынын", "саябагында",
-                                           "саябагындагы", "park",    NULL};
+/* Place types after a name that are not streets ("Триатлон саябағы", "Central Park"), and
+ * villages by the city ("Талапкер ауылы", "Қоянды ауылындағы"). */
+static const char *const pl_landmarks[] = {"саябак",       "саябагы",  "саябагынын", "саябагында",
+                                           "саябагындагы", "park",     "ауылы",      "ауылында",
+                                           "ауылындагы",   "ауылынын", NULL};
 
 /* Landmarks known by an abbreviation in capitals ("у ЦУМа", "by TSUM", "возле ЭКСПО"): a place
  * after a preposition, while other capitals ("в КСК", "в ЦОН") are offices, not places. */
@@ -602,16 +604,39 @@ static bool pl_genitive_end(const char *w)
 /* Letters of a heading's name: shorter openers are interjections ("Да,", "Ну,"). */
 #define PL_MIN_HEADING 4
 
-/* Fills r if the post opens with a capitalised name and a comma, as a heading names the
- * place of what follows ("Коктал, трансформаторная будка искрит", "Көктал, мектеп
- * маңындағы көшеде жарық жоқ"): not a vocative, greeting or interjection ("Люди,
- * помогите"), nor an abbreviation or the city itself. */
+/* Token t opens a quotation after a colon ("переслано: «Талапкер, ...", "Forwarded: \"..."):
+ * the quoted post starts there. */
+static bool pl_quote_start(const char *text, const struct km_norm_token *t)
+{
+    size_t k = t->start;
+    if (k >= 2 && (unsigned char)text[k - 2] == 0xC2 && (unsigned char)text[k - 1] == 0xAB) {
+        k -= 2; /* « */
+    } else if (k >= 3 && (unsigned char)text[k - 3] == 0xE2 && (unsigned char)text[k - 2] == 0x80 &&
+               (unsigned char)text[k - 1] == 0x9C) {
+        k -= 3; /* “ */
+    } else if (k >= 1 && text[k - 1] == '"') {
+        k -= 1;
+    } else {
+        return false;
+    }
+    while (k > 0 && text[k - 1] == ' ') {
+        k--;
+    }
+    return k > 0 && text[k - 1] == ':';
+}
+
+/* Fills r if the post (or a post it quotes after a colon) opens with a capitalised name
+ * and a comma, as a heading names the place of what follows ("Коктал, трансформаторная
+ * будка искрит", "Көктал, мектеп маңындағы көшеде жарық жоқ", "переслано: «Талапкер,
+ * стая собак...»"): not a vocative, greeting or interjection ("Люди, помогите"), nor an
+ * abbreviation or the city itself. */
 static bool pl_heading_at(const char *text, const struct km_norm_text *nt, size_t i,
                           struct km_place_ref *r)
 {
     const struct km_norm_token *t = &nt->tokens[i];
-    if (i != 0 || nt->n_tokens < 2 || t->hashtag || text[t->end] != ',' || !pl_capital(text, t) ||
-        pl_all_caps(text, t) || pl_chars(t->loose) < PL_MIN_HEADING || !pl_name_word(nt, i) ||
+    if ((i != 0 && !pl_quote_start(text, t)) || i + 1 >= nt->n_tokens || t->hashtag ||
+        text[t->end] != ',' || !pl_capital(text, t) || pl_all_caps(text, t) ||
+        pl_chars(t->loose) < PL_MIN_HEADING || !pl_name_word(nt, i) ||
         pl_is(t, PL_W_NOT_PLACE | PL_W_NOT_HEADING | PL_W_PREP)) {
         return false;
     }
@@ -713,6 +738,59 @@ static bool pl_crossing_at(const char *text, const struct km_norm_text *nt, size
     return true;
 }
 
+/* Token k (if any) is a crossing word: Kazakh after the two streets ("Абай мен Жеңіс
+ * қиылысында"), Russian and English before them ("на пересечении Туркестан и Орынбор",
+ * "intersection of Turan and Syganak"). */
+static bool pl_crossing_word(const struct km_norm_text *nt, size_t k, bool after)
+{
+    static const char *const before[] = {"пересечен", "перекрест", "intersection", "corner", NULL};
+    if (k >= nt->n_tokens) {
+        return false;
+    }
+    const char *w = nt->tokens[k].loose;
+    if (after) {
+        return strncmp(w, "киылыс", strlen("киылыс")) == 0;
+    }
+    for (size_t m = 0; before[m] != NULL; m++) {
+        if (strncmp(w, before[m], strlen(before[m])) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Tokens j and j + 2 name two crossing streets joined by "мен", "и", "and" (j + 1): both
+ * capitalised names of at least PL_MIN_CROSSING letters in one clause, with a crossing word
+ * one or two tokens after ("Абай мен Жеңіс даңғылының қиылысында") or before them ("на
+ * пересечении улиц Туркестан и Орынбор"): "Асқар мен Айгүл" are two people. */
+static bool pl_and_crossing(const char *text, const struct km_norm_text *nt, size_t j)
+{
+    const struct km_norm_token *a = &nt->tokens[j], *b = &nt->tokens[j + 2];
+    if (!pl_capital(text, a) || !pl_capital(text, b) || nt->tokens[j + 1].clause || b->clause ||
+        a->hashtag || b->hashtag || !pl_is(&nt->tokens[j + 1], PL_W_AND) || pl_all_caps(text, a) ||
+        pl_all_caps(text, b) || !pl_name_word(nt, j) || !pl_name_word(nt, j + 2) ||
+        pl_chars(a->loose) < PL_MIN_CROSSING || pl_chars(b->loose) < PL_MIN_CROSSING ||
+        pl_is(a, PL_W_NOT_PLACE) || pl_is(b, PL_W_NOT_PLACE)) {
+        return false;
+    }
+    return pl_crossing_word(nt, j + 3, true) || pl_crossing_word(nt, j + 4, true) ||
+           (j >= 1 && pl_crossing_word(nt, j - 1, false)) ||
+           (j >= 2 && pl_crossing_word(nt, j - 2, false));
+}
+
+/* Fills r if token i is one of two crossing streets (see pl_and_crossing()). */
+static bool pl_and_crossing_at(const char *text, const struct km_norm_text *nt, size_t i,
+                               struct km_place_ref *r)
+{
+    if (!(i + 2 < nt->n_tokens && pl_and_crossing(text, nt, i)) &&
+        !(i >= 2 && pl_and_crossing(text, nt, i - 2))) {
+        return false;
+    }
+    *r = (struct km_place_ref){
+        .street = i, .n_street = 1, .number = SIZE_MAX, .kind = KM_PLACE_STREET, .capital = true};
+    return true;
+}
+
 /* Most digits of a microdistrict's number after its name ("Коктал-1", "Самал-2"). */
 #define PL_MAX_DISTRICT_DIGITS 2
 
@@ -768,7 +846,8 @@ size_t km_place_find(const char *text, const struct km_norm_text *nt, struct km_
     for (size_t i = 0; i < nt->n_tokens && n < max; i++) {
         struct km_place_ref r;
         if ((pl_street_at(text, nt, i, &r) || pl_crossing_at(text, nt, i, &r) ||
-             pl_heading_at(text, nt, i, &r) || pl_district_at(text, nt, i, &r)) &&
+             pl_and_crossing_at(text, nt, i, &r) || pl_heading_at(text, nt, i, &r) ||
+             pl_district_at(text, nt, i, &r)) &&
             !pl_has_street(out, houses, r.street) &&
             !pl_has_street(out + houses, n - houses, r.street)) {
             out[n++] = r;
@@ -817,12 +896,17 @@ static const char *pl_lead_vowel(unsigned cp)
     }
 }
 
+/* Key forms of one street under two names: the Russian name of a renamed or translated
+ * avenue -> the Kazakh one ("Победы", "Pobedy" -> "Жеңіс"). */
+static const char *const pl_key_alias[][2] = {{"пбд", "жнс"}};
+
 /* The key form of a street word: its loose form (transliterated if Latin) reduced to its
  * first letter if a vowel (folded) and then its consonants, a letter doubled in the text
  * counted once, KM_PLACE_KEY_LETTERS in all: "Сарыарке", "Saryarka" -> срк... -> "срр"
  * + "к"; "Сейфуллина", "Seifullin" -> "сфлн"; "Иманова", "Imanov" -> "имнв". Spellings of
  * one name differ in their vowels (ы/ya, ей/ei, е/э) far more than in their consonants,
- * and case endings come after the first consonants. */
+ * and case endings come after the first consonants. A key of pl_key_alias becomes its
+ * other name's. */
 static void pl_street_form(const struct km_norm_token *t, char *out, size_t cap)
 {
     char word[PL_WORD_MAX];
@@ -852,6 +936,11 @@ static void pl_street_form(const struct km_norm_token *t, char *out, size_t cap)
         }
         prev = cp;
         w += len;
+    }
+    for (size_t k = 0; k < sizeof(pl_key_alias) / sizeof(pl_key_alias[0]); k++) {
+        if (strcmp(out, pl_key_alias[k][0]) == 0) {
+            snprintf(out, cap, "%s", pl_key_alias[k][1]);
+        }
     }
 }
 

@@ -1175,3 +1175,37 @@ life  kk  phrase  45  "қан тоқтамай"            gap=0  call=103
 life  kk  phrase  45  "лифт қамалып"            gap=8
 # the youngest child ("младшей 3 месяца")
 vulnerable ru prefix  8   младш
+# holdout11: wording met in new posts
+# "who bleeds them" (radiators), not a person bleeding
+life  en  not     0   "bleed* =them"            gap=0
+life  en  not     0   "bleed* radiator*"        gap=2
+# a weak yellow gas flame on a low-pressure supply is no fire
+life  ru  not     0   "пламя маленьк*"          gap=0
+life  ru  not     0   "пламя слаб*"             gap=0
+# a gas pipe hissing and smelling
+life  en  phrase  45  "hiss* gas pipe*"         gap=4  call=104
+# a transformer box smoking, burnt insulation
+life  ru  phrase  45  "горел* изоляц*"          gap=0  call=101
+life  ru  phrase  45  "дым* из щел*"            gap=1  call=101
+# flood water coming into a house
+life  kk  phrase  30  "үйдің ішіне кіре"        gap=1  call=112
+# dead traffic lights, told at a crossing's name
+impact en phrase  25  "traffic light* dead"     gap=6
+# a boiler house stopped: the whole quarter cold
+impact ru phrase  20  "=весь квартал холодн*"   gap=0
+impact ru phrase  20  "котельн* встал*"         gap=2
+# the exit of a garage blocked
+impact en phrase  25  "nobody =can =get out"    gap=0
+# the e-booking does not work: no emergency
+impact kk not     0   "жазылу жұмыс істемейді"  gap=0
+# a leak found and shut off by the gas service
+fixed ru  phrase  -30 "утечк* перекрыл*"        gap=6
+# a manhole lid put back
+fixed ru  phrase  -30 "крышк* поставил*"        gap=2
+# just a thought: a wish
+suggestion en phrase -30 "would love =to see"   gap=0
+suggestion en phrase -30 "=just =a thought"     gap=0
+# voltage jumping in English
+impact en phrase  25  "voltage* =keeps jump*"   gap=6
+# "(jk)": joking
+calm en word  -20  jk

