@@ -4,6 +4,7 @@
  * The answer is {"ok":true,"result":Message} or {"ok":false,"error_code":N,"description":
  * "...","parameters":{"retry_after":S}}; a 429 names its wait in parameters.retry_after. */
 #include "collectors/reply_net.h"
+#include "collectors/telegram.h"
 
 #include "common/alloc.h"
 #include "common/buf.h"
@@ -20,26 +21,6 @@
 #define TGR_RETRY_DEFAULT_MS 1000
 /* Longest chat username (@name: 5-32 characters). */
 #define TGR_USERNAME_MAX 32
-
-/* A bot token is "<digits>:<letters, digits, '_' or '-'>"; it goes into the URL path. */
-static bool tgr_token_valid(const char *token)
-{
-    const char *p = token;
-    while (*p >= '0' && *p <= '9') {
-        p++;
-    }
-    if (p == token || *p != ':' || p[1] == '\0') {
-        return false;
-    }
-    for (p++; *p != '\0'; p++) {
-        bool ok = (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
-                  (*p >= 'A' && *p <= 'Z') || *p == '_' || *p == '-';
-        if (!ok) {
-            return false;
-        }
-    }
-    return true;
-}
 
 static bool tgr_int(const char *s, size_t len, int64_t *out)
 {
@@ -204,7 +185,7 @@ int km_reply_telegram(const struct km_reply_target *t, const char *chat_id, cons
     char *chat = NULL, *url = NULL, *body = NULL;
     struct km_reply_http_resp resp = {0};
     int64_t message = 0;
-    if (t->token == NULL || !tgr_token_valid(t->token)) {
+    if (t->token == NULL || !km_telegram_token_valid(t->token)) {
         rc = km_err_set(err, KM_EINPUT,
                         "telegram/%s: token must look like 123456789:AAE... "
                         "(from @BotFather)",

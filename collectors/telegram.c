@@ -6,6 +6,8 @@
  * every update of a response, including ignored and malformed ones, so that one poison
  * update cannot block the bot. Entity offsets are in UTF-16 code units and are converted to
  * byte offsets before a hashtag is cut out of the UTF-8 text. */
+#include "collectors/telegram.h"
+
 #include "collectors/collector.h"
 #include "common/alloc.h"
 #include "common/buf.h"
@@ -77,9 +79,7 @@ static void tg_destroy(void *state)
     free(st);
 }
 
-/* A bot token is "<digits>:<letters, digits, '_' or '-'>"; anything else would also change
- * the meaning of the request URL it is pasted into. */
-static bool tg_token_valid(const char *token)
+bool km_telegram_token_valid(const char *token)
 {
     const char *p = token;
     while (*p >= '0' && *p <= '9') {
@@ -113,7 +113,7 @@ static int tg_create(const struct km_section *sec, void **state, struct km_err *
                         sec->file, km_section_line(sec, "url"), st->name);
         goto out;
     }
-    if (token == NULL || !tg_token_valid(token)) {
+    if (token == NULL || !km_telegram_token_valid(token)) {
         rc = km_err_set(
             err, KM_EINPUT,
             "%s:%d: telegram/%s: token must look like 123456789:AAE... (from @BotFather)",
@@ -519,7 +519,7 @@ const struct km_collector km_collector_telegram = {
  * and the queue's (network, id) seen-set drops the repeats. */
 
 /* Longest secret_token setWebhook accepts. */
-#define TGW_SECRET_MAX 256
+#define TGW_SECRET_MAX    256
 #define TGW_SECRET_HEADER "X-Telegram-Bot-Api-Secret-Token"
 
 static const struct km_conf_key tgw_keys[] = {
@@ -603,8 +603,10 @@ static int tgw_consume(void *state, const struct km_response *resp, struct km_po
     }
     int64_t uid = 0;
     if (!YAJL_IS_OBJECT(root) || !km_json_int(root, "update_id", &uid)) {
-        rc = km_err_set(err, KM_EINPUT, "telegram_webhook/%s: not a Telegram Update (no "
-                        "update_id)", st->tg->name);
+        rc = km_err_set(err, KM_EINPUT,
+                        "telegram_webhook/%s: not a Telegram Update (no "
+                        "update_id)",
+                        st->tg->name);
         goto out;
     }
     bool have_id = false;

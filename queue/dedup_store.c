@@ -200,17 +200,26 @@ static void ddr_put_le(unsigned char *out, uint64_t v, int bytes)
     }
 }
 
-/* Queues the XADD of rec (see dedup_store.h for the fields). */
-static void ddr_queue_entry(struct km_dedup_redis *s, const struct km_dedup_rec *rec,
-                            const uint64_t *bands, size_t n_bands, const char *author)
+/* Queues an XADD of a log entry for post key at t_ms: the command, its k and t fields;
+ * the caller adds the others. */
+static struct ddr_cmd *ddr_entry_start(struct km_dedup_redis *s, const char *key, int64_t t_ms)
 {
     struct ddr_batch *b = &s->pending;
     struct ddr_cmd *c = ddr_cmd(b, "XADD");
     ddr_str(c, s->log_key);
     ddr_str(c, "*");
-    ddr_field(b, c, "k", rec->key, strlen(rec->key));
+    ddr_field(b, c, "k", key, strlen(key));
     ddr_str(c, "t");
-    ddr_num(b, c, NULL, rec->t_ms);
+    ddr_num(b, c, NULL, t_ms);
+    return c;
+}
+
+/* Queues the XADD of rec (see dedup_store.h for the fields). */
+static void ddr_queue_entry(struct km_dedup_redis *s, const struct km_dedup_rec *rec,
+                            const uint64_t *bands, size_t n_bands, const char *author)
+{
+    struct ddr_batch *b = &s->pending;
+    struct ddr_cmd *c = ddr_entry_start(s, rec->key, rec->t_ms);
     char hex[16];
     ddr_hex16(rec->fingerprint, hex);
     ddr_field(b, c, "f", hex, sizeof(hex));
@@ -611,12 +620,7 @@ static int ddr_escalated(void *store, const char *incident, const char *key, int
     }
     km_dedup_mem_ops.escalated(s->mem, incident, key, level, now, window, err);
     struct ddr_batch *b = &s->pending;
-    struct ddr_cmd *c = ddr_cmd(b, "XADD");
-    ddr_str(c, s->log_key);
-    ddr_str(c, "*");
-    ddr_field(b, c, "k", key, strlen(key));
-    ddr_str(c, "t");
-    ddr_num(b, c, NULL, now);
+    struct ddr_cmd *c = ddr_entry_start(s, key, now);
     ddr_field(b, c, "i", incident, strlen(incident));
     ddr_str(c, "e");
     ddr_num(b, c, NULL, level);

@@ -95,6 +95,44 @@ static int fx_teardown(void **state)
     return 0;
 }
 
+/* komekd restarts: the fixture's store and deduplicator are made anew (on f->qo, whose
+ * namespace the caller may have changed). */
+static void fx_restart(struct fx *f)
+{
+    km_dedup_free(f->d);
+    km_dedup_redis_free(f->store);
+    f->store = store_open(&f->qo);
+    f->d = km_dedup_new(NULL, &km_dedup_redis_ops, f->store);
+}
+
+/* A second komekd on the same Redis: its own store and deduplicator. */
+struct peer {
+    struct km_dedup_redis *s;
+    struct km_dedup *d;
+};
+
+/* window_ms 0: the default window. */
+static struct peer peer_open_window(const struct km_queue_opts *qo, int64_t window_ms)
+{
+    struct peer p = {NULL, NULL};
+    struct km_err err = {{0}};
+    assert_int_equal(km_dedup_redis_new(qo, window_ms, &p.s, &err), KM_OK);
+    const struct km_dedup_opts o = {.window_ms = window_ms};
+    p.d = km_dedup_new(&o, &km_dedup_redis_ops, p.s);
+    return p;
+}
+
+static struct peer peer_open(const struct km_queue_opts *qo)
+{
+    return peer_open_window(qo, 0);
+}
+
+static void peer_close(struct peer *p)
+{
+    km_dedup_free(p->d);
+    km_dedup_redis_free(p->s);
+}
+
 static struct fx *fx_get(void **state)
 {
     if (*state == NULL) {
@@ -304,8 +342,7 @@ static struct km_post *check_cat(struct km_dedup *d, const char *id, const char 
 static void test_place(void **state)
 {
     struct fx *f = fx_get(state);
-    struct km_dedup_redis *s2 = store_open(&f->qo);
-    struct km_dedup *d2 = km_dedup_new(NULL, &km_dedup_redis_ops, s2);
+    struct peer p2 = peer_open(&f->qo);
     struct km_dedup_result r;
     struct km_post *old =
         check_cat(f->d, "0", "electricity", "Сыганак 15 опять без света", f->now - 73 * HOUR, &r);
@@ -313,7 +350,7 @@ static void test_place(void **state)
         check_cat(f->d, "1", "electricity",
                   "Сыганак 15 — весь дом без света с 7 утра, лифты стоят #109", f->now, &r);
     assert_false(r.is_place); /* post 0 left the window */
-    struct km_post *b = check_cat(d2, "2", "electricity",
+    struct km_post *b = check_cat(p2.d, "2", "electricity",
                                   "Сығанақ 15-те таңғы сағат 7-ден бері жарық жоқ, балалар "
                                   "сабаққа дайындала алмай отыр",
                                   f->now + MINUTE, &r);
@@ -322,7 +359,7 @@ static void test_place(void **state)
     assert_null(b->triage.dup_of);
     assert_string_equal(b->triage.incident, a->triage.incident);
     assert_int_equal(r.size.posts, 2);
-    struct km_post *c = check_cat(d2, "3", "electricity", "на Сыганак 17 тоже нет света с утра",
+    struct km_post *c = check_cat(p2.d, "3", "electricity", "на Сыганак 17 тоже нет света с утра",
                                   f->now + 2 * MINUTE, &r);
     assert_false(r.is_place);
     struct km_post *e = check_cat(f->d, "4", "water", "Сыганак 15 — с утра нет холодной воды",
@@ -339,28 +376,22 @@ static void test_place(void **state)
     km_post_free(b);
     km_post_free(c);
     km_post_free(e);
-    km_dedup_free(d2);
-    km_dedup_redis_free(s2);
+    peer_close(&p2);
 }
 
 /* Two komekd on one Redis share the window; a komekd that restarts finds it again. */
 static void test_shared_and_restart(void **state)
 {
     struct fx *f = fx_get(state);
-    struct km_dedup_redis *s2 = store_open(&f->qo);
-    struct km_dedup *d2 = km_dedup_new(NULL, &km_dedup_redis_ops, s2);
+    struct peer p2 = peer_open(&f->qo);
     struct km_dedup_result r;
     struct km_post *a = check(f->d, "1", "u1", TXT_FLOOD, NULL, f->now, &r);
-    struct km_post *b = check(d2, "2", "u2", TXT_FLOOD_EDIT, NULL, f->now + MINUTE, &r);
+    struct km_post *b = check(p2.d, "2", "u2", TXT_FLOOD_EDIT, NULL, f->now + MINUTE, &r);
     assert_true(r.is_near_dup);
     assert_string_equal(b->triage.incident, a->triage.incident);
-    km_dedup_free(d2);
-    km_dedup_redis_free(s2);
+    peer_close(&p2);
     /* "restart": a new store and deduplicator */
-    km_dedup_free(f->d);
-    km_dedup_redis_free(f->store);
-    f->store = store_open(&f->qo);
-    f->d = km_dedup_new(NULL, &km_dedup_redis_ops, f->store);
+    fx_restart(f);
     struct km_post *c = check(f->d, "3", "u3", TXT_FLOOD, NULL, f->now + 2 * MINUTE, &r);
     assert_true(r.is_exact_dup);
     assert_int_equal(r.size.posts, 3);
@@ -412,10 +443,7 @@ static void test_window(void **state)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         /* a new namespace each: the cases go back and forth in time */
         snprintf(f->ns, sizeof(f->ns), "w%d_%zu", (int)getpid(), i);
-        km_dedup_free(f->d);
-        km_dedup_redis_free(f->store);
-        f->store = store_open(&f->qo);
-        f->d = km_dedup_new(NULL, &km_dedup_redis_ops, f->store);
+        fx_restart(f);
         char ida[16], idb[16], text[200];
         snprintf(ida, sizeof(ida), "a%zu", i);
         snprintf(idb, sizeof(idb), "b%zu", i);
@@ -440,15 +468,14 @@ static void test_window(void **state)
 static void test_escalation_shared(void **state)
 {
     struct fx *f = fx_get(state);
-    struct km_dedup_redis *s2 = store_open(&f->qo);
-    struct km_dedup *d2 = km_dedup_new(NULL, &km_dedup_redis_ops, s2);
+    struct peer p2 = peer_open(&f->qo);
     int escalations[3] = {0, 0, 0};
     for (int i = 0; i < 12; i++) {
         char id[16], author[16];
         snprintf(id, sizeof(id), "%d", i);
         snprintf(author, sizeof(author), "u%d", i % 4);
         struct km_dedup_result r;
-        km_post_free(check(i % 2 == 0 ? f->d : d2, id, author,
+        km_post_free(check(i % 2 == 0 ? f->d : p2.d, id, author,
                            i % 3 == 0 ? TXT_FLOOD : TXT_FLOOD_EDIT, NULL, f->now + i, &r));
         assert_int_equal(r.size.posts, i + 1);
         assert_int_equal(r.size.authors, i < 4 ? i + 1 : 4);
@@ -457,8 +484,7 @@ static void test_escalation_shared(void **state)
     }
     assert_int_equal(escalations[1], 1);
     assert_int_equal(escalations[2], 1);
-    km_dedup_free(d2);
-    km_dedup_redis_free(s2);
+    peer_close(&p2);
 }
 
 /* An entry someone else wrote badly is skipped and counted, not trusted. */
@@ -509,11 +535,10 @@ static void test_malformed_record(void **state)
 static void test_batches(void **state)
 {
     struct fx *f = fx_get(state);
-    struct km_dedup_redis *s2 = store_open(&f->qo);
-    struct km_dedup *d2 = km_dedup_new(NULL, &km_dedup_redis_ops, s2);
+    struct peer p2 = peer_open(&f->qo);
     struct km_err err = {{0}};
     struct km_dedup_result r;
-    assert_int_equal(km_dedup_redis_begin(s2, &err), KM_OK);
+    assert_int_equal(km_dedup_redis_begin(p2.s, &err), KM_OK);
     assert_int_equal(km_dedup_redis_begin(f->store, &err), KM_OK);
     struct km_post *a = check(f->d, "1", "u1", TXT_FLOOD, NULL, f->now, &r);
     struct km_post *b = check(f->d, "2", "u2", TXT_FLOOD_EDIT, NULL, f->now, &r);
@@ -523,9 +548,9 @@ static void test_batches(void **state)
     km_dedup_redis_stats(f->store, &st);
     assert_int_equal(st.pending, 2);
     assert_int_equal(st.posts, 2);
-    struct km_post *c = check(d2, "3", "u3", TXT_FLOOD, NULL, f->now, &r);
+    struct km_post *c = check(p2.d, "3", "u3", TXT_FLOOD, NULL, f->now, &r);
     assert_false(r.is_exact_dup); /* not yet written */
-    assert_int_equal(km_dedup_redis_flush(s2, &err), KM_OK);
+    assert_int_equal(km_dedup_redis_flush(p2.s, &err), KM_OK);
     /* Redis refuses writes (no replica for min-replicas-to-write): the first store's
      * flush fails and keeps the entries; its next batch writes them */
     freeReplyObject(rcmd(f->raw, "CONFIG", "SET", "min-replicas-to-write", "1", NULL));
@@ -544,17 +569,16 @@ static void test_batches(void **state)
     assert_int_equal(st.applied, 1); /* post 3 */
     assert_int_equal(km_dedup_redis_flush(f->store, &err), KM_OK);
     assert_int_equal(log_len(f), 3);
-    assert_int_equal(km_dedup_redis_begin(s2, &err), KM_OK);
-    struct km_post *e = check(d2, "4", "u4", TXT_FLOOD_EDIT, NULL, f->now, &r);
+    assert_int_equal(km_dedup_redis_begin(p2.s, &err), KM_OK);
+    struct km_post *e = check(p2.d, "4", "u4", TXT_FLOOD_EDIT, NULL, f->now, &r);
     assert_true(r.is_exact_dup);
     assert_string_equal(e->triage.dup_of, "telegram:1"); /* 2 is a near copy of 1 */
-    assert_int_equal(km_dedup_redis_flush(s2, &err), KM_OK);
+    assert_int_equal(km_dedup_redis_flush(p2.s, &err), KM_OK);
     km_post_free(a);
     km_post_free(b);
     km_post_free(c);
     km_post_free(e);
-    km_dedup_free(d2);
-    km_dedup_redis_free(s2);
+    peer_close(&p2);
 }
 
 /* Two komekd adding to one incident in the same batch interval make its size jump past a
@@ -562,8 +586,7 @@ static void test_batches(void **state)
 static void test_escalation_skipped(void **state)
 {
     struct fx *f = fx_get(state);
-    struct km_dedup_redis *s2 = store_open(&f->qo);
-    struct km_dedup *d2 = km_dedup_new(NULL, &km_dedup_redis_ops, s2);
+    struct peer p2 = peer_open(&f->qo);
     struct km_err err = {{0}};
     struct km_dedup_result r;
     int announced[3] = {0, 0, 0};
@@ -575,28 +598,27 @@ static void test_escalation_skipped(void **state)
     }
     assert_int_equal(announced[1], 1); /* at 3 */
     assert_int_equal(km_dedup_redis_begin(f->store, &err), KM_OK);
-    assert_int_equal(km_dedup_redis_begin(s2, &err), KM_OK);
+    assert_int_equal(km_dedup_redis_begin(p2.s, &err), KM_OK);
     km_post_free(check(f->d, "9", "9", TXT_FLOOD, NULL, f->now + 9, &r));
     assert_int_equal(r.size.posts, 9);
-    km_post_free(check(d2, "10", "10", TXT_FLOOD, NULL, f->now + 10, &r));
+    km_post_free(check(p2.d, "10", "10", TXT_FLOOD, NULL, f->now + 10, &r));
     assert_int_equal(r.size.posts, 9); /* it has not seen post 9 */
     assert_int_equal(r.escalate, 0);
     assert_int_equal(km_dedup_redis_flush(f->store, &err), KM_OK);
-    assert_int_equal(km_dedup_redis_flush(s2, &err), KM_OK);
+    assert_int_equal(km_dedup_redis_flush(p2.s, &err), KM_OK);
     assert_int_equal(km_dedup_redis_begin(f->store, &err), KM_OK);
     km_post_free(check(f->d, "11", "11", TXT_FLOOD, NULL, f->now + 11, &r));
     assert_int_equal(r.size.posts, 11);
     assert_int_equal(r.escalate, 2); /* 10 was passed without an announcement */
     assert_int_equal(r.escalate_at, 10);
     assert_int_equal(km_dedup_redis_flush(f->store, &err), KM_OK);
-    assert_int_equal(km_dedup_redis_begin(s2, &err), KM_OK);
-    km_post_free(check(d2, "12", "12", TXT_FLOOD, NULL, f->now + 12, &r));
+    assert_int_equal(km_dedup_redis_begin(p2.s, &err), KM_OK);
+    km_post_free(check(p2.d, "12", "12", TXT_FLOOD, NULL, f->now + 12, &r));
     assert_int_equal(r.size.posts, 12);
     assert_int_equal(r.escalate, 0); /* the other komekd announced it */
     assert_int_equal(r.size.escalated, 2);
-    assert_int_equal(km_dedup_redis_flush(s2, &err), KM_OK);
-    km_dedup_free(d2);
-    km_dedup_redis_free(s2);
+    assert_int_equal(km_dedup_redis_flush(p2.s, &err), KM_OK);
+    peer_close(&p2);
 }
 
 /* A flush repeated after its reply was lost writes its entries twice: a komekd replaying
@@ -623,17 +645,15 @@ static void test_duplicate_entries(void **state)
     }
     freeReplyObject(all);
     assert_int_equal(log_len(f), 4);
-    struct km_dedup_redis *s2 = store_open(&f->qo);
-    struct km_dedup *d2 = km_dedup_new(NULL, &km_dedup_redis_ops, s2);
-    km_post_free(check(d2, "3", "u3", TXT_FLOOD, NULL, f->now + MINUTE, &r));
+    struct peer p2 = peer_open(&f->qo);
+    km_post_free(check(p2.d, "3", "u3", TXT_FLOOD, NULL, f->now + MINUTE, &r));
     assert_int_equal(r.size.posts, 3);
     assert_int_equal(r.size.authors, 3);
     struct km_dedup_redis_stats st;
-    km_dedup_redis_stats(s2, &st);
+    km_dedup_redis_stats(p2.s, &st);
     assert_int_equal(st.applied, 2);
     assert_int_equal(st.skipped, 0);
-    km_dedup_free(d2);
-    km_dedup_redis_free(s2);
+    peer_close(&p2);
 }
 
 /* A window longer than the default is replayed whole at start. */
@@ -641,30 +661,20 @@ static void test_long_window(void **state)
 {
     struct fx *f = fx_get(state);
     const int64_t week = 7 * 24 * HOUR;
-    struct km_dedup_opts o = {.window_ms = week};
-    struct km_err err = {{0}};
-    struct km_dedup_redis *s1 = NULL, *s2 = NULL, *s3 = NULL;
-    assert_int_equal(km_dedup_redis_new(&f->qo, week, &s1, &err), KM_OK);
-    struct km_dedup *d1 = km_dedup_new(&o, &km_dedup_redis_ops, s1);
+    struct peer p1 = peer_open_window(&f->qo, week), p2 = peer_open_window(&f->qo, week);
+    struct peer p3 = peer_open(&f->qo);
     struct km_dedup_result r;
-    km_post_free(check(d1, "1", "u1", TXT_FLOOD, NULL, f->now - 5 * 24 * HOUR, &r));
-    assert_int_equal(km_dedup_redis_new(&f->qo, week, &s2, &err), KM_OK);
-    struct km_dedup *d2 = km_dedup_new(&o, &km_dedup_redis_ops, s2);
-    km_post_free(check(d2, "2", "u2", TXT_FLOOD, NULL, f->now, &r));
+    km_post_free(check(p1.d, "1", "u1", TXT_FLOOD, NULL, f->now - 5 * 24 * HOUR, &r));
+    km_post_free(check(p2.d, "2", "u2", TXT_FLOOD, NULL, f->now, &r));
     assert_true(r.is_exact_dup); /* five days back, in a week's window */
-    assert_int_equal(km_dedup_redis_new(&f->qo, 0, &s3, &err), KM_OK);
-    struct km_dedup *d3 = km_dedup_new(NULL, &km_dedup_redis_ops, s3);
-    km_post_free(check(d3, "3", "u3", TXT_FLOOD, NULL, f->now, &r));
+    km_post_free(check(p3.d, "3", "u3", TXT_FLOOD, NULL, f->now, &r));
     assert_true(r.is_exact_dup); /* post 2 */
     struct km_dedup_redis_stats st;
-    km_dedup_redis_stats(s3, &st);
+    km_dedup_redis_stats(p3.s, &st);
     assert_int_equal(st.posts, 2); /* post 1 is older than its 72 hours */
-    km_dedup_free(d1);
-    km_dedup_free(d2);
-    km_dedup_free(d3);
-    km_dedup_redis_free(s1);
-    km_dedup_redis_free(s2);
-    km_dedup_redis_free(s3);
+    peer_close(&p1);
+    peer_close(&p2);
+    peer_close(&p3);
 }
 
 /* A komekd starting on a long log reads it page by page. */
@@ -682,18 +692,16 @@ static void test_replay_pages(void **state)
     }
     assert_int_equal(km_dedup_redis_flush(f->store, &err), KM_OK);
     assert_int_equal(log_len(f), 4500);
-    struct km_dedup_redis *s2 = store_open(&f->qo);
-    struct km_dedup *d2 = km_dedup_new(NULL, &km_dedup_redis_ops, s2);
-    struct km_post *p = check(d2, "x", "v", "двор 4499 не убран!", NULL, f->now + MINUTE, &r);
+    struct peer p2 = peer_open(&f->qo);
+    struct km_post *p = check(p2.d, "x", "v", "двор 4499 не убран!", NULL, f->now + MINUTE, &r);
     assert_true(r.is_exact_dup);
     assert_string_equal(p->triage.dup_of, "telegram:4499");
     struct km_dedup_redis_stats st;
-    km_dedup_redis_stats(s2, &st);
+    km_dedup_redis_stats(p2.s, &st);
     assert_int_equal(st.applied, 4500);
     assert_int_equal(st.posts, 4501);
     km_post_free(p);
-    km_dedup_free(d2);
-    km_dedup_redis_free(s2);
+    peer_close(&p2);
 }
 
 /* Redis unreachable: KM_RETRY, no dedup fields; needs no server. */
