@@ -123,12 +123,15 @@ struct lg_word {
 
 /* Word endings compared as integers: an ending of n <= 8 bytes is a key with its bytes at
  * the end of an 8-byte window and a mask over those bytes, so that one load of a word's
- * last 8 bytes tests every ending (any earlier bytes of a longer ending go to memcmp). */
+ * last 8 bytes tests an ending (any earlier bytes of a longer ending go to memcmp). The
+ * endings are kept in order of their last byte, and only those sharing the word's last
+ * byte are tested. */
 struct lg_ends {
     uint64_t key[LG_MAX_ENDS], mask[LG_MAX_ENDS];
     uint8_t len[LG_MAX_ENDS];
     const char *str[LG_MAX_ENDS];
     size_t n;
+    uint8_t from[257]; /* endings whose last byte is b: from[b] .. from[b + 1] - 1 */
 };
 
 static struct lg_word lg_table[LG_SLOTS];
@@ -200,17 +203,30 @@ static uint64_t lg_last8(const char *w, size_t len)
     return k;
 }
 
+static unsigned char lg_last_byte(const char *w)
+{
+    size_t len = strlen(w);
+    return len > 0 ? (unsigned char)w[len - 1] : 0;
+}
+
 static void lg_ends_init(struct lg_ends *e, const char *const *list, size_t n)
 {
     static const char ones[8] = {'\xFF', '\xFF', '\xFF', '\xFF', '\xFF', '\xFF', '\xFF', '\xFF'};
-    for (size_t i = 0; i < n && e->n < LG_MAX_ENDS; i++) {
-        size_t len = strlen(list[i]);
-        size_t tail = len < 8 ? len : 8;
-        e->key[e->n] = lg_last8(list[i], len);
-        e->mask[e->n] = lg_last8(ones, tail);
-        e->len[e->n] = (uint8_t)len;
-        e->str[e->n++] = list[i];
+    for (unsigned b = 0; b < 256; b++) {
+        e->from[b] = (uint8_t)e->n;
+        for (size_t i = 0; i < n && e->n < LG_MAX_ENDS; i++) {
+            size_t len = strlen(list[i]);
+            size_t tail = len < 8 ? len : 8;
+            if (len == 0 || lg_last_byte(list[i]) != b) {
+                continue;
+            }
+            e->key[e->n] = lg_last8(list[i], len);
+            e->mask[e->n] = lg_last8(ones, tail);
+            e->len[e->n] = (uint8_t)len;
+            e->str[e->n++] = list[i];
+        }
     }
+    e->from[256] = (uint8_t)e->n;
 }
 
 static void lg_add_ends(void);
@@ -235,8 +251,12 @@ static unsigned lg_lookup(const char *word, size_t len)
 /* True if w ends with one of the endings of e. */
 static bool lg_ends_any(const char *w, size_t len, const struct lg_ends *e)
 {
+    if (len == 0) {
+        return false;
+    }
     uint64_t last = lg_last8(w, len);
-    for (size_t i = 0; i < e->n; i++) {
+    unsigned char b = (unsigned char)w[len - 1];
+    for (size_t i = e->from[b]; i < e->from[b + 1]; i++) {
         size_t n = e->len[i];
         if (n <= len && (last & e->mask[i]) == e->key[i] &&
             (n <= 8 || memcmp(w + len - n, e->str[i], n - 8) == 0)) {

@@ -16,6 +16,7 @@
 #include <libstemmer.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,9 +78,16 @@ void km_lex_stemmers_free(struct km_lex_stemmers *st)
     st->cache = NULL;
 }
 
+uint64_t km_lexicon_next_generation(void)
+{
+    static atomic_uint_fast64_t last;
+    return (uint64_t)atomic_fetch_add(&last, 1) + 1;
+}
+
 struct km_lexicon *km_lexicon_new(void)
 {
     struct km_lexicon *lx = km_calloc(1, sizeof(*lx));
+    lx->generation = km_lexicon_next_generation();
     lx->exact = km_strmap_new();
     lx->loose = km_strmap_new();
     lx->stem_ru = km_strmap_new();
@@ -605,6 +613,7 @@ int km_lexicon_add_line(struct km_lexicon *lx, const char *line, const char *fil
 {
     struct lx_ctx c = {.lx = lx, .file = file, .line = lineno, .report = report, .err = err};
     size_t len = strlen(line);
+    lx->generation = km_lexicon_next_generation(); /* what a token matches may change */
     const char *why = NULL;
     if (len > KM_LEX_MAX_LINE) {
         why = "line longer than 1024 bytes";

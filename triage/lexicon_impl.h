@@ -31,9 +31,13 @@ struct km_lexicon {
     char **files;             /* file names entries point to */
     size_t n_files;
     struct km_lex_stemmers st; /* the loader's stemmers (stems of terms at load time) */
+    uint64_t generation; /* unique per lexicon and per change: keys the token cache */
 };
 
-/* The stem cache of struct km_lex_stemmers (lexmatch.c). */
+/* A new value for km_lexicon.generation, never given before in this process. */
+uint64_t km_lexicon_next_generation(void);
+
+/* The stem and token cache of struct km_lex_stemmers (lexmatch.c). */
 struct km_lex_stem_cache *km_lex_stem_cache_new(void);
 void km_lex_stem_cache_free(struct km_lex_stem_cache *c);
 

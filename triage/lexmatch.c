@@ -8,7 +8,10 @@
  * passes over the entries that start with those atoms: exclusions (which block tokens for
  * a class), negators, and everything else, each phrase extended word by word within its
  * gap (and its clause). Cost is linear in the tokens of the post; the stemmer runs only on
- * tokens that share a prefix with some lexicon stem. */
+ * tokens that share a prefix with some lexicon stem. The atoms of a token depend on its text,
+ * whether it is a name and (Latin words) whether it is English here, so each thread keeps
+ * the atoms of recent tokens: citizens' words repeat, and a hit replaces the lookups by one
+ * hash. */
 #include "triage/lexicon_impl.h"
 
 #include "common/alloc.h"
@@ -40,8 +43,25 @@ struct lm_cache_slot {
     char stem[LM_CACHE_WORD];
 };
 
+/* Token cache: slots (a power of two), the longest token and the most atoms cached. A slot
+ * is one cache line; 16384 of them hold a day's frequent words at 1 MB per thread. */
+#define LM_TOKEN_SLOTS 16384
+#define LM_TOKEN_WORD  30
+#define LM_TOKEN_ATOMS 6
+
+struct lm_token_slot {
+    uint64_t hash; /* of the token text, with the name flag mixed in; 0 = empty */
+    uint8_t wlen, n_atoms;
+    char word[LM_TOKEN_WORD];
+    uint32_t atoms[LM_TOKEN_ATOMS];
+};
+
+_Static_assert(sizeof(struct lm_token_slot) == 64, "a token slot is one cache line");
+
 struct km_lex_stem_cache {
     struct lm_cache_slot slots[LM_CACHE_SLOTS];
+    uint64_t generation;          /* of the lexicon the token slots were filled from */
+    struct lm_token_slot *tokens; /* LM_TOKEN_SLOTS, allocated when first matching */
 };
 
 struct lm_state {
@@ -136,6 +156,9 @@ struct km_lex_stem_cache *km_lex_stem_cache_new(void)
 
 void km_lex_stem_cache_free(struct km_lex_stem_cache *c)
 {
+    if (c != NULL) {
+        free(c->tokens);
+    }
     free(c);
 }
 
@@ -282,19 +305,20 @@ static bool lm_english_here(const struct lm_state *s, size_t i)
             km_lang_english_word(t[i + 1].text, t[i + 1].len));
 }
 
-/* Latin token i: English stem, then unless it is English here the lookups of its Cyrillic
+/* Latin token t: English stem, then unless it is English here the lookups of its Cyrillic
  * transliteration, prefixes only when it is no proper name. */
-static void lm_latin(struct lm_state *s, size_t i, size_t first, bool name)
+static void lm_latin(struct lm_state *s, const struct km_norm_token *t, bool english,
+                     size_t first, bool name)
 {
-    const char *w = s->nt->tokens[i].text;
-    size_t len = s->nt->tokens[i].len;
+    const char *w = t->text;
+    size_t len = t->len;
     if (len > LM_MAX_WORD) {
         return;
     }
     if (lm_prefixes(s, s->lx->trig_en, w, len, false, first)) {
         lm_stem(s, s->st->en, s->lx->stem_en, w, len, first);
     }
-    if (lm_english_here(s, i)) {
+    if (english) {
         return;
     }
     char cyr[LM_MAX_WORD * 4 + 1];
@@ -311,18 +335,16 @@ static void lm_latin(struct lm_state *s, size_t i, size_t first, bool name)
     lm_cyr_stem(s, cyr, clen, first);
 }
 
-/* Collects the atoms of token i. */
-static void lm_token(struct lm_state *s, size_t i)
+/* The lookups of token t, which depend on its text, whether it is a proper name and, for a
+ * Latin word, whether it is English here (see lm_english_here()). */
+static void lm_token_lookups(struct lm_state *s, const struct km_norm_token *t, bool name,
+                             bool english, size_t first)
 {
-    const struct km_norm_token *t = &s->nt->tokens[i];
     const struct km_lexicon *lx = s->lx;
-    size_t first = s->n_atoms;
-    s->off[i] = (uint32_t)first;
     lm_lookup(s, lx->exact, t->text, t->len, first);
     const char *loose = t->loose != NULL ? t->loose : t->text;
     size_t llen = loose == t->text ? t->len : strlen(loose);
     lm_lookup(s, lx->loose, loose, llen, first);
-    bool name = s->name != NULL && s->name[i];
     if (!name) {
         lm_prefixes(s, lx->prefix, t->text, t->len, true, first);
     }
@@ -331,8 +353,64 @@ static void lm_token(struct lm_state *s, size_t i)
     }
     if (lm_is_cyrillic(t->text)) {
         lm_cyr_stem(s, t->text, t->len, first);
-    } else if (lm_is_latin(s, i)) {
-        lm_latin(s, i, first, name);
+    } else if (t->text[0] >= 'a' && t->text[0] <= 'z') {
+        lm_latin(s, t, english, first, name);
+    }
+}
+
+/* The cache slot of token t (name and english as for lm_token_lookups()) in this thread's
+ * cache, emptied when it was filled from another lexicon; NULL when t is too long to cache.
+ * *h is its hash. */
+static struct lm_token_slot *lm_token_slot(struct lm_state *s, const struct km_norm_token *t,
+                                           bool name, bool english, uint64_t *h)
+{
+    struct km_lex_stem_cache *c = s->st->cache;
+    if (c == NULL || t->len >= LM_TOKEN_WORD) {
+        return NULL;
+    }
+    if (c->tokens == NULL) {
+        c->tokens = km_calloc(LM_TOKEN_SLOTS, sizeof(*c->tokens));
+    } else if (c->generation != s->lx->generation) {
+        memset(c->tokens, 0, LM_TOKEN_SLOTS * sizeof(*c->tokens));
+    }
+    c->generation = s->lx->generation;
+    *h = (XXH3_64bits(t->text, t->len) << 3) | 1u | (name ? 2u : 0u) | (english ? 4u : 0u);
+    return &c->tokens[(*h >> 3) & (LM_TOKEN_SLOTS - 1)];
+}
+
+/* Adds atoms v[0..n), distinct and in the order a token's lookups found them. */
+static void lm_add_cached(struct lm_state *s, const uint32_t *v, size_t n)
+{
+    while (s->cap_atoms - s->n_atoms < n) {
+        lm_grow_atoms(s);
+    }
+    memcpy(s->atoms + s->n_atoms, v, n * sizeof(*v));
+    s->n_atoms += n;
+}
+
+/* Collects the atoms of token i, from the token cache when it has them. */
+static void lm_token(struct lm_state *s, size_t i)
+{
+    const struct km_norm_token *t = &s->nt->tokens[i];
+    size_t first = s->n_atoms;
+    s->off[i] = (uint32_t)first;
+    bool name = s->name != NULL && s->name[i];
+    bool english = lm_is_latin(s, i) && lm_english_here(s, i);
+    uint64_t h = 0;
+    struct lm_token_slot *slot = lm_token_slot(s, t, name, english, &h);
+    if (slot != NULL && slot->hash == h && slot->wlen == t->len &&
+        memcmp(slot->word, t->text, t->len) == 0) {
+        lm_add_cached(s, slot->atoms, slot->n_atoms);
+        return;
+    }
+    lm_token_lookups(s, t, name, english, first);
+    size_t n = s->n_atoms - first;
+    if (slot != NULL && n <= LM_TOKEN_ATOMS) {
+        slot->hash = h;
+        slot->wlen = (uint8_t)t->len;
+        slot->n_atoms = (uint8_t)n;
+        memcpy(slot->word, t->text, t->len);
+        memcpy(slot->atoms, s->atoms + first, n * sizeof(*slot->atoms));
     }
 }
 

@@ -505,7 +505,19 @@ static void nm_scan(struct nm_state *s)
             }
         }
         int32_t cp;
-        size_t n = nm_decode(s, i, &cp);
+        size_t n = 1;
+        unsigned char b = s->src[i];
+        if (b >= 'a' && b <= 'z' && s->ncps > 0 && s->ncps < NM_MAX_CPS - 1) {
+            nm_add(s, b, false, false, i, 1); /* inside a word: the commonest byte */
+            i++;
+            continue;
+        }
+        if (b >= 0xD0 && b <= 0xD1 && i + 1 < s->len && (s->src[i + 1] & 0xC0) == 0x80) {
+            cp = ((int32_t)(b & 0x1F) << 6) | (s->src[i + 1] & 0x3F); /* Russian letters */
+            n = 2;
+        } else {
+            n = nm_decode(s, i, &cp);
+        }
         if (cp < 0x80) {
             nm_ascii(s, cp, i);
         } else {

@@ -845,9 +845,11 @@ size_t km_place_find(const char *text, const struct km_norm_text *nt, struct km_
     size_t houses = n;
     for (size_t i = 0; i < nt->n_tokens && n < max; i++) {
         struct km_place_ref r;
-        if ((pl_street_at(text, nt, i, &r) || pl_crossing_at(text, nt, i, &r) ||
-             pl_and_crossing_at(text, nt, i, &r) || pl_heading_at(text, nt, i, &r) ||
-             pl_district_at(text, nt, i, &r)) &&
+        /* a crossing, heading or district names token i only when it is capitalised */
+        bool capital = pl_capital(text, &nt->tokens[i]);
+        if ((pl_street_at(text, nt, i, &r) ||
+             (capital && (pl_crossing_at(text, nt, i, &r) || pl_and_crossing_at(text, nt, i, &r) ||
+                          pl_heading_at(text, nt, i, &r) || pl_district_at(text, nt, i, &r)))) &&
             !pl_has_street(out, houses, r.street) &&
             !pl_has_street(out + houses, n - houses, r.street)) {
             out[n++] = r;

@@ -1,6 +1,7 @@
 /* Unit tests for triage/lexicon.h: every match mode in ru, kk and en, exclusions,
  * negation, the strict flag, transliteration (not of English words), proper names, phrases
- * within a clause, bad lines with FILE:LINE, and the shipped etc/lexicon. */
+ * within a clause, the token cache across lexicons, bad lines with FILE:LINE, and the
+ * shipped etc/lexicon. */
 #include "triage/lexicon.h"
 #include "triage/norm.h"
 
@@ -406,6 +407,33 @@ static void test_bad_lines(void **state)
     assert_non_null(strstr(err.msg, "no .lex files"));
 }
 
+/* The stemmers' token cache keeps the atoms of words seen: a reloaded lexicon (or a line
+ * added to one) must be matched afresh, not through the atoms of the old one. */
+static void test_token_cache_follows_lexicon(void **state)
+{
+    struct fx *f = *state;
+    struct km_err err = {{0}};
+    assert_true(fx_has(f, "во дворе кошки", KM_LEX_RU, "кошк", -1));
+    assert_false(fx_has(f, "во дворе кошки", KM_LEX_RU, "кошки", -1));
+    struct km_lexicon *old = f->lx;
+    f->lx = km_lexicon_new(); /* a reload: the same words mean something else */
+    assert_int_equal(km_lexicon_add_line(f->lx, "gas ru word 5 кошки", "new.lex", 1, NULL, &err),
+                     KM_OK);
+    assert_true(fx_has(f, "во дворе кошки", KM_LEX_RU, "кошки", -1));
+    assert_false(fx_has(f, "во дворе кошки", KM_LEX_RU, "кошк", -1));
+    km_lexicon_free(f->lx);
+    f->lx = old;
+    assert_true(fx_has(f, "во дворе кошки", KM_LEX_RU, "кошк", -1));
+    assert_int_equal(km_lexicon_add_line(f->lx, "gas ru word 5 дворе", "more.lex", 1, NULL, &err),
+                     KM_OK);
+    assert_true(fx_has(f, "во дворе кошки", KM_LEX_RU, "дворе", -1));
+    /* a word met first as a street's name, then as a word, and the other way round */
+    static const int second[] = {1, -1};
+    assert_false(fx_has_names(f, "улица Кошкарбаева", KM_LEX_RU, second, "кошк"));
+    assert_true(fx_has_names(f, "улица Кошкарбаева", KM_LEX_RU, NULL, "кошк"));
+    assert_false(fx_has_names(f, "улица Кошкарбаева", KM_LEX_RU, second, "кошк"));
+}
+
 static void test_shipped_lexicon(void **state)
 {
     (void)state;
@@ -429,6 +457,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_strict_and_hits, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_post_hints, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_base_cap_names, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_token_cache_follows_lexicon, fx_setup, fx_teardown),
         cmocka_unit_test(test_over_flag),
         cmocka_unit_test(test_bad_lines),
         cmocka_unit_test(test_shipped_lexicon),
