@@ -347,9 +347,39 @@ static void nm_encode(struct nm_state *s, const int32_t *cps, size_t n, int32_t 
     s->st[s->st_len++] = '\0';
 }
 
-static void nm_emit(struct nm_state *s, int32_t *cps, size_t n, const struct nm_counts *c)
+/* Appends the next token, its text of len bytes just encoded into storage. */
+static struct km_norm_token *nm_add_token(struct nm_state *s, size_t len)
 {
     struct km_norm_text *t = s->t;
+    if (t->n_tokens == s->cap_tokens) {
+        s->cap_tokens *= 2;
+        t->tokens = km_realloc(t->tokens, s->cap_tokens * sizeof(*t->tokens));
+    }
+    struct km_norm_token *tok = &t->tokens[t->n_tokens++];
+    *tok = (struct km_norm_token){
+        .len = len,
+        .start = s->start,
+        .end = s->end,
+        .hashtag = s->in_tag,
+        .clause = s->clause && t->n_tokens > 1};
+    s->clause = false;
+    return tok;
+}
+
+/* Adds the letter counts of a token to the text's (hashtags are not counted). */
+static void nm_count(struct nm_state *s, unsigned letters, unsigned cyr, unsigned lat,
+                     unsigned kazakh)
+{
+    if (!s->in_tag) {
+        s->t->n_letters += letters;
+        s->t->cyrillic += cyr;
+        s->t->latin += lat;
+        s->t->kazakh_letters += kazakh;
+    }
+}
+
+static void nm_emit(struct nm_state *s, int32_t *cps, size_t n, const struct nm_counts *c)
+{
     bool map = c->cyr > 0 && c->lat > 0 && (c->lat == c->lat_glyph || c->cyr > c->lat);
     unsigned kazakh = 0;
     for (size_t j = 0; j < n; j++) {
@@ -359,31 +389,51 @@ static void nm_emit(struct nm_state *s, int32_t *cps, size_t n, const struct nm_
         }
         kazakh += cps[j] >= 0x456 && nm_is_kazakh(cps[j]);
     }
-    if (t->n_tokens == s->cap_tokens) {
-        s->cap_tokens *= 2;
-        t->tokens = km_realloc(t->tokens, s->cap_tokens * sizeof(*t->tokens));
-    }
-    struct km_norm_token *tok = &t->tokens[t->n_tokens++];
     size_t off = s->st_len;
     nm_encode(s, cps, n, NULL);
-    *tok = (struct km_norm_token){
-        .len = s->st_len - off - 1,
-        .start = s->start,
-        .end = s->end,
-        .hashtag = s->in_tag,
-        .clause = s->clause && t->n_tokens > 1};
-    s->clause = false;
+    struct km_norm_token *tok = nm_add_token(s, s->st_len - off - 1);
     if (kazakh > 0) {
         tok->loose = nm_has_loose;
         nm_encode(s, cps, n, nm_loose_cp);
     }
-    if (!s->in_tag) {
-        unsigned glyphs = map ? c->lat_glyph : 0;
-        t->n_letters += c->letters;
-        t->cyrillic += c->cyr + glyphs;
-        t->latin += c->lat - glyphs;
-        t->kazakh_letters += kazakh;
+    unsigned glyphs = map ? c->lat_glyph : 0;
+    nm_count(s, c->letters, c->cyr + glyphs, c->lat - glyphs, kazakh);
+}
+
+/* The commonest tokens in one pass: ASCII letters and digits only, or Russian letters а..я
+ * only (no ё, no Kazakh letter), needing no composition. Counts and encodes them as
+ * nm_clean_cps() and nm_emit() would; returns false, doing nothing, for any other token. */
+static bool nm_emit_simple(struct nm_state *s, const int32_t *cps, size_t n)
+{
+    bool ascii = cps[0] < 0x80;
+    unsigned letters = 0;
+    for (size_t j = 0; j < n; j++) {
+        int32_t cp = cps[j];
+        if (ascii ? cp >= 0x80 : (cp < 0x430 || cp > 0x44F)) {
+            return false;
+        }
+        letters += ascii && cp > '9';
     }
+    nm_reserve(s, 2 * n + 1);
+    unsigned char *o = (unsigned char *)s->st + s->st_len;
+    for (size_t j = 0; j < n; j++) {
+        if (ascii) {
+            *o++ = (unsigned char)cps[j];
+        } else {
+            *o++ = (unsigned char)(0xC0 | (cps[j] >> 6));
+            *o++ = (unsigned char)(0x80 | (cps[j] & 0x3F));
+        }
+    }
+    size_t len = (size_t)((char *)o - (s->st + s->st_len));
+    s->st_len += len;
+    s->st[s->st_len++] = '\0';
+    nm_add_token(s, len);
+    if (ascii) {
+        nm_count(s, letters, 0, letters, 0);
+    } else {
+        nm_count(s, (unsigned)n, (unsigned)n, 0, 0); /* one script: no homoglyph mapped */
+    }
+    return true;
 }
 
 /* Ends the current token, if any. */
@@ -394,6 +444,9 @@ static void nm_flush(struct nm_state *s)
         return;
     }
     s->ncps = 0;
+    if (!s->compose && nm_emit_simple(s, s->cps, n)) {
+        return;
+    }
     if (s->compose) {
         s->compose = false;
         utf8proc_ssize_t r = utf8proc_normalize_utf32(s->cps, (utf8proc_ssize_t)n,

@@ -360,10 +360,27 @@ static unsigned pl_token_mask(const struct km_norm_token *t, bool unit)
     return mask;
 }
 
+/* The lists of each token of the post km_place_find() is reading, as they are asked for:
+ * the tests below ask about one token many times. Set for the call only (one per thread). */
+#define PL_MEMO_TOKENS 256
+#define PL_MEMO_KNOWN  (1u << 31)
+static _Thread_local struct {
+    const struct km_norm_token *tokens; /* NULL outside km_place_find() */
+    size_t n;
+    unsigned mask[PL_MEMO_TOKENS]; /* pl_token_mask(t, true) | PL_MEMO_KNOWN, or 0 */
+} pl_memo;
+
 /* Token t is on one of the lists of bits. */
 static bool pl_is(const struct km_norm_token *t, unsigned bits)
 {
-    return (pl_token_mask(t, (bits & PL_W_UNIT) != 0) & bits) != 0;
+    size_t i = (size_t)(t - pl_memo.tokens);
+    if (pl_memo.tokens == NULL || t < pl_memo.tokens || i >= pl_memo.n) {
+        return (pl_token_mask(t, (bits & PL_W_UNIT) != 0) & bits) != 0;
+    }
+    if (pl_memo.mask[i] == 0) {
+        pl_memo.mask[i] = pl_token_mask(t, true) | PL_MEMO_KNOWN;
+    }
+    return (pl_memo.mask[i] & bits) != 0;
 }
 
 /* Only spaces, dashes and brackets in text[a..b): two numbers so joined are one phone
@@ -839,6 +856,9 @@ size_t km_place_find(const char *text, const struct km_norm_text *nt, struct km_
         return 0;
     }
     pthread_once(&pl_once, pl_set_init);
+    pl_memo.tokens = nt->tokens;
+    pl_memo.n = nt->n_tokens < PL_MEMO_TOKENS ? nt->n_tokens : PL_MEMO_TOKENS;
+    memset(pl_memo.mask, 0, pl_memo.n * sizeof(pl_memo.mask[0]));
     for (size_t i = 0; i < nt->n_tokens && n < max; i++) {
         n += pl_digit(nt->tokens[i].text[0]) && pl_house_at(text, nt, i, &out[n]);
     }
@@ -855,6 +875,7 @@ size_t km_place_find(const char *text, const struct km_norm_text *nt, struct km_
             out[n++] = r;
         }
     }
+    pl_memo.tokens = NULL;
     return n;
 }
 

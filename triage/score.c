@@ -660,9 +660,12 @@ static int sc_coldest(const char *s, const char **at, size_t *len)
 {
     int coldest = 0;
     for (const char *p = s; *p != '\0'; p++) {
-        size_t dash = *p == '-' ? 1 : strncmp(p, "\xE2\x88\x92", 3) == 0 ? 3 : 0;
+        size_t dash = *p == '-' ? 1 : (*p == '\xE2' && p[1] == '\x88' && p[2] == '\x92') ? 3 : 0;
+        if (dash == 0) {
+            continue;
+        }
         bool word_start = p == s || strchr(" \t\n(:,", p[-1]) != NULL;
-        if (dash == 0 || !word_start || p[dash] < '0' || p[dash] > '9') {
+        if (!word_start || p[dash] < '0' || p[dash] > '9') {
             continue;
         }
         int v = 0;
