@@ -48,6 +48,40 @@ static void civil_from_days(int64_t z, int *y, int *m, int *d)
     *y = (int)((int64_t)yoe + era * 400 + (*m <= 2));
 }
 
+/* Writes v as exactly width decimal digits at p (v < 10^width); returns the end. */
+static char *time_digits(char *p, int v, int width)
+{
+    for (int k = width - 1; k >= 0; k--) {
+        p[k] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    return p + width;
+}
+
+/* "YYYY-MM-DDTHH:MM:SS[.mmm]Z" into out (room for 25 bytes), as the snprintf formats of
+ * km_time_format_rfc3339() write it, without their cost (ingest formats two a post). */
+static char *time_format_digits(char *out, int y, int m, int d, int rem, int ms)
+{
+    char *p = time_digits(out, y, 4);
+    *p++ = '-';
+    p = time_digits(p, m, 2);
+    *p++ = '-';
+    p = time_digits(p, d, 2);
+    *p++ = 'T';
+    p = time_digits(p, rem / 3600, 2);
+    *p++ = ':';
+    p = time_digits(p, rem / 60 % 60, 2);
+    *p++ = ':';
+    p = time_digits(p, rem % 60, 2);
+    if (ms != 0) {
+        *p++ = '.';
+        p = time_digits(p, ms, 3);
+    }
+    *p++ = 'Z';
+    *p = '\0';
+    return out;
+}
+
 char *km_time_format_rfc3339(int64_t unix_ms, char *out, size_t size)
 {
     int64_t secs = unix_ms >= 0 ? unix_ms / 1000 : (unix_ms - 999) / 1000;
@@ -56,6 +90,9 @@ char *km_time_format_rfc3339(int64_t unix_ms, char *out, size_t size)
     int rem = (int)(secs - days * 86400);
     int y, m, d;
     civil_from_days(days, &y, &m, &d);
+    if (y >= 0 && y <= 9999 && size >= 25) {
+        return time_format_digits(out, y, m, d, rem, ms);
+    }
     if (ms != 0) {
         snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m, d, rem / 3600,
                  rem / 60 % 60, rem % 60, ms);

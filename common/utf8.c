@@ -3,6 +3,7 @@
 #include "common/buf.h"
 
 #include <stdint.h>
+#include <string.h>
 
 /* Length of the valid sequence at s (1..4), or 0 if invalid. */
 static size_t seq_len(const unsigned char *s, size_t avail)
@@ -37,25 +38,45 @@ static size_t seq_len(const unsigned char *s, size_t avail)
     return n;
 }
 
+/* Eight bytes of ASCII other than NUL (no high bit set, no zero byte). */
+static bool ascii8(const unsigned char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, sizeof(w));
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    return ((w | ((w - ones) & ~w)) & highs) == 0;
+}
+
+/* The end of the valid run of p[i..len): the offset of the first NUL or invalid sequence,
+ * or len. ASCII (most of every text) goes eight bytes at a time, two-byte sequences
+ * (Cyrillic) without a call. */
+static size_t valid_run(const unsigned char *p, size_t i, size_t len)
+{
+    while (i < len) {
+        if (len - i >= 8 && ascii8(p + i)) {
+            i += 8;
+        } else if (p[i] - 1u < 0x7Fu) { /* ASCII other than NUL */
+            i++;
+        } else if (p[i] >= 0xC2 && p[i] <= 0xDF && i + 1 < len && (p[i + 1] & 0xC0) == 0x80) {
+            i += 2; /* U+0080..U+07FF: always valid */
+        } else {
+            size_t n = p[i] == 0 ? 0 : seq_len(p + i, len - i);
+            if (n == 0) {
+                return i;
+            }
+            i += n;
+        }
+    }
+    return len;
+}
+
 bool km_utf8_valid(const char *s, size_t len, size_t *bad_offset)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < len) {
-        if (p[i] - 1u < 0x7Fu) { /* ASCII other than NUL */
-            i++;
-            continue;
-        }
-        size_t n = p[i] == 0 ? 0 : seq_len(p + i, len - i);
-        if (n == 0) {
-            if (bad_offset != NULL) {
-                *bad_offset = i;
-            }
-            return false;
-        }
-        i += n;
+    size_t i = valid_run((const unsigned char *)s, 0, len);
+    if (i < len && bad_offset != NULL) {
+        *bad_offset = i;
     }
-    return true;
+    return i >= len;
 }
 
 char *km_utf8_clean(const char *s, size_t len, bool *changed)
@@ -65,16 +86,7 @@ char *km_utf8_clean(const char *s, size_t len, bool *changed)
     bool dirty = false;
     size_t i = 0, run = 0; /* p[run..i) is valid and not copied yet */
     km_buf_append(&b, "", 0);
-    while (i < len) {
-        if (p[i] - 1u < 0x7Fu) { /* ASCII other than NUL: most of every text */
-            i++;
-            continue;
-        }
-        size_t n = p[i] == 0 ? 0 : seq_len(p + i, len - i);
-        if (n > 0) {
-            i += n;
-            continue;
-        }
+    while ((i = valid_run(p, i, len)) < len) {
         km_buf_append(&b, p + run, i - run);
         if (p[i] != 0) { /* NUL is dropped, any other bad byte replaced */
             km_buf_append(&b, "\xEF\xBF\xBD", 3);

@@ -43,8 +43,8 @@ static bool ht_is_alnum(int32_t cp)
 /* Combining marks, including emoji variation selectors (U+FE0F is Mn). */
 static bool ht_is_mark(int32_t cp)
 {
-    if (cp < 0x300) {
-        return false;
+    if (cp < 0x300 || (cp >= 0x400 && cp <= 0x52F && (cp < 0x483 || cp > 0x489))) {
+        return false; /* below the combining block, or a Cyrillic letter */
     }
     utf8proc_category_t c = utf8proc_category(cp);
     return c == UTF8PROC_CATEGORY_MN || c == UTF8PROC_CATEGORY_MC || c == UTF8PROC_CATEGORY_ME;
@@ -63,8 +63,8 @@ static bool ht_is_space(int32_t cp)
     if (cp >= 0 && cp <= 0x20) {
         return true;
     }
-    if (cp < 0) {
-        return false;
+    if (cp < 0x80 || (cp >= 0x400 && cp <= 0x52F)) {
+        return false; /* other ASCII, Cyrillic: no separator there */
     }
     utf8proc_category_t c = utf8proc_category(cp);
     return c == UTF8PROC_CATEGORY_ZS || c == UTF8PROC_CATEGORY_ZL || c == UTF8PROC_CATEGORY_ZP;

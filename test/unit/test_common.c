@@ -9,8 +9,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -65,6 +67,26 @@ static void test_rfc3339(void **state)
                         "2026-11-22T18:41:01Z");
     assert_string_equal(km_time_format_rfc3339(1795372861250LL, out, sizeof(out)),
                         "2026-11-22T18:41:01.250Z");
+    assert_string_equal(km_time_format_rfc3339(0, out, sizeof(out)), "1970-01-01T00:00:00Z");
+    assert_string_equal(km_time_format_rfc3339(5, out, sizeof(out)), "1970-01-01T00:00:00.005Z");
+    assert_string_equal(km_time_format_rfc3339(253402300799999LL, out, sizeof(out)),
+                        "9999-12-31T23:59:59.999Z");
+    assert_string_equal(km_time_format_rfc3339(253402300800000LL, out, sizeof(out)),
+                        "10000-01-01T00:00:00Z");
+    assert_string_equal(km_time_format_rfc3339(1795372861250LL, out, 12), "2026-11-22T");
+    /* every field against gmtime over a spread of times */
+    for (int64_t t = 0; t < 253402300799999LL; t += 9876543210123LL / 7) {
+        time_t secs = (time_t)(t / 1000);
+        struct tm tm;
+        char want[96], frac[8] = "";
+        gmtime_r(&secs, &tm);
+        if (t % 1000 != 0) {
+            snprintf(frac, sizeof(frac), ".%03d", (int)(t % 1000));
+        }
+        snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02d%sZ", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+        assert_string_equal(km_time_format_rfc3339(t, out, sizeof(out)), want);
+    }
 }
 
 static void test_rfc822(void **state)
@@ -116,6 +138,30 @@ static void test_utf8(void **state)
         assert_int_equal(changed, strcmp(cases[i].in, cases[i].out) != 0);
         assert_int_equal(km_utf8_valid(cases[i].in, strlen(cases[i].in), NULL), !changed);
         free(clean);
+    }
+    /* a bad byte or a NUL at every offset of long ASCII and Cyrillic runs (read eight
+     * ASCII bytes at a time) */
+    for (size_t at = 0; at < 40; at++) {
+        char text[41];
+        memset(text, 'a', 40);
+        text[40] = '\0';
+        for (size_t k = 0; k + 1 < 16; k += 2) {
+            memcpy(text + 20 + k, "\xD0\xB0", 2); /* а */
+        }
+        for (int kind = 0; kind < 2; kind++) {
+            char copy[41];
+            memcpy(copy, text, sizeof(copy));
+            copy[at] = kind == 0 ? '\xFF' : '\0';
+            bool cyr = at >= 20 && at < 36; /* both bytes of а become U+FFFD or go */
+            off = 99;
+            assert_false(km_utf8_valid(copy, 40, &off));
+            assert_int_equal(off, cyr && at % 2 == 1 ? at - 1 : at); /* а's lead is cut */
+            clean = km_utf8_clean(copy, 40, &changed);
+            assert_true(changed);
+            assert_int_equal(strlen(clean), kind == 0 ? (cyr ? 44 : 42) : (cyr ? 41 : 39));
+            assert_true(km_utf8_valid(clean, strlen(clean), NULL));
+            free(clean);
+        }
     }
 }
 
