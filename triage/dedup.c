@@ -369,14 +369,15 @@ static char *dd_author(const struct km_post *p, const char *key)
     return a != NULL ? km_asprintf("%s:%s", p->network, a) : km_asprintf("post:%s", key);
 }
 
-/* Fills dp from p's text: fingerprint, simhash, guards, sketch and LSH bands. given is
- * km_norm() of the text or NULL. */
+/* Fills dp from p's text: fingerprint, simhash, guards, sketch and LSH bands, place keys.
+ * given is what the caller read from the text, or NULL. */
 static void dd_analyse(struct km_dedup *d, const struct km_post *p,
-                       const struct km_norm_text *given, struct dd_post *dp)
+                       const struct km_dedup_read *given, struct dd_post *dp)
 {
     const char *text = p->text != NULL ? p->text : "";
     struct km_norm_text *own = given == NULL ? km_norm(text, strlen(text)) : NULL;
-    const struct km_norm_text *nt = given != NULL ? given : own;
+    struct km_dedup_read read = given != NULL ? *given : (struct km_dedup_read){.nt = own};
+    const struct km_norm_text *nt = read.nt;
     dp->key = km_asprintf("%s:%s", p->network, p->id);
     dp->author = dd_author(p, dp->key);
     dp->fp = XXH3_64bits(nt->text, strlen(nt->text));
@@ -389,7 +390,7 @@ static void dd_analyse(struct km_dedup *d, const struct km_post *p,
         dp->n_sketch = dd_sketch(&d->w, dp->sketch);
         dd_bands(d->w.sh, d->w.n_sh, dp->bands);
     }
-    dp->n_places = km_dedup_place_keys_norm(text, nt, p->triage.category, dp->places,
+    dp->n_places = km_dedup_place_keys_read(text, &read, p->triage.category, dp->places,
                                             KM_DEDUP_MAX_PLACES, &dp->n_house);
     km_norm_free(own);
 }
@@ -650,10 +651,10 @@ static int dd_replay(struct km_dedup *d, const struct dd_post *dp, struct km_ded
 int km_dedup_check(struct km_dedup *d, struct km_post *p, int64_t now_ms, struct km_dedup_result *r,
                    struct km_err *err)
 {
-    return km_dedup_check_norm(d, p, NULL, now_ms, r, err);
+    return km_dedup_check_read(d, p, NULL, now_ms, r, err);
 }
 
-int km_dedup_check_norm(struct km_dedup *d, struct km_post *p, const struct km_norm_text *nt,
+int km_dedup_check_read(struct km_dedup *d, struct km_post *p, const struct km_dedup_read *read,
                         int64_t now_ms, struct km_dedup_result *r, struct km_err *err)
 {
     struct dd_post dp = {0};
@@ -667,7 +668,7 @@ int km_dedup_check_norm(struct km_dedup *d, struct km_post *p, const struct km_n
         rc = km_err_set(err, KM_EINPUT, "dedup: post without network or id");
         goto out;
     }
-    dd_analyse(d, p, nt, &dp);
+    dd_analyse(d, p, read, &dp);
     r->is_short = !dp.near_ok;
     rc = d->ops->get(d->store, dp.key, now_ms, d->o.window_ms, &own, &found, err);
     if (rc == KM_OK && found) {

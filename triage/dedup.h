@@ -218,14 +218,27 @@ size_t km_dedup_places(const char *text, const char *category, char **out, size_
 size_t km_dedup_place_keys(const char *text, const char *category, char **out, size_t max,
                            size_t *n_house);
 
-/* As km_dedup_place_keys() with nt = km_norm() of text already made (borrowed). Pure. */
+/* Addresses read per post for its place keys: more than a few numbers in a text are
+ * lists, not places. */
+#define KM_DEDUP_MAX_REFS (2 * KM_DEDUP_MAX_PLACES)
+
+/* What a scorer has already read from a post's text (borrowed): nt = km_norm() of it and,
+ * when refs is not NULL, n_refs = km_place_find(text, nt, refs, KM_DEDUP_MAX_REFS). */
 struct km_norm_text;
-size_t km_dedup_place_keys_norm(const char *text, const struct km_norm_text *nt,
+struct km_place_ref;
+struct km_dedup_read {
+    const struct km_norm_text *nt;
+    const struct km_place_ref *refs;
+    size_t n_refs;
+};
+
+/* As km_dedup_place_keys() with read->nt (and read->refs, when set) already made. Pure. */
+size_t km_dedup_place_keys_read(const char *text, const struct km_dedup_read *read,
                                 const char *category, char **out, size_t max, size_t *n_house);
 
-/* As km_dedup_check() with nt = km_norm() of p->text when the caller has it already (a
- * scorer does; borrowed), else NULL. */
-int km_dedup_check_norm(struct km_dedup *d, struct km_post *p, const struct km_norm_text *nt,
+/* As km_dedup_check() with what the caller has read from p->text already (a scorer has;
+ * borrowed), or NULL to read it here. */
+int km_dedup_check_read(struct km_dedup *d, struct km_post *p, const struct km_dedup_read *read,
                         int64_t now_ms, struct km_dedup_result *r, struct km_err *err);
 
 /* ---- in-memory store ---------------------------------------------------------------- */

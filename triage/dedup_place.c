@@ -10,9 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Addresses read per post: more than a few numbers in a text are lists, not places. */
-#define DP_MAX_REFS (2 * KM_DEDUP_MAX_PLACES)
-
 /* Adds key to out[0..*n) unless it is there already; frees it then. */
 static void dp_add(char **out, size_t *n, char *key)
 {
@@ -71,18 +68,21 @@ size_t km_dedup_place_keys(const char *text, const char *category, char **out, s
                            size_t *n_house)
 {
     const char *s = text != NULL ? text : "";
-    struct km_norm_text *nt = km_norm(s, strlen(s));
-    size_t n = km_dedup_place_keys_norm(s, nt, category, out, max, n_house);
-    km_norm_free(nt);
+    struct km_dedup_read read = {.nt = km_norm(s, strlen(s))};
+    size_t n = km_dedup_place_keys_read(s, &read, category, out, max, n_house);
+    km_norm_free((struct km_norm_text *)read.nt);
     return n;
 }
 
-size_t km_dedup_place_keys_norm(const char *text, const struct km_norm_text *nt,
+size_t km_dedup_place_keys_read(const char *text, const struct km_dedup_read *read,
                                 const char *category, char **out, size_t max, size_t *n_house)
 {
     const char *s = text != NULL ? text : "";
-    struct km_place_ref refs[DP_MAX_REFS];
-    size_t n_refs = km_place_find(s, nt, refs, DP_MAX_REFS), n = 0;
+    const struct km_norm_text *nt = read->nt;
+    struct km_place_ref found[KM_DEDUP_MAX_REFS];
+    const struct km_place_ref *refs = read->refs != NULL ? read->refs : found;
+    size_t n_refs = read->refs != NULL ? read->n_refs : km_place_find(s, nt, found, KM_DEDUP_MAX_REFS);
+    size_t n = 0;
     bool cat = category != NULL && category[0] != '\0';
     for (size_t i = 0; i < n_refs && n < max; i++) {
         char place[KM_PLACE_KEY_MAX];

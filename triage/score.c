@@ -20,6 +20,7 @@
 #define SC_MAX_HITS 512
 /* Addresses read per post for the proper-name flags of the matcher. */
 #define SC_MAX_PLACES 8
+_Static_assert(SC_MAX_PLACES == KM_DEDUP_MAX_REFS, "dedup reads the scorer's addresses");
 /* Tokens whose name flags live on the stack; a longer post gets them on the heap. */
 #define SC_STACK_NAMES 256
 /* Resonance caps: engagement and incident size say "many people care", never "danger". */
@@ -41,6 +42,8 @@ struct sc_ctx {
     struct km_post *p;
     const char *text; /* p->text, or a copy with its lyrics blanked (same offsets) */
     const struct km_norm_text *nt;
+    struct km_place_ref refs[SC_MAX_PLACES]; /* the addresses in text (km_place_find()) */
+    size_t n_refs;
     struct km_marks marks;
     size_t n_hits;
     struct km_tz_local lt;
@@ -917,8 +920,8 @@ static size_t sc_drop_city_streets(struct sc_ctx *c, size_t n, const struct km_p
 static size_t sc_match(struct sc_ctx *c, int lang, struct km_lex_stemmers *st)
 {
     const struct km_norm_text *nt = c->nt;
-    struct km_place_ref refs[SC_MAX_PLACES];
-    size_t n_refs = km_place_find(c->text, nt, refs, SC_MAX_PLACES);
+    const struct km_place_ref *refs = c->refs;
+    size_t n_refs = c->n_refs = km_place_find(c->text, nt, c->refs, SC_MAX_PLACES);
     bool stack[SC_STACK_NAMES] = {false}, *name = NULL;
     for (size_t i = 0; i < n_refs; i++) {
         if (!refs[i].capital || refs[i].kind == KM_PLACE_NAMED) {
@@ -1037,8 +1040,9 @@ int km_triage_post(const struct km_triage *t, struct km_dedup *d, struct km_post
         return km_err_set(err, KM_ERR, "cannot create the stemmers");
     }
     sc_finish(&s.c, 1);
-    /* the scorer's normalised text is dedup's too, unless lyrics were blanked in it */
-    int rc = km_dedup_check_norm(d, p, s.blanked == NULL ? s.nt : NULL, now_ms, r, err);
+    /* the scorer's reading of the text is dedup's too, unless lyrics were blanked in it */
+    struct km_dedup_read read = {.nt = s.nt, .refs = s.c.refs, .n_refs = s.c.n_refs};
+    int rc = km_dedup_check_read(d, p, s.blanked == NULL ? &read : NULL, now_ms, r, err);
     if (rc == KM_OK && r->size.posts > 1) { /* the matches stand; only the answer changes */
         sc_clear_answer(&s.c);
         sc_finish(&s.c, (int)r->size.posts);

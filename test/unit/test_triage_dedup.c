@@ -4,6 +4,7 @@
 #include "parser/post.h"
 #include "triage/dedup.h"
 #include "triage/norm.h"
+#include "triage/place.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -52,7 +53,8 @@ static struct km_post *mkpost(const char *id, const char *author, const char *te
     return p;
 }
 
-/* When set, check() hands km_dedup_check_norm() the normalised text, as a scorer does. */
+/* When set, check() hands km_dedup_check_read() the normalised text and its addresses, as a
+ * scorer does. */
 static bool check_with_norm;
 
 /* Checks a post that must succeed; returns it (caller frees). */
@@ -64,7 +66,12 @@ static struct km_post *check(struct km_dedup *d, const char *id, const char *aut
     km_post_set(&p->reply_to, reply_to);
     struct km_err err = {{0}};
     struct km_norm_text *nt = check_with_norm ? km_norm(text, strlen(text)) : NULL;
-    assert_int_equal(km_dedup_check_norm(d, p, nt, t, r, &err), KM_OK);
+    struct km_place_ref refs[KM_DEDUP_MAX_REFS];
+    struct km_dedup_read read = {.nt = nt, .refs = refs};
+    if (nt != NULL) {
+        read.n_refs = km_place_find(text, nt, refs, KM_DEDUP_MAX_REFS);
+    }
+    assert_int_equal(km_dedup_check_read(d, p, nt != NULL ? &read : NULL, t, r, &err), KM_OK);
     km_norm_free(nt);
     assert_non_null(p->triage.fingerprint);
     assert_non_null(p->triage.incident);
