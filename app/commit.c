@@ -20,6 +20,7 @@ struct km_committer {
     struct km_dedup_redis *store;
     struct km_dedup *dedup;
     uint64_t skipped; /* log entries skipped, as last counted in /metrics */
+    uint64_t read;    /* log entries read, as last counted in /metrics */
     /* "network:id" of posts whose check announced an escalation in a batch that then
      * failed: checked again, they are replays and announce nothing, so the escalation is
      * owed to them (oldest first, at most COMMIT_MAX_OWED). */
@@ -87,6 +88,9 @@ static void metrics_declare(void)
                       "Checked posts whose dedup log entry is not yet written to Redis.");
     km_metric_declare("komek_dedup_log_skipped_total", KM_METRIC_COUNTER,
                       "Entries of the dedup log in Redis that did not parse and were skipped.");
+    km_metric_declare("komek_dedup_log_read_total", KM_METRIC_COUNTER,
+                      "Entries of the dedup log read from Redis (other komekd's, and this one's "
+                      "own when another wrote in between).");
 }
 
 /* The dedup window's gauges after a batch. */
@@ -99,6 +103,8 @@ static void metrics_window(struct km_committer *c)
     km_metric_set("komek_dedup_log_pending", NULL, (double)st.pending);
     km_metric_add("komek_dedup_log_skipped_total", NULL, (double)(st.skipped - c->skipped));
     c->skipped = st.skipped;
+    km_metric_add("komek_dedup_log_read_total", NULL, (double)(st.read - c->read));
+    c->read = st.read;
 }
 
 /* Counts one committed batch in /metrics. */

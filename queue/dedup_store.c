@@ -273,7 +273,25 @@ static void ddr_trim(struct km_dedup_redis *s)
     }
 }
 
-/* Appends the queued entries in one MULTI/EXEC. */
+/* After a write whose EXEC reply is exec (XREAD COUNT 1 after last_id, then one id per
+ * XADD): when nobody had appended since last_id, the entries just written follow it
+ * directly (a MULTI/EXEC block is never interleaved), and they are applied already, so
+ * reading goes on after the last of them instead of reading them back. */
+static void ddr_skip_own(struct km_dedup_redis *s, const redisReply *exec)
+{
+    if (exec->elements < 2 || exec->element[0]->type != REDIS_REPLY_NIL) {
+        return;
+    }
+    const redisReply *last = exec->element[exec->elements - 1];
+    if (last->type != REDIS_REPLY_STRING || last->len >= sizeof(s->last_id)) {
+        return;
+    }
+    memcpy(s->last_id, last->str, last->len);
+    s->last_id[last->len] = '\0';
+}
+
+/* Appends the queued entries in one MULTI/EXEC, after an XREAD that tells whether anyone
+ * else appended since last_id (see ddr_skip_own()). */
 static int ddr_write_pending(struct km_dedup_redis *s, struct km_err *err)
 {
     size_t n = s->pending.n;
@@ -281,13 +299,23 @@ static int ddr_write_pending(struct km_dedup_redis *s, struct km_err *err)
         return KM_OK;
     }
     ddr_trim(s);
+    struct ddr_cmd *cmds = km_malloc((n + 1) * sizeof(*cmds));
+    cmds[0] = (struct ddr_cmd){
+        .argc = 6, .argv = {"XREAD", "COUNT", "1", "STREAMS", s->log_key, s->last_id}};
+    for (int i = 0; i < cmds[0].argc; i++) {
+        cmds[0].lens[i] = strlen(cmds[0].argv[i]);
+    }
+    memcpy(cmds + 1, s->pending.cmds, n * sizeof(*cmds));
+    struct ddr_batch all = {.cmds = cmds, .n = n + 1};
     redisReply *exec = NULL;
-    int rc = ddr_transaction(s, &s->pending, "XADD dedup log", &exec, err);
-    freeReplyObject(exec);
+    int rc = ddr_transaction(s, &all, "XADD dedup log", &exec, err);
+    free(cmds);
     if (rc == KM_OK) {
+        ddr_skip_own(s, exec);
         s->st.written += n;
         ddr_batch_free(&s->pending);
     }
+    freeReplyObject(exec);
     return rc;
 }
 
@@ -496,6 +524,7 @@ static size_t ddr_apply_reply(struct km_dedup_redis *s, const redisReply *r)
         }
         memcpy(s->last_id, e->element[0]->str, e->element[0]->len);
         s->last_id[e->element[0]->len] = '\0';
+        s->st.read++;
         if (!ddr_apply(s, e->element[1])) {
             s->st.skipped++;
         }

@@ -68,6 +68,8 @@ int km_dedup_redis_flush(struct km_dedup_redis *s, struct km_err *err);
 
 /* Counts for /metrics and tests. */
 struct km_dedup_redis_stats {
+    uint64_t read;    /* log entries read: this process's own are read back only when
+                         another process appended before them since the last read */
     uint64_t applied; /* log entries of other processes (or earlier runs) applied */
     uint64_t skipped; /* log entries that did not parse */
     uint64_t written; /* entries this store appended */

@@ -569,11 +569,38 @@ static void test_batches(void **state)
     assert_int_equal(st.applied, 1); /* post 3 */
     assert_int_equal(km_dedup_redis_flush(f->store, &err), KM_OK);
     assert_int_equal(log_len(f), 3);
+    km_dedup_redis_stats(f->store, &st);
+    assert_int_equal(st.read, 3); /* post 3 came first, so its own two were read back */
     assert_int_equal(km_dedup_redis_begin(p2.s, &err), KM_OK);
     struct km_post *e = check(p2.d, "4", "u4", TXT_FLOOD_EDIT, NULL, f->now, &r);
     assert_true(r.is_exact_dup);
     assert_string_equal(e->triage.dup_of, "telegram:1"); /* 2 is a near copy of 1 */
     assert_int_equal(km_dedup_redis_flush(p2.s, &err), KM_OK);
+    km_dedup_redis_stats(p2.s, &st);
+    assert_int_equal(st.read, 2); /* 1 and 2; its own 4 followed what it had read */
+    /* the first store reads post 4 (and the escalation mark after it); what it writes
+     * next follows them, so is not read back */
+    assert_int_equal(km_dedup_redis_begin(f->store, &err), KM_OK);
+    km_dedup_redis_stats(f->store, &st);
+    uint64_t read = st.read;
+    assert_int_equal(read, 5);
+    km_post_free(check(f->d, "5", "u5", TXT_FLOOD, NULL, f->now, &r));
+    assert_int_equal(km_dedup_redis_flush(f->store, &err), KM_OK);
+    assert_int_equal(km_dedup_redis_begin(f->store, &err), KM_OK);
+    assert_int_equal(km_dedup_redis_flush(f->store, &err), KM_OK);
+    km_dedup_redis_stats(f->store, &st);
+    assert_int_equal(st.read, read);
+    assert_int_equal(st.applied, 2); /* posts 3 and 4 */
+    assert_int_equal(st.written, 3);
+    /* and the second store still gets post 5 */
+    assert_int_equal(km_dedup_redis_begin(p2.s, &err), KM_OK);
+    struct km_post *g = check(p2.d, "7", "u7", TXT_FLOOD, NULL, f->now, &r);
+    assert_true(r.is_exact_dup);
+    assert_int_equal(km_dedup_redis_flush(p2.s, &err), KM_OK);
+    km_dedup_redis_stats(p2.s, &st);
+    assert_int_equal(st.read, 3);
+    assert_int_equal(st.applied, 3);
+    km_post_free(g);
     km_post_free(a);
     km_post_free(b);
     km_post_free(c);
