@@ -193,6 +193,10 @@ int km_dedup_check(struct km_dedup *d, struct km_post *p, int64_t now_ms, struct
  * sketches, the bottom-k estimate otherwise) of two normalised texts. Pure. */
 uint64_t km_dedup_simhash(const char *normalised_text);
 double km_dedup_similarity(const char *normalised_a, const char *normalised_b);
+/* For tests: computes the text's MinHash signature with the portable loop and with the
+ * CPU's vector instructions (AVX2; the portable loop again where there are none) and
+ * returns true if the two agree. Pure. */
+bool km_dedup_minhash_agree(const char *normalised_text);
 
 /* The house keys of a post's text (addresses as triage/place.h reads them):
  * "street|number" ("трн|24" for "Тұран 24", "Turan ave 24", "на Туране 24"), prefixed with

@@ -205,6 +205,18 @@ static void test_fingerprint_simhash(void **state)
     assert_true(near_bits <= 16);
     assert_true(far_bits >= 20);
     assert_int_equal(km_dedup_simhash("пушкина 166"), km_dedup_simhash("пушкина 166"));
+    /* the AVX2 MinHash gives the portable loop's values: texts of 0 to 700 characters */
+    char text[1024] = "";
+    for (size_t k = 0; k < sizeof(pair_cases) / sizeof(pair_cases[0]); k++) {
+        assert_true(km_dedup_minhash_agree(pair_cases[k].a));
+        assert_true(km_dedup_minhash_agree(pair_cases[k].b));
+        if (strlen(text) + strlen(pair_cases[k].a) + 2 < sizeof(text)) {
+            strcat(text, pair_cases[k].a);
+            strcat(text, " ");
+            assert_true(km_dedup_minhash_agree(text));
+        }
+    }
+    assert_true(km_dedup_minhash_agree(""));
     km_post_free(a);
     km_post_free(b);
     km_post_free(c);
