@@ -12,7 +12,8 @@ BENCH_RUNS runs:
   end-to-end ingest + tickets: posts/s until every kept post is committed and acknowledged
   latency    fakenet drips posts (Telegram long poll) at each BENCH_LOADS posts/s for
              BENCH_LAT_SECONDS; p50/p99 from a post's release by the fake network to its
-             stream entry (entry id) and to its PostgreSQL row (stored_at); peak RSS of komekd
+             stream entry (entry id) and to its PostgreSQL row (stored_at); peak RSS of komekd;
+             at the highest load again with the collect role alone (the tickets role elsewhere)
   doubling   ingest at 1x, 2x, 4x BENCH_POSTS (tickets at 1x, 2x): time per post stays flat
 With --peers, ../shared/bench/peers.py runs on the same file afterwards and komek's figures
 are printed next to the peers' as ratios. No figure is asserted: this only measures."""
@@ -396,22 +397,25 @@ def vm_hwm(pid):
         return float("nan")
 
 
-def wait_drained(port, n, deadline):
+def wait_drained(port, n, deadline, db=True):
     """Until fakenet served every post and the stream, the database and the pending list
-    stop moving (or the deadline passes)."""
+    stop moving (or the deadline passes); without db, only the stream."""
     last = None
     while time.monotonic() < deadline:
         time.sleep(0.5)
         st = fake_stats(port)
-        now = (rcli("XLEN", STREAM), psql("SELECT count(*) FROM posts"),
-               rcli("XPENDING", STREAM, "tickets").split("\n")[0])
+        now = (rcli("XLEN", STREAM), psql("SELECT count(*) FROM posts") if db else "",
+               rcli("XPENDING", STREAM, "tickets").split("\n")[0] if db else "0")
         if st["served_posts"] >= n and now == last and now[2] == "0":
             return True
         last = now
     return False
 
 
-def latency_run(src, rate):
+def latency_run(src, rate, role=None):
+    """role None: one komekd with every role (collect and tickets compete for the two
+    cores with Redis, PostgreSQL and fakenet); "collect": the collect role alone, as when
+    the tickets role runs in another process or on another machine (no PostgreSQL figure)."""
     n = max(1, int(rate * LAT_SECONDS))
     posts = unique_ids(src, n, os.path.join(TMP, f"lat-{rate}.jsonl"), mark=True,
                        network="telegram")
@@ -424,13 +428,15 @@ def latency_run(src, rate):
     with open(conf, "a") as f:
         f.write(f"\n[source tg]\ntype = telegram\nurl = http://127.0.0.1:{port}\ntoken = {TOKEN}\n"
                 "interval = 0s\npoll_timeout = 1s\ntimeout = 5s\nbackoff_max = 1s\n")
-    log = open(os.path.join(TMP, f"komekd-{rate}.log"), "w")
-    kd = subprocess.Popen([tool("komekd"), "-c", conf], stdout=log, stderr=log)
+    log = open(os.path.join(TMP, f"komekd-{rate}{'-' + role if role else ''}.log"), "w")
+    kd = subprocess.Popen([tool("komekd"), "-c", conf] + (["--role", role] if role else []),
+                          stdout=log, stderr=log)
     try:
         while fake_stats(port)["requests"]["telegram"] == 0 and kd.poll() is None:
             time.sleep(0.05)
         ready = time.time() * 1000 < fake_stats(port)["start_ms"]
-        drained = wait_drained(port, n, time.monotonic() + LAT_WARMUP + n / rate + 240)
+        drained = wait_drained(port, n, time.monotonic() + LAT_WARMUP + n / rate + 240,
+                               db=role is None)
         rss = vm_hwm(kd.pid)
         st = fake_stats(port)
     finally:
@@ -444,6 +450,16 @@ def latency_run(src, rate):
                 "(extract(epoch from stored_at) * 1000)::bigint FROM posts")
     to_pg = [int(ms) - (t0 + int(k) * drip)
              for k, ms in (r.split("|") for r in rows.splitlines() if r and r[0] != "|")]
+    if role:
+        say(f"latency at {rate} posts/s offered, {role} role alone ({n} posts over "
+            f"{LAT_SECONDS:g} s, Telegram long poll): served->stream p50 "
+            f"{pct(to_stream, 50):.0f} ms p99 {pct(to_stream, 99):.0f} ms ({len(to_stream)} "
+            f"entries{'' if drained else ', NOT drained'}"
+            f"{'' if ready else ', komekd was not polling before the first release'})")
+        say(f"komekd peak RSS at {rate} posts/s: {rss:.1f} MB (VmHWM, {role} role)")
+        results[f"lat_{rate}_{role}"] = (pct(to_stream, 50), pct(to_stream, 99))
+        results[f"rss_{rate}_{role}"] = rss
+        return
     say(f"latency at {rate} posts/s offered ({n} posts over {LAT_SECONDS:g} s, Telegram long "
         f"poll): served->stream p50 {pct(to_stream, 50):.0f} ms p99 {pct(to_stream, 99):.0f} ms; "
         f"served->PostgreSQL p50 {pct(to_pg, 50):.0f} ms p99 {pct(to_pg, 99):.0f} ms "
@@ -509,6 +525,11 @@ def summary(peers):
         p99 = R[f"lat_{top}"][1]
         row(f"p99 served->stream ms at {top}/s", p99, "<= 20", p99 <= 20)
         row(f"komekd RSS MB at {top}/s", R[f"rss_{top}"], "<= 64", R[f"rss_{top}"] <= 64)
+    if top and f"lat_{top}_collect" in R:
+        p99 = R[f"lat_{top}_collect"][1]
+        row(f"  the same, collect role alone", p99, "<= 20", p99 <= 20)
+        rss = R[f"rss_{top}_collect"]
+        row(f"  RSS MB, collect role alone", rss, "<= 64", rss <= 64)
     if "doubling" in R:
         g = max(x for x in R["doubling"] if x == x)
         row("doubling: worst us/post growth", f"x{g:.2f}", "flat (<= x1.2)", g <= 1.2)
@@ -541,6 +562,8 @@ def main():
     base = fig_pipeline(conf, path)
     for rate in LOADS:
         latency_run(path, rate)
+    if LOADS:
+        latency_run(path, max(LOADS), role="collect")
     if DOUBLING:
         fig_doubling(conf, src, base if DOUBLING[0] == 1 else None)
     peers = fig_peers(path) if with_peers else None
