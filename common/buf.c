@@ -14,7 +14,7 @@ void km_buf_init(struct km_buf *b)
     b->cap = 0;
 }
 
-static void buf_reserve(struct km_buf *b, size_t extra)
+void km_buf_reserve(struct km_buf *b, size_t extra)
 {
     size_t need = b->len + extra + 1;
     if (need <= b->cap) {
@@ -30,7 +30,7 @@ static void buf_reserve(struct km_buf *b, size_t extra)
 
 void km_buf_append(struct km_buf *b, const void *data, size_t len)
 {
-    buf_reserve(b, len);
+    km_buf_reserve(b, len);
     if (len > 0) {
         memcpy(b->data + b->len, data, len);
     }
@@ -46,7 +46,7 @@ void km_buf_puts(struct km_buf *b, const char *s)
 void km_buf_putc(struct km_buf *b, char c)
 {
     if (b->len + 2 > b->cap) { /* one byte and the terminator; called per byte: keep it short */
-        buf_reserve(b, 1);
+        km_buf_reserve(b, 1);
     }
     b->data[b->len++] = c;
     b->data[b->len] = '\0';
@@ -66,7 +66,7 @@ void km_buf_printf(struct km_buf *b, const char *fmt, ...)
         km_buf_append(b, small, (size_t)n);
         return;
     }
-    buf_reserve(b, (size_t)n);
+    km_buf_reserve(b, (size_t)n);
     va_start(ap, fmt);
     vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
     va_end(ap);

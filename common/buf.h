@@ -17,6 +17,9 @@ void km_buf_init(struct km_buf *b);
 void km_buf_append(struct km_buf *b, const void *data, size_t len);
 void km_buf_puts(struct km_buf *b, const char *s);
 void km_buf_putc(struct km_buf *b, char c);
+/* Makes room for extra more bytes (and the terminator), so that appending them does not
+ * reallocate; for a writer that knows about how much it will append. */
+void km_buf_reserve(struct km_buf *b, size_t extra);
 void km_buf_printf(struct km_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Sets len to 0, keeps the memory. */
 void km_buf_reset(struct km_buf *b);

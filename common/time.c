@@ -3,6 +3,7 @@
 #include "common/err.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,52 +49,49 @@ static void civil_from_days(int64_t z, int *y, int *m, int *d)
     *y = (int)((int64_t)yoe + era * 400 + (*m <= 2));
 }
 
-/* Writes v as exactly width decimal digits at p (v < 10^width); returns the end. */
-static char *time_digits(char *p, int v, int width)
+/* Writes v (>= 0) as exactly width decimal digits, zero-padded; returns the end. */
+static char *put_digits(char *out, unsigned v, int width)
 {
-    for (int k = width - 1; k >= 0; k--) {
-        p[k] = (char)('0' + v % 10);
+    for (int i = width - 1; i >= 0; i--) {
+        out[i] = (char)('0' + v % 10);
         v /= 10;
     }
-    return p + width;
+    return out + width;
 }
 
-/* "YYYY-MM-DDTHH:MM:SS[.mmm]Z" into out (room for 25 bytes), as the snprintf formats of
- * km_time_format_rfc3339() write it, without their cost (ingest formats two a post). */
-static char *time_format_digits(char *out, int y, int m, int d, int rem, int ms)
-{
-    char *p = time_digits(out, y, 4);
-    *p++ = '-';
-    p = time_digits(p, m, 2);
-    *p++ = '-';
-    p = time_digits(p, d, 2);
-    *p++ = 'T';
-    p = time_digits(p, rem / 3600, 2);
-    *p++ = ':';
-    p = time_digits(p, rem / 60 % 60, 2);
-    *p++ = ':';
-    p = time_digits(p, rem % 60, 2);
-    if (ms != 0) {
-        *p++ = '.';
-        p = time_digits(p, ms, 3);
-    }
-    *p++ = 'Z';
-    *p = '\0';
-    return out;
-}
+/* Longest text km_time_format_rfc3339() writes without snprintf(): "9999-12-31T23:59:59.999Z"
+ * and its NUL. */
+#define TIME_RFC3339_MAX 25
 
 char *km_time_format_rfc3339(int64_t unix_ms, char *out, size_t size)
 {
-    int64_t secs = unix_ms >= 0 ? unix_ms / 1000 : (unix_ms - 999) / 1000;
-    int ms = (int)(unix_ms - secs * 1000);
+    /* floor division, without overflow for INT64_MIN */
+    int ms = (int)(unix_ms % 1000);
+    int64_t secs = unix_ms / 1000 - (ms < 0);
+    ms += ms < 0 ? 1000 : 0;
     int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
     int rem = (int)(secs - days * 86400);
     int y, m, d;
     civil_from_days(days, &y, &m, &d);
-    if (y >= 0 && y <= 9999 && size >= 25) {
-        return time_format_digits(out, y, m, d, rem, ms);
-    }
-    if (ms != 0) {
+    if (y >= 0 && y <= 9999 && size >= TIME_RFC3339_MAX) {
+        /* what the snprintf() below writes, digit by digit: this runs for every post written */
+        char *p = put_digits(out, (unsigned)y, 4);
+        *p++ = '-';
+        p = put_digits(p, (unsigned)m, 2);
+        *p++ = '-';
+        p = put_digits(p, (unsigned)d, 2);
+        *p++ = 'T';
+        p = put_digits(p, (unsigned)(rem / 3600), 2);
+        *p++ = ':';
+        p = put_digits(p, (unsigned)(rem / 60 % 60), 2);
+        *p++ = ':';
+        p = put_digits(p, (unsigned)(rem % 60), 2);
+        if (ms != 0) {
+            *p++ = '.';
+            p = put_digits(p, (unsigned)ms, 3);
+        }
+        memcpy(p, "Z", 2);
+    } else if (ms != 0) {
         snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m, d, rem / 3600,
                  rem / 60 % 60, rem % 60, ms);
     } else {
@@ -116,11 +114,50 @@ static int64_t to_unix_ms(int y, int mo, int d, int h, int mi, int s, int ms, in
     return secs * 1000 + ms;
 }
 
+/* The value of the count decimal digits at s. */
+static int get_digits(const char *s, int count)
+{
+    int v = 0;
+    for (int i = 0; i < count; i++) {
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+/* "YYYY-MM-DD[Tt ]hh:mm:ss" at the start of s with every digit there: the fields as the sscanf()
+ * of km_time_parse_rfc3339() reads them, without its cost. Returns the length read (19), or 0
+ * for any other shape (sscanf() then decides). */
+static int fixed_fields(const char *s, int *y, int *mo, int *d, int *h, int *mi, int *sec)
+{
+    static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+    for (int i = 0; shape[i] != '\0'; i++) { /* stops at s's NUL: it matches nothing */
+        char c = s[i];
+        bool ok = shape[i] == 'd'   ? c >= '0' && c <= '9'
+                  : shape[i] == 'T' ? c == 'T' || c == 't' || c == ' '
+                                    : c == shape[i];
+        if (!ok) {
+            return 0;
+        }
+    }
+    *y = get_digits(s, 4);
+    *mo = get_digits(s + 5, 2);
+    *d = get_digits(s + 8, 2);
+    *h = get_digits(s + 11, 2);
+    *mi = get_digits(s + 14, 2);
+    *sec = get_digits(s + 17, 2);
+    return 19;
+}
+
 int km_time_parse_rfc3339(const char *s, int64_t *unix_ms)
 {
     int y, mo, d, h, mi, sec, n = 0;
-    if (s == NULL || sscanf(s, "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec,
-                            &n) != 6 || n == 0) {
+    if (s == NULL) {
+        return KM_EINPUT;
+    }
+    n = fixed_fields(s, &y, &mo, &d, &h, &mi, &sec);
+    if (n == 0 && (sscanf(s, "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec,
+                          &n) != 6 ||
+                   n == 0)) {
         return KM_EINPUT;
     }
     const char *p = s + n;

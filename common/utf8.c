@@ -38,29 +38,36 @@ static size_t seq_len(const unsigned char *s, size_t avail)
     return n;
 }
 
-/* Eight bytes of ASCII other than NUL (no high bit set, no zero byte). */
-static bool ascii8(const unsigned char *p)
+/* Index of the first byte from i on that is not ASCII or is NUL, eight bytes at a time. */
+static size_t ascii_run_end(const unsigned char *p, size_t i, size_t len)
 {
-    uint64_t w;
-    memcpy(&w, p, sizeof(w));
-    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-    return ((w | ((w - ones) & ~w)) & highs) == 0;
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t x;
+        memcpy(&x, p + i, 8);
+        if (((x | (x - ones)) & highs) != 0) { /* a byte >= 0x80, or a NUL (its borrow) */
+            break;
+        }
+    }
+    while (i < len && p[i] - 1u < 0x7Fu) {
+        i++;
+    }
+    return i;
 }
 
-/* The end of the valid run of p[i..len): the offset of the first NUL or invalid sequence,
- * or len. ASCII (most of every text) goes eight bytes at a time, two-byte sequences
- * (Cyrillic) without a call. */
-static size_t valid_run(const unsigned char *p, size_t i, size_t len)
+/* Index of the first byte of p[i..len) that does not start a valid sequence (NUL counts as
+ * invalid), or len. ASCII runs and two-byte sequences (Cyrillic, Kazakh) are checked inline:
+ * they are most of every text. */
+static size_t valid_until(const unsigned char *p, size_t i, size_t len)
 {
     while (i < len) {
-        if (len - i >= 8 && ascii8(p + i)) {
-            i += 8;
-        } else if (p[i] - 1u < 0x7Fu) { /* ASCII other than NUL */
-            i++;
-        } else if (p[i] >= 0xC2 && p[i] <= 0xDF && i + 1 < len && (p[i + 1] & 0xC0) == 0x80) {
-            i += 2; /* U+0080..U+07FF: always valid */
+        unsigned char c = p[i];
+        if (c - 1u < 0x7Fu) {
+            i = ascii_run_end(p, i + 1, len);
+        } else if (c >= 0xC2 && c <= 0xDF && i + 1 < len && (p[i + 1] & 0xC0) == 0x80) {
+            i += 2;
         } else {
-            size_t n = p[i] == 0 ? 0 : seq_len(p + i, len - i);
+            size_t n = c == 0 ? 0 : seq_len(p + i, len - i);
             if (n == 0) {
                 return i;
             }
@@ -72,11 +79,11 @@ static size_t valid_run(const unsigned char *p, size_t i, size_t len)
 
 bool km_utf8_valid(const char *s, size_t len, size_t *bad_offset)
 {
-    size_t i = valid_run((const unsigned char *)s, 0, len);
-    if (i < len && bad_offset != NULL) {
-        *bad_offset = i;
+    size_t bad = valid_until((const unsigned char *)s, 0, len);
+    if (bad < len && bad_offset != NULL) {
+        *bad_offset = bad;
     }
-    return i >= len;
+    return bad == len;
 }
 
 char *km_utf8_clean(const char *s, size_t len, bool *changed)
@@ -84,17 +91,20 @@ char *km_utf8_clean(const char *s, size_t len, bool *changed)
     struct km_buf b = KM_BUF_INIT;
     const unsigned char *p = (const unsigned char *)s;
     bool dirty = false;
-    size_t i = 0, run = 0; /* p[run..i) is valid and not copied yet */
+    size_t i = 0;
     km_buf_append(&b, "", 0);
-    while ((i = valid_run(p, i, len)) < len) {
-        km_buf_append(&b, p + run, i - run);
-        if (p[i] != 0) { /* NUL is dropped, any other bad byte replaced */
+    while (i < len) {
+        size_t bad = valid_until(p, i, len);
+        km_buf_append(&b, p + i, bad - i);
+        if (bad == len) {
+            break;
+        }
+        if (p[bad] != 0) { /* NUL is dropped, any other bad byte replaced */
             km_buf_append(&b, "\xEF\xBF\xBD", 3);
         }
         dirty = true;
-        run = ++i;
+        i = bad + 1;
     }
-    km_buf_append(&b, p + run, len - run);
     if (changed != NULL) {
         *changed = dirty;
     }

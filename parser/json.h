@@ -1,4 +1,5 @@
-/* JSON reading on yajl's tree API, made safe for untrusted payloads.
+/* JSON reading on yajl's tree API or as a stream of events, made safe for untrusted
+ * payloads, and JSON string escaping.
  *
  * yajl 2.1.0 (Debian 12) builds arbitrarily deep trees and then overflows the stack in
  * yajl_tree_free(); km_json_parse() therefore pre-scans the nesting depth and refuses
@@ -57,9 +58,49 @@ char *km_json_value_dup(yajl_val v);
  * ms; 0 if it is neither or out of range (after year 9999). */
 int64_t km_json_time_ms(yajl_val v);
 
+/* What km_json_parse_events() reports, in document order. */
+enum km_json_event {
+    KM_JSON_NULL,
+    KM_JSON_FALSE,
+    KM_JSON_TRUE,
+    KM_JSON_NUMBER, /* text: the number as written ("-12", "1.5e3"), any size */
+    KM_JSON_STRING, /* text: the decoded string */
+    KM_JSON_KEY,    /* text: the decoded name of the object member whose value comes next */
+    KM_JSON_OBJECT_START,
+    KM_JSON_OBJECT_END,
+    KM_JSON_ARRAY_START,
+    KM_JSON_ARRAY_END,
+};
+
+/* Parses buf[0..len) (need not be NUL-terminated) with the rules and the error messages of
+ * km_json_parse(): the same depth limit, UTF-8 repair, surrogate repair and "offset N: ..."
+ * errors, and the same documents accepted; but builds no tree. Instead on_event(ctx, ...) is
+ * called for every value, key and bracket in document order, with text[0..len) for numbers,
+ * strings and keys (NULL, 0 otherwise). That text is borrowed for the call only and not
+ * NUL-terminated; strings and keys are what a tree would hold: UTF-8, cut at a "\u0000"
+ * escape. Events may already have been delivered when the parse fails; the caller then
+ * discards what it built. Returns KM_OK, or KM_EINPUT with err set. Thread-safe. */
+int km_json_parse_events(const char *buf, size_t len,
+                         void (*on_event)(void *ctx, enum km_json_event ev, const char *text,
+                                          size_t len),
+                         void *ctx, struct km_err *err);
+
+/* A KM_JSON_NUMBER's text as an integer, as a tree reads it (YAJL_IS_INTEGER): true for
+ * digits with an optional '-' within +-INT64_MAX; false for a fraction, an exponent or a
+ * larger number (*out then untouched). */
+bool km_json_number_int(const char *text, size_t len, int64_t *out);
+/* A KM_JSON_NUMBER's text as a double, as a tree reads it (YAJL_IS_DOUBLE): false if strtod()
+ * reports a range error (1e400, 1e-400), *out then untouched. */
+bool km_json_number_double(const char *text, size_t len, double *out);
+
 /* Appends s to buf as a JSON string literal with quotes and escapes (control characters
- * as \u00XX); s must be valid UTF-8. NULL appends null. */
+ * as \u00xx); s must be valid UTF-8. NULL appends null. */
 struct km_buf;
 void km_json_escape(struct km_buf *buf, const char *s);
+/* Appends s[0..len) to buf as a JSON string literal escaped exactly as yajl_gen escapes one:
+ * \" \\ \b \f \n \r \t, other control characters as \u00XX (upper case), nothing else. So
+ * JSON written with it is byte for byte what yajl_gen wrote before (km_post_to_json()).
+ * s must be valid UTF-8 without NUL (not checked). */
+void km_json_escape_gen(struct km_buf *buf, const char *s, size_t len);
 
 #endif

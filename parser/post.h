@@ -92,7 +92,11 @@ char *km_post_to_json(const struct km_post *p);
  * network, id and text are required (ids may be JSON numbers); other fields may be
  * missing, null or of the wrong type (then they are left unset), except created_at and
  * collected_at, which must be RFC 3339 strings when present. Hashtags are folded again.
- * Returns KM_OK with *out owned by the caller (km_post_free()), or KM_EINPUT with err set. */
+ * Unknown members are skipped; of a key given twice the first counts. The JSON rules are
+ * km_json_parse()'s: invalid UTF-8 repaired (U+FFFD), nesting deeper than KM_JSON_MAX_DEPTH
+ * and malformed JSON refused ("offset N: ..."). Reads len bytes (no NUL needed).
+ * Returns KM_OK with *out owned by the caller (km_post_free()), or KM_EINPUT with err set.
+ * Thread-safe. */
 int km_post_from_json(const char *json, size_t len, struct km_post **out, struct km_err *err);
 
 /* A batch of posts from one response. Owns its posts. */

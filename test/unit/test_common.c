@@ -74,6 +74,8 @@ static void test_rfc3339(void **state)
     assert_string_equal(km_time_format_rfc3339(253402300800000LL, out, sizeof(out)),
                         "10000-01-01T00:00:00Z");
     assert_string_equal(km_time_format_rfc3339(1795372861250LL, out, 12), "2026-11-22T");
+    assert_string_equal(km_time_format_rfc3339(-1, out, sizeof(out)), "1969-12-31T23:59:59.999Z");
+    assert_non_null(km_time_format_rfc3339(INT64_MIN, out, sizeof(out))); /* no overflow */
     /* every field against gmtime over a spread of times */
     for (int64_t t = 0; t < 253402300799999LL; t += 9876543210123LL / 7) {
         time_t secs = (time_t)(t / 1000);

@@ -1,5 +1,5 @@
 /* Unit tests for parser/json: parse errors with offsets, depth limit, UTF-8 repair,
- * look-ups, numbers and string escaping. */
+ * look-ups, numbers, string escaping, and events parsed without a tree. */
 #include "common/alloc.h"
 #include "common/buf.h"
 #include "common/err.h"
@@ -451,14 +451,151 @@ static void test_time_ms(void **state)
     }
 }
 
+/* ---- events (no tree) ---------------------------------------------------------------- */
+
+/* Appends each event to a km_buf as a short token: "{", "K(a)", "S(x)", "N(1)", "T", ... */
+static void record_event(void *ctx, enum km_json_event ev, const char *text, size_t len)
+{
+    static const char *const marks[] = {"Z", "F", "T", "N(", "S(", "K(", "{", "}", "[", "]"};
+    struct km_buf *b = ctx;
+    km_buf_puts(b, marks[ev]);
+    if (text != NULL) {
+        km_buf_append(b, text, len);
+        km_buf_putc(b, ')');
+    }
+    km_buf_putc(b, ' ');
+}
+
+static void test_events(void **state)
+{
+    (void)state;
+    static const char events_doc[] = "/* c */{\"a\":[1,\"x\\u0000y\",true,false,null,{}],"
+                                     "\"b\\udc00\":-1.5e3,\"c\":\"\xd0\x96\xff\",\"d\":[[]]}";
+    struct km_buf b = KM_BUF_INIT;
+    struct km_err err = {""};
+    assert_int_equal(km_json_parse_events(BYTES(events_doc), record_event, &b, &err), KM_OK);
+    assert_string_equal(b.data, "{ K(a) [ N(1) S(x) T F Z { } ] K(b\xef\xbf\xbd) N(-1.5e3) "
+                                "K(c) S(\xd0\x96\xef\xbf\xbd) K(d) [ [ ] ] } ");
+    km_buf_free(&b);
+}
+
+/* The same documents accepted, the same errors word for word, as km_json_parse(). */
+static void test_events_as_tree(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        size_t len;
+    } cases[] = {
+        {BYTES("")},
+        {BYTES("{\"a\":")},
+        {BYTES("[1,2,x]")},
+        {BYTES("{\"ok\":true} 3")},
+        {BYTES("{\"t\":\"\xff\", x}")},
+        {BYTES("{\"t\":\"\x00\", x}")},
+        {BYTES("{\"t\":\"a\x00\x00\"}")},
+        {BYTES("\x00\x00")},
+        {BYTES("{\"a\":1}}[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[")},
+        {BYTES("{\"a\":[1]} // [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[")},
+        {BYTES("\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"")},
+        {BYTES("\xef\xbb\xbf{}")},
+        {BYTES("{\"a\":1,}")},
+        {BYTES("  ")},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]) + 4; i++) {
+        char *deep =
+            i >= sizeof(cases) / sizeof(cases[0])
+                ? nested(KM_JSON_MAX_DEPTH - 1 + i % 4, i % 2 == 0, i % 4 < 2 ? "[" : "{\"a\":")
+                : NULL;
+        const char *in = deep != NULL ? deep : cases[i].in;
+        size_t len = deep != NULL ? strlen(deep) : cases[i].len;
+        struct km_err want = {""}, got = {""};
+        struct km_buf b = KM_BUF_INIT;
+        yajl_val v = NULL;
+        int rc = km_json_parse(in, len, &v, NULL, &want);
+        assert_int_equal(km_json_parse_events(in, len, record_event, &b, &got), rc);
+        assert_string_equal(got.msg, want.msg);
+        km_json_free(v);
+        km_buf_free(&b);
+        free(deep);
+    }
+}
+
+/* Numbers read as a tree reads them: integers within +-INT64_MAX, doubles without a range
+ * error. */
+static void test_number_readers(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        bool is_int;
+        int64_t i;
+        bool is_double;
+        double d;
+    } cases[] = {
+        {"0", true, 0, true, 0},
+        {"-0", true, 0, true, 0},
+        {"42", true, 42, true, 42},
+        {"-7", true, -7, true, -7},
+        {"9223372036854775807", true, INT64_MAX, true, 9223372036854775807.0},
+        {"-9223372036854775807", true, -INT64_MAX, true, -9223372036854775807.0},
+        {"9223372036854775808", false, 0, true, 9223372036854775808.0},
+        {"-9223372036854775808", false, 0, true, -9223372036854775808.0},
+        {"1.5", false, 0, true, 1.5},
+        {"1e2", false, 0, true, 100},
+        {"1e400", false, 0, false, 0},
+        {"1e-400", false, 0, false, 0},
+        {"51.12820000000000000000000000000000000000000000000000000000000000001", false, 0, true,
+         51.1282},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int64_t n = 12345;
+        double d = 0.25;
+        size_t len = strlen(cases[i].text);
+        assert_int_equal(km_json_number_int(cases[i].text, len, &n), cases[i].is_int);
+        assert_true(n == (cases[i].is_int ? cases[i].i : 12345));
+        assert_int_equal(km_json_number_double(cases[i].text, len, &d), cases[i].is_double);
+        assert_true(d == (cases[i].is_double ? cases[i].d : 0.25));
+    }
+}
+
+/* yajl_gen's escaping: short escapes, other control characters in upper-case hex, '/' and
+ * DEL as they are; runs longer than eight bytes around every kind of escape. */
+static void test_escape_gen(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"", "\"\""},
+        {"a\x01\x1f\b\f\n\r\t\"\\/\x7f\xc3\xa9",
+         "\"a\\u0001\\u001F\\b\\f\\n\\r\\t\\\"\\\\/\x7f\xc3\xa9\""},
+        {"0123456789abcdef\"0123456789abcdef", "\"0123456789abcdef\\\"0123456789abcdef\""},
+        {"01234567\n", "\"01234567\\n\""},
+        {"\x1b"
+         "0123456789",
+         "\"\\u001B0123456789\""},
+        {"\xd0\x90\xd1\x81\xd1\x82\xd0\xb0\xd0\xbd\xd0\xb0 109 \\ \xf0\x9f\x9a\xa7",
+         "\"\xd0\x90\xd1\x81\xd1\x82\xd0\xb0\xd0\xbd\xd0\xb0 109 \\\\ \xf0\x9f\x9a\xa7\""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct km_buf b = KM_BUF_INIT;
+        km_json_escape_gen(&b, cases[i].in, strlen(cases[i].in));
+        assert_string_equal(b.data, cases[i].out);
+        km_buf_free(&b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_errors),  cmocka_unit_test(test_depth),
-        cmocka_unit_test(test_depth_strings), cmocka_unit_test(test_utf8_repair),
-        cmocka_unit_test(test_lookups),       cmocka_unit_test(test_scalar_dup),
-        cmocka_unit_test(test_escape),        cmocka_unit_test(test_pointer),
-        cmocka_unit_test(test_time_ms),       cmocka_unit_test(test_surrogate_escapes),
+        cmocka_unit_test(test_parse_errors),   cmocka_unit_test(test_depth),
+        cmocka_unit_test(test_depth_strings),  cmocka_unit_test(test_utf8_repair),
+        cmocka_unit_test(test_lookups),        cmocka_unit_test(test_scalar_dup),
+        cmocka_unit_test(test_escape),         cmocka_unit_test(test_pointer),
+        cmocka_unit_test(test_time_ms),        cmocka_unit_test(test_surrogate_escapes),
+        cmocka_unit_test(test_events),         cmocka_unit_test(test_events_as_tree),
+        cmocka_unit_test(test_number_readers), cmocka_unit_test(test_escape_gen),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

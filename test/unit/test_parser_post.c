@@ -3,6 +3,7 @@
 #include "common/alloc.h"
 #include "common/err.h"
 #include "common/utf8.h"
+#include "parser/json.h"
 #include "parser/post.h"
 
 #include <setjmp.h>
@@ -10,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -571,6 +573,281 @@ static void test_triage_from_json_tolerant(void **state)
     }
 }
 
+/* ---- decoding edge cases (pinned from the yajl_tree reader, kept by the streaming one) -- */
+
+/* Decodes in[0..len), failing the test on an error. */
+static struct km_post *decode(const char *in, size_t len)
+{
+    struct km_post *p = NULL;
+    struct km_err err = {""};
+    if (km_post_from_json(in, len, &p, &err) != KM_OK) {
+        fail_msg("%s: %s", in, err.msg);
+    }
+    return p;
+}
+
+/* Decodes in[0..len), which must fail with message want. */
+static void decode_fails(const char *in, size_t len, const char *want)
+{
+    struct km_post *p = NULL;
+    struct km_err err = {""};
+    assert_int_equal(km_post_from_json(in, len, &p, &err), KM_EINPUT);
+    assert_null(p);
+    assert_string_equal(err.msg, want);
+}
+
+/* A repeated key: the first one counts, even when its value is null or of the wrong type
+ * (yajl_tree_get() found the first member); a key cut short by "\u0000" is that key. */
+static void test_from_json_duplicate_keys(void **state)
+{
+    (void)state;
+    static const char in[] =
+        "{\"network\":\"rss\",\"network\":\"vk\",\"id\":\"1\",\"text\":\"first\","
+        "\"text\":\"second\",\"url\":null,\"url\":\"u\",\"author\":{\"name\":\"a\",\"name\":\"b\"},"
+        "\"author\":{\"handle\":\"h\"},\"chat\":5,\"chat\":{\"id\":\"c\"},"
+        "\"lang\\u0000x\":\"kk\",\"lang\":\"ru\",\"hashtags\":[\"one\"],\"hashtags\":[\"two\"],"
+        "\"created_at\":\"2026-11-22T18:41:01Z\",\"created_at\":\"bad\","
+        "\"engagement\":{\"likes\":1,\"likes\":2,\"views\":\"3\",\"views\":4},"
+        "\"geo\":{\"lat\":1,\"lat\":2,\"lon\":3},\"edited\":false,\"edited\":true,"
+        "\"triage\":{\"urgency\":10,\"urgency\":20,\"reasons\":[\"r1\"],\"reasons\":[\"r2\"]},"
+        "\"triage\":{\"urgency\":30}}";
+    struct km_post *p = decode(in, strlen(in));
+    assert_string_equal(p->network, "rss");
+    assert_string_equal(p->text, "first");
+    assert_null(p->url);
+    assert_string_equal(p->author.name, "a");
+    assert_null(p->author.handle);
+    assert_null(p->chat.id);
+    assert_string_equal(p->lang, "kk");
+    assert_int_equal(p->n_hashtags, 1);
+    assert_string_equal(p->hashtags[0], "one");
+    assert_true(p->created_at == 1795372861000LL);
+    assert_true(p->engagement.likes == 1 && p->engagement.views == -1);
+    assert_true(p->has_geo && p->lat == 1.0 && p->lon == 3.0);
+    assert_false(p->edited);
+    assert_int_equal(p->triage.urgency, 10);
+    assert_int_equal(p->triage.n_reasons, 1);
+    assert_string_equal(p->triage.reasons[0], "r1");
+    km_post_free(p);
+
+    static const char null_first[] = "{\"text\":null,\"text\":\"t\",\"network\":\"rss\",\"id\":1}";
+    decode_fails(null_first, strlen(null_first), "post: missing or non-string \"text\"");
+    static const char bad_first[] =
+        "{\"network\":\"rss\",\"id\":1,\"text\":\"t\",\"collected_at\":1,"
+        "\"collected_at\":\"2026-11-22T18:41:01Z\",\"created_at\":[],\"created_at\":null}";
+    decode_fails(bad_first, strlen(bad_first), "post: \"created_at\" is not an RFC 3339 time");
+}
+
+/* Nesting: KM_JSON_MAX_DEPTH counts the post's own object, brackets in strings and comments
+ * do not count, and too deep is refused wherever it is, even after a syntax error. Members
+ * of unknown objects are not the post's, even with the post's names. */
+static void test_from_json_depth(void **state)
+{
+    (void)state;
+    static const char head[] = "{\"network\":\"rss\",\"id\":\"1\",\"text\":\"[{[{\",/*[[*/\"x\":";
+    size_t hlen = strlen(head);
+    for (size_t deep = KM_JSON_MAX_DEPTH - 1; deep <= 100000; deep += 100000 - KM_JSON_MAX_DEPTH) {
+        for (size_t k = deep; k <= deep + 1; k++) {
+            char *in = km_malloc(hlen + 2 * k + 2);
+            memcpy(in, head, hlen);
+            memset(in + hlen, '[', k);
+            memset(in + hlen + k, ']', k);
+            memcpy(in + hlen + 2 * k, "}", 2);
+            if (k + 1 <= KM_JSON_MAX_DEPTH) {
+                struct km_post *p = decode(in, strlen(in));
+                assert_string_equal(p->text, "[{[{");
+                km_post_free(p);
+            } else {
+                char want[64];
+                snprintf(want, sizeof(want), "offset %zu: nesting deeper than %d",
+                         hlen + KM_JSON_MAX_DEPTH - 1, KM_JSON_MAX_DEPTH);
+                decode_fails(in, strlen(in), want);
+            }
+            free(in);
+        }
+    }
+    char after[200] = "{\"network\":\"rss\"}}";
+    size_t n = strlen(after);
+    memset(after + n, '{', KM_JSON_MAX_DEPTH + 1);
+    after[n + KM_JSON_MAX_DEPTH + 1] = '\0';
+    char want[64];
+    snprintf(want, sizeof(want), "offset %zu: nesting deeper than %d", n + KM_JSON_MAX_DEPTH,
+             KM_JSON_MAX_DEPTH);
+    decode_fails(after, strlen(after), want);
+
+    static const char nested[] =
+        "{\"network\":\"rss\",\"x\":{\"text\":\"no\",\"id\":[\"no\"],\"y\":{\"network\":\"no\"}},"
+        "\"id\":\"1\",\"author\":{\"name\":{\"name\":\"no\"},\"id\":\"a\"},\"text\":\"yes\"}";
+    struct km_post *p = decode(nested, strlen(nested));
+    assert_string_equal(p->network, "rss");
+    assert_string_equal(p->id, "1");
+    assert_string_equal(p->text, "yes");
+    assert_null(p->author.name);
+    assert_string_equal(p->author.id, "a");
+    km_post_free(p);
+}
+
+/* Invalid UTF-8 is repaired before parsing: each bad byte becomes U+FFFD wherever it is
+ * (values, keys, hashtags), a raw NUL byte is dropped, and an error offset counts the
+ * original bytes. */
+static void test_from_json_utf8(void **state)
+{
+    (void)state;
+    static const char in[] = "{\"network\":\"rss\",\"id\":\"1\",\"text\":\"a\xff"
+                             "b\xc0\",\"hashtags\":[\"#B\xfe\",\"#\xd0\"],\"te\xffxt\":\"no\","
+                             "\"la\0ng\":\"k\0k\",\"author\":{\"name\":\"\xe2\x82\"}}";
+    struct km_post *p = decode(in, sizeof(in) - 1);
+    assert_string_equal(p->text, "a\xef\xbf\xbd"
+                                 "b\xef\xbf\xbd");
+    assert_int_equal(p->n_hashtags, 2);
+    assert_string_equal(p->hashtags[0], "b\xef\xbf\xbd");
+    assert_string_equal(p->hashtags[1], "\xef\xbf\xbd");
+    assert_string_equal(p->lang, "kk");
+    assert_string_equal(p->author.name, "\xef\xbf\xbd\xef\xbf\xbd");
+    km_post_free(p);
+
+    static const char key[] = "{\"network\":\"rss\",\"id\":\"1\",\"te\xffxt\":\"t\"}";
+    decode_fails(key, strlen(key), "post: missing or non-string \"text\"");
+    static const char outside[] = "{\"network\":\"\xff\xff\",\"id\":\"1\",\xff\"text\":\"t\"}";
+    decode_fails(outside, strlen(outside), "offset 25: lexical error: invalid char in json text.");
+}
+
+/* Escapes as yajl decodes them, made UTF-8: a lone low surrogate becomes U+FFFD, a high one
+ * without a pair '?'; a pair is the character; "\u0000" ends the string. */
+static void test_from_json_escapes(void **state)
+{
+    (void)state;
+    static const char in[] =
+        "{\"network\":\"\\u0072ss\",\"id\":\"1\\u00002\",\"text\":\"\\udc00x\\ud800y"
+        "\\ud83d\\ude00\\u00e9\\/\\b\\f\\n\\r\\t\\\"\\\\\",\"hashtags\":[\"#\\uDFFF\","
+        "\"#\\u0000\",\"#a\\u0000b\"],\"author\":{\"name\":\"\\udfff\\udfff\"},"
+        "\"triage\":{\"priority\":\"P2\\u0000x\",\"simhash\":\"00000000000000ff\\u0000\"}}";
+    struct km_post *p = decode(in, strlen(in));
+    assert_string_equal(p->network, "rss");
+    assert_string_equal(p->id, "1");
+    assert_string_equal(p->text, "\xef\xbf\xbdx?y\xf0\x9f\x98\x80\xc3\xa9/\b\f\n\r\t\"\\");
+    assert_int_equal(p->n_hashtags, 2);
+    assert_string_equal(p->hashtags[0], "\xef\xbf\xbd");
+    assert_string_equal(p->hashtags[1], "a");
+    assert_string_equal(p->author.name, "\xef\xbf\xbd\xef\xbf\xbd");
+    assert_int_equal(p->triage.priority, 2);
+    assert_true(p->triage.simhash == 255);
+    km_post_free(p);
+}
+
+/* Numbers: integers as yajl_tree read them (digits within +-LLONG_MAX, no fraction or
+ * exponent), coordinates as strtod() reads them; ids keep the number as written. */
+static void test_from_json_numbers(void **state)
+{
+    (void)state;
+    static const char in[] =
+        "{\"network\":\"rss\",\"id\":-1.5e-3,\"text\":\"t\",\"reply_to\":"
+        "123456789012345678901234567890,"
+        "\"engagement\":{\"likes\":9223372036854775807,\"reposts\":9223372036854775808,"
+        "\"replies\":-0,\"views\":1e3},\"triage\":{\"urgency\":9223372036854775807,"
+        "\"priority\":4.0}}";
+    struct km_post *p = decode(in, strlen(in));
+    assert_string_equal(p->id, "-1.5e-3");
+    assert_string_equal(p->reply_to, "123456789012345678901234567890");
+    assert_true(p->engagement.likes == INT64_MAX);
+    assert_true(p->engagement.reposts == -1);
+    assert_true(p->engagement.replies == 0);
+    assert_true(p->engagement.views == -1);
+    assert_int_equal(p->triage.urgency, 100);
+    assert_int_equal(p->triage.priority, 0);
+    km_post_free(p);
+
+    static const struct {
+        const char *engagement, *urgency;
+        int64_t likes;
+        int want_urgency;
+    } cases[] = {
+        {"{\"likes\":5.0}", "-9223372036854775807", -1, 0},
+        {"{\"likes\":-1}", "-9223372036854775808", -1, 0},
+        {"{\"likes\":92233720368547758070}", "99.9", -1, 0},
+        {"{\"likes\":0}", "1e2", 0, 0},
+        {"[{\"likes\":7}]", "100", -1, 100},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *json = km_asprintf("{\"network\":\"rss\",\"id\":\"1\",\"text\":\"t\","
+                                 "\"engagement\":%s,\"triage\":{\"urgency\":%s}}",
+                                 cases[i].engagement, cases[i].urgency);
+        p = decode(json, strlen(json));
+        assert_true(p->engagement.likes == cases[i].likes);
+        assert_int_equal(p->triage.urgency, cases[i].want_urgency);
+        km_post_free(p);
+        free(json);
+    }
+}
+
+/* geo{} is kept only with both coordinates numbers in range; otherwise has_geo is false. */
+static void test_from_json_geo(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *geo;
+        bool has_geo;
+        double lat, lon;
+    } cases[] = {
+        {"{\"lat\":90,\"lon\":180}", true, 90, 180},
+        {"{\"lat\":-90,\"lon\":-180}", true, -90, -180},
+        {"{\"lon\":71.4304,\"lat\":51.1282}", true, 51.1282, 71.4304},
+        {"{\"lat\":-0,\"lon\":0.0}", true, 0, 0},
+        {"{\"lat\":90.000001,\"lon\":0}", false, 0, 0},
+        {"{\"lat\":0,\"lon\":180.5}", false, 0, 0},
+        {"{\"lat\":1e400,\"lon\":0}", false, 0, 0},
+        {"{\"lat\":1e-400,\"lon\":0}", false, 0, 0},
+        {"{\"lat\":51,\"lon\":\"71\"}", false, 0, 0},
+        {"{\"lat\":51}", false, 0, 0},
+        {"[51,71]", false, 0, 0},
+        {"{\"lat\":51,\"lon\":71,\"lat\":null}", true, 51, 71},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *json = km_asprintf("{\"network\":\"rss\",\"id\":\"1\",\"text\":\"t\",\"geo\":%s}",
+                                 cases[i].geo);
+        struct km_post *p = decode(json, strlen(json));
+        assert_int_equal(p->has_geo, cases[i].has_geo);
+        assert_true(p->lat == cases[i].lat && p->lon == cases[i].lon);
+        km_post_free(p);
+        free(json);
+    }
+}
+
+/* Comments are accepted (yajl_tree_parse() allowed them); malformed JSON is reported with
+ * its offset. */
+static void test_from_json_syntax(void **state)
+{
+    (void)state;
+    static const char comments[] =
+        "/* head */{\"network\":\"rss\",// line\n\"id\":\"1\",\"text\":\"t\"/**/}// tail";
+    struct km_post *p = decode(comments, strlen(comments));
+    assert_string_equal(p->text, "t");
+    km_post_free(p);
+    static const struct {
+        const char *in, *msg;
+    } cases[] = {
+        {"{\"network\":\"rss\",\"id\":\"1\",\"text\":\"t\"} x",
+         "offset 38: parse error: trailing garbage"},
+        {"{\"network\":\"rss\",\"id\":\"1\",\"text\":\"t\"}{}",
+         "offset 37: parse error: trailing garbage"},
+        {"{\"network\":\"rss\",\"id\":\"1\",\"text\":\"t\",}",
+         "offset 37: parse error: invalid object key (must be a string)"},
+        {"{\"network\":\"rss\",\"id\":01,\"text\":\"t\"}",
+         "offset 22: parse error: after key and value, inside map, I expect ',' or '}'"},
+        {"{\"network\":\"rss\",\"id\":\"1\",\"text\":\"a\x01\"}",
+         "offset 34: lexical error: invalid character inside string."},
+        {"{\"network\":\"rss\",\"id\":\"1\",\"text\":\"\\x\"}",
+         "offset 34: lexical error: inside a string, '\\' occurs before a character which it "
+         "may not."},
+        {"  ", "offset 2: parse error: premature EOF"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        decode_fails(cases[i].in, strlen(cases[i].in), cases[i].msg);
+    }
+    static const char only_nul[] = "\0\0";
+    decode_fails(only_nul, 2, "offset 0: parse error: premature EOF");
+}
+
 static void test_batch(void **state)
 {
     (void)state;
@@ -616,6 +893,13 @@ int main(void)
         cmocka_unit_test(test_triage_to_json),
         cmocka_unit_test(test_triage_round_trip),
         cmocka_unit_test(test_triage_from_json_tolerant),
+        cmocka_unit_test(test_from_json_duplicate_keys),
+        cmocka_unit_test(test_from_json_depth),
+        cmocka_unit_test(test_from_json_utf8),
+        cmocka_unit_test(test_from_json_escapes),
+        cmocka_unit_test(test_from_json_numbers),
+        cmocka_unit_test(test_from_json_geo),
+        cmocka_unit_test(test_from_json_syntax),
         cmocka_unit_test(test_batch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
