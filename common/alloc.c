@@ -55,6 +55,27 @@ char *km_strndup(const char *s, size_t n)
     return p;
 }
 
+char *km_strjoin(const char *first, ...)
+{
+    size_t n = 0;
+    va_list ap;
+    va_start(ap, first);
+    for (const char *s = first; s != NULL; s = va_arg(ap, const char *)) {
+        n += strlen(s);
+    }
+    va_end(ap);
+    char *out = km_malloc(n + 1), *o = out;
+    va_start(ap, first);
+    for (const char *s = first; s != NULL; s = va_arg(ap, const char *)) {
+        size_t len = strlen(s);
+        memcpy(o, s, len);
+        o += len;
+    }
+    va_end(ap);
+    *o = '\0';
+    return out;
+}
+
 char *km_asprintf(const char *fmt, ...)
 {
     /* A first pass into a stack buffer rather than vsnprintf(NULL, 0, ...): most strings

@@ -16,5 +16,9 @@ char *km_strdup(const char *s);
 char *km_strndup(const char *s, size_t n);
 /* printf into a new string; caller frees. */
 char *km_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The concatenation of the strings given, up to a NULL: km_strjoin(net, ":", id, NULL)
+ * (no NULL string among them). A malloc'd string; caller frees. Cheaper than km_asprintf()
+ * for the keys made per post. */
+char *km_strjoin(const char *first, ...) __attribute__((sentinel));
 
 #endif

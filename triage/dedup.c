@@ -415,7 +415,7 @@ static char *dd_author(const struct km_post *p, const char *key)
     const char *a = p->author.id != NULL       ? p->author.id
                     : p->author.handle != NULL ? p->author.handle
                                                : p->author.name;
-    return a != NULL ? km_asprintf("%s:%s", p->network, a) : km_asprintf("post:%s", key);
+    return a != NULL ? km_strjoin(p->network, ":", a, NULL) : km_strjoin("post:", key, NULL);
 }
 
 /* Fills dp from p's text: fingerprint, simhash, guards, sketch and LSH bands, place keys.
@@ -427,7 +427,7 @@ static void dd_analyse(struct km_dedup *d, const struct km_post *p,
     struct km_norm_text *own = given == NULL ? km_norm(text, strlen(text)) : NULL;
     struct km_dedup_read read = given != NULL ? *given : (struct km_dedup_read){.nt = own};
     const struct km_norm_text *nt = read.nt;
-    dp->key = km_asprintf("%s:%s", p->network, p->id);
+    dp->key = km_strjoin(p->network, ":", p->id, NULL);
     dp->author = dd_author(p, dp->key);
     dp->fp = XXH3_64bits(nt->text, strlen(nt->text));
     dp->chars = dd_shingle(&d->w, nt->text);
@@ -465,7 +465,7 @@ static int dd_stage_repost(struct km_dedup *d, const struct km_post *p, int64_t 
 {
     struct km_dedup_rec rec = {0};
     bool found = false;
-    char *key = km_asprintf("%s:%s", p->network, p->reply_to);
+    char *key = km_strjoin(p->network, ":", p->reply_to, NULL);
     int rc = d->ops->get(d->store, key, now, d->o.window_ms, &rec, &found, err);
     if (rc == KM_OK && found) {
         dd_link_to(ln, &rec);

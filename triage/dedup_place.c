@@ -61,7 +61,7 @@ static char *dp_street_key(const struct km_norm_text *nt, const struct km_place_
     char place[KM_PLACE_KEY_MAX];
     street.number = SIZE_MAX;
     km_place_key(nt, &street, place, sizeof(place));
-    return km_asprintf("%s|%s|%s", category, place, r->number != SIZE_MAX ? "#" : "*");
+    return km_strjoin(category, "|", place, r->number != SIZE_MAX ? "|#" : "|*", NULL);
 }
 
 size_t km_dedup_place_keys(const char *text, const char *category, char **out, size_t max,
@@ -91,7 +91,7 @@ size_t km_dedup_place_keys_read(const char *text, const struct km_dedup_read *re
         }
         km_place_key(nt, &refs[i], place, sizeof(place));
         dp_add(out, &n,
-               cat ? km_asprintf("%s|%s", dp_house_category(category), place) : km_strdup(place));
+               cat ? km_strjoin(dp_house_category(category), "|", place, NULL) : km_strdup(place));
     }
     *n_house = n;
     for (size_t i = 0; dp_street_category(category) && i < n_refs && n < max; i++) {

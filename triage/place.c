@@ -930,13 +930,34 @@ static const char *const pl_key_alias[][2] = {{"пбд", "жнс"}};
  * one name differ in their vowels (ы/ya, ей/ei, е/э) far more than in their consonants,
  * and case endings come after the first consonants. A key of pl_key_alias becomes its
  * other name's. */
+/* Appends n bytes of s at out[*o], cut to what fits before the NUL in cap bytes (as
+ * snprintf() cuts), and terminates out. */
+static void pl_put(char *out, size_t cap, size_t *o, const char *s, size_t n)
+{
+    if (cap == 0) {
+        return;
+    }
+    size_t room = cap - 1 - *o;
+    n = n < room ? n : room;
+    memcpy(out + *o, s, n);
+    *o += n;
+    out[*o] = '\0';
+}
+
+/* snprintf(out, cap, "%s", s) without its cost. */
+static void pl_copy(char *out, size_t cap, const char *s)
+{
+    size_t o = 0;
+    pl_put(out, cap, &o, s, strlen(s));
+}
+
 static void pl_street_form(const struct km_norm_token *t, char *out, size_t cap)
 {
     char word[PL_WORD_MAX];
     if (pl_is_latin(t->loose)) {
         pl_translit(t->loose, word, sizeof(word));
     } else {
-        snprintf(word, sizeof(word), "%s", t->loose);
+        pl_copy(word, sizeof(word), t->loose);
     }
     size_t o = 0, letters = 0;
     unsigned prev = 0;
@@ -962,7 +983,7 @@ static void pl_street_form(const struct km_norm_token *t, char *out, size_t cap)
     }
     for (size_t k = 0; k < sizeof(pl_key_alias) / sizeof(pl_key_alias[0]); k++) {
         if (strcmp(out, pl_key_alias[k][0]) == 0) {
-            snprintf(out, cap, "%s", pl_key_alias[k][1]);
+            pl_copy(out, cap, pl_key_alias[k][1]);
         }
     }
 }
@@ -977,7 +998,7 @@ void km_place_key(const struct km_norm_text *nt, const struct km_place_ref *r, c
         pl_street_form(&nt->tokens[r->street], street, sizeof(street));
     }
     if (r->number == SIZE_MAX) {
-        snprintf(out, cap, "%s", street);
+        pl_copy(out, cap, street);
         return;
     }
     const char *num = nt->tokens[r->number].text;
@@ -986,7 +1007,11 @@ void km_place_key(const struct km_norm_text *nt, const struct km_place_ref *r, c
     if ((unsigned char)num[digits] < 0x80) {
         pl_translit(num + digits, letter, sizeof(letter));
     } else {
-        snprintf(letter, sizeof(letter), "%s", num + digits);
+        pl_copy(letter, sizeof(letter), num + digits);
     }
-    snprintf(out, cap, "%s|%.*s%s", street, (int)digits, num, letter);
+    size_t o = 0;
+    pl_put(out, cap, &o, street, strlen(street));
+    pl_put(out, cap, &o, "|", 1);
+    pl_put(out, cap, &o, num, digits);
+    pl_put(out, cap, &o, letter, strlen(letter));
 }

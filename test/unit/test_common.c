@@ -167,6 +167,24 @@ static void test_utf8(void **state)
     }
 }
 
+static void test_strjoin(void **state)
+{
+    (void)state;
+    char *s = km_strjoin("telegram", ":", "-100:42", NULL);
+    assert_string_equal(s, "telegram:-100:42");
+    free(s);
+    s = km_strjoin("", NULL);
+    assert_string_equal(s, "");
+    free(s);
+    char long_part[600];
+    memset(long_part, 'x', sizeof(long_part) - 1);
+    long_part[sizeof(long_part) - 1] = '\0';
+    s = km_strjoin("Алматы|", long_part, "|#", NULL);
+    assert_int_equal(strlen(s), strlen("Алматы|") + 599 + 2);
+    assert_int_equal(strncmp(s + strlen(s) - 3, "x|#", 3), 0);
+    free(s);
+}
+
 static void test_buf(void **state)
 {
     (void)state;
@@ -187,6 +205,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_duration), cmocka_unit_test(test_rfc3339),
         cmocka_unit_test(test_rfc822),   cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_strjoin),
         cmocka_unit_test(test_buf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
