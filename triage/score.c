@@ -216,10 +216,10 @@ static void sc_cat(struct sc_str *s, const char *str)
 }
 
 /* Appends v, with its sign ("+25", "-10", "+0") when sign is set. */
-static void sc_cat_int(struct sc_str *s, int v, bool sign)
+static void sc_cat_i64(struct sc_str *s, int64_t v, bool sign)
 {
-    char tmp[16], *p = tmp + sizeof(tmp);
-    unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+    char tmp[24], *p = tmp + sizeof(tmp);
+    uint64_t u = v < 0 ? 0u - (uint64_t)v : (uint64_t)v;
     *--p = '\0';
     do {
         *--p = (char)('0' + u % 10);
@@ -229,6 +229,11 @@ static void sc_cat_int(struct sc_str *s, int v, bool sign)
         *--p = v < 0 ? '-' : '+';
     }
     sc_cat(s, p);
+}
+
+static void sc_cat_int(struct sc_str *s, int v, bool sign)
+{
+    sc_cat_i64(s, v, sign);
 }
 
 /* Appends "\"quote\"" of tokens a..b. */
@@ -662,8 +667,8 @@ static void sc_negated(struct sc_ctx *c)
 static int sc_coldest(const char *s, const char **at, size_t *len)
 {
     int coldest = 0;
-    for (const char *p = s; *p != '\0'; p++) {
-        size_t dash = *p == '-' ? 1 : (*p == '\xE2' && p[1] == '\x88' && p[2] == '\x92') ? 3 : 0;
+    for (const char *p = s; (p = strpbrk(p, "-\xE2")) != NULL; p++) { /* '-' or '−' */
+        size_t dash = *p == '-' ? 1 : (p[1] == '\x88' && p[2] == '\x92') ? 3 : 0;
         if (dash == 0) {
             continue;
         }
@@ -719,16 +724,29 @@ static void sc_resonance(struct sc_ctx *c, int incident_size)
     if (pts > 0) {
         c->urgency += pts;
         c->resonance += pts;
-        sc_reasonf(c, "%+d resonance: %lld likes, %lld reposts, %lld replies", pts,
-                   (long long)sc_pos(p->engagement.likes), (long long)sc_pos(p->engagement.reposts),
-                   (long long)sc_pos(p->engagement.replies));
+        /* "%+d resonance: %lld likes, %lld reposts, %lld replies", on most posts */
+        struct sc_str s = {.n = 0};
+        sc_cat_int(&s, pts, true);
+        sc_cat(&s, " resonance: ");
+        sc_cat_i64(&s, sc_pos(p->engagement.likes), false);
+        sc_cat(&s, " likes, ");
+        sc_cat_i64(&s, sc_pos(p->engagement.reposts), false);
+        sc_cat(&s, " reposts, ");
+        sc_cat_i64(&s, sc_pos(p->engagement.replies), false);
+        sc_cat(&s, " replies");
+        sc_add_str(c, &s);
     }
     if (incident_size >= 2) {
         pts = (int)lround(5.0 * log2((double)incident_size));
         pts = pts > SC_INCIDENT_MAX ? SC_INCIDENT_MAX : pts;
         c->urgency += pts;
         c->resonance += pts;
-        sc_reasonf(c, "%+d resonance: incident of %d posts", pts, incident_size);
+        struct sc_str s = {.n = 0}; /* "%+d resonance: incident of %d posts" */
+        sc_cat_int(&s, pts, true);
+        sc_cat(&s, " resonance: incident of ");
+        sc_cat_int(&s, incident_size, false);
+        sc_cat(&s, " posts");
+        sc_add_str(c, &s);
     }
 }
 

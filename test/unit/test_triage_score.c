@@ -159,6 +159,9 @@ static void test_reason_kinds(void **state)
         {"нет отопления, на улице -31", NULL, "heating", 60, 2,
          "+10 extreme cold: \"-31\" (at or below -25)", NULL},
         {"нет отопления, на улице -20, 2024-01-31", NULL, "heating", 50, 2, NULL, NULL},
+        {"нет отопления, на улице −32, а вчера -27", NULL, "heating", 60, 2, /* U+2212 minus */
+         "+10 extreme cold: \"−32\" (at or below -25)", NULL},
+        {"нет отопления, на улице 5−30 градусов", NULL, "heating", 50, 2, NULL, NULL},
         {"подскажите, как быть", NULL, "consultation", 0, 4, "-10 question: \"подскажите\"",
          "= -10 clamped to 0"},
         {"яму починили, спасибо", NULL, "roads", 0, 4, "-40 already fixed: \"починили\"",
