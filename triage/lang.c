@@ -284,25 +284,11 @@ static void lg_add_ends(void)
     lg_ends_init(&lg_kk_ends, lg_kk_end_list, sizeof(lg_kk_end_list) / sizeof(lg_kk_end_list[0]));
 }
 
-/* True if w holds one of ь ъ э щ (D1 8C, D1 8A, D1 8D, D1 89). */
-static bool lg_russian_letter(const char *w, size_t len)
+/* A Cyrillic word (no Kazakh letters) that looks Russian: ь ъ э щ (ru_letter, found by
+ * lg_is_cyrillic_word()), or a Russian ending on a word of at least 4 letters (8 bytes). */
+static bool lg_russian_shape(const char *w, size_t len, bool ru_letter)
 {
-    for (size_t i = 0; i + 1 < len; i++) {
-        if ((unsigned char)w[i] == 0xD1) {
-            unsigned char b = (unsigned char)w[i + 1];
-            if (b == 0x8C || b == 0x8A || b == 0x8D || b == 0x89) {
-                return true;
-            }
-        }
-    }
-    return false;
-}
-
-/* A Cyrillic word (no Kazakh letters) that looks Russian: ь ъ э щ, or a Russian ending on
- * a word of at least 4 letters (8 bytes). */
-static bool lg_russian_shape(const char *w, size_t len)
-{
-    return lg_russian_letter(w, len) || (len >= 8 && lg_ends_any(w, len, &lg_ru_ends));
+    return ru_letter || (len >= 8 && lg_ends_any(w, len, &lg_ru_ends));
 }
 
 /* A Cyrillic word (no Kazakh letters) with a Kazakh suffix, as typed with Russian letters. */
@@ -341,26 +327,31 @@ struct lg_votes {
     unsigned en, ru_lat, kk_lat;
 };
 
-/* The script of a word by its lead bytes: true for Cyrillic. */
-static bool lg_is_cyrillic_word(const char *w, size_t len, bool *has_letter)
+/* The script of a word by its lead bytes: true for Cyrillic. *ru_letter tells whether it
+ * holds one of ь ъ э щ (D1 8C, D1 8A, D1 8D, D1 89). */
+static bool lg_is_cyrillic_word(const char *w, size_t len, bool *has_letter, bool *ru_letter)
 {
     unsigned cyr = 0, lat = 0;
+    bool ru = false;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)w[i];
         if (c >= 0xD0 && c <= 0xD4) {
             cyr++;
+            unsigned char b = i + 1 < len ? (unsigned char)w[i + 1] : 0;
+            ru = ru || (c == 0xD1 && (b == 0x8C || b == 0x8A || b == 0x8D || b == 0x89));
         } else if ((c >= 'a' && c <= 'z') || (c >= 0xC3 && c <= 0xC9)) {
             lat++;
         }
     }
     *has_letter = cyr + lat > 0;
+    *ru_letter = ru;
     return cyr > lat;
 }
 
 static void lg_vote(struct lg_votes *v, const struct km_norm_token *tok)
 {
-    bool letter = false;
-    bool cyr = lg_is_cyrillic_word(tok->text, tok->len, &letter);
+    bool letter = false, ru_letter = false;
+    bool cyr = lg_is_cyrillic_word(tok->text, tok->len, &letter, &ru_letter);
     if (!letter) {
         return;
     }
@@ -371,7 +362,7 @@ static void lg_vote(struct lg_votes *v, const struct km_norm_token *tok)
             v->kk_letters++;
             return;
         }
-        bool ru = (mask & LG_RU) || lg_russian_shape(tok->text, tok->len);
+        bool ru = (mask & LG_RU) || lg_russian_shape(tok->text, tok->len, ru_letter);
         bool kk = (mask & LG_KK) || lg_kazakh_shape(tok->text, tok->len);
         if (kk && !ru) {
             v->kk++;
