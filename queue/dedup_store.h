@@ -26,7 +26,7 @@
  * escalation level. Incident sizes then jump, so an escalation fires at the highest level
  * reached and not yet announced, never skipped. An entry that does not parse, or whose time is more
  * than 10 minutes ahead of this machine's clock, is skipped and counted, never trusted. Memory:
- * Redis holds the log (about 0.5 KB a post); each process holds its copy (about 1.8 KB a post, at
+ * Redis holds the log (about 0.5 KB a post); each process holds its copy (about 0.9 KB a post, at
  * most KM_DEDUP_MEM_MAX_POSTS). Not thread-safe: one store per thread. */
 #ifndef KM_QUEUE_DEDUP_STORE_H
 #define KM_QUEUE_DEDUP_STORE_H

@@ -249,7 +249,7 @@ int km_dedup_check_read(struct km_dedup *d, struct km_post *p, const struct km_d
 
 /* Hash maps with expiry by time: every call first evicts what left the window; at most
  * max_posts records are kept (0: KM_DEDUP_MEM_MAX_POSTS), the oldest go first. The default
- * bounds the store near 900 MB (about 1.8 KB a post), far beyond 72 hours of a city's
+ * bounds the store near 450 MB (about 0.9 KB a post), far beyond 72 hours of a city's
  * posts (Astana's centre gets ~5,000 requests a day). */
 #define KM_DEDUP_MEM_MAX_POSTS 500000
 
