@@ -153,14 +153,30 @@ url = http://127.0.0.1:9/rss.xml
     return path
 
 
+def settle_redis():
+    """Rewrites Redis's append-only file now and waits for it: after FLUSHALL the file
+    still holds every earlier run's writes, and the rewrite Redis would start by itself
+    (a fork and a full write) would fall in the middle of the next measurement."""
+    rcli("BGREWRITEAOF")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        info = rcli("INFO", "persistence")
+        if "aof_rewrite_in_progress:0" in info and "aof_rewrite_scheduled:0" in info:
+            return
+        time.sleep(0.1)
+
+
 def reset(conf):
-    """Empty Redis and a freshly migrated database."""
+    """Empty Redis (its append-only file rewritten) and a freshly migrated database after a
+    checkpoint, so that no run inherits background work from the one before."""
     rcli("FLUSHALL")
+    settle_redis()
     psql("DROP DATABASE IF EXISTS komek WITH (FORCE)", db="postgres")
     psql("CREATE DATABASE komek", db="postgres")
     r = sh([tool("komekctl"), "-c", conf, "migrate"])
     if r.returncode != 0:
         raise RuntimeError(f"migrate: {r.stderr.strip()}")
+    psql("CHECKPOINT", db="postgres")
 
 
 def used_memory():
