@@ -51,7 +51,7 @@ struct lm_cache_slot {
 #define LM_TOKEN_ATOMS 6
 
 struct lm_token_slot {
-    uint64_t hash; /* of the token text, with the name flag mixed in; 0 = empty */
+    uint64_t hash; /* of the token text, with the name and English flags mixed in; 0 = empty */
     uint8_t wlen, n_atoms;
     char word[LM_TOKEN_WORD];
     uint32_t atoms[LM_TOKEN_ATOMS];

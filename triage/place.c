@@ -373,10 +373,10 @@ static _Thread_local struct {
 /* Token t is on one of the lists of bits. */
 static bool pl_is(const struct km_norm_token *t, unsigned bits)
 {
-    size_t i = (size_t)(t - pl_memo.tokens);
-    if (pl_memo.tokens == NULL || t < pl_memo.tokens || i >= pl_memo.n) {
+    if (pl_memo.tokens == NULL || t < pl_memo.tokens || t >= pl_memo.tokens + pl_memo.n) {
         return (pl_token_mask(t, (bits & PL_W_UNIT) != 0) & bits) != 0;
     }
+    size_t i = (size_t)(t - pl_memo.tokens);
     if (pl_memo.mask[i] == 0) {
         pl_memo.mask[i] = pl_token_mask(t, true) | PL_MEMO_KNOWN;
     }
@@ -919,17 +919,6 @@ static const char *pl_lead_vowel(unsigned cp)
     }
 }
 
-/* Key forms of one street under two names: the Russian name of a renamed or translated
- * avenue -> the Kazakh one ("Победы", "Pobedy" -> "Жеңіс"). */
-static const char *const pl_key_alias[][2] = {{"пбд", "жнс"}};
-
-/* The key form of a street word: its loose form (transliterated if Latin) reduced to its
- * first letter if a vowel (folded) and then its consonants, a letter doubled in the text
- * counted once, KM_PLACE_KEY_LETTERS in all: "Сарыарке", "Saryarka" -> срк... -> "срр"
- * + "к"; "Сейфуллина", "Seifullin" -> "сфлн"; "Иманова", "Imanov" -> "имнв". Spellings of
- * one name differ in their vowels (ы/ya, ей/ei, е/э) far more than in their consonants,
- * and case endings come after the first consonants. A key of pl_key_alias becomes its
- * other name's. */
 /* Appends n bytes of s at out[*o], cut to what fits before the NUL in cap bytes (as
  * snprintf() cuts), and terminates out. */
 static void pl_put(char *out, size_t cap, size_t *o, const char *s, size_t n)
@@ -951,6 +940,17 @@ static void pl_copy(char *out, size_t cap, const char *s)
     pl_put(out, cap, &o, s, strlen(s));
 }
 
+/* Key forms of one street under two names: the Russian name of a renamed or translated
+ * avenue -> the Kazakh one ("Победы", "Pobedy" -> "Жеңіс"). */
+static const char *const pl_key_alias[][2] = {{"пбд", "жнс"}};
+
+/* The key form of a street word: its loose form (transliterated if Latin) reduced to its
+ * first letter if a vowel (folded) and then its consonants, a letter doubled in the text
+ * counted once, KM_PLACE_KEY_LETTERS in all: "Сарыарке", "Saryarka" -> срк... -> "срр"
+ * + "к"; "Сейфуллина", "Seifullin" -> "сфлн"; "Иманова", "Imanov" -> "имнв". Spellings of
+ * one name differ in their vowels (ы/ya, ей/ei, е/э) far more than in their consonants,
+ * and case endings come after the first consonants. A key of pl_key_alias becomes its
+ * other name's. */
 static void pl_street_form(const struct km_norm_token *t, char *out, size_t cap)
 {
     char word[PL_WORD_MAX];
