@@ -4,6 +4,7 @@
 #define KM_COMMON_BUF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct km_buf {
     char *data; /* NULL until the first append */
@@ -27,5 +28,14 @@ void km_buf_reset(struct km_buf *b);
  * leaves b empty. Never returns NULL. */
 char *km_buf_take(struct km_buf *b);
 void km_buf_free(struct km_buf *b);
+
+/* Number formatting without printf (whose cost showed in every per-post path). */
+/* Most bytes km_fmt_i64() writes: "-9223372036854775808". */
+#define KM_FMT_I64_MAX 20
+/* Writes v in decimal as "%lld" does into out (room for KM_FMT_I64_MAX bytes, no NUL);
+ * returns the length. */
+size_t km_fmt_i64(char *out, int64_t v);
+/* Writes v as 16 lower-case hex digits, as "%016" PRIx64 does, into out (no NUL). */
+void km_fmt_hex64(char *out, uint64_t v);
 
 #endif

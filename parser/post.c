@@ -228,17 +228,8 @@ static void pg_str(struct km_buf *b, const char *s)
 /* An integer as yajl_gen_integer() writes it ("%lld"). */
 static void pg_int(struct km_buf *b, int64_t v)
 {
-    char digits[24];
-    size_t i = sizeof(digits);
-    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    do {
-        digits[--i] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u != 0);
-    if (v < 0) {
-        digits[--i] = '-';
-    }
-    km_buf_append(b, digits + i, sizeof(digits) - i);
+    char digits[KM_FMT_I64_MAX];
+    km_buf_append(b, digits, km_fmt_i64(digits, v));
 }
 
 /* Latest time a four-digit RFC 3339 year can say (9999-12-31T23:59:59.999Z): what
@@ -316,13 +307,9 @@ static void pg_people(struct km_buf *b, const struct km_post *p)
 /* simhash as 16 lower-case hex digits in quotes (a JSON number cannot carry 64 bits exactly). */
 static void pg_hex64(struct km_buf *b, uint64_t v)
 {
-    static const char hex[] = "0123456789abcdef";
     char out[18];
     out[0] = out[17] = '"';
-    for (size_t i = 16; i >= 1; i--) {
-        out[i] = hex[v & 0xF];
-        v >>= 4;
-    }
+    km_fmt_hex64(out + 1, v);
     km_buf_append(b, out, sizeof(out));
 }
 

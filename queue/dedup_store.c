@@ -99,33 +99,13 @@ static const char *ddr_take(struct ddr_batch *b, struct ddr_cmd *c, char *s, siz
 
 /* Numbers and hex digits are written without printf, which was the larger part of the
  * client's time in a check (make bench). */
-/* Writes v as 16 lowercase hex digits (no terminator). */
-static void ddr_hex16(uint64_t v, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (int i = 15; i >= 0; i--) {
-        out[i] = digits[v & 15];
-        v >>= 4;
-    }
-}
-
 static const char *ddr_num(struct ddr_batch *b, struct ddr_cmd *c, const char *lead, int64_t v)
 {
-    char tmp[32];
-    size_t i = sizeof(tmp);
-    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    tmp[--i] = '\0';
-    do {
-        tmp[--i] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u > 0);
-    if (v < 0) {
-        tmp[--i] = '-';
-    }
-    size_t ll = lead != NULL ? strlen(lead) : 0, ln = sizeof(tmp) - 1 - i;
-    char *out = km_malloc(ll + ln + 1);
+    size_t ll = lead != NULL ? strlen(lead) : 0;
+    char *out = km_malloc(ll + KM_FMT_I64_MAX + 1);
     memcpy(out, lead != NULL ? lead : "", ll);
-    memcpy(out + ll, tmp + i, ln + 1);
+    size_t ln = km_fmt_i64(out + ll, v);
+    out[ll + ln] = '\0';
     return ddr_take(b, c, out, ll + ln);
 }
 
@@ -221,7 +201,7 @@ static void ddr_queue_entry(struct km_dedup_redis *s, const struct km_dedup_rec 
     struct ddr_batch *b = &s->pending;
     struct ddr_cmd *c = ddr_entry_start(s, rec->key, rec->t_ms);
     char hex[16];
-    ddr_hex16(rec->fingerprint, hex);
+    km_fmt_hex64(hex, rec->fingerprint);
     ddr_field(b, c, "f", hex, sizeof(hex));
     ddr_field(b, c, "i", rec->incident, strlen(rec->incident));
     if (rec->dup_of != NULL) {

@@ -10,9 +10,9 @@
 #include "triage/dedup.h"
 
 #include "common/alloc.h"
+#include "common/buf.h"
 #include "triage/norm.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -446,9 +446,12 @@ static void dd_analyse(struct km_dedup *d, const struct km_post *p,
 
 static char *dd_incident_id(const char *first_key)
 {
-    char hex[17];
-    snprintf(hex, sizeof(hex), "%016" PRIx64, XXH3_64bits(first_key, strlen(first_key)));
-    return km_asprintf("inc-%.12s", hex);
+    char id[4 + 12 + 1] = "inc-";
+    char hex[16];
+    km_fmt_hex64(hex, XXH3_64bits(first_key, strlen(first_key)));
+    memcpy(id + 4, hex, 12);
+    id[16] = '\0';
+    return km_strdup(id);
 }
 
 /* Links to rec: its first post (rec itself when it is an original) and its incident. */
@@ -665,7 +668,8 @@ static int dd_store(struct km_dedup *d, const struct dd_post *dp, const struct d
 static void dd_publish(struct km_post *p, const struct dd_post *dp, struct dd_link *ln)
 {
     char hex[17];
-    snprintf(hex, sizeof(hex), "%016" PRIx64, dp->fp);
+    km_fmt_hex64(hex, dp->fp);
+    hex[16] = '\0';
     km_post_set(&p->triage.fingerprint, hex);
     p->triage.simhash = dp->simhash;
     free(p->triage.incident);

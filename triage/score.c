@@ -2,6 +2,7 @@
 #include "triage/score.h"
 
 #include "common/alloc.h"
+#include "common/buf.h"
 #include "triage/dedup.h"
 #include "triage/lang.h"
 #include "triage/marks.h"
@@ -218,17 +219,10 @@ static void sc_cat(struct sc_str *s, const char *str)
 /* Appends v, with its sign ("+25", "-10", "+0") when sign is set. */
 static void sc_cat_i64(struct sc_str *s, int64_t v, bool sign)
 {
-    char tmp[24], *p = tmp + sizeof(tmp);
-    uint64_t u = v < 0 ? 0u - (uint64_t)v : (uint64_t)v;
-    *--p = '\0';
-    do {
-        *--p = (char)('0' + u % 10);
-        u /= 10;
-    } while (u != 0);
-    if (v < 0 || sign) {
-        *--p = v < 0 ? '-' : '+';
-    }
-    sc_cat(s, p);
+    char tmp[KM_FMT_I64_MAX + 2] = "+";
+    size_t n = km_fmt_i64(tmp + 1, v);
+    tmp[n + 1] = '\0';
+    sc_cat(s, sign && v >= 0 ? tmp : tmp + 1);
 }
 
 static void sc_cat_int(struct sc_str *s, int v, bool sign)

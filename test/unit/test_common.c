@@ -185,6 +185,23 @@ static void test_strjoin(void **state)
     free(s);
 }
 
+static void test_fmt(void **state)
+{
+    (void)state;
+    static const int64_t values[] = {0, 7, -1, 42, 1795372861000LL, INT64_MAX, INT64_MIN};
+    for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+        char got[KM_FMT_I64_MAX + 1], want[32];
+        got[km_fmt_i64(got, values[i])] = '\0';
+        snprintf(want, sizeof(want), "%lld", (long long)values[i]);
+        assert_string_equal(got, want);
+        char hex[17];
+        km_fmt_hex64(hex, (uint64_t)values[i]);
+        hex[16] = '\0';
+        snprintf(want, sizeof(want), "%016llx", (unsigned long long)values[i]);
+        assert_string_equal(hex, want);
+    }
+}
+
 static void test_buf(void **state)
 {
     (void)state;
@@ -206,6 +223,7 @@ int main(void)
         cmocka_unit_test(test_duration), cmocka_unit_test(test_rfc3339),
         cmocka_unit_test(test_rfc822),   cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_strjoin),
+        cmocka_unit_test(test_fmt),
         cmocka_unit_test(test_buf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
