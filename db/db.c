@@ -53,10 +53,11 @@ static const char DB_SQL_ESCALATE_POST[] =
 
 /* Creates the incident row if needed and locks it until COMMIT, so that the recount that
  * follows (a new snapshot under READ COMMITTED) sees every post a concurrent tickets
- * consumer committed for it. The placeholder values are replaced by the recount. */
+ * consumer committed for it. The placeholder values are replaced by the recount. "WHERE
+ * false" still locks an existing row but writes no new version of it. */
 static const char DB_SQL_INCIDENT_LOCK[] =
     "INSERT INTO incidents (id, first_seen, last_seen) VALUES ($1, now(), now()) "
-    "ON CONFLICT (id) DO UPDATE SET updated_at = now()";
+    "ON CONFLICT (id) DO UPDATE SET updated_at = now() WHERE false";
 
 /* The original a duplicate names ("network:post_id") joins the duplicate's incident if it
  * has none yet: triage knows the incident only once the second report arrives. */
@@ -100,7 +101,7 @@ static const char DB_SQL_INSERT_RUN[] =
 static const char DB_SQL_INCIDENTS_LOCK_LINK[] =
     "WITH l AS (INSERT INTO incidents (id, first_seen, last_seen) SELECT DISTINCT id, now(), "
     "now() FROM unnest($1::text[]) AS u(id) ORDER BY id ON CONFLICT (id) DO UPDATE SET "
-    "updated_at = now() RETURNING id) UPDATE posts p SET incident = x.inc FROM (SELECT "
+    "updated_at = now() WHERE false RETURNING id) UPDATE posts p SET incident = x.inc FROM (SELECT "
     "DISTINCT ON (dup) inc, dup FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS "
     "u(inc, dup, o) WHERE dup IS NOT NULL ORDER BY dup, o) x WHERE p.network = "
     "split_part(x.dup, ':', 1) AND p.post_id = substr(x.dup, strpos(x.dup, ':') + 1) AND "

@@ -17,6 +17,7 @@
 #include "db/db.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* A pattern shorter than this (in characters) would match inside unrelated words. */
@@ -41,6 +42,15 @@ struct km_place_pattern {
     const char *name;    /* the place's name, borrowed */
     int rank;            /* street 0, microdistrict 1, place 2, district 3 */
     size_t chars;        /* length in characters */
+    size_t bytes;        /* strlen(pattern) */
+};
+
+/* km_places_find()'s index: the patterns by their first four bytes (every pattern has at
+ * least KM_PLACES_MIN_PATTERN characters), so that a text is read once instead of once per
+ * pattern. */
+struct km_places_slot {
+    uint32_t key;          /* the first four bytes */
+    uint32_t first, count; /* their order indices: by_key[first .. first + count) */
 };
 
 struct km_places {
@@ -48,6 +58,9 @@ struct km_places {
     size_t n;
     struct km_place_pattern *order; /* every pattern, in place_of()'s order (load fills it) */
     size_t n_order;
+    struct km_places_slot *slots; /* open addressing, n_slots a power of two; count 0 = free */
+    size_t n_slots;
+    uint32_t *by_key; /* order indices grouped by first four bytes, ascending in a group */
 };
 
 /* Reads and validates path. Every bad line is written to report (may be NULL) as

@@ -160,6 +160,68 @@ static void test_places_shipped(void **state)
     km_places_free(p);
 }
 
+/* What km_places_find() answered before its index: each pattern tried with strstr() in
+ * place_of()'s order. low is already lower-cased. */
+static const char *places_find_slow(const struct km_places *p, const char *low)
+{
+    for (size_t i = 0; i < p->n_order; i++) {
+        if (strstr(low, p->order[i].pattern) != NULL) {
+            return p->order[i].name;
+        }
+    }
+    return NULL;
+}
+
+/* The index answers as strstr() in order: patterns sharing their first four bytes (the
+ * longer one first), a pattern at the very end, texts shorter than four bytes, ASCII and
+ * Cyrillic, and random texts made of the patterns' pieces. */
+static void test_places_index(void **state)
+{
+    (void)state;
+    char *path = tmp_file("[street]\nДлинная = abcdefgh\nКороткая = abcd, abcz\n"
+                          "Кириллица = улица ленина, улиц\n[district]\nРайон = abcdxyz, "
+                          "дом на\n[place]\nМесто = bcde, ленин\n");
+    struct km_places *p = NULL;
+    struct km_err err = {{0}};
+    assert_int_equal(km_places_load(path, stderr, &p, &err), KM_OK);
+    static const struct {
+        const char *text, *place;
+    } cases[] = {
+        {"abcdefgh", "Длинная"}, {"xx abcdefg", "Короткая"}, {"abcz", "Короткая"},
+        {"abc", NULL},           {"", NULL},                 {"zabcdxyz", "Короткая"},
+        {"xbcde", "Место"},       {"на улице ленина", "Кириллица"},
+        {"улица ленина", "Кириллица"}, {"дом на", "Район"},  {"ленин", "Место"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *got = km_places_find(p, cases[i].text);
+        if ((got == NULL) != (cases[i].place == NULL) ||
+            (got != NULL && strcmp(got, cases[i].place) != 0)) {
+            fail_msg("'%s': '%s', expected '%s'", cases[i].text, got ? got : "(none)",
+                     cases[i].place ? cases[i].place : "(none)");
+        }
+    }
+    static const char *const pieces[] = {"ab", "cd", "efgh", "z", "xyz", " ", "bc", "de",
+                                         "ул", "ица", " ле", "нина", "дом", " на", "x"};
+    unsigned seed = 7;
+    char text[128];
+    for (int n = 0; n < 20000; n++) {
+        text[0] = '\0';
+        size_t k = (size_t)(n % 9);
+        for (size_t j = 0; j < k; j++) {
+            seed = seed * 1103515245u + 12345u;
+            strcat(text, pieces[(seed >> 16) % (sizeof(pieces) / sizeof(pieces[0]))]);
+        }
+        const char *want = places_find_slow(p, text), *got = km_places_find(p, text);
+        if (want != got) {
+            fail_msg("'%s': index '%s', strstr '%s'", text, got ? got : "(none)",
+                     want ? want : "(none)");
+        }
+    }
+    km_places_free(p);
+    unlink(path);
+    free(path);
+}
+
 static void test_places_normalise(void **state)
 {
     (void)state;
@@ -714,6 +776,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_places_shipped),
         cmocka_unit_test(test_places_normalise),
+        cmocka_unit_test(test_places_index),
         cmocka_unit_test(test_places_errors),
         cmocka_unit_test(test_report_time),
         cmocka_unit_test(test_agency_json),
