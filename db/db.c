@@ -9,6 +9,7 @@
 #include "db/migrations.h"
 #include "db/places.h"
 #include "db/sql.h"
+#include "db/textarr.h"
 #include "parser/json.h"
 #include "parser/post.h"
 
@@ -72,26 +73,29 @@ static const char DB_SQL_INCIDENT_RECOUNT[] =
     "SELECT incident_recount(ARRAY[$1::text, (SELECT incident FROM posts WHERE network = $3 "
     "AND post_id = $4)], $2::boolean)";
 
-/* The posts of a run of plain entries (see db_store_run()) in one statement: the rows come
- * as one JSON array of objects (keys as the columns, "i" the order in the batch), so a
- * batch is one round trip whatever its size. ON CONFLICT DO NOTHING also drops the second
- * of two entries of one post in the same batch; ORDER BY keeps the first. The returned
- * stream ids tell which rows are new. */
+/* The posts of a run of plain entries (see db_store_run()) in one statement: each column
+ * comes as one binary text[] parameter (db/textarr.h), in DB_RUN_COLUMNS' order, so a
+ * batch is one round trip whatever its size and nothing is quoted or parsed twice.
+ * ON CONFLICT DO NOTHING also drops the second of two entries of one post in the same
+ * batch; ORDER BY keeps the first. The returned stream ids tell which rows are new. */
+#define DB_RUN_PARAMS 27
+#define DB_RUN_COLUMNS                                                                        \
+    "network, post_id, source, author_id, author_name, author_handle, chat_id, chat_title, " \
+    "url, text, lang, created_at, collected_at, hashtags, reply_to, post, stream_id, "       \
+    "category, urgency, priority, reasons, sla_due, agency, fingerprint, incident, dup_of, " \
+    "place"
 static const char DB_SQL_INSERT_RUN[] =
-    "INSERT INTO posts (network, post_id, source, author_id, author_name, author_handle, "
-    "chat_id, chat_title, url, text, lang, created_at, collected_at, hashtags, reply_to, "
-    "post, stream_id, category, urgency, priority, reasons, sla_due, agency, fingerprint, "
-    "incident, dup_of, place) SELECT network, post_id, source, author_id, author_name, "
-    "author_handle, chat_id, chat_title, url, text, lang, created_at, collected_at, "
-    "hashtags, reply_to, post, stream_id, category, urgency, priority, reasons, sla_due, "
-    "agency, fingerprint, incident, dup_of, place FROM jsonb_to_recordset($1::jsonb) AS x(i int, "
-    "network text, post_id text, source text, author_id text, author_name text, "
-    "author_handle text, chat_id text, chat_title text, url text, text text, lang text, "
-    "created_at timestamptz, collected_at timestamptz, hashtags text[], reply_to text, "
-    "post jsonb, stream_id text, category text, urgency smallint, priority smallint, "
-    "reasons text[], sla_due timestamptz, agency text, fingerprint text, incident text, "
-    "dup_of text, place text) ORDER BY i ON CONFLICT (network, post_id) DO NOTHING RETURNING "
-    "stream_id";
+    "INSERT INTO posts (" DB_RUN_COLUMNS ") SELECT network, post_id, source, author_id, "
+    "author_name, author_handle, chat_id, chat_title, url, text, lang, "
+    "created_at::timestamptz, collected_at::timestamptz, hashtags::text[], reply_to, "
+    "post::jsonb, stream_id, category, urgency::smallint, priority::smallint, "
+    "reasons::text[], sla_due::timestamptz, agency, fingerprint, incident, dup_of, place "
+    "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], "
+    "$7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], "
+    "$14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], "
+    "$20::text[], $21::text[], $22::text[], $23::text[], $24::text[], $25::text[], "
+    "$26::text[], $27::text[]) WITH ORDINALITY AS x(" DB_RUN_COLUMNS ", i) "
+    "ORDER BY i ON CONFLICT (network, post_id) DO NOTHING RETURNING stream_id";
 
 /* DB_SQL_INCIDENT_LOCK and DB_SQL_INCIDENT_LINK for every incident a run's new posts joined
  * ($1) and the originals they duplicate ($2, NULL for none; the first entry naming an
@@ -122,7 +126,7 @@ static const struct {
     {"km_incident_lock", DB_SQL_INCIDENT_LOCK, 1},
     {"km_incident_link", DB_SQL_INCIDENT_LINK, 2},
     {"km_incident_recount", DB_SQL_INCIDENT_RECOUNT, 4},
-    {"km_insert_run", DB_SQL_INSERT_RUN, 1},
+    {"km_insert_run", DB_SQL_INSERT_RUN, DB_RUN_PARAMS},
     {"km_incidents_lock_link", DB_SQL_INCIDENTS_LOCK_LINK, 2},
     {"km_incidents_add", DB_SQL_INCIDENTS_ADD, 2},
 };
@@ -743,80 +747,66 @@ static bool db_row_plain(const struct db_row *r)
     return !r->e->escalation || !t->scored || t->priority < 1 || t->priority > 4;
 }
 
-/* Appends items as a JSON array of strings. */
-static void db_json_list(struct km_buf *b, char *const *items, size_t n)
-{
-    km_buf_putc(b, '[');
-    for (size_t i = 0; i < n; i++) {
-        if (i > 0) {
-            km_buf_putc(b, ',');
-        }
-        km_json_escape(b, items[i]);
-    }
-    km_buf_putc(b, ']');
-}
-
-/* Appends row r, number i of its run, as one object of DB_SQL_INSERT_RUN's array: the same
- * values db_insert_post() binds, and "place" when places is not NULL (its name, or "" for
- * none: the trigger then keeps it rather than computing it). */
-static void db_json_row(struct km_buf *b, const struct db_row *r, size_t i,
-                        const struct km_places *places)
+/* Appends row r to the run's columns (DB_RUN_COLUMNS' order): the same values
+ * db_insert_post() binds, and the place when places is not NULL (its name, or "" for none:
+ * the trigger then keeps it rather than computing it). */
+static void db_run_row(struct km_textarr *col, const struct db_row *r,
+                       const struct km_places *places)
 {
     const struct km_post *p = r->post;
     const struct km_post_triage *t = &p->triage;
     bool s = t->scored;
     struct db_params x;
     db_params_init(&x, p);
-    static const char *const keys[] = {
-        "network",      "post_id",    "source",      "author_id", "author_name", "author_handle",
-        "chat_id",      "chat_title", "url",         "text",      "lang",        "created_at",
-        "collected_at", "reply_to",   "stream_id",   "category",  "urgency",     "priority",
-        "sla_due",      "agency",     "fingerprint", "incident",  "dup_of"};
-    const char *vals[] = {p->network,
-                          p->id,
-                          p->source != NULL ? p->source : "",
-                          p->author.id,
-                          p->author.name,
-                          p->author.handle,
-                          p->chat.id,
-                          p->chat.title,
-                          p->url,
-                          p->text != NULL ? p->text : "",
-                          p->lang,
-                          x.created_at,
-                          x.collected_at,
-                          p->reply_to,
-                          r->e->id,
-                          s ? t->category : NULL,
-                          x.urg,
-                          x.priority,
-                          x.sla,
-                          s ? t->agency : NULL,
-                          s ? t->fingerprint : NULL,
-                          s ? t->incident : NULL,
-                          s ? t->dup_of : NULL};
-    km_buf_printf(b, "{\"i\":%zu", i);
-    for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
-        km_buf_printf(b, ",\"%s\":", keys[k]);
-        km_json_escape(b, vals[k]);
-    }
-    km_buf_puts(b, ",\"hashtags\":");
-    db_json_list(b, p->hashtags, p->n_hashtags);
-    km_buf_puts(b, ",\"reasons\":");
-    if (s) {
-        db_json_list(b, t->reasons, t->n_reasons);
-    } else {
-        km_buf_puts(b, "null");
-    }
+    const char *place = NULL;
     if (places != NULL) {
-        const char *place = km_places_find(places, p->text);
-        km_buf_puts(b, ",\"place\":");
-        km_json_escape(b, place != NULL ? place : "");
+        place = km_places_find(places, p->text);
+        place = place != NULL ? place : "";
     }
-    km_buf_puts(b, ",\"post\":");
-    km_buf_puts(b, r->json);
-    km_buf_putc(b, '}');
+    const char *vals[DB_RUN_PARAMS] = {p->network,
+                                       p->id,
+                                       p->source != NULL ? p->source : "",
+                                       p->author.id,
+                                       p->author.name,
+                                       p->author.handle,
+                                       p->chat.id,
+                                       p->chat.title,
+                                       p->url,
+                                       p->text != NULL ? p->text : "",
+                                       p->lang,
+                                       x.created_at,
+                                       x.collected_at,
+                                       x.tags.data,
+                                       p->reply_to,
+                                       r->json,
+                                       r->e->id,
+                                       s ? t->category : NULL,
+                                       x.urg,
+                                       x.priority,
+                                       x.reasons,
+                                       x.sla,
+                                       s ? t->agency : NULL,
+                                       s ? t->fingerprint : NULL,
+                                       s ? t->incident : NULL,
+                                       s ? t->dup_of : NULL,
+                                       place};
+    for (size_t k = 0; k < DB_RUN_PARAMS; k++) {
+        km_textarr_add(&col[k], vals[k]);
+    }
     db_params_free(&x);
+}
+
+/* Runs DB_SQL_INSERT_RUN with the columns col[DB_RUN_PARAMS]; *res as PQexecPrepared's. */
+static PGresult *db_run_exec(struct km_db *db, struct km_textarr *col)
+{
+    const char *vals[DB_RUN_PARAMS];
+    int lens[DB_RUN_PARAMS], formats[DB_RUN_PARAMS];
+    for (size_t k = 0; k < DB_RUN_PARAMS; k++) {
+        vals[k] = km_textarr_data(&col[k]);
+        lens[k] = km_textarr_len(&col[k]);
+        formats[k] = 1;
+    }
+    return PQexecPrepared(db->conn, "km_insert_run", DB_RUN_PARAMS, vals, lens, formats, 0);
 }
 
 /* A stream id and the row it belongs to, for finding the rows an INSERT returned. */
@@ -903,26 +893,26 @@ static int db_incidents_update(struct km_db *db, const struct db_row *rows, size
 static int db_store_run(struct km_db *db, struct db_row *rows, size_t n, struct km_db_counts *c,
                         struct km_err *err)
 {
-    struct km_buf json = KM_BUF_INIT;
+    struct km_textarr col[DB_RUN_PARAMS];
     PGresult *res = NULL;
     bool *fresh = NULL;
     size_t k = 0;
     int rc = KM_OK;
-    km_buf_putc(&json, '[');
+    for (size_t j = 0; j < DB_RUN_PARAMS; j++) {
+        km_textarr_init(&col[j]);
+    }
     for (size_t i = 0; i < n && rc == KM_OK; i++) {
         if (rows[i].reason != NULL || rows[i].post == NULL) { /* a reason means no post */
             rc = db_insert_reject(db, &rows[i], c, err);
             continue;
         }
-        km_buf_puts(&json, k++ > 0 ? "," : "");
-        db_json_row(&json, &rows[i], i, db->places);
+        db_run_row(col, &rows[i], db->places);
+        k++;
     }
-    km_buf_putc(&json, ']');
     if (rc != KM_OK || k == 0) {
         goto out;
     }
-    const char *vals[1] = {json.data};
-    res = PQexecPrepared(db->conn, "km_insert_run", 1, vals, NULL, NULL, 0);
+    res = db_run_exec(db, col);
     rc = db_row_code(res, db_check(db, res, "insert posts", err));
     if (rc != KM_OK) {
         goto out;
@@ -936,7 +926,9 @@ static int db_store_run(struct km_db *db, struct db_row *rows, size_t n, struct 
     }
 out:
     PQclear(res);
-    km_buf_free(&json);
+    for (size_t j = 0; j < DB_RUN_PARAMS; j++) {
+        km_textarr_free(&col[j]);
+    }
     free(fresh);
     return rc;
 }
