@@ -6,6 +6,7 @@
 #include "common/err.h"
 #include "db/db.h"
 #include "db/migrations.h"
+#include "db/textarr.h"
 #include "db/tickets.h"
 #include "parser/post.h"
 #include "queue/group.h"
@@ -255,6 +256,36 @@ static void test_migrate_idempotent(void **state)
 }
 
 /* ---- inserting ----------------------------------------------------------------------- */
+
+/* A binary text[] parameter: array_send()'s layout byte for byte, and PostgreSQL reads it
+ * back with NULLs, empty strings, quotes, braces and Cyrillic intact. */
+static void test_textarr(void **state)
+{
+    struct fx *f = fx_get(state);
+    struct km_textarr a;
+    km_textarr_init(&a);
+    km_textarr_add(&a, "ab");
+    km_textarr_add(&a, NULL);
+    static const unsigned char want[] = {0, 0, 0, 1,  0, 0, 0, 1, 0, 0, 0, 25, 0,   0,
+                                         0, 2, 0, 0,  0, 1, 0, 0, 0, 2, 'a', 'b', 255, 255,
+                                         255, 255};
+    assert_int_equal(km_textarr_len(&a), (int)sizeof(want));
+    assert_memory_equal(km_textarr_data(&a), want, sizeof(want));
+    km_textarr_add(&a, "");
+    km_textarr_add(&a, "{\"Нет\", света}\\");
+    const char *vals[1] = {km_textarr_data(&a)};
+    int lens[1] = {km_textarr_len(&a)}, formats[1] = {1};
+    PGresult *r = PQexecParams(f->pg,
+                               "SELECT array_length($1::text[], 1), $1[2] IS NULL, $1[3], $1[4]",
+                               1, NULL, vals, lens, formats, 0);
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    assert_string_equal(PQgetvalue(r, 0, 0), "4");
+    assert_string_equal(PQgetvalue(r, 0, 1), "t");
+    assert_string_equal(PQgetvalue(r, 0, 2), "");
+    assert_string_equal(PQgetvalue(r, 0, 3), "{\"Нет\", света}\\");
+    PQclear(r);
+    km_textarr_free(&a);
+}
 
 static void test_insert_idempotent(void **state)
 {
@@ -1284,6 +1315,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_connect_errors),
         cmocka_unit_test_setup_teardown(test_migrate_idempotent, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_textarr, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_insert_idempotent, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_insert_repairs_text, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_insert_rejects, fx_setup, fx_teardown),
