@@ -8,6 +8,7 @@
 #include "common/utf8.h"
 #include "db/migrations.h"
 #include "db/places.h"
+#include "db/rows.h"
 #include "db/sql.h"
 #include "db/textarr.h"
 #include "parser/json.h"
@@ -27,15 +28,15 @@
 /* Latest instant written as a timestamp (9999-12-31T23:59:59.999Z): later values from a
  * broken payload would be refused by PostgreSQL's input and abort the whole batch. */
 #define DB_MAX_TS_MS   253402300799999LL
-#define DB_POST_PARAMS 26
+#define DB_POST_PARAMS 27
 
 static const char DB_SQL_INSERT_POST[] =
     "INSERT INTO posts (network, post_id, source, author_id, author_name, author_handle, "
     "chat_id, chat_title, url, text, lang, created_at, collected_at, hashtags, reply_to, "
     "post, stream_id, category, urgency, priority, reasons, sla_due, agency, fingerprint, "
-    "incident, dup_of) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+    "incident, dup_of, place) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
     "$12::timestamptz, $13::timestamptz, $14::text[], $15, $16::jsonb, $17, $18, "
-    "$19::smallint, $20::smallint, $21::text[], $22::timestamptz, $23, $24, $25, $26) "
+    "$19::smallint, $20::smallint, $21::text[], $22::timestamptz, $23, $24, $25, $26, $27) "
     "ON CONFLICT (network, post_id) DO NOTHING";
 
 /* An escalation entry: the stored post takes the re-scored triage if that raises its
@@ -139,11 +140,25 @@ struct km_db {
     PGconn *conn;
     bool prepared;                  /* db_statements[] are prepared on this connection */
     const struct km_places *places; /* km_db_set_places(), borrowed */
+    unsigned long places_gen;       /* counts the changes of places */
 };
 
 void km_db_set_places(struct km_db *db, const struct km_places *places)
 {
-    db->places = places;
+    if (db->places != places) {
+        db->places = places;
+        db->places_gen++;
+    }
+}
+
+unsigned long km_db_places_gen(const struct km_db *db)
+{
+    return db->places_gen;
+}
+
+const struct km_places *km_db_places(const struct km_db *db)
+{
+    return db->places;
 }
 
 /* ---- results and errors -------------------------------------------------------------- */
@@ -408,101 +423,6 @@ int km_db_schema_status(struct km_db *db, int *current, int *latest, struct km_e
     return rc;
 }
 
-/* ---- decoding and repairing entries -------------------------------------------------- */
-
-/* One stream entry on its way into the database. */
-struct db_row {
-    const struct km_stream_entry *e;
-    struct km_post *post; /* decoded and repaired; NULL when rejected before the insert */
-    char *json;           /* the repaired post re-encoded, for the jsonb column */
-    char *reason;         /* why the entry is rejected, or NULL */
-    bool recorded;        /* rejected_entries got a new row for it (log it once) */
-};
-
-/* Replaces *s by a valid UTF-8 copy if it is not valid; returns whether it changed. */
-static bool db_repair(char **s)
-{
-    if (*s == NULL || km_utf8_valid(*s, strlen(*s), NULL)) {
-        return false;
-    }
-    char *clean = km_utf8_clean(*s, strlen(*s), NULL);
-    free(*s);
-    *s = clean;
-    return true;
-}
-
-/* Repairs every string of p that PostgreSQL would refuse. The decoder already stops at
- * NUL (C strings), so only invalid UTF-8 can remain; its re-encoding then holds no
- * "\u0000" escape either, which jsonb refuses. Returns whether anything changed. */
-static bool db_repair_post(struct km_post *p)
-{
-    struct km_post_triage *t = &p->triage;
-    char **fields[] = {
-        &p->network,     &p->source,        &p->id,       &p->url,        &p->author.id,
-        &p->author.name, &p->author.handle, &p->chat.id,  &p->chat.title, &p->text,
-        &p->lang,        &p->reply_to,      &t->category, &t->agency,     &t->fingerprint,
-        &t->incident,    &t->dup_of};
-    bool changed = false;
-    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-        changed |= db_repair(fields[i]);
-    }
-    char **const *lists[] = {&p->hashtags, &p->media, &t->reasons};
-    const size_t counts[] = {p->n_hashtags, p->n_media, t->n_reasons};
-    for (size_t l = 0; l < 3; l++) {
-        for (size_t i = 0; i < counts[l]; i++) {
-            changed |= db_repair(&(*lists[l])[i]);
-        }
-    }
-    return changed;
-}
-
-/* Decodes and repairs entry e into r, or sets r->reason. */
-static void db_row_decode(const struct km_stream_entry *e, struct db_row *r)
-{
-    struct km_err perr = {{0}};
-    r->e = e;
-    if (e->post_json == NULL) {
-        r->reason = km_strdup("entry has no \"post\" field (or was trimmed from the stream "
-                              "before it was stored)");
-        return;
-    }
-    if (km_post_from_json(e->post_json, e->post_len, &r->post, &perr) != KM_OK) {
-        r->reason = km_asprintf("undecodable post: %s", perr.msg);
-        r->post = NULL;
-        return;
-    }
-    if (db_repair_post(r->post)) {
-        KM_SLOG_DEBUG("db", "stream entry %s: invalid UTF-8 replaced", e->id);
-    }
-    if (r->post->network == NULL || r->post->id == NULL || r->post->network[0] == '\0' ||
-        r->post->id[0] == '\0') {
-        r->reason = km_strdup("post has no network or id");
-        km_post_free(r->post);
-        r->post = NULL;
-        return;
-    }
-    r->json = km_post_to_json(r->post);
-}
-
-static struct db_row *db_rows_new(const struct km_stream_entry *entries, size_t n)
-{
-    struct db_row *rows = km_calloc(n, sizeof(*rows));
-    for (size_t i = 0; i < n; i++) {
-        db_row_decode(&entries[i], &rows[i]);
-    }
-    return rows;
-}
-
-static void db_rows_free(struct db_row *rows, size_t n)
-{
-    for (size_t i = 0; rows != NULL && i < n; i++) {
-        km_post_free(rows[i].post);
-        free(rows[i].json);
-        free(rows[i].reason);
-    }
-    free(rows);
-}
-
 /* ---- inserting ----------------------------------------------------------------------- */
 
 /* Appends a text[] literal {"a","b",NULL} of items (NULL items are SQL NULL) to b. */
@@ -607,7 +527,7 @@ static int db_run(struct km_db *db, const char *stmt, int n, const char *const *
 }
 
 /* INSERT ... ON CONFLICT DO NOTHING of the row; *fresh tells whether it was new. */
-static int db_insert_post(struct km_db *db, const struct db_row *r, const struct db_params *x,
+static int db_insert_post(struct km_db *db, const struct km_db_row *r, const struct db_params *x,
                           bool *fresh, struct km_err *err)
 {
     const struct km_post *p = r->post;
@@ -638,13 +558,14 @@ static int db_insert_post(struct km_db *db, const struct db_row *r, const struct
                                         s ? t->agency : NULL,
                                         s ? t->fingerprint : NULL,
                                         s ? t->incident : NULL,
-                                        s ? t->dup_of : NULL};
+                                        s ? t->dup_of : NULL,
+                                        r->place};
     return db_run(db, "km_insert_post", DB_POST_PARAMS, vals, fresh, err);
 }
 
 /* Applies an escalation entry to the stored post; *applied is false when there is no such
  * post or it already has this (or a higher) priority. */
-static int db_escalate_post(struct km_db *db, const struct db_row *r, const struct db_params *x,
+static int db_escalate_post(struct km_db *db, const struct km_db_row *r, const struct db_params *x,
                             bool *applied, struct km_err *err)
 {
     const struct km_post *p = r->post;
@@ -678,7 +599,7 @@ static int db_incident_update(struct km_db *db, const struct km_post *p, const c
  * is inserted like any other entry if that post was never stored); anything else is
  * inserted, or found to be a duplicate. A post that joined or raised an incident then
  * updates the incident. Counts change only when every statement succeeded. */
-static int db_insert_row(struct km_db *db, const struct db_row *r, struct km_db_counts *c,
+static int db_insert_row(struct km_db *db, const struct km_db_row *r, struct km_db_counts *c,
                          struct km_err *err)
 {
     const struct km_post_triage *t = &r->post->triage;
@@ -705,7 +626,7 @@ static int db_insert_row(struct km_db *db, const struct db_row *r, struct km_db_
 }
 
 /* Records a rejected entry (idempotently, by stream id) and counts it. */
-static int db_insert_reject(struct km_db *db, struct db_row *r, struct km_db_counts *c,
+static int db_insert_reject(struct km_db *db, struct km_db_row *r, struct km_db_counts *c,
                             struct km_err *err)
 {
     const struct km_stream_entry *e = r->e;
@@ -738,7 +659,7 @@ static void db_counts_add(struct km_db_counts *c, const struct km_db_counts *par
 /* Whether decoded row r goes into the multi-row insert: anything but an escalation entry
  * to apply (one whose post triage did not band is stored like any other, as
  * db_insert_row() does). */
-static bool db_row_plain(const struct db_row *r)
+static bool db_row_plain(const struct km_db_row *r)
 {
     if (r->post == NULL) {
         return true; /* undecodable: it has a reason and goes to rejected_entries */
@@ -748,21 +669,15 @@ static bool db_row_plain(const struct db_row *r)
 }
 
 /* Appends row r to the run's columns (DB_RUN_COLUMNS' order): the same values
- * db_insert_post() binds, and the place when places is not NULL (its name, or "" for none:
- * the trigger then keeps it rather than computing it). */
-static void db_run_row(struct km_textarr *col, const struct db_row *r,
-                       const struct km_places *places)
+ * db_insert_post() binds, and its place when it was placed (its name, or "" for none: the
+ * trigger then keeps it rather than computing it). */
+static void db_run_row(struct km_textarr *col, const struct km_db_row *r)
 {
     const struct km_post *p = r->post;
     const struct km_post_triage *t = &p->triage;
     bool s = t->scored;
     struct db_params x;
     db_params_init(&x, p);
-    const char *place = NULL;
-    if (places != NULL) {
-        place = km_places_find(places, p->text);
-        place = place != NULL ? place : "";
-    }
     const char *vals[DB_RUN_PARAMS] = {p->network,
                                        p->id,
                                        p->source != NULL ? p->source : "",
@@ -789,7 +704,7 @@ static void db_run_row(struct km_textarr *col, const struct db_row *r,
                                        s ? t->fingerprint : NULL,
                                        s ? t->incident : NULL,
                                        s ? t->dup_of : NULL,
-                                       place};
+                                       r->place};
     for (size_t k = 0; k < DB_RUN_PARAMS; k++) {
         km_textarr_add(&col[k], vals[k]);
     }
@@ -821,7 +736,7 @@ static int db_idx_cmp(const void *a, const void *b)
 }
 
 /* Marks in fresh[] the rows of the run whose stream id res (RETURNING stream_id) holds. */
-static void db_mark_fresh(const struct db_row *rows, size_t n, const PGresult *res, bool *fresh)
+static void db_mark_fresh(const struct km_db_row *rows, size_t n, const PGresult *res, bool *fresh)
 {
     struct db_idx *idx = km_calloc(n, sizeof(*idx));
     size_t k = 0;
@@ -845,7 +760,7 @@ static void db_mark_fresh(const struct db_row *rows, size_t n, const PGresult *r
 /* Brings up to date every incident the new rows of a run joined: lock and link (as
  * db_incident_update() for all of them at once), then count the new rows and the linked
  * originals in. */
-static int db_incidents_update(struct km_db *db, const struct db_row *rows, size_t n,
+static int db_incidents_update(struct km_db *db, const struct km_db_row *rows, size_t n,
                                const bool *fresh, struct km_err *err)
 {
     char **inc = km_calloc(n, sizeof(*inc)), **dup = km_calloc(n, sizeof(*dup));
@@ -890,7 +805,7 @@ static int db_incidents_update(struct km_db *db, const struct db_row *rows, size
 /* Stores a run of rows none of which is an escalation to apply: the undecodable ones into
  * rejected_entries, all the others with one multi-row INSERT, then the incidents their new
  * posts joined. KM_EINPUT: PostgreSQL refuses some row's data (which one is unknown). */
-static int db_store_run(struct km_db *db, struct db_row *rows, size_t n, struct km_db_counts *c,
+static int db_store_run(struct km_db *db, struct km_db_row *rows, size_t n, struct km_db_counts *c,
                         struct km_err *err)
 {
     struct km_textarr col[DB_RUN_PARAMS];
@@ -906,7 +821,7 @@ static int db_store_run(struct km_db *db, struct db_row *rows, size_t n, struct 
             rc = db_insert_reject(db, &rows[i], c, err);
             continue;
         }
-        db_run_row(col, &rows[i], db->places);
+        db_run_row(col, &rows[i]);
         k++;
     }
     if (rc != KM_OK || k == 0) {
@@ -935,7 +850,7 @@ out:
 
 /* Stores rows in their order: each run of rows that are not escalations to apply with
  * db_store_run() (normally the whole batch: one statement), each escalation on its own. */
-static int db_store_range(struct km_db *db, struct db_row *rows, size_t n, struct km_db_counts *c,
+static int db_store_range(struct km_db *db, struct km_db_row *rows, size_t n, struct km_db_counts *c,
                           struct km_err *err)
 {
     int rc = KM_OK;
@@ -956,14 +871,14 @@ static int db_store_range(struct km_db *db, struct db_row *rows, size_t n, struc
     return rc;
 }
 
-static int db_store_halves(struct km_db *db, struct db_row *rows, size_t n, struct km_db_counts *c,
+static int db_store_halves(struct km_db *db, struct km_db_row *rows, size_t n, struct km_db_counts *c,
                            struct km_err *err);
 
 /* Stores rows inside a savepoint. If PostgreSQL refuses some row's data (KM_EINPUT, see
  * db_row_code()), rolls them back and stores each half the same way, down to the single
  * row that is refused: that one goes to rejected_entries with the SQLSTATE and message
  * instead of failing the batch. Counts into c only what stays. */
-static int db_store_split(struct km_db *db, struct db_row *rows, size_t n, struct km_db_counts *c,
+static int db_store_split(struct km_db *db, struct km_db_row *rows, size_t n, struct km_db_counts *c,
                           struct km_err *err)
 {
     struct km_db_counts part = {0, 0, 0, 0, 0};
@@ -995,7 +910,7 @@ static int db_store_split(struct km_db *db, struct db_row *rows, size_t n, struc
 }
 
 /* Stores the two halves of rows with db_store_split(). */
-static int db_store_halves(struct km_db *db, struct db_row *rows, size_t n, struct km_db_counts *c,
+static int db_store_halves(struct km_db *db, struct km_db_row *rows, size_t n, struct km_db_counts *c,
                            struct km_err *err)
 {
     c->splits++;
@@ -1005,7 +920,7 @@ static int db_store_halves(struct km_db *db, struct db_row *rows, size_t n, stru
 
 /* Stores every row in one transaction: the fast path (split = false) in as few statements
  * as the batch allows, or isolating the rows PostgreSQL refuses (split = true). */
-static int db_store(struct km_db *db, struct db_row *rows, size_t n, bool split,
+static int db_store(struct km_db *db, struct km_db_row *rows, size_t n, bool split,
                     struct km_db_counts *c, struct km_err *err)
 {
     memset(c, 0, sizeof(*c));
@@ -1045,32 +960,43 @@ static int db_prepare(struct km_db *db, struct km_err *err)
     return rc == KM_EINPUT ? KM_ERR : rc;
 }
 
-int km_db_insert_posts(struct km_db *db, const struct km_stream_entry *entries, size_t n,
-                       struct km_db_counts *counts, struct km_err *err)
+int km_db_store_rows(struct km_db *db, struct km_db_rows *r, struct km_db_counts *counts,
+                     struct km_err *err)
 {
     struct km_db_counts c = {0, 0, 0, 0, 0};
-    struct db_row *rows = db_rows_new(entries, n);
+    if (r->places_gen != db->places_gen) { /* decoded before the places changed */
+        km_db_rows_place(r, db->places, db->places_gen);
+    }
     int rc = db_ensure(db, err);
     if (rc == KM_OK) {
         rc = db_prepare(db, err);
     }
     if (rc == KM_OK) {
-        rc = db_store(db, rows, n, false, &c, err);
+        rc = db_store(db, r->rows, r->n, false, &c, err);
     }
     if (rc == KM_EINPUT) {
         /* Some row holds data PostgreSQL refuses (invalid input, a constraint, a size
          * limit): redo the batch, splitting it until that row is isolated. */
-        rc = db_store(db, rows, n, true, &c, err);
+        rc = db_store(db, r->rows, r->n, true, &c, err);
         rc = rc == KM_EINPUT ? KM_ERR : rc;
     }
-    for (size_t i = 0; rc == KM_OK && i < n; i++) {
-        if (rows[i].recorded) {
-            KM_SLOG_WARN("db", "stream entry %s rejected: %s", rows[i].e->id, rows[i].reason);
+    for (size_t i = 0; rc == KM_OK && i < r->n; i++) {
+        if (r->rows[i].recorded) {
+            KM_SLOG_WARN("db", "stream entry %s rejected: %s", r->rows[i].e->id,
+                         r->rows[i].reason);
         }
     }
-    db_rows_free(rows, n);
     if (counts != NULL) {
         *counts = c;
     }
+    return rc;
+}
+
+int km_db_insert_posts(struct km_db *db, const struct km_stream_entry *entries, size_t n,
+                       struct km_db_counts *counts, struct km_err *err)
+{
+    struct km_db_rows *r = km_db_rows_decode(entries, n, db->places, db->places_gen);
+    int rc = km_db_store_rows(db, r, counts, err);
+    km_db_rows_free(r);
     return rc;
 }

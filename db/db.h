@@ -33,6 +33,13 @@ struct km_places;
  * posts_set_place trigger computes the place in PostgreSQL, ~100 µs a post. */
 void km_db_set_places(struct km_db *db, const struct km_places *places);
 
+/* Counts the changes of km_db_set_places(): rows decoded under another count are placed
+ * again before they are stored. */
+unsigned long km_db_places_gen(const struct km_db *db);
+
+/* The places of km_db_set_places() (borrowed), or NULL. */
+const struct km_places *km_db_places(const struct km_db *db);
+
 /* The underlying connection, borrowed (valid until km_db_free()), for modules that run
  * their own parameterised queries. */
 PGconn *km_db_conn(struct km_db *db);
@@ -84,5 +91,13 @@ struct km_db_counts {
  * missing or privilege revoked: nothing committed). */
 int km_db_insert_posts(struct km_db *db, const struct km_stream_entry *entries, size_t n,
                        struct km_db_counts *counts, struct km_err *err);
+
+/* km_db_insert_posts() of a batch decoded beforehand (db/rows.h), e.g. on another thread
+ * while the previous batch was stored. Rows decoded with other places than db's current
+ * ones (km_db_places_gen()) are placed again first. The rows may be changed (a refused
+ * row gets its reason); free them with km_db_rows_free() after this call. */
+struct km_db_rows;
+int km_db_store_rows(struct km_db *db, struct km_db_rows *rows, struct km_db_counts *counts,
+                     struct km_err *err);
 
 #endif
