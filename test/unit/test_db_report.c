@@ -9,6 +9,9 @@
 #include "db/db.h"
 #include "db/places.h"
 #include "db/report.h"
+#include "db/rows.h"
+#include "parser/post.h"
+#include "queue/queue.h"
 #include "parser/json.h"
 
 #include <libpq-fe.h>
@@ -308,6 +311,63 @@ static size_t places_sync_shipped(struct fx *f, size_t *reclassified)
     size_t n = p->n;
     km_places_free(p);
     return n;
+}
+
+/* Rows decoded (on the tickets role's decoding thread) before the places changed are
+ * placed again with the new ones when stored; rows decoded with the current places keep
+ * theirs. */
+static void test_rows_placed_again(void **state)
+{
+    struct fx *f = fx_get(state);
+    char *old_path = tmp_file("[street]\nСтарая = кенесары\n");
+    char *new_path = tmp_file("[street]\nНовая = кенесары\n");
+    struct km_places *old = NULL, *cur = NULL;
+    struct km_err err = {{0}};
+    assert_int_equal(km_places_load(old_path, NULL, &old, &err), KM_OK);
+    assert_int_equal(km_places_load(new_path, NULL, &cur, &err), KM_OK);
+    km_db_set_places(f->db, old);
+    unsigned long gen = km_db_places_gen(f->db);
+    struct km_stream_entry e[2];
+    memset(e, 0, sizeof(e));
+    for (int i = 0; i < 2; i++) {
+        struct km_post *p = km_post_new();
+        p->network = km_strdup("telegram");
+        p->id = km_asprintf("r%d", i);
+        p->source = km_strdup("src");
+        p->text = km_strdup("яма на Кенесары");
+        e[i].id = km_asprintf("%d-0", i + 1);
+        e[i].post_json = km_post_to_json(p);
+        e[i].post_len = strlen(e[i].post_json);
+        km_post_free(p);
+    }
+    struct km_db_rows *stale = km_db_rows_decode(e, 1, old, gen);
+    assert_string_equal(stale->rows[0].place, "Старая");
+    km_db_set_places(f->db, cur);
+    assert_true(km_db_places_gen(f->db) != gen);
+    struct km_db_counts c;
+    assert_int_equal(km_db_store_rows(f->db, stale, &c, &err), KM_OK);
+    assert_int_equal(c.inserted, 1);
+    struct km_db_rows *fresh = km_db_rows_decode(e + 1, 1, cur, km_db_places_gen(f->db));
+    assert_int_equal(km_db_store_rows(f->db, fresh, &c, &err), KM_OK);
+    char *got = pg_str(f->pg,
+                       "SELECT string_agg(post_id || '=' || place, ' ' ORDER BY post_id) FROM "
+                       "posts WHERE post_id IN ('r0', 'r1')",
+                       0, NULL);
+    assert_string_equal(got, "r0=Новая r1=Новая");
+    free(got);
+    km_db_rows_free(stale);
+    km_db_rows_free(fresh);
+    km_db_set_places(f->db, NULL);
+    km_places_free(old);
+    km_places_free(cur);
+    for (int i = 0; i < 2; i++) {
+        free(e[i].id);
+        free(e[i].post_json);
+    }
+    unlink(old_path);
+    unlink(new_path);
+    free(old_path);
+    free(new_path);
 }
 
 static void test_place_of(void **state)
@@ -782,6 +842,7 @@ int main(void)
         cmocka_unit_test(test_agency_json),
         cmocka_unit_test_setup_teardown(test_place_given, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_place_of, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_rows_placed_again, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_places_sync, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_agency_report, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_agency_views, fx_setup, fx_teardown),
