@@ -276,15 +276,20 @@ static void *tk_decode_thread(void *arg)
 }
 
 /* Reads the next batch of new entries without waiting and starts decoding it. Only new
- * entries: the pending list would hand out the current batch again. A failed read is left
- * to the next step's read, which reports it. */
+ * entries: the pending list would hand out the current batch again. After a failed read
+ * (its reply may have been lost after Redis delivered entries) the next step drains this
+ * consumer's pending list, and reports the error if Redis is still in trouble. */
 static void tk_ahead_start(struct tk_state *s)
 {
     struct tk_ahead *a = &s->ahead;
     struct km_err rerr = {{0}};
-    if (km_queue_read_group(s->q, s->group, s->o->consumer, false, s->batch, 0, &a->e, &a->n,
-                            &rerr) != KM_OK ||
-        a->n == 0) {
+    int rc = km_queue_read_group(s->q, s->group, s->o->consumer, false, s->batch, 0, &a->e,
+                                 &a->n, &rerr);
+    if (rc != KM_OK) {
+        KM_SLOG_DEBUG(TK_SCOPE, "reading ahead failed: %s", rerr.msg);
+        s->pending = true;
+    }
+    if (rc != KM_OK || a->n == 0) {
         km_stream_entries_free(a->e, a->n);
         a->e = NULL;
         a->n = 0;
