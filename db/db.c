@@ -27,14 +27,17 @@
 #define DB_LOCK_KEY "461430941035"
 /* Latest instant written as a timestamp (9999-12-31T23:59:59.999Z): later values from a
  * broken payload would be refused by PostgreSQL's input and abort the whole batch. */
-#define DB_MAX_TS_MS   253402300799999LL
+#define DB_MAX_TS_MS 253402300799999LL
+/* The columns a stored post gets from its entry, in the order of db_row_values(). */
 #define DB_POST_PARAMS 27
+#define DB_POST_COLUMNS                                                                            \
+    "network, post_id, source, author_id, author_name, author_handle, chat_id, chat_title, "       \
+    "url, text, lang, created_at, collected_at, hashtags, reply_to, post, stream_id, "             \
+    "category, urgency, priority, reasons, sla_due, agency, fingerprint, incident, dup_of, "       \
+    "place"
 
 static const char DB_SQL_INSERT_POST[] =
-    "INSERT INTO posts (network, post_id, source, author_id, author_name, author_handle, "
-    "chat_id, chat_title, url, text, lang, created_at, collected_at, hashtags, reply_to, "
-    "post, stream_id, category, urgency, priority, reasons, sla_due, agency, fingerprint, "
-    "incident, dup_of, place) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+    "INSERT INTO posts (" DB_POST_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
     "$12::timestamptz, $13::timestamptz, $14::text[], $15, $16::jsonb, $17, $18, "
     "$19::smallint, $20::smallint, $21::text[], $22::timestamptz, $23, $24, $25, $26, $27) "
     "ON CONFLICT (network, post_id) DO NOTHING";
@@ -75,18 +78,12 @@ static const char DB_SQL_INCIDENT_RECOUNT[] =
     "AND post_id = $4)], $2::boolean)";
 
 /* The posts of a run of plain entries (see db_store_run()) in one statement: each column
- * comes as one binary text[] parameter (db/textarr.h), in DB_RUN_COLUMNS' order, so a
+ * comes as one binary text[] parameter (db/textarr.h), in DB_POST_COLUMNS' order, so a
  * batch is one round trip whatever its size and nothing is quoted or parsed twice.
  * ON CONFLICT DO NOTHING also drops the second of two entries of one post in the same
  * batch; ORDER BY keeps the first. The returned stream ids tell which rows are new. */
-#define DB_RUN_PARAMS 27
-#define DB_RUN_COLUMNS                                                                        \
-    "network, post_id, source, author_id, author_name, author_handle, chat_id, chat_title, " \
-    "url, text, lang, created_at, collected_at, hashtags, reply_to, post, stream_id, "       \
-    "category, urgency, priority, reasons, sla_due, agency, fingerprint, incident, dup_of, " \
-    "place"
 static const char DB_SQL_INSERT_RUN[] =
-    "INSERT INTO posts (" DB_RUN_COLUMNS ") SELECT network, post_id, source, author_id, "
+    "INSERT INTO posts (" DB_POST_COLUMNS ") SELECT network, post_id, source, author_id, "
     "author_name, author_handle, chat_id, chat_title, url, text, lang, "
     "created_at::timestamptz, collected_at::timestamptz, hashtags::text[], reply_to, "
     "post::jsonb, stream_id, category, urgency::smallint, priority::smallint, "
@@ -95,7 +92,7 @@ static const char DB_SQL_INSERT_RUN[] =
     "$7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], "
     "$14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], "
     "$20::text[], $21::text[], $22::text[], $23::text[], $24::text[], $25::text[], "
-    "$26::text[], $27::text[]) WITH ORDINALITY AS x(" DB_RUN_COLUMNS ", i) "
+    "$26::text[], $27::text[]) WITH ORDINALITY AS x(" DB_POST_COLUMNS ", i) "
     "ORDER BY i ON CONFLICT (network, post_id) DO NOTHING RETURNING stream_id";
 
 /* DB_SQL_INCIDENT_LOCK and DB_SQL_INCIDENT_LINK for every incident a run's new posts joined
@@ -127,7 +124,7 @@ static const struct {
     {"km_incident_lock", DB_SQL_INCIDENT_LOCK, 1},
     {"km_incident_link", DB_SQL_INCIDENT_LINK, 2},
     {"km_incident_recount", DB_SQL_INCIDENT_RECOUNT, 4},
-    {"km_insert_run", DB_SQL_INSERT_RUN, DB_RUN_PARAMS},
+    {"km_insert_run", DB_SQL_INSERT_RUN, DB_POST_PARAMS},
     {"km_incidents_lock_link", DB_SQL_INCIDENTS_LOCK_LINK, 2},
     {"km_incidents_add", DB_SQL_INCIDENTS_ADD, 2},
 };
@@ -526,40 +523,51 @@ static int db_run(struct km_db *db, const char *stmt, int n, const char *const *
     return rc;
 }
 
-/* INSERT ... ON CONFLICT DO NOTHING of the row; *fresh tells whether it was new. */
-static int db_insert_post(struct km_db *db, const struct km_db_row *r, const struct db_params *x,
-                          bool *fresh, struct km_err *err)
+/* The values of row r for the columns of DB_SQL_INSERT_POST and DB_SQL_INSERT_RUN (the
+ * same order), x its formatted ones (borrowed by vals). A post triage has not scored gets
+ * NULL in every triage column; an unplaced row gets a NULL place (the trigger finds it). */
+static void db_row_values(const struct km_db_row *r, const struct db_params *x,
+                          const char *vals[DB_POST_PARAMS])
 {
     const struct km_post *p = r->post;
     const struct km_post_triage *t = &p->triage;
     bool s = t->scored;
-    const char *vals[DB_POST_PARAMS] = {p->network,
-                                        p->id,
-                                        p->source != NULL ? p->source : "",
-                                        p->author.id,
-                                        p->author.name,
-                                        p->author.handle,
-                                        p->chat.id,
-                                        p->chat.title,
-                                        p->url,
-                                        p->text != NULL ? p->text : "",
-                                        p->lang,
-                                        x->created_at,
-                                        x->collected_at,
-                                        x->tags.data,
-                                        p->reply_to,
-                                        r->json,
-                                        r->e->id,
-                                        s ? t->category : NULL,
-                                        x->urg,
-                                        x->priority,
-                                        x->reasons,
-                                        x->sla,
-                                        s ? t->agency : NULL,
-                                        s ? t->fingerprint : NULL,
-                                        s ? t->incident : NULL,
-                                        s ? t->dup_of : NULL,
-                                        r->place};
+    const char *v[DB_POST_PARAMS] = {p->network,
+                                     p->id,
+                                     p->source != NULL ? p->source : "",
+                                     p->author.id,
+                                     p->author.name,
+                                     p->author.handle,
+                                     p->chat.id,
+                                     p->chat.title,
+                                     p->url,
+                                     p->text != NULL ? p->text : "",
+                                     p->lang,
+                                     x->created_at,
+                                     x->collected_at,
+                                     x->tags.data,
+                                     p->reply_to,
+                                     r->json,
+                                     r->e->id,
+                                     s ? t->category : NULL,
+                                     x->urg,
+                                     x->priority,
+                                     x->reasons,
+                                     x->sla,
+                                     s ? t->agency : NULL,
+                                     s ? t->fingerprint : NULL,
+                                     s ? t->incident : NULL,
+                                     s ? t->dup_of : NULL,
+                                     r->place};
+    memcpy(vals, v, sizeof(v));
+}
+
+/* INSERT ... ON CONFLICT DO NOTHING of the row; *fresh tells whether it was new. */
+static int db_insert_post(struct km_db *db, const struct km_db_row *r, const struct db_params *x,
+                          bool *fresh, struct km_err *err)
+{
+    const char *vals[DB_POST_PARAMS];
+    db_row_values(r, x, vals);
     return db_run(db, "km_insert_post", DB_POST_PARAMS, vals, fresh, err);
 }
 
@@ -668,60 +676,32 @@ static bool db_row_plain(const struct km_db_row *r)
     return !r->e->escalation || !t->scored || t->priority < 1 || t->priority > 4;
 }
 
-/* Appends row r to the run's columns (DB_RUN_COLUMNS' order): the same values
+/* Appends row r to the run's columns (DB_POST_COLUMNS' order): the same values
  * db_insert_post() binds, and its place when it was placed (its name, or "" for none: the
  * trigger then keeps it rather than computing it). */
 static void db_run_row(struct km_textarr *col, const struct km_db_row *r)
 {
-    const struct km_post *p = r->post;
-    const struct km_post_triage *t = &p->triage;
-    bool s = t->scored;
     struct db_params x;
-    db_params_init(&x, p);
-    const char *vals[DB_RUN_PARAMS] = {p->network,
-                                       p->id,
-                                       p->source != NULL ? p->source : "",
-                                       p->author.id,
-                                       p->author.name,
-                                       p->author.handle,
-                                       p->chat.id,
-                                       p->chat.title,
-                                       p->url,
-                                       p->text != NULL ? p->text : "",
-                                       p->lang,
-                                       x.created_at,
-                                       x.collected_at,
-                                       x.tags.data,
-                                       p->reply_to,
-                                       r->json,
-                                       r->e->id,
-                                       s ? t->category : NULL,
-                                       x.urg,
-                                       x.priority,
-                                       x.reasons,
-                                       x.sla,
-                                       s ? t->agency : NULL,
-                                       s ? t->fingerprint : NULL,
-                                       s ? t->incident : NULL,
-                                       s ? t->dup_of : NULL,
-                                       r->place};
-    for (size_t k = 0; k < DB_RUN_PARAMS; k++) {
+    db_params_init(&x, r->post);
+    const char *vals[DB_POST_PARAMS];
+    db_row_values(r, &x, vals);
+    for (size_t k = 0; k < DB_POST_PARAMS; k++) {
         km_textarr_add(&col[k], vals[k]);
     }
     db_params_free(&x);
 }
 
-/* Runs DB_SQL_INSERT_RUN with the columns col[DB_RUN_PARAMS]; *res as PQexecPrepared's. */
+/* Runs DB_SQL_INSERT_RUN with the columns col[DB_POST_PARAMS]; *res as PQexecPrepared's. */
 static PGresult *db_run_exec(struct km_db *db, struct km_textarr *col)
 {
-    const char *vals[DB_RUN_PARAMS];
-    int lens[DB_RUN_PARAMS], formats[DB_RUN_PARAMS];
-    for (size_t k = 0; k < DB_RUN_PARAMS; k++) {
+    const char *vals[DB_POST_PARAMS];
+    int lens[DB_POST_PARAMS], formats[DB_POST_PARAMS];
+    for (size_t k = 0; k < DB_POST_PARAMS; k++) {
         vals[k] = km_textarr_data(&col[k]);
         lens[k] = km_textarr_len(&col[k]);
         formats[k] = 1;
     }
-    return PQexecPrepared(db->conn, "km_insert_run", DB_RUN_PARAMS, vals, lens, formats, 0);
+    return PQexecPrepared(db->conn, "km_insert_run", DB_POST_PARAMS, vals, lens, formats, 0);
 }
 
 /* A stream id and the row it belongs to, for finding the rows an INSERT returned. */
@@ -808,12 +788,12 @@ static int db_incidents_update(struct km_db *db, const struct km_db_row *rows, s
 static int db_store_run(struct km_db *db, struct km_db_row *rows, size_t n, struct km_db_counts *c,
                         struct km_err *err)
 {
-    struct km_textarr col[DB_RUN_PARAMS];
+    struct km_textarr col[DB_POST_PARAMS];
     PGresult *res = NULL;
     bool *fresh = NULL;
     size_t k = 0;
     int rc = KM_OK;
-    for (size_t j = 0; j < DB_RUN_PARAMS; j++) {
+    for (size_t j = 0; j < DB_POST_PARAMS; j++) {
         km_textarr_init(&col[j]);
     }
     for (size_t i = 0; i < n && rc == KM_OK; i++) {
@@ -841,7 +821,7 @@ static int db_store_run(struct km_db *db, struct km_db_row *rows, size_t n, stru
     }
 out:
     PQclear(res);
-    for (size_t j = 0; j < DB_RUN_PARAMS; j++) {
+    for (size_t j = 0; j < DB_POST_PARAMS; j++) {
         km_textarr_free(&col[j]);
     }
     free(fresh);
@@ -850,8 +830,8 @@ out:
 
 /* Stores rows in their order: each run of rows that are not escalations to apply with
  * db_store_run() (normally the whole batch: one statement), each escalation on its own. */
-static int db_store_range(struct km_db *db, struct km_db_row *rows, size_t n, struct km_db_counts *c,
-                          struct km_err *err)
+static int db_store_range(struct km_db *db, struct km_db_row *rows, size_t n,
+                          struct km_db_counts *c, struct km_err *err)
 {
     int rc = KM_OK;
     size_t i = 0;
@@ -871,15 +851,15 @@ static int db_store_range(struct km_db *db, struct km_db_row *rows, size_t n, st
     return rc;
 }
 
-static int db_store_halves(struct km_db *db, struct km_db_row *rows, size_t n, struct km_db_counts *c,
-                           struct km_err *err);
+static int db_store_halves(struct km_db *db, struct km_db_row *rows, size_t n,
+                           struct km_db_counts *c, struct km_err *err);
 
 /* Stores rows inside a savepoint. If PostgreSQL refuses some row's data (KM_EINPUT, see
  * db_row_code()), rolls them back and stores each half the same way, down to the single
  * row that is refused: that one goes to rejected_entries with the SQLSTATE and message
  * instead of failing the batch. Counts into c only what stays. */
-static int db_store_split(struct km_db *db, struct km_db_row *rows, size_t n, struct km_db_counts *c,
-                          struct km_err *err)
+static int db_store_split(struct km_db *db, struct km_db_row *rows, size_t n,
+                          struct km_db_counts *c, struct km_err *err)
 {
     struct km_db_counts part = {0, 0, 0, 0, 0};
     struct km_err rerr = {{0}};
@@ -910,8 +890,8 @@ static int db_store_split(struct km_db *db, struct km_db_row *rows, size_t n, st
 }
 
 /* Stores the two halves of rows with db_store_split(). */
-static int db_store_halves(struct km_db *db, struct km_db_row *rows, size_t n, struct km_db_counts *c,
-                           struct km_err *err)
+static int db_store_halves(struct km_db *db, struct km_db_row *rows, size_t n,
+                           struct km_db_counts *c, struct km_err *err)
 {
     c->splits++;
     int rc = db_store_split(db, rows, n / 2, c, err);
@@ -982,8 +962,7 @@ int km_db_store_rows(struct km_db *db, struct km_db_rows *r, struct km_db_counts
     }
     for (size_t i = 0; rc == KM_OK && i < r->n; i++) {
         if (r->rows[i].recorded) {
-            KM_SLOG_WARN("db", "stream entry %s rejected: %s", r->rows[i].e->id,
-                         r->rows[i].reason);
+            KM_SLOG_WARN("db", "stream entry %s rejected: %s", r->rows[i].e->id, r->rows[i].reason);
         }
     }
     if (counts != NULL) {

@@ -37,11 +37,11 @@ void km_textarr_add(struct km_textarr *a, const char *s)
 
 const char *km_textarr_data(struct km_textarr *a)
 {
-    ta_put32(a->buf.data, 1);           /* dimensions */
-    ta_put32(a->buf.data + 4, 1);       /* may hold NULLs (array_recv accepts 1 always) */
+    ta_put32(a->buf.data, 1);     /* dimensions */
+    ta_put32(a->buf.data + 4, 1); /* may hold NULLs (array_recv accepts 1 always) */
     ta_put32(a->buf.data + 8, TA_TEXT_OID);
-    ta_put32(a->buf.data + 12, a->n);   /* length */
-    ta_put32(a->buf.data + 16, 1);      /* lower bound */
+    ta_put32(a->buf.data + 12, a->n); /* length */
+    ta_put32(a->buf.data + 16, 1);    /* lower bound */
     return a->buf.data;
 }
 

@@ -34,7 +34,7 @@
 struct tk_ahead {
     struct km_stream_entry *e; /* owned; NULL when nothing was read ahead */
     size_t n;
-    struct km_db_rows *rows; /* decoded once the thread is joined */
+    struct km_db_rows *rows;        /* decoded once the thread is joined */
     const struct km_places *places; /* the decoder's inputs, read on the main thread */
     unsigned long places_gen;
     pthread_t thread;
@@ -283,8 +283,8 @@ static void tk_ahead_start(struct tk_state *s)
 {
     struct tk_ahead *a = &s->ahead;
     struct km_err rerr = {{0}};
-    int rc = km_queue_read_group(s->q, s->group, s->o->consumer, false, s->batch, 0, &a->e,
-                                 &a->n, &rerr);
+    int rc = km_queue_read_group(s->q, s->group, s->o->consumer, false, s->batch, 0, &a->e, &a->n,
+                                 &rerr);
     if (rc != KM_OK) {
         KM_SLOG_DEBUG(TK_SCOPE, "reading ahead failed: %s", rerr.msg);
         s->pending = true;

@@ -266,18 +266,17 @@ static void test_textarr(void **state)
     km_textarr_init(&a);
     km_textarr_add(&a, "ab");
     km_textarr_add(&a, NULL);
-    static const unsigned char want[] = {0, 0, 0, 1,  0, 0, 0, 1, 0, 0, 0, 25, 0,   0,
-                                         0, 2, 0, 0,  0, 1, 0, 0, 0, 2, 'a', 'b', 255, 255,
-                                         255, 255};
+    static const unsigned char want[] = {0, 0, 0, 1, 0, 0, 0, 1, 0, 0,   0,   25,  0,   0,   0,
+                                         2, 0, 0, 0, 1, 0, 0, 0, 2, 'a', 'b', 255, 255, 255, 255};
     assert_int_equal(km_textarr_len(&a), (int)sizeof(want));
     assert_memory_equal(km_textarr_data(&a), want, sizeof(want));
     km_textarr_add(&a, "");
     km_textarr_add(&a, "{\"Нет\", света}\\");
     const char *vals[1] = {km_textarr_data(&a)};
     int lens[1] = {km_textarr_len(&a)}, formats[1] = {1};
-    PGresult *r = PQexecParams(f->pg,
-                               "SELECT array_length($1::text[], 1), $1[2] IS NULL, $1[3], $1[4]",
-                               1, NULL, vals, lens, formats, 0);
+    PGresult *r =
+        PQexecParams(f->pg, "SELECT array_length($1::text[], 1), $1[2] IS NULL, $1[3], $1[4]", 1,
+                     NULL, vals, lens, formats, 0);
     assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
     assert_string_equal(PQgetvalue(r, 0, 0), "4");
     assert_string_equal(PQgetvalue(r, 0, 1), "t");

@@ -190,10 +190,17 @@ static void test_places_index(void **state)
     static const struct {
         const char *text, *place;
     } cases[] = {
-        {"abcdefgh", "Длинная"}, {"xx abcdefg", "Короткая"}, {"abcz", "Короткая"},
-        {"abc", NULL},           {"", NULL},                 {"zabcdxyz", "Короткая"},
-        {"xbcde", "Место"},       {"на улице ленина", "Кириллица"},
-        {"улица ленина", "Кириллица"}, {"дом на", "Район"},  {"ленин", "Место"},
+        {"abcdefgh", "Длинная"},
+        {"xx abcdefg", "Короткая"},
+        {"abcz", "Короткая"},
+        {"abc", NULL},
+        {"", NULL},
+        {"zabcdxyz", "Короткая"},
+        {"xbcde", "Место"},
+        {"на улице ленина", "Кириллица"},
+        {"улица ленина", "Кириллица"},
+        {"дом на", "Район"},
+        {"ленин", "Место"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const char *got = km_places_find(p, cases[i].text);
@@ -203,8 +210,8 @@ static void test_places_index(void **state)
                      cases[i].place ? cases[i].place : "(none)");
         }
     }
-    static const char *const pieces[] = {"ab", "cd", "efgh", "z", "xyz", " ", "bc", "de",
-                                         "ул", "ица", " ле", "нина", "дом", " на", "x"};
+    static const char *const pieces[] = {"ab", "cd",  "efgh", "z",    "xyz", " ",   "bc", "de",
+                                         "ул", "ица", " ле",  "нина", "дом", " на", "x"};
     unsigned seed = 7;
     char text[128];
     for (int n = 0; n < 20000; n++) {
