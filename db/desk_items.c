@@ -376,7 +376,7 @@ static int dk_move(PGconn *c, const char *network, const char *post_id, const ch
     int rc = km_sql_exec(c, DK_SQL_LOCK_INCIDENT, 3, vi, &res, "lock incident", err);
     bool found = false;
     for (int i = 0; rc == KM_OK && i < PQntuples(res); i++) {
-        found = found || strcmp(PQgetvalue(res, i, 0), incident) == 0;
+        found = found || (incident != NULL && strcmp(PQgetvalue(res, i, 0), incident) == 0);
     }
     if (rc == KM_OK && !found) {
         rc = km_err_set(err, KM_EINPUT, "no incident '%s'", incident);

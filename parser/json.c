@@ -647,7 +647,9 @@ static size_t json_escape_byte(unsigned char c, bool gen_style, char esc[6])
         return 2;
     }
     const char *hex = gen_style ? upper : lower;
-    memcpy(esc + 1, "u00", 3);
+    esc[1] = 'u';
+    esc[2] = '0';
+    esc[3] = '0';
     esc[4] = hex[c >> 4];
     esc[5] = hex[c & 0xF];
     return 6;
