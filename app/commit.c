@@ -26,6 +26,13 @@ struct km_committer {
      * owed to them (oldest first, at most COMMIT_MAX_OWED). */
     char **owed;
     size_t n_owed;
+    /* the batch km_committer_send() sent and no call has confirmed yet */
+    struct km_queue_sent *sent;
+    struct km_post_batch sent_batch; /* its posts (owned) */
+    bool *sent_escalate;
+    struct km_commit_counts sent_n;
+    const struct km_source_info *sent_src;
+    bool begun; /* km_dedup_redis_begin() done ahead for the next batch */
 };
 
 #define COMMIT_MAX_OWED 1024
@@ -145,6 +152,7 @@ int km_committer_new(const struct km_config *cfg, struct km_queue *q, struct km_
         return rc;
     }
     c->dedup = km_dedup_new(&o, &km_dedup_redis_ops, c->store);
+    km_post_batch_init(&c->sent_batch);
     *out = c;
     return KM_OK;
 }
@@ -154,6 +162,7 @@ void km_committer_free(struct km_committer *c)
     if (c == NULL) {
         return;
     }
+    km_committer_wait(c, NULL, NULL, NULL); /* logs the outcome */
     km_dedup_free(c->dedup);
     km_dedup_redis_free(c->store);
     for (size_t i = 0; i < c->n_owed; i++) {
@@ -176,15 +185,33 @@ static void log_commit(const struct km_source_info *src, const struct km_commit_
                  c->seen, c->dropped, c->added, c->dups, c->duplicates, c->escalated);
 }
 
+/* Writes the batch's dedup log entries; with json != NULL it also encodes every post of
+ * batch into *json (an array of batch->n strings) while Redis appends them. */
+static int flush_log(struct km_committer *c, const struct km_post_batch *batch, char ***json,
+                     struct km_err *err)
+{
+    if (json == NULL) {
+        return km_dedup_redis_flush(c->store, err);
+    }
+    int rc = km_dedup_redis_flush_send(c->store, err);
+    *json = km_calloc(batch->n + 1, sizeof(**json));
+    for (size_t i = 0; rc == KM_OK && i < batch->n; i++) {
+        (*json)[i] = km_post_to_json(batch->posts[i]);
+    }
+    return rc == KM_OK ? km_dedup_redis_flush_wait(c->store, err) : rc;
+}
+
 /* Scores every post of batch alone, deduplicates it (its category is part of its place
  * key) and scores it again with its incident's size when it joined one; marks in
- * escalate[] the posts whose incident just crossed a threshold. KM_RETRY if the dedup
- * window is unreachable. */
+ * escalate[] the posts whose incident just crossed a threshold. With json != NULL, *json
+ * gets the posts' JSON (see flush_log()). KM_RETRY if the dedup window is unreachable. */
 static int triage_batch(struct km_committer *c, const struct km_watch *w,
-                        struct km_post_batch *batch, bool *escalate, struct km_commit_counts *n,
-                        struct km_err *err)
+                        struct km_post_batch *batch, bool *escalate, char ***json,
+                        struct km_commit_counts *n, struct km_err *err)
 {
-    if (km_dedup_redis_begin(c->store, err) != KM_OK) {
+    bool begun = c->begun;
+    c->begun = false;
+    if (!begun && km_dedup_redis_begin(c->store, err) != KM_OK) {
         return KM_RETRY;
     }
     int64_t now = km_time_now_ms();
@@ -200,7 +227,7 @@ static int triage_batch(struct km_committer *c, const struct km_watch *w,
     }
     /* The batch's records reach the shared log before its posts reach the stream. */
     struct km_err ferr = {{0}};
-    if (km_dedup_redis_flush(c->store, &ferr) != KM_OK && rc == KM_OK) {
+    if (flush_log(c, batch, rc == KM_OK ? json : NULL, &ferr) != KM_OK && rc == KM_OK) {
         *err = ferr;
         rc = KM_RETRY;
     }
@@ -213,56 +240,176 @@ static int triage_batch(struct km_committer *c, const struct km_watch *w,
 static size_t write_escalations(struct km_committer *c, const struct km_post_batch *batch,
                                 const bool *escalate)
 {
-    size_t n = 0;
+    struct km_post **posts = km_calloc(batch->n, sizeof(*posts));
+    size_t k = 0;
     for (size_t i = 0; i < batch->n; i++) {
-        if (!escalate[i]) {
-            continue;
-        }
-        struct km_err err = {{0}};
-        if (km_queue_write_escalation(c->q, batch->posts[i], NULL, &err) == KM_OK) {
-            n++;
-            KM_SLOG_INFO("triage", "incident %s escalated to P%d", batch->posts[i]->triage.incident,
-                         batch->posts[i]->triage.priority);
-        } else {
-            KM_SLOG_WARN("triage", "escalation of incident %s not written: %s",
-                         batch->posts[i]->triage.incident, err.msg);
+        if (escalate[i]) {
+            posts[k++] = batch->posts[i];
         }
     }
+    int *rcs = km_calloc(k + 1, sizeof(*rcs));
+    struct km_err *errs = km_calloc(k + 1, sizeof(*errs));
+    km_queue_write_escalations(c->q, posts, k, rcs, errs); /* each outcome is logged below */
+    size_t n = 0;
+    for (size_t i = 0; i < k; i++) {
+        if (rcs[i] == KM_OK) {
+            n++;
+            KM_SLOG_INFO("triage", "incident %s escalated to P%d", posts[i]->triage.incident,
+                         posts[i]->triage.priority);
+        } else {
+            KM_SLOG_WARN("triage", "escalation of incident %s not written: %s",
+                         posts[i]->triage.incident, errs[i].msg);
+        }
+    }
+    free(errs);
+    free(rcs);
+    free(posts);
     return n;
 }
 
-int km_committer_commit(struct km_committer *c, const struct km_watch *w,
-                        const struct km_source_info *src, struct km_post_batch *batch,
-                        const char *cursor, struct km_commit_counts *counts, struct km_err *err)
+/* Filters batch and, when w->triage is loaded, triages what is kept (*escalate: one flag a
+ * post, or NULL without triage; the caller frees it). json: see triage_batch() (*json
+ * stays NULL without triage). */
+static int commit_triage(struct km_committer *c, const struct km_watch *w,
+                         const struct km_source_info *src, struct km_post_batch *batch,
+                         bool **escalate, char ***json, struct km_commit_counts *n,
+                         struct km_err *err)
 {
-    struct km_commit_counts n = {.seen = batch->n};
-    bool *escalate = NULL;
-    n.dropped = km_triage_filter_batch(w->tags, batch, src->require_tags);
+    *n = (struct km_commit_counts){.seen = batch->n};
+    *escalate = NULL;
+    n->dropped = km_triage_filter_batch(w->tags, batch, src->require_tags);
     int rc = KM_OK;
     if (w->triage != NULL && batch->n > 0) {
-        escalate = km_calloc(batch->n, sizeof(*escalate));
-        rc = triage_batch(c, w, batch, escalate, &n, err);
+        *escalate = km_calloc(batch->n, sizeof(**escalate));
+        rc = triage_batch(c, w, batch, *escalate, json, n, err);
         metrics_window(c);
     }
-    if (rc == KM_OK) {
-        rc = km_queue_write_batch(c->q, src->name, batch, cursor, &n.added, &n.dups, err);
-        rc = rc == KM_EINPUT ? KM_ERR : rc; /* the filter dropped posts without ids */
-    }
+    return rc;
+}
+
+/* After the write of batch ended with rc: its escalations, log line and counters, or, when
+ * it failed, the escalations it owes. */
+static void commit_done(struct km_committer *c, const struct km_source_info *src,
+                        const struct km_post_batch *batch, const bool *escalate,
+                        struct km_commit_counts *n, int rc)
+{
     if (rc == KM_OK && escalate != NULL) {
-        n.escalated = write_escalations(c, batch, escalate);
+        n->escalated = write_escalations(c, batch, escalate);
     }
     for (size_t i = 0; rc != KM_OK && escalate != NULL && i < batch->n; i++) {
         if (escalate[i]) {
             owed_add(c, batch->posts[i]);
         }
     }
-    free(escalate);
     if (rc == KM_OK) {
-        log_commit(src, &n);
-        metrics_count(batch, &n);
-        if (counts != NULL) {
-            *counts = n;
-        }
+        log_commit(src, n);
+        metrics_count(batch, n);
+    }
+}
+
+int km_committer_commit(struct km_committer *c, const struct km_watch *w,
+                        const struct km_source_info *src, struct km_post_batch *batch,
+                        const char *cursor, struct km_commit_counts *counts, struct km_err *err)
+{
+    struct km_commit_counts n;
+    bool *escalate = NULL;
+    int rc = km_committer_wait(c, NULL, NULL, err);
+    if (rc != KM_OK) {
+        return rc;
+    }
+    rc = commit_triage(c, w, src, batch, &escalate, NULL, &n, err);
+    if (rc == KM_OK) {
+        rc = km_queue_write_batch(c->q, src->name, batch, cursor, &n.added, &n.dups, err);
+        rc = rc == KM_EINPUT ? KM_ERR : rc; /* the filter dropped posts without ids */
+    }
+    commit_done(c, src, batch, escalate, &n, rc);
+    free(escalate);
+    if (rc == KM_OK && counts != NULL) {
+        *counts = n;
+    }
+    return rc;
+}
+
+/* Sends the write of batch (its posts taken into c; json, their JSON or NULL, taken) after
+ * the dedup window was read for the next batch; on failure the posts stay in batch. */
+static int commit_send(struct km_committer *c, const struct km_watch *w,
+                       const struct km_source_info *src, struct km_post_batch *batch,
+                       char **json, const char *cursor, struct km_err *err)
+{
+    struct km_err berr = {{0}};
+    /* Read now, before the write is sent: a read sent after it would wait behind it. */
+    c->begun = w->triage != NULL && km_dedup_redis_begin(c->store, &berr) == KM_OK;
+    c->sent_batch = *batch;
+    km_post_batch_init(batch);
+    int rc = km_queue_send_batch(c->q, src->name, &c->sent_batch, json, cursor, &c->sent, err);
+    if (rc != KM_OK) {
+        *batch = c->sent_batch;
+        km_post_batch_init(&c->sent_batch);
+    }
+    return rc == KM_EINPUT ? KM_ERR : rc; /* the filter dropped posts without ids */
+}
+
+int km_committer_send(struct km_committer *c, const struct km_watch *w,
+                      const struct km_source_info *src, struct km_post_batch *batch,
+                      const char *cursor, struct km_commit_counts *prev, bool *confirmed,
+                      struct km_err *err)
+{
+    struct km_commit_counts n;
+    bool *escalate = NULL;
+    char **json = NULL;
+    int rc = commit_triage(c, w, src, batch, &escalate, &json, &n, err);
+    struct km_err perr = {{0}};
+    int prc = km_committer_wait(c, prev, confirmed, &perr);
+    if (prc != KM_OK) { /* the earlier batch failed: this one is not sent after it */
+        rc = prc;
+        *err = perr;
+    }
+    if (rc == KM_OK) {
+        rc = commit_send(c, w, src, batch, json, cursor, err);
+        json = NULL; /* taken */
+    }
+    for (size_t i = 0; json != NULL && i < batch->n; i++) {
+        free(json[i]);
+    }
+    free(json);
+    if (rc != KM_OK) {
+        commit_done(c, src, batch, escalate, &n, rc); /* owes its escalations */
+        free(escalate);
+        return rc;
+    }
+    c->sent_escalate = escalate;
+    c->sent_n = n;
+    c->sent_src = src;
+    return KM_OK;
+}
+
+int km_committer_wait(struct km_committer *c, struct km_commit_counts *counts, bool *confirmed,
+                      struct km_err *err)
+{
+    if (confirmed != NULL) {
+        *confirmed = false;
+    }
+    if (c->sent == NULL) {
+        return KM_OK;
+    }
+    struct km_commit_counts n = c->sent_n;
+    struct km_err ferr = {{0}};
+    int rc = km_queue_finish_batch(c->q, c->sent, &n.added, &n.dups, &ferr);
+    rc = rc == KM_EINPUT ? KM_ERR : rc;
+    c->sent = NULL;
+    commit_done(c, c->sent_src, &c->sent_batch, c->sent_escalate, &n, rc);
+    km_post_batch_free(&c->sent_batch);
+    km_post_batch_init(&c->sent_batch);
+    free(c->sent_escalate);
+    c->sent_escalate = NULL;
+    if (rc == KM_OK && counts != NULL) {
+        *counts = n;
+    }
+    if (confirmed != NULL) {
+        *confirmed = rc == KM_OK;
+    }
+    if (rc != KM_OK && err != NULL) {
+        *err = ferr;
     }
     return rc;
 }

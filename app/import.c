@@ -11,6 +11,7 @@
 #include "parser/json.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -247,6 +248,207 @@ out:
     km_post_batch_free(&b);
     return rc;
 }
+/* ---- reading in a second thread ------------------------------------------------------- */
+
+/* What the reader hands over: a batch, the report lines written since the previous
+ * hand-off, its counts at that point and, on the last one, what the reader returned. */
+struct im_handoff {
+    struct km_post_batch batch;
+    char *report; /* malloc'd by open_memstream, or NULL */
+    size_t report_len;
+    struct km_import_stats st;
+    bool last;
+    int rc;
+    struct km_err err;
+};
+
+/* The bounded hand-off between the reader thread and the calling thread. */
+struct im_pipe {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct im_handoff slots[KM_IMPORT_AHEAD];
+    size_t head, count;
+    bool cancel; /* the sink failed: the reader stops at its next hand-off */
+    /* the reader thread's own */
+    km_import_reader_fn reader;
+    FILE *f;
+    struct km_import_opts ro; /* o with im_put as sink and report into mem */
+    FILE *mem;
+    char *mem_buf;
+    size_t mem_len;
+    struct km_import_stats st;
+};
+
+static void im_handoff_free(struct im_handoff *h)
+{
+    km_post_batch_free(&h->batch);
+    free(h->report);
+    memset(h, 0, sizeof(*h));
+}
+
+/* Takes the report lines written since the last call into h; opens a new stream for the
+ * next ones. KM_ERR if it cannot be opened (the caller stops). */
+static int im_take_report(struct im_pipe *p, struct im_handoff *h, struct km_err *err)
+{
+    if (p->mem == NULL) {
+        return KM_OK;
+    }
+    fclose(p->mem); /* sets mem_buf, mem_len */
+    h->report = p->mem_buf;
+    h->report_len = p->mem_len;
+    p->mem_buf = NULL;
+    p->mem = open_memstream(&p->mem_buf, &p->mem_len);
+    p->ro.report = p->mem;
+    if (p->mem == NULL) {
+        return km_err_set(err, KM_ERR, "%s: open_memstream: %s", p->ro.label, strerror(errno));
+    }
+    return KM_OK;
+}
+
+/* Reader side: queues h, waiting for a free slot. KM_ERR (h freed) once the sink failed. */
+static int im_push(struct im_pipe *p, struct im_handoff *h, struct km_err *err)
+{
+    int rc = KM_OK;
+    pthread_mutex_lock(&p->mu);
+    while (p->count == KM_IMPORT_AHEAD && !p->cancel) {
+        pthread_cond_wait(&p->cv, &p->mu);
+    }
+    if (p->cancel) {
+        rc = km_err_set(err, KM_ERR, "%s: import stopped", p->ro.label);
+    } else {
+        p->slots[(p->head + p->count) % KM_IMPORT_AHEAD] = *h;
+        p->count++;
+        pthread_cond_broadcast(&p->cv);
+    }
+    pthread_mutex_unlock(&p->mu);
+    if (rc != KM_OK) {
+        im_handoff_free(h);
+    }
+    return rc;
+}
+
+/* The reader's sink: moves the batch into the hand-off with its reports and counts. */
+static int im_put(void *ctx, struct km_post_batch *batch, struct km_err *err)
+{
+    struct im_pipe *p = ctx;
+    struct im_handoff h = {.batch = *batch, .st = p->st};
+    km_post_batch_init(batch);
+    int rc = im_take_report(p, &h, err);
+    return rc == KM_OK ? im_push(p, &h, err) : rc;
+}
+
+static void *im_reader_main(void *arg)
+{
+    struct im_pipe *p = arg;
+    struct im_handoff h = {.last = true};
+    h.rc = p->reader(p->f, &p->ro, &p->st, &h.err);
+    km_post_batch_init(&h.batch);
+    h.st = p->st;
+    struct km_err terr = {{0}};
+    if (im_take_report(p, &h, &terr) != KM_OK && h.rc == KM_OK) {
+        h.rc = KM_ERR;
+        h.err = terr;
+    }
+    im_push(p, &h, &terr); /* after a failed sink nobody waits for it */
+    return NULL;
+}
+
+/* Caller side: the next hand-off, waiting for the reader. */
+static void im_pop(struct im_pipe *p, struct im_handoff *h)
+{
+    pthread_mutex_lock(&p->mu);
+    while (p->count == 0) {
+        pthread_cond_wait(&p->cv, &p->mu);
+    }
+    *h = p->slots[p->head];
+    p->head = (p->head + 1) % KM_IMPORT_AHEAD;
+    p->count--;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* Caller side: hands every batch to the sink, in order, until the last hand-off or a
+ * failed sink. */
+static int im_consume(struct im_pipe *p, const struct km_import_opts *o, struct km_import_stats *st,
+                      struct km_err *err)
+{
+    int rc = KM_OK;
+    for (bool done = false; !done;) {
+        struct im_handoff h;
+        im_pop(p, &h);
+        if (h.report_len > 0 && o->report != NULL) {
+            fwrite(h.report, 1, h.report_len, o->report);
+        }
+        *st = h.st;
+        done = h.last;
+        if (h.last) {
+            rc = h.rc;
+            *err = h.err;
+        } else {
+            rc = o->sink(o->sink_ctx, &h.batch, err);
+            done = rc != KM_OK;
+        }
+        im_handoff_free(&h);
+    }
+    return rc;
+}
+
+/* Stops the reader (if it still runs), waits for it and frees what it handed over. */
+static void im_finish(struct im_pipe *p, pthread_t tid)
+{
+    pthread_mutex_lock(&p->mu);
+    p->cancel = true;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    pthread_join(tid, NULL);
+    for (; p->count > 0; p->count--, p->head = (p->head + 1) % KM_IMPORT_AHEAD) {
+        im_handoff_free(&p->slots[p->head]);
+    }
+    if (p->mem != NULL) {
+        fclose(p->mem);
+    }
+    free(p->mem_buf);
+    pthread_cond_destroy(&p->cv);
+    pthread_mutex_destroy(&p->mu);
+}
+
+int km_import_overlapped(km_import_reader_fn reader, FILE *f, const struct km_import_opts *o,
+                         struct km_import_stats *st, struct km_err *err)
+{
+    struct im_pipe *p = km_calloc(1, sizeof(*p));
+    pthread_t tid;
+    int rc = KM_OK;
+    memset(st, 0, sizeof(*st));
+    p->reader = reader;
+    p->f = f;
+    p->ro = *o;
+    p->ro.sink = im_put;
+    p->ro.sink_ctx = p;
+    p->mem = o->report != NULL ? open_memstream(&p->mem_buf, &p->mem_len) : NULL;
+    p->ro.report = p->mem;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    if ((o->report != NULL && p->mem == NULL) ||
+        pthread_create(&tid, NULL, im_reader_main, p) != 0) {
+        /* the same work in this thread: slower, same result */
+        if (p->mem != NULL) {
+            fclose(p->mem);
+            p->mem = NULL;
+        }
+        free(p->mem_buf);
+        p->mem_buf = NULL;
+        pthread_cond_destroy(&p->cv);
+        pthread_mutex_destroy(&p->mu);
+        rc = reader(f, o, st, err);
+        goto out;
+    }
+    rc = im_consume(p, o, st, err);
+    im_finish(p, tid);
+out:
+    free(p);
+    return rc;
+}
+
 /* ---- into the queue ------------------------------------------------------------------- */
 
 struct iq {
@@ -256,17 +458,25 @@ struct iq {
     struct km_import_totals *t;
 };
 
+/* Adds one confirmed batch's counts to the totals. */
+static void iq_count(struct iq *iq, const struct km_commit_counts *c)
+{
+    iq->t->kept += c->seen - c->dropped;
+    iq->t->dropped += c->dropped;
+    iq->t->added += c->added;
+    iq->t->dups += c->dups;
+    iq->t->batches++;
+}
+
+/* Commits batch while Redis still writes the one before (km_committer_send()). */
 static int iq_sink(void *ctx, struct km_post_batch *batch, struct km_err *err)
 {
     struct iq *iq = ctx;
     struct km_commit_counts c = {0};
-    int rc = km_committer_commit(iq->committer, iq->watch, iq->src, batch, NULL, &c, err);
-    if (rc == KM_OK) {
-        iq->t->kept += c.seen - c.dropped;
-        iq->t->dropped += c.dropped;
-        iq->t->added += c.added;
-        iq->t->dups += c.dups;
-        iq->t->batches++;
+    bool confirmed = false;
+    int rc = km_committer_send(iq->committer, iq->watch, iq->src, batch, NULL, &c, &confirmed, err);
+    if (confirmed) {
+        iq_count(iq, &c);
     }
     return rc;
 }
@@ -284,8 +494,19 @@ int km_import_to_queue(FILE *f, enum km_import_format fmt, const char *label,
     if (fmt == KM_IMPORT_AUTO && (rc = km_import_detect(f, label, &fmt, err)) != KM_OK) {
         return rc;
     }
-    if (fmt == KM_IMPORT_TELEGRAM) {
-        return km_import_telegram(f, &o, &t->in, err);
+    rc = km_import_overlapped(fmt == KM_IMPORT_TELEGRAM ? km_import_telegram : km_import_jsonl, f,
+                              &o, &t->in, err);
+    /* the last batch sent (also before a read error: what was sent is counted) */
+    struct km_commit_counts c = {0};
+    bool confirmed = false;
+    struct km_err werr = {{0}};
+    int wrc = km_committer_wait(committer, &c, &confirmed, &werr);
+    if (confirmed) {
+        iq_count(&iq, &c);
     }
-    return km_import_jsonl(f, &o, &t->in, err);
+    if (wrc != KM_OK && rc == KM_OK) {
+        rc = wrc;
+        *err = werr;
+    }
+    return rc;
 }

@@ -89,6 +89,28 @@ int km_import_detect(FILE *f, const char *label, enum km_import_format *fmt, str
 int km_import_jsonl(FILE *f, const struct km_import_opts *o, struct km_import_stats *st,
                     struct km_err *err);
 
+/* A reader: km_import_jsonl() or km_import_telegram(). */
+typedef int (*km_import_reader_fn)(FILE *f, const struct km_import_opts *o,
+                                   struct km_import_stats *st, struct km_err *err);
+
+/* Batches the reader of km_import_overlapped() may have ready ahead of the sink: two keep
+ * both cores busy (one parses while the other commits) and bound the memory to four
+ * batches (two ready, one being filled, one being committed). */
+#define KM_IMPORT_AHEAD 2
+
+/* Runs reader(f, o, st, err) in a second thread while the calling thread hands its
+ * batches to o->sink, so that reading and parsing the next lines overlaps the commit of
+ * the current batch. What the caller sees is what reader(f, o, st, err) alone would give:
+ * the same batches in the same order, each report line written to o->report (from the
+ * calling thread) before the sink gets the batch that followed it, the same return code
+ * and err, and *st as it stood when the reader stopped (after a failed sink: as it stood
+ * when that batch was handed over; the lines read ahead are neither counted nor
+ * reported). o->sink and o->report are used only from the calling thread; the reader must
+ * not touch anything else the sink uses. Falls back to calling reader directly when no
+ * thread can be started. Returns what reader would. */
+int km_import_overlapped(km_import_reader_fn reader, FILE *f, const struct km_import_opts *o,
+                         struct km_import_stats *st, struct km_err *err);
+
 /* For the readers (import.c, import_telegram.c). */
 
 /* Writes "LABEL:LINE: message" (one line) to o->report, if any. */
@@ -111,11 +133,14 @@ struct km_import_totals {
 };
 
 /* Reads f in format fmt (KM_IMPORT_AUTO: km_import_detect(), needs a seekable f) and
- * commits every batch with km_committer_commit(committer, watch, src, batch, cursor NULL): triage,
- * then one MULTI/EXEC per batch into the posts stream and the seen-set. Posts get
- * source = src->name. Skipped items are written to report (may be NULL). Stops at the first
- * failed commit: batches before it stay committed (each whole), nothing of the failed one
- * is written. Returns KM_OK, KM_RETRY (Redis unreachable), KM_EINPUT or KM_ERR with err
+ * commits every batch with km_committer_send(committer, watch, src, batch, cursor NULL):
+ * triage, then one MULTI/EXEC per batch into the posts stream and the seen-set, which Redis
+ * runs while the next batch is read and triaged (km_committer_wait() after the last). The
+ * reader runs in a second thread (km_import_overlapped()); committing stays in the calling
+ * thread. Posts get source = src->name. Skipped items are written to report (may be NULL).
+ * Stops at the first failed commit: batches before it stay committed (each whole), nothing
+ * of the failed one is written, nor of the one after it when the failure shows only as that
+ * one is handed over (its lines are then counted in t->in and reported, too). Returns KM_OK, KM_RETRY (Redis unreachable), KM_EINPUT or KM_ERR with err
  * set; *t is filled in every case. Not thread-safe (q is not). */
 struct km_committer;
 struct km_watch;

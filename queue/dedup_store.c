@@ -38,6 +38,7 @@ struct km_dedup_redis {
     bool in_batch;            /* between km_dedup_redis_begin() and _flush() */
     int64_t window_ms;        /* of the last op (the log is trimmed to it) */
     struct ddr_batch pending; /* XADDs of puts not yet in Redis, oldest first */
+    size_t flushing;          /* of them, sent by km_dedup_redis_flush_send(), replies unread */
     struct km_dedup_redis_stats st;
 };
 
@@ -109,24 +110,20 @@ static const char *ddr_num(struct ddr_batch *b, struct ddr_cmd *c, const char *l
     return ddr_take(b, c, out, ll + ln);
 }
 
-/* Sends MULTI, the batch and EXEC in one pipeline and reads every reply. On KM_OK *exec is
- * EXEC's array, one element per command of the batch (freeReplyObject()). A connection
- * that went stale since its last use fails here with KM_RETRY; a check begins with a
- * plain get(), which reconnects and repeats, so that is rare. */
-static int ddr_transaction(struct km_dedup_redis *s, const struct ddr_batch *b, const char *what,
-                           redisReply **exec, struct km_err *err)
+/* Sends MULTI, the batch and EXEC in one pipeline without reading any reply. A connection
+ * that went stale since its last use fails only when the replies are read (KM_RETRY); a
+ * check begins with a plain get(), which reconnects and repeats, so that is rare. */
+static int ddr_tx_send(struct km_dedup_redis *s, const struct ddr_batch *b, struct km_err *err)
 {
     const char *multi[1] = {"MULTI"};
     const size_t multi_len[1] = {5};
     redisReply *r = NULL;
-    *exec = NULL;
     int rc = km_redis_append(s->r, 1, multi, multi_len, err);
     if (rc == KM_RETRY) { /* not connected: PING connects */
         const char *ping[1] = {"PING"};
         const size_t ping_len[1] = {4};
         rc = km_redis_call(s->r, 1, ping, ping_len, 0, &r, err);
         freeReplyObject(r);
-        r = NULL;
         rc = rc == KM_OK ? km_redis_append(s->r, 1, multi, multi_len, err) : rc;
     }
     for (size_t i = 0; rc == KM_OK && i < b->n; i++) {
@@ -135,13 +132,24 @@ static int ddr_transaction(struct km_dedup_redis *s, const struct ddr_batch *b, 
     const char *ex[1] = {"EXEC"};
     const size_t ex_len[1] = {4};
     rc = rc == KM_OK ? km_redis_append(s->r, 1, ex, ex_len, err) : rc;
+    return rc == KM_OK ? km_redis_send(s->r, err) : rc;
+}
+
+/* Reads the replies of a transaction of n commands ddr_tx_send() sent. On KM_OK *exec is
+ * EXEC's array, one element per command (freeReplyObject()). */
+static int ddr_tx_read(struct km_dedup_redis *s, size_t n, const char *what, redisReply **exec,
+                       struct km_err *err)
+{
+    redisReply *r = NULL;
+    *exec = NULL;
+    int rc = KM_OK;
     int first_error = KM_OK;
-    for (size_t i = 0; rc == KM_OK && i <= b->n + 1; i++) { /* OK, every QUEUED, EXEC */
+    for (size_t i = 0; rc == KM_OK && i <= n + 1; i++) { /* OK, every QUEUED, EXEC */
         rc = km_redis_read(s->r, &r, what, err);
         if (rc == KM_OK && r->type == REDIS_REPLY_ERROR && first_error == KM_OK) {
             first_error = km_redis_reply_error(s->r, r, what, err);
         }
-        if (rc == KM_OK && i == b->n + 1 && first_error == KM_OK) {
+        if (rc == KM_OK && i == n + 1 && first_error == KM_OK) {
             *exec = r;
             r = NULL;
         }
@@ -149,7 +157,7 @@ static int ddr_transaction(struct km_dedup_redis *s, const struct ddr_batch *b, 
         r = NULL;
     }
     rc = rc == KM_OK ? first_error : rc;
-    if (rc == KM_OK && ((*exec)->type != REDIS_REPLY_ARRAY || (*exec)->elements != b->n)) {
+    if (rc == KM_OK && ((*exec)->type != REDIS_REPLY_ARRAY || (*exec)->elements != n)) {
         rc = km_err_set(err, KM_ERR, "redis %s: %s: unexpected EXEC reply", km_redis_where(s->r),
                         what);
     }
@@ -270,11 +278,12 @@ static void ddr_skip_own(struct km_dedup_redis *s, const redisReply *exec)
     s->last_id[last->len] = '\0';
 }
 
-/* Appends the queued entries in one MULTI/EXEC, after an XREAD that tells whether anyone
- * else appended since last_id (see ddr_skip_own()). */
-static int ddr_write_pending(struct km_dedup_redis *s, struct km_err *err)
+/* Sends the queued entries in one MULTI/EXEC, after an XREAD that tells whether anyone
+ * else appended since last_id (see ddr_skip_own()); ddr_pending_read() reads the replies. */
+static int ddr_pending_send(struct km_dedup_redis *s, struct km_err *err)
 {
     size_t n = s->pending.n;
+    s->flushing = 0;
     if (n == 0) {
         return KM_OK;
     }
@@ -287,9 +296,23 @@ static int ddr_write_pending(struct km_dedup_redis *s, struct km_err *err)
     }
     memcpy(cmds + 1, s->pending.cmds, n * sizeof(*cmds));
     struct ddr_batch all = {.cmds = cmds, .n = n + 1};
-    redisReply *exec = NULL;
-    int rc = ddr_transaction(s, &all, "XADD dedup log", &exec, err);
+    int rc = ddr_tx_send(s, &all, err);
     free(cmds);
+    s->flushing = rc == KM_OK ? n : 0;
+    return rc;
+}
+
+/* Reads what ddr_pending_send() sent; on success the entries are written and forgotten,
+ * else kept for the next attempt. */
+static int ddr_pending_read(struct km_dedup_redis *s, struct km_err *err)
+{
+    size_t n = s->flushing;
+    s->flushing = 0;
+    if (n == 0) {
+        return KM_OK;
+    }
+    redisReply *exec = NULL;
+    int rc = ddr_tx_read(s, n + 1, "XADD dedup log", &exec, err);
     if (rc == KM_OK) {
         ddr_skip_own(s, exec);
         s->st.written += n;
@@ -297,6 +320,13 @@ static int ddr_write_pending(struct km_dedup_redis *s, struct km_err *err)
     }
     freeReplyObject(exec);
     return rc;
+}
+
+/* Writes the queued entries (one round trip). */
+static int ddr_write_pending(struct km_dedup_redis *s, struct km_err *err)
+{
+    int rc = ddr_pending_send(s, err);
+    return rc == KM_OK ? ddr_pending_read(s, err) : rc;
 }
 
 /* ---- reading the log ----------------------------------------------------------------- */
@@ -661,6 +691,17 @@ int km_dedup_redis_flush(struct km_dedup_redis *s, struct km_err *err)
 {
     s->in_batch = false;
     return ddr_write_pending(s, err);
+}
+
+int km_dedup_redis_flush_send(struct km_dedup_redis *s, struct km_err *err)
+{
+    s->in_batch = false;
+    return ddr_pending_send(s, err);
+}
+
+int km_dedup_redis_flush_wait(struct km_dedup_redis *s, struct km_err *err)
+{
+    return ddr_pending_read(s, err);
 }
 
 void km_dedup_redis_stats(const struct km_dedup_redis *s, struct km_dedup_redis_stats *st)

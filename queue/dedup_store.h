@@ -66,6 +66,15 @@ int km_dedup_redis_begin(struct km_dedup_redis *s, struct km_err *err);
  * process: checked again, their posts get the same answers). */
 int km_dedup_redis_flush(struct km_dedup_redis *s, struct km_err *err);
 
+/* km_dedup_redis_flush() in two halves, so that the caller can work while Redis appends
+ * the entries: _send() sends the MULTI/EXEC without reading its replies, _wait() reads
+ * them. Together they do what km_dedup_redis_flush() does, with the same codes and the
+ * same guarantee: the entries are in Redis only once _wait() returned KM_OK. Between the
+ * two, no other call may use s. _wait() after a failed _send() returns KM_OK and does
+ * nothing (the puts stay queued). */
+int km_dedup_redis_flush_send(struct km_dedup_redis *s, struct km_err *err);
+int km_dedup_redis_flush_wait(struct km_dedup_redis *s, struct km_err *err);
+
 /* Counts for /metrics and tests. */
 struct km_dedup_redis_stats {
     uint64_t read;    /* log entries read: this process's own are read back only when

@@ -460,15 +460,15 @@ static void qu_xadd_build(const struct km_queue *q, const struct km_post *p, con
     }
 }
 
-/* Appends (does not send) the XADD of post p. */
+/* Appends (does not send) the XADD of post p; json is its JSON, or NULL to encode it. */
 static int qu_append_xadd(struct km_queue *q, const struct km_post *p, const char *source,
-                          struct km_err *err)
+                          const char *json, struct km_err *err)
 {
-    char *json = km_post_to_json(p);
+    char *own = json == NULL ? km_post_to_json(p) : NULL;
     struct qu_xadd x;
-    qu_xadd_build(q, p, source, json, false, &x);
+    qu_xadd_build(q, p, source, json != NULL ? json : own, false, &x);
     int rc = km_redis_append(q->r, x.argc, x.argv, x.lens, err);
-    free(json);
+    free(own);
     return rc;
 }
 
@@ -512,10 +512,11 @@ static int qu_append_tail(struct km_queue *q, int64_t now, struct km_err *err)
     return rc == KM_OK ? km_redis_append(q->r, 1, exec, el, err) : rc;
 }
 
-/* Appends the whole MULTI ... EXEC block; *cmds gets how many replies it will produce. */
+/* Appends the whole MULTI ... EXEC block; *cmds gets how many replies it will produce.
+ * json (may be NULL) holds the posts' JSON, already encoded. */
 static int qu_append_multi(struct km_queue *q, const char *source, const struct km_post_batch *b,
-                           const char *cursor, char **members, const bool *fresh, int64_t now,
-                           size_t *cmds, struct km_err *err)
+                           char *const *json, const char *cursor, char **members,
+                           const bool *fresh, int64_t now, size_t *cmds, struct km_err *err)
 {
     const char *multi[1] = {"MULTI"};
     size_t ml[1] = {5};
@@ -523,7 +524,7 @@ static int qu_append_multi(struct km_queue *q, const char *source, const struct 
     *cmds = 1;
     for (size_t i = 0; rc == KM_OK && i < b->n; i++) {
         if (fresh[i]) {
-            rc = qu_append_xadd(q, b->posts[i], source, err);
+            rc = qu_append_xadd(q, b->posts[i], source, json != NULL ? json[i] : NULL, err);
             (*cmds)++;
         }
     }
@@ -605,8 +606,8 @@ static void qu_unwatch(struct km_queue *q)
 
 /* One optimistic attempt: WATCH, find the fresh posts, MULTI ... EXEC in one round trip. */
 static int qu_write_once(struct km_queue *q, const char *source, const struct km_post_batch *b,
-                         const char *cursor, char **members, bool *fresh, size_t *k,
-                         bool *committed, struct km_err *err)
+                         char *const *json, const char *cursor, char **members, bool *fresh,
+                         size_t *k, bool *committed, struct km_err *err)
 {
     int64_t now = q->now_ms();
     int rc = qu_watch_seen(q, members, b->n, now, fresh, k, err);
@@ -615,47 +616,245 @@ static int qu_write_once(struct km_queue *q, const char *source, const struct km
         return rc;
     }
     size_t cmds = 0;
-    rc = qu_append_multi(q, source, b, cursor, members, fresh, now, &cmds, err);
+    rc = qu_append_multi(q, source, b, json, cursor, members, fresh, now, &cmds, err);
     return rc == KM_OK ? qu_read_multi(q, cmds, committed, err) : rc;
 }
 
-int km_queue_write_batch(struct km_queue *q, const char *source, const struct km_post_batch *batch,
-                         const char *cursor, size_t *added, size_t *dups, struct km_err *err)
+/* A batch write sent by km_queue_send_batch(), waiting for km_queue_finish_batch(). */
+struct km_queue_sent {
+    const char *source;                /* borrowed, as the batch */
+    const struct km_post_batch *batch; /* borrowed */
+    char **json;                       /* the posts' JSON (owned), or NULL */
+    char *cursor;
+    char **members;
+    bool *fresh;
+    size_t k;    /* fresh posts */
+    size_t cmds; /* replies the sent MULTI block produces */
+};
+
+static void qu_sent_free(struct km_queue_sent *s)
 {
-    char **members = NULL;
-    bool *fresh = NULL;
-    size_t k = 0;
+    if (s == NULL) {
+        return;
+    }
+    for (size_t i = 0; s->members != NULL && i < s->batch->n; i++) {
+        free(s->members[i]);
+    }
+    free(s->members);
+    for (size_t i = 0; s->json != NULL && i < s->batch->n; i++) {
+        free(s->json[i]);
+    }
+    free(s->json);
+    free(s->fresh);
+    free(s->cursor);
+    free(s);
+}
+
+/* The attempts of km_queue_write_batch() after the first one (WATCH fired or nothing sent
+ * yet): each WATCH, find the fresh posts, MULTI ... EXEC. */
+static int qu_write_rest(struct km_queue *q, struct km_queue_sent *s, int attempts,
+                         struct km_err *err)
+{
     bool committed = false;
     int rc = KM_OK;
-    if (source == NULL) {
-        rc = km_err_set(err, KM_EINPUT, "write_batch: no source name");
-        goto out;
-    }
-    rc = qu_members(batch, &members, err);
-    fresh = km_calloc(batch->n, sizeof(*fresh));
-    for (int i = 0; i < QU_WATCH_ATTEMPTS && rc == KM_OK && !committed; i++) {
-        rc = qu_write_once(q, source, batch, cursor, members, fresh, &k, &committed, err);
+    for (int i = 0; i < attempts && rc == KM_OK && !committed; i++) {
+        rc = qu_write_once(q, s->source, s->batch, s->json, s->cursor, s->members, s->fresh,
+                           &s->k, &committed, err);
     }
     if (rc == KM_OK && !committed) {
         rc = km_err_set(err, KM_RETRY, "redis %s: %s kept changing during %d attempts",
                         km_redis_where(q->r), q->k_seen, QU_WATCH_ATTEMPTS);
     }
-out:
-    if (added != NULL) {
-        *added = rc == KM_OK ? k : 0;
-    }
-    if (dups != NULL) {
-        *dups = rc == KM_OK ? batch->n - k : 0;
-    }
-    for (size_t i = 0; members != NULL && i < batch->n; i++) {
-        free(members[i]);
-    }
-    free(members);
-    free(fresh);
     return rc;
 }
 
+/* The sent batch's counts, then frees it. */
+static int qu_sent_done(struct km_queue_sent *s, int rc, size_t *added, size_t *dups)
+{
+    if (added != NULL) {
+        *added = rc == KM_OK ? s->k : 0;
+    }
+    if (dups != NULL) {
+        *dups = rc == KM_OK ? s->batch->n - s->k : 0;
+    }
+    qu_sent_free(s);
+    return rc;
+}
+
+/* Checks the arguments and builds the members of a batch write. */
+static int qu_sent_new(const char *source, const struct km_post_batch *batch, char **json,
+                       const char *cursor, struct km_queue_sent **out, struct km_err *err)
+{
+    struct km_queue_sent *s = km_calloc(1, sizeof(*s));
+    s->source = source;
+    s->batch = batch;
+    s->json = json;
+    s->cursor = km_strdup(cursor);
+    s->fresh = km_calloc(batch->n + 1, sizeof(*s->fresh));
+    *out = s;
+    if (source == NULL) {
+        return km_err_set(err, KM_EINPUT, "write_batch: no source name");
+    }
+    return qu_members(batch, &s->members, err);
+}
+
+int km_queue_write_batch(struct km_queue *q, const char *source, const struct km_post_batch *batch,
+                         const char *cursor, size_t *added, size_t *dups, struct km_err *err)
+{
+    struct km_queue_sent *s = NULL;
+    int rc = qu_sent_new(source, batch, NULL, cursor, &s, err);
+    if (rc == KM_OK) {
+        rc = qu_write_rest(q, s, QU_WATCH_ATTEMPTS, err);
+    }
+    return qu_sent_done(s, rc, added, dups);
+}
+
+int km_queue_send_batch(struct km_queue *q, const char *source, const struct km_post_batch *batch,
+                        char **json, const char *cursor, struct km_queue_sent **out,
+                        struct km_err *err)
+{
+    struct km_queue_sent *s = NULL;
+    *out = NULL;
+    int rc = qu_sent_new(source, batch, json, cursor, &s, err);
+    int64_t now = q->now_ms();
+    if (rc == KM_OK) {
+        rc = qu_watch_seen(q, s->members, batch->n, now, s->fresh, &s->k, err);
+        if (rc != KM_OK) {
+            qu_unwatch(q);
+        }
+    }
+    if (rc == KM_OK) {
+        rc = qu_append_multi(q, source, batch, s->json, s->cursor, s->members, s->fresh, now,
+                             &s->cmds, err);
+    }
+    rc = rc == KM_OK ? km_redis_send(q->r, err) : rc;
+    if (rc != KM_OK) {
+        return qu_sent_done(s, rc, NULL, NULL);
+    }
+    *out = s;
+    return KM_OK;
+}
+
+int km_queue_finish_batch(struct km_queue *q, struct km_queue_sent *s, size_t *added, size_t *dups,
+                          struct km_err *err)
+{
+    bool committed = false;
+    int rc = qu_read_multi(q, s->cmds, &committed, err);
+    if (rc == KM_OK && !committed) {
+        rc = qu_write_rest(q, s, QU_WATCH_ATTEMPTS - 1, err); /* WATCH fired: again */
+    }
+    return qu_sent_done(s, rc, added, dups);
+}
+
 /* ---- escalations --------------------------------------------------------------------- */
+
+/* Whether p can have an escalation entry; else KM_EINPUT with err set. */
+static int qu_escalation_valid(const struct km_post *p, struct km_err *err)
+{
+    if (p->network == NULL || p->id == NULL || p->network[0] == '\0' || p->id[0] == '\0' ||
+        !p->triage.scored || p->triage.priority < 1 || p->triage.priority > 4) {
+        return km_err_set(err, KM_EINPUT, "escalation: post %s:%s has no network, id or priority",
+                          p->network != NULL ? p->network : "?", p->id != NULL ? p->id : "?");
+    }
+    return KM_OK;
+}
+
+/* Appends (does not send) the escalation XADD of p. */
+static int qu_append_escalation(struct km_queue *q, const struct km_post *p, struct km_err *err)
+{
+    char *json = km_post_to_json(p);
+    struct qu_xadd x;
+    qu_xadd_build(q, p, "", json, true, &x);
+    int rc = km_redis_append(q->r, x.argc, x.argv, x.lens, err);
+    free(json);
+    return rc;
+}
+
+/* Appends the XADD of every post whose rcs[] is KM_RETRY (still to write), connecting first
+ * (PING) when there is no connection. */
+static int qu_append_escalations(struct km_queue *q, struct km_post *const *posts, size_t n,
+                                 const int *rcs, struct km_err *err)
+{
+    const char *ping[1] = {"PING"};
+    const size_t ping_len[1] = {4};
+    redisReply *r = NULL;
+    int rc = KM_OK;
+    for (size_t i = 0; rc == KM_OK && i < n; i++) {
+        if (rcs[i] != KM_RETRY) {
+            continue;
+        }
+        rc = qu_append_escalation(q, posts[i], err);
+        if (rc == KM_RETRY && km_redis_call(q->r, 1, ping, ping_len, 0, &r, err) == KM_OK) {
+            freeReplyObject(r);
+            r = NULL;
+            rc = qu_append_escalation(q, posts[i], err); /* not connected before the first */
+        }
+    }
+    return rc;
+}
+
+/* Reads the replies of what qu_append_escalations() sent, in order, into rcs[] and errs[].
+ * Stops at an I/O error (the connection is dropped): the rest stay KM_RETRY. */
+static int qu_read_escalations(struct km_queue *q, size_t n, int *rcs, struct km_err *errs,
+                               struct km_err *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (rcs[i] != KM_RETRY) {
+            continue;
+        }
+        redisReply *r = NULL;
+        int rc = km_redis_read(q->r, &r, "XADD", err);
+        if (rc != KM_OK) {
+            return rc;
+        }
+        struct km_err *e = errs != NULL ? &errs[i] : err;
+        if (r->type == REDIS_REPLY_ERROR) {
+            rcs[i] = km_redis_reply_error(q->r, r, "XADD", e);
+        } else if (r->type != REDIS_REPLY_STRING) {
+            rcs[i] = km_err_set(e, KM_ERR, "redis %s: XADD: unexpected reply type %d",
+                                km_redis_where(q->r), r->type);
+        } else {
+            rcs[i] = KM_OK;
+        }
+        freeReplyObject(r);
+    }
+    return KM_OK;
+}
+
+int km_queue_write_escalations(struct km_queue *q, struct km_post *const *posts, size_t n, int *rcs,
+                               struct km_err *errs)
+{
+    struct km_err err = {{0}};
+    size_t todo = 0;
+    for (size_t i = 0; i < n; i++) {
+        rcs[i] = qu_escalation_valid(posts[i], errs != NULL ? &errs[i] : &err);
+        rcs[i] = rcs[i] == KM_OK ? KM_RETRY : rcs[i]; /* KM_RETRY: still to write */
+        todo += rcs[i] == KM_RETRY;
+    }
+    /* A connection that went stale while idle fails at once: like km_redis_call(), try
+     * again once on a new one. An entry whose reply was lost may then be added twice,
+     * which is harmless (see km_queue_write_escalation()). */
+    for (int attempt = 0; attempt < 2 && todo > 0; attempt++) {
+        /* a failed send or read leaves the entries not answered at KM_RETRY, err says why */
+        if (qu_append_escalations(q, posts, n, rcs, &err) == KM_OK) {
+            (void)qu_read_escalations(q, n, rcs, errs, &err);
+        }
+        todo = 0;
+        for (size_t i = 0; i < n; i++) {
+            todo += rcs[i] == KM_RETRY;
+        }
+    }
+    for (size_t i = 0; errs != NULL && i < n; i++) {
+        if (rcs[i] == KM_RETRY) {
+            errs[i] = err;
+        }
+    }
+    int rc = KM_OK;
+    for (size_t i = 0; i < n && rc == KM_OK; i++) {
+        rc = rcs[i];
+    }
+    return rc;
+}
 
 int km_queue_write_escalation(struct km_queue *q, const struct km_post *p, char **entry_id,
                               struct km_err *err)
@@ -666,10 +865,7 @@ int km_queue_write_escalation(struct km_queue *q, const struct km_post *p, char 
     if (entry_id != NULL) {
         *entry_id = NULL;
     }
-    if (p->network == NULL || p->id == NULL || p->network[0] == '\0' || p->id[0] == '\0' ||
-        !p->triage.scored || p->triage.priority < 1 || p->triage.priority > 4) {
-        rc = km_err_set(err, KM_EINPUT, "escalation: post %s:%s has no network, id or priority",
-                        p->network != NULL ? p->network : "?", p->id != NULL ? p->id : "?");
+    if ((rc = qu_escalation_valid(p, err)) != KM_OK) {
         goto out;
     }
     json = km_post_to_json(p);

@@ -63,6 +63,24 @@ int km_queue_get_cursor(struct km_queue *q, const char *source, char **cursor, s
 int km_queue_write_batch(struct km_queue *q, const char *source, const struct km_post_batch *batch,
                          const char *cursor, size_t *added, size_t *dups, struct km_err *err);
 
+/* km_queue_write_batch() in two halves, so that the caller can work while Redis runs the
+ * write: km_queue_send_batch() does the first attempt up to sending MULTI ... EXEC (WATCH
+ * and the seen-set lookup wait for their replies) and returns without reading EXEC's;
+ * km_queue_finish_batch() reads them and, if WATCH fired, makes the remaining attempts.
+ * Together they do exactly what km_queue_write_batch() does, with the same return codes.
+ * Between the two, q must not be used for anything else, and batch, source and the posts
+ * must stay as they are (borrowed until the finish). json (may be NULL) is an array of
+ * batch->n strings, km_post_to_json() of each post, encoded ahead by the caller; it is
+ * taken (freed here in every case; the caller sets its pointer to NULL). On KM_OK *sent
+ * is the pending write, which km_queue_finish_batch() always frees (whatever it
+ * returns); on any other code nothing was sent and *sent is NULL. */
+struct km_queue_sent;
+int km_queue_send_batch(struct km_queue *q, const char *source, const struct km_post_batch *batch,
+                        char **json, const char *cursor, struct km_queue_sent **sent,
+                        struct km_err *err);
+int km_queue_finish_batch(struct km_queue *q, struct km_queue_sent *sent, size_t *added,
+                          size_t *dups, struct km_err *err);
+
 /* Appends one escalation entry for p to the posts stream: v 2, the flat triage fields of p
  * (its new, higher priority), escalation 1 and p re-encoded as the post JSON. Used when an
  * incident grows past its thresholds and p was re-scored; the tickets role then updates the
@@ -73,6 +91,18 @@ int km_queue_write_batch(struct km_queue *q, const char *source, const struct km
  * gets the new stream id (caller frees). Returns KM_OK, KM_EINPUT, KM_RETRY or KM_ERR. */
 int km_queue_write_escalation(struct km_queue *q, const struct km_post *p, char **entry_id,
                               struct km_err *err);
+
+/* km_queue_write_escalation() for each of posts[0..n) (borrowed), in one round trip: the
+ * XADDs are pipelined and their replies read in order, so the entries are appended in the
+ * order of posts[]. rcs[i] gets each entry's code as km_queue_write_escalation() would
+ * return it (KM_OK, KM_EINPUT for a post without network, id or priority, KM_RETRY when
+ * the connection failed before its reply arrived, KM_ERR for an unexpected or error
+ * reply), and errs[i] (errs may be NULL) the message of each that failed. As with one
+ * entry, a connection that went stale while idle is replaced once, so an entry whose reply
+ * was lost may be added twice (harmless). Returns KM_OK if every entry was written, else
+ * the first failed entry's code. rcs has n elements; so has errs if not NULL. */
+int km_queue_write_escalations(struct km_queue *q, struct km_post *const *posts, size_t n, int *rcs,
+                               struct km_err *errs);
 
 /* One entry read from the posts stream by a consumer group. */
 struct km_stream_entry {

@@ -409,6 +409,20 @@ int km_redis_append(struct km_redis *rd, int argc, const char **argv, const size
     return KM_OK;
 }
 
+int km_redis_send(struct km_redis *rd, struct km_err *err)
+{
+    if (rd->c == NULL) {
+        return km_err_set(err, KM_RETRY, "redis %s: not connected", rd->where);
+    }
+    int done = 0;
+    while (!done) {
+        if (redisBufferWrite(rd->c, &done) != REDIS_OK) {
+            return rd_lost(rd, "write", err);
+        }
+    }
+    return KM_OK;
+}
+
 int km_redis_read(struct km_redis *rd, redisReply **out, const char *what, struct km_err *err)
 {
     void *r = NULL;

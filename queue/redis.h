@@ -49,6 +49,11 @@ int km_redis_exec(struct km_redis *rd, int argc, const char **argv, const size_t
 int km_redis_append(struct km_redis *rd, int argc, const char **argv, const size_t *lens,
                     struct km_err *err);
 
+/* Sends what km_redis_append() buffered without waiting for any reply (the server works on
+ * it while the caller does something else; km_redis_read() then reads the replies).
+ * KM_RETRY (connection dropped) if not connected or the write fails. */
+int km_redis_send(struct km_redis *rd, struct km_err *err);
+
 /* Reads the next reply of a pipeline, error replies included; what names the command in
  * messages. On KM_OK *out is the reply (freeReplyObject()). */
 int km_redis_read(struct km_redis *rd, redisReply **out, const char *what, struct km_err *err);

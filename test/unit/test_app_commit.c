@@ -142,10 +142,179 @@ static void test_owed_escalation(void **state)
     assert_int_equal(len, 5 + 1); /* five posts, one escalation entry */
 }
 
+/* The stream's entries as "post_id,...," with '!' after an escalation's post id. */
+static void stream_ids(struct fx *f, char *out, size_t cap)
+{
+    char key[64];
+    snprintf(key, sizeof(key), "{c%d}:posts", (int)getpid());
+    redisReply *r = redisCommand(f->raw, "XRANGE %s - +", key);
+    assert_non_null(r);
+    size_t len = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < r->elements; i++) {
+        const redisReply *fl = r->element[i]->element[1];
+        const char *id = "?";
+        bool esc = false;
+        for (size_t j = 0; j + 1 < fl->elements; j += 2) {
+            id = strcmp(fl->element[j]->str, "post_id") == 0 ? fl->element[j + 1]->str : id;
+            esc = esc || strcmp(fl->element[j]->str, "escalation") == 0;
+        }
+        len += (size_t)snprintf(out + len, cap - len, "%s%s,", id, esc ? "!" : "");
+        assert_true(len < cap);
+    }
+    freeReplyObject(r);
+}
+
+/* Empties this test's namespace (an earlier test of the same process wrote to it). */
+static void redis_flush(struct fx *f)
+{
+    static const char *const keys[] = {"posts", "seen", "cursors", "dedup:log"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        redisReply *r = redisCommand(f->raw, "DEL {c%d}:%s", (int)getpid(), keys[i]);
+        assert_non_null(r);
+        freeReplyObject(r);
+    }
+}
+
+/* Pipelined commits: each send confirms the batch before it, km_committer_wait() the
+ * last; the stream gets every batch's posts and then its escalations, in order. */
+static void test_send_pipelined(void **state)
+{
+    struct fx *f = *state;
+    if (f == NULL) {
+        skip();
+    }
+    redis_flush(f);
+    const struct km_source_info src = {"test", "rss", true};
+    struct km_post_batch b = {0};
+    struct km_commit_counts n = {0};
+    bool confirmed = true;
+    struct km_err err = {{0}};
+    batch_of(&b, 1, 2);
+    assert_int_equal(km_committer_send(f->c, f->watch, &src, &b, NULL, &n, &confirmed, &err),
+                     KM_OK);
+    assert_false(confirmed);
+    assert_int_equal(b.n, 0); /* taken */
+    batch_of(&b, 3, 2);       /* the incident reaches 3 with post 3 */
+    assert_int_equal(km_committer_send(f->c, f->watch, &src, &b, NULL, &n, &confirmed, &err),
+                     KM_OK);
+    assert_true(confirmed);
+    assert_int_equal(n.seen, 2);
+    assert_int_equal(n.added, 2);
+    assert_int_equal(n.escalated, 0);
+    assert_int_equal(km_committer_wait(f->c, &n, &confirmed, &err), KM_OK);
+    assert_true(confirmed);
+    assert_int_equal(n.added, 2);
+    assert_int_equal(n.escalated, 1);
+    assert_int_equal(km_committer_wait(f->c, &n, &confirmed, &err), KM_OK); /* nothing left */
+    assert_false(confirmed);
+    char got[128];
+    stream_ids(f, got, sizeof(got));
+    assert_string_equal(got, "1,2,3,4,3!,");
+    /* a plain commit after a send waits for it first */
+    batch_of(&b, 5, 1);
+    assert_int_equal(km_committer_send(f->c, f->watch, &src, &b, NULL, &n, &confirmed, &err),
+                     KM_OK);
+    batch_of(&b, 6, 1);
+    assert_int_equal(km_committer_commit(f->c, f->watch, &src, &b, NULL, &n, &err), KM_OK);
+    stream_ids(f, got, sizeof(got));
+    assert_string_equal(got, "1,2,3,4,3!,5,6,");
+    km_post_batch_free(&b);
+}
+
+/* A send that fails after its checks (Redis refuses writes): KM_RETRY, the batch keeps its
+ * posts and owes its escalation; committed again it is written whole, with the owed
+ * escalation, once. */
+static void test_send_failure_owes(void **state)
+{
+    struct fx *f = *state;
+    if (f == NULL) {
+        skip();
+    }
+    redis_flush(f);
+    const struct km_source_info src = {"test", "rss", true};
+    struct km_post_batch b = {0};
+    struct km_commit_counts n = {0};
+    bool confirmed = false;
+    struct km_err err = {{0}};
+    batch_of(&b, 1, 2);
+    assert_int_equal(km_committer_send(f->c, f->watch, &src, &b, NULL, &n, &confirmed, &err),
+                     KM_OK);
+    batch_of(&b, 3, 2);
+    redis_ok(f->raw, "CONFIG SET min-replicas-to-write 1");
+    int rc = km_committer_send(f->c, f->watch, &src, &b, NULL, &n, &confirmed, &err);
+    redis_ok(f->raw, "CONFIG SET min-replicas-to-write 0");
+    assert_int_equal(rc, KM_RETRY);
+    assert_int_equal(b.n, 2); /* not taken */
+    if (!confirmed) {         /* the first write came after the CONFIG SET: sent again */
+        struct km_post_batch a = {0};
+        batch_of(&a, 1, 2);
+        assert_int_equal(km_committer_send(f->c, f->watch, &src, &a, NULL, &n, &confirmed, &err),
+                         KM_OK);
+        km_post_batch_free(&a);
+    }
+    km_post_batch_clear(&b);
+    batch_of(&b, 3, 2);
+    assert_int_equal(km_committer_send(f->c, f->watch, &src, &b, NULL, &n, &confirmed, &err),
+                     KM_OK);
+    assert_int_equal(km_committer_wait(f->c, &n, &confirmed, &err), KM_OK);
+    assert_true(confirmed);
+    assert_int_equal(n.added, 2);
+    assert_int_equal(n.escalated, 1);
+    char got[128];
+    stream_ids(f, got, sizeof(got));
+    assert_string_equal(got, "1,2,3,4,3!,");
+    km_post_batch_free(&b);
+}
+
+/* Redis drops every connection while a write is in flight: whether it ran or not, the
+ * wait reports it (KM_RETRY) or confirms it, and after committing the batch again the
+ * stream holds every post once and the escalation once. */
+static void test_send_connection_lost(void **state)
+{
+    struct fx *f = *state;
+    if (f == NULL) {
+        skip();
+    }
+    redis_flush(f);
+    const struct km_source_info src = {"test", "rss", true};
+    struct km_post_batch b = {0};
+    struct km_commit_counts n = {0};
+    bool confirmed = false;
+    struct km_err err = {{0}};
+    batch_of(&b, 1, 2);
+    assert_int_equal(km_committer_send(f->c, f->watch, &src, &b, NULL, &n, &confirmed, &err),
+                     KM_OK);
+    batch_of(&b, 3, 2);
+    assert_int_equal(km_committer_send(f->c, f->watch, &src, &b, NULL, &n, &confirmed, &err),
+                     KM_OK);
+    redis_ok(f->raw, "CLIENT KILL TYPE normal SKIPME yes");
+    int rc = km_committer_wait(f->c, &n, &confirmed, &err);
+    if (rc == KM_OK) {
+        assert_true(confirmed);
+        assert_int_equal(n.escalated, 1); /* written on a new connection */
+    } else {
+        assert_int_equal(rc, KM_RETRY);
+        assert_false(confirmed);
+        batch_of(&b, 3, 2);
+        assert_int_equal(km_committer_send(f->c, f->watch, &src, &b, NULL, &n, &confirmed, &err),
+                         KM_OK);
+        assert_int_equal(km_committer_wait(f->c, &n, &confirmed, &err), KM_OK);
+        assert_int_equal(n.escalated, 1); /* owed */
+    }
+    char got[128];
+    stream_ids(f, got, sizeof(got));
+    assert_string_equal(got, "1,2,3,4,3!,");
+    km_post_batch_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_owed_escalation, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_send_pipelined, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_send_failure_owes, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_send_connection_lost, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

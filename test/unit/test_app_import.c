@@ -65,6 +65,9 @@ static void run_free(struct run *r)
     free(r->report);
 }
 
+/* When set, run_reader() reads through km_import_overlapped() (a second thread). */
+static bool overlapped;
+
 /* Reads f with the reader of fmt (batch_size 0 = default). */
 static void run_reader(FILE *f, enum km_import_format fmt, const char *label, size_t batch_size,
                        size_t fail_at, struct run *r)
@@ -80,10 +83,11 @@ static void run_reader(FILE *f, enum km_import_format fmt, const char *label, si
                                .sink = capture_sink,
                                .sink_ctx = &r->cap,
                                .report = rep};
-    if (fmt == KM_IMPORT_TELEGRAM) {
-        r->rc = km_import_telegram(f, &o, &r->st, &r->err);
+    km_import_reader_fn reader = fmt == KM_IMPORT_TELEGRAM ? km_import_telegram : km_import_jsonl;
+    if (overlapped) {
+        r->rc = km_import_overlapped(reader, f, &o, &r->st, &r->err);
     } else {
-        r->rc = km_import_jsonl(f, &o, &r->st, &r->err);
+        r->rc = reader(f, &o, &r->st, &r->err);
     }
     fclose(rep);
 }
@@ -565,6 +569,99 @@ static void test_format_names(void **state)
     }
 }
 
+/* Reads the same input once in this thread and once with the reader in a second one. */
+static void run_both(const char *text, const char *path, enum km_import_format fmt,
+                     size_t batch_size, size_t fail_at, struct run *seq, struct run *ovl)
+{
+    struct run *runs[2] = {seq, ovl};
+    for (int i = 0; i < 2; i++) {
+        FILE *f = text != NULL ? fmemopen((void *)text, strlen(text), "rb") : fopen(path, "rb");
+        assert_non_null(f);
+        overlapped = i == 1;
+        run_reader(f, fmt, text != NULL ? "in.json" : path, batch_size, fail_at, runs[i]);
+        overlapped = false;
+        fclose(f);
+    }
+}
+
+/* The overlapped reader gives exactly what the reader alone gives: the same batches in
+ * the same order, the same report text, counts, code and message, also when the sink
+ * fails (the lines read ahead are neither reported nor counted) and when the input is
+ * malformed. */
+static void test_overlapped_same(void **state)
+{
+    (void)state;
+    static const char bad_lines[] = "{\"network\":\"rss\",\"id\":\"a\",\"text\":\"#109\"}\n{:\n"
+                                    "{\"network\":\"rss\",\"id\":\"b\",\"text\":\"x\"}\n[]\n"
+                                    "{\"network\":\"rss\",\"id\":\"c\",\"text\":\"y\"}\n{\n";
+    static const struct {
+        const char *text, *path;
+        enum km_import_format fmt;
+    } inputs[] = {
+        {NULL, FIX "posts.jsonl", KM_IMPORT_JSONL},
+        {NULL, FIX "result_supergroup.json", KM_IMPORT_TELEGRAM},
+        {NULL, FIX "result_channel.json", KM_IMPORT_TELEGRAM},
+        {bad_lines, NULL, KM_IMPORT_JSONL},
+        {"{\"messages\":[{\"id\":1,\"type\":\"message\"", NULL, KM_IMPORT_TELEGRAM},
+        {"", NULL, KM_IMPORT_JSONL},
+    };
+    static const size_t batch_sizes[] = {0, 1, 2, 3};
+    static const size_t fail_at[] = {0, 1, 2, 3};
+    for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+        for (size_t b = 0; b < sizeof(batch_sizes) / sizeof(batch_sizes[0]); b++) {
+            for (size_t k = 0; k < sizeof(fail_at) / sizeof(fail_at[0]); k++) {
+                struct run seq, ovl;
+                run_both(inputs[i].text, inputs[i].path, inputs[i].fmt, batch_sizes[b], fail_at[k],
+                         &seq, &ovl);
+                assert_int_equal(ovl.rc, seq.rc);
+                assert_string_equal(ovl.err.msg, seq.err.msg);
+                assert_int_equal(ovl.report_len, seq.report_len);
+                assert_memory_equal(ovl.report != NULL ? ovl.report : "",
+                                    seq.report != NULL ? seq.report : "", seq.report_len);
+                assert_memory_equal(&ovl.st, &seq.st, sizeof(seq.st));
+                assert_int_equal(ovl.cap.calls, seq.cap.calls);
+                assert_memory_equal(ovl.cap.sizes, seq.cap.sizes, sizeof(seq.cap.sizes));
+                assert_int_equal(ovl.cap.json.len, seq.cap.json.len);
+                assert_memory_equal(ovl.cap.json.data != NULL ? ovl.cap.json.data : "",
+                                    seq.cap.json.data != NULL ? seq.cap.json.data : "",
+                                    seq.cap.json.len);
+                run_free(&seq);
+                run_free(&ovl);
+            }
+        }
+    }
+}
+
+/* Many batches through the two-slot hand-off, the sink failing late: what was handed over
+ * before is delivered whole and in order, nothing after it. */
+static void test_overlapped_many(void **state)
+{
+    (void)state;
+    struct km_buf in = KM_BUF_INIT;
+    for (int i = 0; i < 2000; i++) {
+        if (i % 97 == 0) {
+            km_buf_printf(&in, "{\"network\":\"rss\",\"id\":\"%d\"}\n", i); /* no text */
+        } else {
+            km_buf_printf(&in, "{\"network\":\"rss\",\"id\":\"%d\",\"text\":\"#109 %d\"}\n", i, i);
+        }
+    }
+    static const size_t fail_at[] = {0, 5, 40};
+    for (size_t k = 0; k < sizeof(fail_at) / sizeof(fail_at[0]); k++) {
+        struct run seq, ovl;
+        run_both(in.data, NULL, KM_IMPORT_JSONL, 7, fail_at[k], &seq, &ovl);
+        assert_int_equal(ovl.rc, seq.rc);
+        assert_int_equal(ovl.cap.calls, seq.cap.calls);
+        assert_int_equal(ovl.cap.n_posts, seq.cap.n_posts);
+        assert_int_equal(ovl.report_len, seq.report_len);
+        assert_memory_equal(ovl.report, seq.report, seq.report_len);
+        assert_memory_equal(&ovl.st, &seq.st, sizeof(seq.st));
+        assert_string_equal(ovl.cap.json.data, seq.cap.json.data);
+        run_free(&seq);
+        run_free(&ovl);
+    }
+    km_buf_free(&in);
+}
+
 int main(void)
 {
     setenv("TZ", "ALMT-5", 1); /* POSIX TZ: a zone 5 hours east of UTC, like Astana */
@@ -583,6 +680,8 @@ int main(void)
         cmocka_unit_test(test_detect),
         cmocka_unit_test(test_detect_pipe),
         cmocka_unit_test(test_format_names),
+        cmocka_unit_test(test_overlapped_same),
+        cmocka_unit_test(test_overlapped_many),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

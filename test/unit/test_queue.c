@@ -268,6 +268,19 @@ static void test_redis_down(void **state)
     char *id = (char *)"untouched";
     assert_int_equal(km_queue_write_escalation(q, b.posts[0], &id, &err), KM_RETRY);
     assert_null(id);
+    /* the pipelined escalations: each one KM_RETRY with the reason; the unscored one
+     * KM_EINPUT before anything is sent */
+    struct km_post *both[2] = {b.posts[0], b.posts[1]};
+    int rcs[2] = {7, 7};
+    struct km_err errs[2] = {{{0}}};
+    assert_int_equal(km_queue_write_escalations(q, both, 2, rcs, errs), KM_RETRY);
+    assert_int_equal(rcs[0], KM_RETRY);
+    assert_non_null(strstr(errs[0].msg, url + 8));
+    assert_int_equal(rcs[1], KM_EINPUT);
+    assert_non_null(strstr(errs[1].msg, "no network, id or priority"));
+    struct km_queue_sent *sent = (struct km_queue_sent *)&b;
+    assert_int_equal(km_queue_send_batch(q, "s", &b, NULL, "c", &sent, &err), KM_RETRY);
+    assert_null(sent);
     km_post_batch_free(&b);
     km_queue_free(q);
 }
@@ -813,6 +826,175 @@ static void test_escalation(void **state)
     km_post_batch_free(&b);
 }
 
+/* The post ids of the stream's entries, in order, as "id,id,...," ('!' after an
+ * escalation's id). */
+static void stream_post_ids(struct fx *f, char *out, size_t cap)
+{
+    redisReply *r = rcmd(f->raw, "XRANGE", f->k_posts, "-", "+", NULL);
+    size_t len = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < r->elements; i++) {
+        const redisReply *fields = r->element[i]->element[1];
+        const char *id = "?";
+        bool esc = false;
+        for (size_t j = 0; j + 1 < fields->elements; j += 2) {
+            if (strcmp(fields->element[j]->str, "post_id") == 0) {
+                id = fields->element[j + 1]->str;
+            }
+            esc = esc || strcmp(fields->element[j]->str, "escalation") == 0;
+        }
+        len += (size_t)snprintf(out + len, cap - len, "%s%s,", id, esc ? "!" : "");
+        assert_true(len < cap);
+    }
+    freeReplyObject(r);
+}
+
+/* Escalations pipelined: one entry per valid post, in order, each with its own outcome;
+ * after the server dropped the connection the call still succeeds (a new connection). */
+static void test_escalations_pipelined(void **state)
+{
+    struct fx *f = fx_get(state);
+    const char *ids[] = {"e1", "e2", "bad", "e3"};
+    struct km_post_batch b;
+    batch_of(&b, ids, 4);
+    score(b.posts[0], 2, 60, "gas", "inc-1", NULL);
+    score(b.posts[1], 1, 90, "water", "inc-2", "rss:e1");
+    score(b.posts[3], 3, 30, "roads", "inc-3", NULL); /* "bad" is not scored */
+    int rcs[4];
+    struct km_err errs[4] = {{{0}}};
+    assert_int_equal(km_queue_write_escalations(f->q, b.posts, 4, rcs, errs), KM_EINPUT);
+    assert_int_equal(rcs[0], KM_OK);
+    assert_int_equal(rcs[1], KM_OK);
+    assert_int_equal(rcs[2], KM_EINPUT);
+    assert_int_equal(rcs[3], KM_OK);
+    assert_non_null(strstr(errs[2].msg, "rss:bad"));
+    char got[256];
+    stream_post_ids(f, got, sizeof(got));
+    assert_string_equal(got, "e1!,e2!,e3!,");
+    /* the same entries as km_queue_write_escalation() writes */
+    struct km_err err = {{0}};
+    assert_int_equal(km_queue_write_escalation(f->q, b.posts[1], NULL, &err), KM_OK);
+    redisReply *r = rcmd(f->raw, "XRANGE", f->k_posts, "-", "+", NULL);
+    assert_int_equal(r->elements, 4);
+    const redisReply *a = r->element[1]->element[1], *c = r->element[3]->element[1];
+    assert_int_equal(a->elements, c->elements);
+    for (size_t i = 0; i < a->elements; i++) {
+        assert_string_equal(a->element[i]->str, c->element[i]->str);
+    }
+    freeReplyObject(r);
+    /* the server drops the connection: the next call writes on a new one */
+    freeReplyObject(rcmd(f->raw, "CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes", NULL));
+    struct km_post *two[2] = {b.posts[3], b.posts[0]};
+    assert_int_equal(km_queue_write_escalations(f->q, two, 2, rcs, NULL), KM_OK);
+    assert_int_equal(rcs[0], KM_OK);
+    assert_int_equal(rcs[1], KM_OK);
+    stream_post_ids(f, got, sizeof(got));
+    assert_string_equal(got, "e1!,e2!,e3!,e2!,e3!,e1!,");
+    assert_int_equal(km_queue_write_escalations(f->q, two, 0, rcs, NULL), KM_OK); /* none */
+    km_post_batch_free(&b);
+}
+
+static const char *field_of(const redisReply *fields, const char *name);
+
+static void send_finish_ok(struct km_queue *q, const struct km_post_batch *b, const char *cursor,
+                           size_t want_added, size_t want_dups)
+{
+    struct km_err err = {{0}};
+    struct km_queue_sent *sent = NULL;
+    size_t added = 99, dups = 99;
+    if (km_queue_send_batch(q, "city109", b, NULL, cursor, &sent, &err) != KM_OK) {
+        fail_msg("send_batch: %s", err.msg);
+    }
+    assert_non_null(sent);
+    if (km_queue_finish_batch(q, sent, &added, &dups, &err) != KM_OK) {
+        fail_msg("finish_batch: %s", err.msg);
+    }
+    assert_int_equal(added, want_added);
+    assert_int_equal(dups, want_dups);
+}
+
+/* Send and finish do what km_queue_write_batch() does: fresh posts once, repeats within
+ * the batch and the window skipped, the cursor set. */
+static void test_send_finish(void **state)
+{
+    struct fx *f = fx_get(state);
+    const char *ids[] = {"a", "b", "a", "c"};
+    struct km_post_batch b;
+    batch_of(&b, ids, 4);
+    send_finish_ok(f->q, &b, "cur-1", 3, 1);
+    char *c = cursor_of(f->q, "city109");
+    assert_string_equal(c, "cur-1");
+    free(c);
+    send_finish_ok(f->q, &b, NULL, 0, 4);
+    write_ok(f->q, &b, NULL, 0, 4);
+    /* the posts' JSON encoded ahead by the caller is what goes into the stream */
+    const char *more[] = {"d", "a"};
+    struct km_post_batch m;
+    batch_of(&m, more, 2);
+    char **json = km_calloc(2, sizeof(*json));
+    json[0] = km_post_to_json(m.posts[0]);
+    json[1] = km_strdup("{\"never\":\"written: a repeat\"}");
+    struct km_queue_sent *js = NULL;
+    struct km_err jerr = {{0}};
+    size_t jadded = 0, jdups = 0;
+    assert_int_equal(km_queue_send_batch(f->q, "city109", &m, json, NULL, &js, &jerr), KM_OK);
+    assert_int_equal(km_queue_finish_batch(f->q, js, &jadded, &jdups, &jerr), KM_OK);
+    assert_int_equal(jadded, 1);
+    assert_int_equal(jdups, 1);
+    redisReply *last = rcmd(f->raw, "XREVRANGE", f->k_posts, "+", "-", "COUNT", "1", NULL);
+    char *want = km_post_to_json(m.posts[0]);
+    assert_string_equal(field_of(last->element[0]->element[1], "post"), want);
+    free(want);
+    freeReplyObject(last);
+    km_post_batch_free(&m);
+    char got[256];
+    stream_post_ids(f, got, sizeof(got));
+    assert_string_equal(got, "a,b,c,d,");
+    struct km_post_batch empty;
+    km_post_batch_init(&empty);
+    send_finish_ok(f->q, &empty, "cur-2", 0, 0);
+    c = cursor_of(f->q, "city109");
+    assert_string_equal(c, "cur-2");
+    free(c);
+    /* a post without an id is refused before anything is sent */
+    struct km_err err = {{0}};
+    struct km_queue_sent *sent = NULL;
+    km_post_set(&b.posts[1]->id, "");
+    assert_int_equal(km_queue_send_batch(f->q, "city109", &b, NULL, NULL, &sent, &err), KM_EINPUT);
+    assert_null(sent);
+    assert_int_equal(km_queue_send_batch(f->q, NULL, &b, NULL, NULL, &sent, &err), KM_EINPUT);
+    km_post_batch_free(&b);
+}
+
+/* Redis gone while a sent write waits: the server holds EXEC (CLIENT PAUSE WRITE) and
+ * drops the connection, so the write never runs. finish says KM_RETRY and nothing of the
+ * batch is in Redis; the batch written again is complete, once. */
+static void test_send_then_connection_lost(void **state)
+{
+    struct fx *f = fx_get(state);
+    const char *ids[] = {"p", "q"};
+    struct km_post_batch b;
+    batch_of(&b, ids, 2);
+    struct km_err err = {{0}};
+    struct km_queue_sent *sent = NULL;
+    freeReplyObject(rcmd(f->raw, "CLIENT", "PAUSE", "10000", "WRITE", NULL));
+    assert_int_equal(km_queue_send_batch(f->q, "city109", &b, NULL, "cur-p", &sent, &err), KM_OK);
+    freeReplyObject(rcmd(f->raw, "CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes", NULL));
+    freeReplyObject(rcmd(f->raw, "CLIENT", "UNPAUSE", NULL));
+    size_t added = 9, dups = 9;
+    assert_int_equal(km_queue_finish_batch(f->q, sent, &added, &dups, &err), KM_RETRY);
+    assert_int_equal(added, 0);
+    assert_int_equal(dups, 0);
+    assert_int_equal(rint_of(f->raw, "EXISTS", f->k_posts), 0);
+    assert_int_equal(rint_of(f->raw, "EXISTS", f->k_seen), 0);
+    assert_int_equal(rint_of(f->raw, "EXISTS", f->k_cursors), 0);
+    send_finish_ok(f->q, &b, "cur-p", 2, 0);
+    char got[64];
+    stream_post_ids(f, got, sizeof(got));
+    assert_string_equal(got, "p,q,");
+    km_post_batch_free(&b);
+}
+
 /* ---- consumer-group maintenance (group.h) --------------------------------------------- */
 
 /* Opens a second handle on f's namespace with the given maxlen, optionally as on Redis
@@ -1045,6 +1227,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_entries_without_post, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_block_and_claim, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_reconnect_after_kill, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_escalations_pipelined, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_send_finish, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_send_then_connection_lost, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_auth_and_db, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_reconnect_after_restart, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_triage_fields, fx_setup, fx_teardown),

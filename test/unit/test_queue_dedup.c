@@ -608,6 +608,54 @@ static void test_batches(void **state)
     peer_close(&p2);
 }
 
+/* The flush in two halves: nothing is in the log before the wait; a connection lost in
+ * between (Redis holds the EXEC, CLIENT PAUSE WRITE, and drops the client) fails the wait
+ * with KM_RETRY and keeps the entries, which the next flush writes once; a peer then
+ * finds them. An empty flush sends nothing. */
+static void test_flush_send_wait(void **state)
+{
+    struct fx *f = fx_get(state);
+    struct km_err err = {{0}};
+    struct km_dedup_result r;
+    struct km_dedup_redis_stats st;
+    assert_int_equal(km_dedup_redis_begin(f->store, &err), KM_OK);
+    struct km_post *a = check(f->d, "1", "u1", TXT_FLOOD, NULL, f->now, &r);
+    struct km_post *b = check(f->d, "2", "u2", TXT_OTHER, NULL, f->now, &r);
+    freeReplyObject(rcmd(f->raw, "CLIENT", "PAUSE", "10000", "WRITE", NULL));
+    assert_int_equal(km_dedup_redis_flush_send(f->store, &err), KM_OK);
+    freeReplyObject(rcmd(f->raw, "CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes", NULL));
+    freeReplyObject(rcmd(f->raw, "CLIENT", "UNPAUSE", NULL));
+    assert_int_equal(km_dedup_redis_flush_wait(f->store, &err), KM_RETRY);
+    assert_int_equal(log_len(f), 0);
+    km_dedup_redis_stats(f->store, &st);
+    assert_int_equal(st.pending, 2);
+    assert_int_equal(st.written, 0);
+    assert_int_equal(km_dedup_redis_begin(f->store, &err), KM_OK); /* writes them first */
+    assert_int_equal(log_len(f), 2);
+    struct km_post *c = check(f->d, "3", "u3", TXT_KK, NULL, f->now, &r);
+    assert_int_equal(km_dedup_redis_flush_send(f->store, &err), KM_OK);
+    assert_int_equal(km_dedup_redis_flush_wait(f->store, &err), KM_OK);
+    assert_int_equal(log_len(f), 3);
+    km_dedup_redis_stats(f->store, &st);
+    assert_int_equal(st.pending, 0);
+    assert_int_equal(st.written, 3);
+    assert_int_equal(km_dedup_redis_begin(f->store, &err), KM_OK);
+    assert_int_equal(km_dedup_redis_flush_send(f->store, &err), KM_OK); /* nothing queued */
+    assert_int_equal(km_dedup_redis_flush_wait(f->store, &err), KM_OK);
+    assert_int_equal(log_len(f), 3);
+    km_dedup_redis_stats(f->store, &st);
+    assert_int_equal(st.read, 0); /* its own entries were never read back */
+    struct peer p2 = peer_open(&f->qo);
+    struct km_post *e = check(p2.d, "4", "u4", TXT_KK, NULL, f->now, &r);
+    assert_true(r.is_exact_dup);
+    assert_string_equal(e->triage.dup_of, "telegram:3");
+    km_post_free(a);
+    km_post_free(b);
+    km_post_free(c);
+    km_post_free(e);
+    peer_close(&p2);
+}
+
 /* Two komekd adding to one incident in the same batch interval make its size jump past a
  * threshold (9 and 9, then 11): the next post announces the level skipped, once. */
 static void test_escalation_skipped(void **state)
@@ -765,6 +813,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_escalation_shared, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_malformed_record, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_batches, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_flush_send_wait, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_replay_pages, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_long_window, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_escalation_skipped, fx_setup, fx_teardown),
