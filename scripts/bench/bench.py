@@ -460,11 +460,13 @@ def latency_run(src, rate, role=None):
         stop(fake)
     t0, drip = st["start_ms"], st["drip_us"] / 1000.0
     marks = sh(["redis-cli", "-p", REDIS_PORT, "--raw", "EVAL", STREAM_MARKS, "1", STREAM]).stdout
-    to_stream = [int(e.split("-")[0]) - (t0 + int(k) * drip)
+    # An entry id holds whole milliseconds (the time truncated): its midpoint, + 0.5 ms, is
+    # the unbiased estimate, so that a sub-millisecond latency does not print as -1 ms.
+    to_stream = [int(e.split("-")[0]) + 0.5 - (t0 + int(k) * drip)
                  for e, k in (line.split() for line in marks.splitlines() if " " in line)]
     rows = psql("SELECT substring(text from '\\(n([0-9]+)\\)'), "
-                "(extract(epoch from stored_at) * 1000)::bigint FROM posts")
-    to_pg = [int(ms) - (t0 + int(k) * drip)
+                "extract(epoch from stored_at) * 1000 FROM posts")
+    to_pg = [float(ms) - (t0 + int(k) * drip)
              for k, ms in (r.split("|") for r in rows.splitlines() if r and r[0] != "|")]
     if role:
         say(f"latency at {rate} posts/s offered, {role} role alone ({n} posts over "
