@@ -461,8 +461,8 @@ def latency_run(src, rate, role=None):
     t0, drip = st["start_ms"], st["drip_us"] / 1000.0
     marks = sh(["redis-cli", "-p", REDIS_PORT, "--raw", "EVAL", STREAM_MARKS, "1", STREAM]).stdout
     # An entry id holds whole milliseconds (the time truncated): its midpoint, + 0.5 ms, is
-    # the unbiased estimate, so that a sub-millisecond latency does not print as -1 ms.
-    to_stream = [int(e.split("-")[0]) + 0.5 - (t0 + int(k) * drip)
+    # the unbiased estimate, and no latency is below 0 (a sub-millisecond one printed -1).
+    to_stream = [max(0.0, int(e.split("-")[0]) + 0.5 - (t0 + int(k) * drip))
                  for e, k in (line.split() for line in marks.splitlines() if " " in line)]
     rows = psql("SELECT substring(text from '\\(n([0-9]+)\\)'), "
                 "extract(epoch from stored_at) * 1000 FROM posts")
