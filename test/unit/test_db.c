@@ -457,6 +457,52 @@ static void tickets_ok(const struct km_tickets_opts *o)
     }
 }
 
+/* The after hook of test_tickets_read_ahead_fails: after the first batch, destroys the
+ * consumer group, so that the next step's read ahead gets an error (NOGROUP). */
+struct kill_after {
+    redisContext *raw;
+    const char *stream;
+    int calls;
+};
+
+static int kill_after_first(void *ctx, struct km_db *db, size_t stored, struct km_err *err)
+{
+    (void)db;
+    (void)err;
+    struct kill_after *k = ctx;
+    if (stored > 0 && k->calls++ == 0) {
+        freeReplyObject(redisCommand(k->raw, "XGROUP DESTROY %s tickets", k->stream));
+    }
+    return KM_OK;
+}
+
+/* Reading the next batch ahead fails (the group is gone): the role goes on, finds the
+ * failure again on its next read, creates the group again, and every entry ends up stored
+ * once and acknowledged. */
+static void test_tickets_read_ahead_fails(void **state)
+{
+    struct fx *f = fx_get(state);
+    struct km_queue *q = queue_of(f);
+    add_posts(q, 0, 7);
+    struct kill_after k = {redisConnect("127.0.0.1", atoi(getenv("KM_REDIS_PORT"))), f->k_posts,
+                           0};
+    assert_int_equal(k.raw->err, 0);
+    struct km_tickets_opts o = tickets_opts(f, getenv("KM_PG_CONNINFO"));
+    o.after = kill_after_first;
+    o.after_ctx = &k;
+    volatile sig_atomic_t stop = 0;
+    struct km_err err = {{0}};
+    int rc = km_tickets_run(&o, &stop, true, &err);
+    if (rc != KM_OK) { /* --once stops at a failed step; the next run finishes the work */
+        tickets_ok(&o);
+    }
+    assert_true(k.calls >= 1);
+    assert_int_equal(pg_long(f->pg, "SELECT count(*) FROM posts"), 7);
+    assert_int_equal(pending_of(q), 0);
+    redisFree(k.raw);
+    km_queue_free(q);
+}
+
 static void test_tickets_once(void **state)
 {
     struct fx *f = fx_get(state);
@@ -1322,6 +1368,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_insert_refused_row, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_tickets_once, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_tickets_schema_missing, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_tickets_read_ahead_fails, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_tickets_pg_down, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_tickets_daemon, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_tickets_poison, fx_setup, fx_teardown),
