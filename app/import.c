@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 const char *km_import_format_name(enum km_import_format fmt)
 {
@@ -494,8 +495,12 @@ int km_import_to_queue(FILE *f, enum km_import_format fmt, const char *label,
     if (fmt == KM_IMPORT_AUTO && (rc = km_import_detect(f, label, &fmt, err)) != KM_OK) {
         return rc;
     }
-    rc = km_import_overlapped(fmt == KM_IMPORT_TELEGRAM ? km_import_telegram : km_import_jsonl, f,
-                              &o, &t->in, err);
+    km_import_reader_fn reader = fmt == KM_IMPORT_TELEGRAM ? km_import_telegram : km_import_jsonl;
+    /* A second reading thread only for a regular file: from a pipe (import -) it could sit
+     * in a read that never returns after a failed commit, and komekctl would not exit. */
+    struct stat sb;
+    bool regular = fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode);
+    rc = regular ? km_import_overlapped(reader, f, &o, &t->in, err) : reader(f, &o, &t->in, err);
     /* the last batch sent (also before a read error: what was sent is counted) */
     struct km_commit_counts c = {0};
     bool confirmed = false;

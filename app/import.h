@@ -136,8 +136,9 @@ struct km_import_totals {
  * commits every batch with km_committer_send(committer, watch, src, batch, cursor NULL):
  * triage, then one MULTI/EXEC per batch into the posts stream and the seen-set, which Redis
  * runs while the next batch is read and triaged (km_committer_wait() after the last). The
- * reader runs in a second thread (km_import_overlapped()); committing stays in the calling
- * thread. Posts get source = src->name. Skipped items are written to report (may be NULL).
+ * reader of a regular file runs in a second thread (km_import_overlapped()); a pipe is read
+ * in the calling thread, which could otherwise wait for input after a failed commit.
+ * Committing stays in the calling thread. Posts get source = src->name. Skipped items are written to report (may be NULL).
  * Stops at the first failed commit: batches before it stay committed (each whole), nothing
  * of the failed one is written, nor of the one after it when the failure shows only as that
  * one is handed over (its lines are then counted in t->in and reported, too). Returns KM_OK, KM_RETRY (Redis unreachable), KM_EINPUT or KM_ERR with err
