@@ -11,7 +11,6 @@
 #include "db/rows.h"
 #include "db/sql.h"
 #include "db/textarr.h"
-#include "parser/json.h"
 #include "parser/post.h"
 
 #include <stdbool.h>
