@@ -609,6 +609,18 @@ static int ddr_band_candidates(void *store, const uint64_t *bands, size_t n_band
                        : rc;
 }
 
+static int ddr_near_best(void *store, const struct km_dedup_near_query *q, int64_t now,
+                         int64_t window, struct km_dedup_rec *out, double *jaccard, bool *found,
+                         struct km_err *err)
+{
+    struct km_dedup_redis *s = store;
+    *found = false;
+    int rc = ddr_ready(s, window, err);
+    return rc == KM_OK
+               ? km_dedup_mem_ops.near_best(s->mem, q, now, window, out, jaccard, found, err)
+               : rc;
+}
+
 static int ddr_put(void *store, const struct km_dedup_rec *rec, const uint64_t *bands,
                    size_t n_bands, const char *author, int64_t now, int64_t window,
                    struct km_dedup_size *size, struct km_err *err)
@@ -675,6 +687,7 @@ const struct km_dedup_store_ops km_dedup_redis_ops = {
     .incident_get = ddr_incident_get,
     .place_candidate = ddr_place_candidate,
     .escalated = ddr_escalated,
+    .near_best = ddr_near_best,
 };
 
 /* ---- batches ------------------------------------------------------------------------- */

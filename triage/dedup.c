@@ -199,9 +199,7 @@ static size_t dd_sketch(struct dd_work *w, uint32_t *out)
     return k;
 }
 
-/* Jaccard of two sketches: exact when neither is saturated; otherwise the bottom-k
- * estimate (of the k smallest of the union, the share found in both). */
-static double dd_jaccard(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
+double km_dedup_jaccard(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
 {
     size_t limit =
         na >= KM_DEDUP_SKETCH_MAX || nb >= KM_DEDUP_SKETCH_MAX ? KM_DEDUP_SKETCH_MAX : SIZE_MAX;
@@ -507,28 +505,54 @@ out:
 
 /* Finds the most similar candidate (the earliest of equals) and links to it by the
  * thresholds. */
+/* The best near candidate through band_candidates(), for a store without near_best:
+ * the same choice, made on copies of every candidate (*best gets a copy of the chosen). */
+static int dd_near_by_candidates(struct km_dedup *d, const struct km_dedup_near_query *q,
+                                 int64_t now, struct km_dedup_rec *best, double *best_j,
+                                 bool *found, struct km_err *err)
+{
+    struct km_dedup_rec *cand = NULL;
+    size_t n = 0, b = SIZE_MAX;
+    int rc = d->ops->band_candidates(d->store, q->bands, q->n_bands, q->max_per_band, now,
+                                     d->o.window_ms, &cand, &n, err);
+    *best_j = 0.0;
+    for (size_t i = 0; rc == KM_OK && i < n; i++) {
+        if (strcmp(cand[i].key, q->self) == 0) {
+            continue;
+        }
+        double j = km_dedup_jaccard(q->sketch, q->n_sketch, cand[i].sketch, cand[i].n_sketch);
+        if (j > *best_j || (j == *best_j && b != SIZE_MAX && cand[i].t_ms < cand[b].t_ms)) {
+            b = i;
+            *best_j = j;
+        }
+    }
+    *found = b != SIZE_MAX;
+    if (*found) { /* moved out of the array */
+        *best = cand[b];
+        memset(&cand[b], 0, sizeof(cand[b]));
+    }
+    km_dedup_recs_free(cand, n);
+    return rc;
+}
+
 static int dd_stage_near(struct km_dedup *d, const struct dd_post *dp, int64_t now,
                          struct dd_link *ln, struct km_dedup_result *r, struct km_err *err)
 {
-    struct km_dedup_rec *cand = NULL;
-    size_t n = 0;
-    int rc = d->ops->band_candidates(d->store, dp->bands, KM_DEDUP_BANDS, DD_PER_BAND, now,
-                                     d->o.window_ms, &cand, &n, err);
-    const struct km_dedup_rec *best = NULL;
+    struct km_dedup_near_query q = {.bands = dp->bands,
+                                    .n_bands = KM_DEDUP_BANDS,
+                                    .max_per_band = DD_PER_BAND,
+                                    .sketch = dp->sketch,
+                                    .n_sketch = dp->n_sketch,
+                                    .self = dp->key};
+    struct km_dedup_rec best = {0};
     double best_j = 0.0;
-    for (size_t i = 0; rc == KM_OK && i < n; i++) {
-        if (strcmp(cand[i].key, dp->key) == 0) {
-            continue;
-        }
-        double j = dd_jaccard(dp->sketch, dp->n_sketch, cand[i].sketch, cand[i].n_sketch);
-        if (j > best_j || (j == best_j && best != NULL && cand[i].t_ms < best->t_ms)) {
-            best = &cand[i];
-            best_j = j;
-        }
-    }
-    if (best != NULL && best_j >= d->o.related) {
+    bool found = false;
+    int rc = d->ops->near_best != NULL
+                 ? d->ops->near_best(d->store, &q, now, d->o.window_ms, &best, &best_j, &found, err)
+                 : dd_near_by_candidates(d, &q, now, &best, &best_j, &found, err);
+    if (rc == KM_OK && found && best_j >= d->o.related) {
         r->jaccard = best_j;
-        dd_link_to(ln, best);
+        dd_link_to(ln, &best);
         r->is_near_dup = best_j >= d->o.near;
         r->is_related = !r->is_near_dup;
         if (r->is_related) {
@@ -536,7 +560,7 @@ static int dd_stage_near(struct km_dedup *d, const struct dd_post *dp, int64_t n
             ln->dup_of = NULL;
         }
     }
-    km_dedup_recs_free(cand, n);
+    km_dedup_rec_clear(&best);
     return rc;
 }
 
@@ -785,5 +809,5 @@ double km_dedup_similarity(const char *normalised_a, const char *normalised_b)
     uint32_t a[KM_DEDUP_SKETCH_MAX], b[KM_DEDUP_SKETCH_MAX];
     size_t na = dd_text_sketch(normalised_a, a);
     size_t nb = dd_text_sketch(normalised_b, b);
-    return dd_jaccard(a, na, b, nb);
+    return km_dedup_jaccard(a, na, b, nb);
 }

@@ -100,6 +100,16 @@ struct km_dedup_size {
                         escalated()), 0 for none */
 };
 
+/* A post's near-duplicate lookup (see near_best below); everything borrowed. */
+struct km_dedup_near_query {
+    const uint64_t *bands; /* its LSH band hashes */
+    size_t n_bands;
+    size_t max_per_band;    /* the newest records of each bucket looked at */
+    const uint32_t *sketch; /* its shingle sketch (km_dedup_rec.sketch) */
+    size_t n_sketch;
+    const char *self; /* its "network:id": its own record is not a candidate */
+};
+
 /* The state behind deduplication. Every function returns KM_OK, KM_RETRY (store
  * unreachable: nothing was changed that a repeat of the same call would not repeat) or
  * KM_ERR, filling err. now_ms and window_ms come from km_dedup; a store keeps nothing
@@ -143,6 +153,16 @@ struct km_dedup_store_ops {
      * level then announces it. */
     int (*escalated)(void *store, const char *incident, const char *key, int level, int64_t now_ms,
                      int64_t window_ms, struct km_err *err);
+    /* The best near candidate of q: of the records band_candidates() would list for
+     * q->bands (in its order), other than the record of q->self, the one whose
+     * km_dedup_jaccard() with q->sketch is highest, the earlier checked on a tie (the first
+     * listed on an equal time). Copies only that record to out and its Jaccard to *jaccard;
+     * *found is false if no candidate has a Jaccard above 0. May be NULL: the check then
+     * reads every candidate through band_candidates(), with the same answer. A store that
+     * holds its records in this process saves copying each candidate out. */
+    int (*near_best)(void *store, const struct km_dedup_near_query *q, int64_t now_ms,
+                     int64_t window_ms, struct km_dedup_rec *out, double *jaccard, bool *found,
+                     struct km_err *err);
 };
 
 /* Frees an array of n records from band_candidates(). NULL is ignored. */
@@ -188,6 +208,11 @@ void km_dedup_free(struct km_dedup *d);
  * (p's dedup fields are then cleared and the post can be checked again later). */
 int km_dedup_check(struct km_dedup *d, struct km_post *p, int64_t now_ms, struct km_dedup_result *r,
                    struct km_err *err);
+
+/* Jaccard of two shingle sketches (ascending, as km_dedup_rec.sketch): exact when both
+ * hold fewer than KM_DEDUP_SKETCH_MAX hashes (every shingle), else the bottom-k estimate
+ * (of the k smallest hashes of the union, the share found in both). Pure. */
+double km_dedup_jaccard(const uint32_t *a, size_t na, const uint32_t *b, size_t nb);
 
 /* Exposed for tests and tools: 64-bit simhash and Jaccard (exact for unsaturated
  * sketches, the bottom-k estimate otherwise) of two normalised texts. Pure. */

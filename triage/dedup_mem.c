@@ -504,6 +504,86 @@ static int dm_op_band_candidates(void *store, const uint64_t *bands, size_t n_ba
     return KM_OK;
 }
 
+/* Records one near_best() call has looked at: an open-addressing set of their addresses,
+ * on the stack up to DM_SEEN_STACK slots (twice the 16 x 8 candidates a check asks for). */
+#define DM_SEEN_STACK 256
+
+struct dm_seen {
+    const struct dm_rec **slots;
+    size_t cap; /* a power of two, at least twice the records that can be added */
+};
+
+/* Adds rec; false if it was there already. */
+static bool dm_seen_add(struct dm_seen *s, const struct dm_rec *rec)
+{
+    size_t i = (size_t)(((uintptr_t)rec >> 4) * 0x9E3779B97F4A7C15u >> 32) & (s->cap - 1);
+    while (s->slots[i] != NULL && s->slots[i] != rec) {
+        i = (i + 1) & (s->cap - 1);
+    }
+    bool added = s->slots[i] == NULL;
+    s->slots[i] = rec;
+    return added;
+}
+
+/* The running choice of near_best(). */
+struct dm_near {
+    const struct km_dedup_near_query *q;
+    struct dm_seen seen;
+    const struct dm_rec *best;
+    double best_j;
+};
+
+/* Weighs the newest max_per_band live records of bucket band, each record once per call,
+ * in band_candidates()'s order and with the check's tie rule (see dd_near_by_candidates()). */
+static void dm_bucket_weigh(const struct km_dedup_mem *m, uint64_t band, int64_t now,
+                            int64_t window, struct dm_near *nr)
+{
+    uint32_t head = dm_get(m, &m->buckets, band) >> DM_BAND_BITS;
+    const struct dm_rec *rec = head != 0 ? dm_rec_at(m, head) : NULL;
+    for (size_t taken = 0; rec != NULL && taken < nr->q->max_per_band;
+         rec = dm_follow(m, rec, dm_older(rec)[dm_band_slot(rec, band)])) {
+        bool live = rec->t_ms + window > now;
+        taken += live;
+        if (!live || !dm_seen_add(&nr->seen, rec) || strcmp(dm_key(rec), nr->q->self) == 0) {
+            continue;
+        }
+        double j = km_dedup_jaccard(nr->q->sketch, nr->q->n_sketch, dm_sketch(rec), rec->n_sketch);
+        if (j > nr->best_j || (j == nr->best_j && nr->best != NULL && rec->t_ms < nr->best->t_ms)) {
+            nr->best = rec;
+            nr->best_j = j;
+        }
+    }
+}
+
+static int dm_op_near_best(void *store, const struct km_dedup_near_query *q, int64_t now,
+                           int64_t window, struct km_dedup_rec *out, double *jaccard, bool *found,
+                           struct km_err *err)
+{
+    (void)err;
+    struct km_dedup_mem *m = store;
+    dm_expire(m, now, window, 0);
+    const struct dm_rec *stack[DM_SEEN_STACK] = {0};
+    struct dm_near nr = {.q = q, .seen = {stack, DM_SEEN_STACK}};
+    size_t most = q->n_bands * q->max_per_band;
+    if (2 * most > DM_SEEN_STACK) {
+        for (nr.seen.cap = DM_SEEN_STACK; nr.seen.cap < 2 * most; nr.seen.cap *= 2) {
+        }
+        nr.seen.slots = km_calloc(nr.seen.cap, sizeof(*nr.seen.slots));
+    }
+    for (size_t b = 0; b < q->n_bands; b++) {
+        dm_bucket_weigh(m, q->bands[b], now, window, &nr);
+    }
+    if (nr.seen.slots != stack) {
+        free(nr.seen.slots);
+    }
+    *found = nr.best != NULL;
+    *jaccard = nr.best_j;
+    if (nr.best != NULL) {
+        dm_copy_rec(m, out, nr.best);
+    }
+    return KM_OK;
+}
+
 /* Pushes record i onto the front of its b-th bucket. */
 static void dm_bucket_add(struct km_dedup_mem *m, size_t b, uint32_t i)
 {
@@ -773,6 +853,7 @@ const struct km_dedup_store_ops km_dedup_mem_ops = {
     .incident_get = dm_op_incident_get,
     .place_candidate = dm_op_place_candidate,
     .escalated = dm_op_escalated,
+    .near_best = dm_op_near_best,
 };
 
 struct km_dedup_mem *km_dedup_mem_new(size_t max_posts)

@@ -570,6 +570,80 @@ static int fl_place(void *st, char *const *places, size_t n, const char *self, i
 static const struct km_dedup_store_ops flaky_ops = {"flaky", fl_get, fl_claim, fl_cand,
                                                     fl_put,  fl_inc, fl_place};
 
+/* The in-memory store without near_best: the check then reads every candidate through
+ * band_candidates(). */
+static const struct km_dedup_store_ops *mem_ops_without_near_best(void)
+{
+    static struct km_dedup_store_ops ops;
+    ops = km_dedup_mem_ops;
+    ops.near_best = NULL;
+    return &ops;
+}
+
+/* A text of n words from a small vocabulary, so that texts share many shingles. */
+static void random_text(char *out, size_t cap, unsigned *seed, int n)
+{
+    static const char *const words[] = {
+        "вода",   "нет",     "свет",   "подъезд", "третий", "день",  "холодно", "батареи",
+        "яма",    "дорога",  "люк",    "открыт",  "Туран",  "Кенесары", "жалоба", "аким",
+        "мусор",  "двор",    "лифт",   "стоит",   "снег",   "лёд",   "дети",    "школа",
+        "su",     "jarық",   "жоқ",    "үй",      "көше",   "апта",  "қар",     "жол"};
+    size_t len = 0;
+    out[0] = '\0';
+    for (int i = 0; i < n && len + 24 < cap; i++) {
+        len += (size_t)snprintf(out + len, cap - len, "%s%s %d", i > 0 ? " " : "",
+                                words[(size_t)rand_r(seed) % (sizeof(words) / sizeof(*words))],
+                                rand_r(seed) % 4);
+    }
+}
+
+/* near_best gives the answer reading every candidate gives: the same first post, incident
+ * and Jaccard for every post of a stream with near copies, templates filling buckets past
+ * the newest eight looked at, and texts long enough to saturate the sketch. */
+static void test_near_best_same_answer(void **state)
+{
+    (void)state;
+    struct km_dedup_mem *m1 = km_dedup_mem_new(0), *m2 = km_dedup_mem_new(0);
+    struct km_dedup *d1 = km_dedup_new(NULL, &km_dedup_mem_ops, m1);
+    struct km_dedup *d2 = km_dedup_new(NULL, mem_ops_without_near_best(), m2);
+    enum { POSTS = 3000 };
+    static char texts[POSTS][1200];
+    unsigned seed = 7;
+    size_t near = 0, related = 0;
+    for (int k = 0; k < POSTS; k++) {
+        if (k > 0 && k % 3 == 0) { /* an earlier text with a few words added */
+            char tail[200];
+            random_text(tail, sizeof(tail), &seed, 1 + rand_r(&seed) % 6);
+            snprintf(texts[k], sizeof(texts[k]), "%s %s", texts[(size_t)rand_r(&seed) % k], tail);
+        } else {
+            random_text(texts[k], sizeof(texts[k]), &seed, k % 7 == 0 ? 90 : 6 + k % 20);
+        }
+        char id[16];
+        snprintf(id, sizeof(id), "%d", k);
+        struct km_dedup_result r1, r2;
+        struct km_post *p1 = check(d1, id, id, texts[k], NULL, T0 + k * 1000, &r1);
+        struct km_post *p2 = check(d2, id, id, texts[k], NULL, T0 + k * 1000, &r2);
+        assert_string_equal(p1->triage.incident, p2->triage.incident);
+        assert_true((p1->triage.dup_of == NULL) == (p2->triage.dup_of == NULL));
+        if (p1->triage.dup_of != NULL) {
+            assert_string_equal(p1->triage.dup_of, p2->triage.dup_of);
+        }
+        assert_true(r1.jaccard == r2.jaccard);
+        assert_int_equal(r1.is_near_dup, r2.is_near_dup);
+        assert_int_equal(r1.is_related, r2.is_related);
+        near += r1.is_near_dup;
+        related += r1.is_related && !r1.is_place;
+        km_post_free(p1);
+        km_post_free(p2);
+    }
+    assert_true(near > 300); /* the comparison covered both kinds of link */
+    assert_true(related > 20);
+    km_dedup_free(d1);
+    km_dedup_free(d2);
+    km_dedup_mem_free(m1);
+    km_dedup_mem_free(m2);
+}
+
 /* Whichever store call fails, the check reports KM_RETRY with the store's message and no
  * dedup fields, and checking the post again gives the answer an undisturbed run gives. */
 static void test_store_errors(void **state)
@@ -872,6 +946,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_input, fx_setup, fx_teardown),
         cmocka_unit_test(test_opts_check),
         cmocka_unit_test(test_store_errors),
+        cmocka_unit_test(test_near_best_same_answer),
         cmocka_unit_test(test_places),
         cmocka_unit_test(test_place_keys),
         cmocka_unit_test_setup_teardown(test_place_join, fx_setup, fx_teardown),
