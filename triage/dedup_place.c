@@ -41,13 +41,17 @@ static bool dp_street_category(const char *category)
 
 /* The category a house key carries: heating, water and flooding at one house are one
  * event told three ways (a burst riser: "батарея жарылып, ыстық су ағып", "воду откачали",
- * "затопило подвал"), so they share "water"; other categories stand for themselves. */
+ * "затопило подвал"), so they share "water"; an open manhole and a hole in the road at one
+ * house are one hole ("люк открыт на Туран 24", "та самая дыра на Туране 24"), so they
+ * share "roads"; other categories stand for themselves. */
 static const char *dp_house_category(const char *category)
 {
-    static const char *const water[] = {"heating", "water", "flooding"};
-    for (size_t i = 0; i < sizeof(water) / sizeof(water[0]); i++) {
-        if (strcmp(category, water[i]) == 0) {
-            return "water";
+    static const char *const groups[][2] = {{"heating", "water"}, {"water", "water"},
+                                            {"flooding", "water"}, {"roads", "roads"},
+                                            {"manholes", "roads"}};
+    for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+        if (strcmp(category, groups[i][0]) == 0) {
+            return groups[i][1];
         }
     }
     return category;

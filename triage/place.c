@@ -143,11 +143,15 @@ static const char *const pl_locative[] = {"да",   "де",   "та",   "те", 
                                           "деги", "тагы", "теги", NULL};
 
 /* Common Kazakh nouns in the locative, capitalised at a sentence start ("Көшеде жарық
- * жоқ"), which name no place. */
+ * жоқ"), and Russian adverbs with the same endings, which name no place. */
 static const char *const pl_not_locative[] = {"кошеде",    "ауладагы", "подъездте",   "подъездде",
                                               "патерде",   "уйимизде", "мектепте",    "каладагы",
                                               "калада",    "ауданда",  "ауданымызда", "жолда",
-                                              "аялдамада", "кешке",    "ишинде",      NULL};
+                                              "аялдамада", "кешке",    "ишинде",
+                                              /* Russian adverbs that end alike */
+                                              "когда",     "тогда",    "всегда",      "иногда",
+                                              "никогда",   "везде",    "нигде",       "отсюда",
+                                              "оттуда",    NULL};
 
 /* w is in list. */
 static bool pl_listed(const char *const *list, const char *w)
@@ -554,14 +558,24 @@ static bool pl_all_caps(const char *text, const struct km_norm_token *t)
              (unsigned char)o[3] <= 0xAF));
 }
 
-/* True if token i is a capitalised Kazakh word (with a Kazakh letter) in the locative:
- * "Көкталда 3 сағат болды жарық жоқ". */
+/* Token t is written with a Kazakh letter (its loose form differs: "мектептің"). */
+static bool pl_kazakh_letters(const struct km_norm_token *t)
+{
+    return t->loose != t->text && strcmp(t->loose, t->text) != 0;
+}
+
+/* True if token i is a capitalised Kazakh word in the locative: "Көкталда 3 сағат болды
+ * жарық жоқ"; a name without a Kazakh letter only before a word with one, in the same
+ * clause ("Талапкерде мектептің жанында"), as Russian words end so too ("Когда", "Везде"). */
 static bool pl_kazakh_locative(const char *text, const struct km_norm_text *nt, size_t i)
 {
     const struct km_norm_token *t = &nt->tokens[i];
     size_t len = strlen(t->loose);
-    if (t->hashtag || !pl_capital(text, t) || t->loose == t->text ||
-        strcmp(t->loose, t->text) == 0 || pl_chars(t->loose) < 5 || pl_all_caps(text, t)) {
+    bool kazakh = pl_kazakh_letters(t) ||
+                  (i + 1 < nt->n_tokens && !nt->tokens[i + 1].clause &&
+                   !nt->tokens[i + 1].hashtag && pl_kazakh_letters(&nt->tokens[i + 1]));
+    if (t->hashtag || !pl_capital(text, t) || !kazakh || pl_chars(t->loose) < 5 ||
+        pl_all_caps(text, t)) {
         return false;
     }
     bool ends = false;
@@ -728,21 +742,42 @@ static bool pl_crossing_gap(const char *text, size_t a, size_t b)
     return marks == 1;
 }
 
-/* Tokens j and j + 1 name two crossing streets: both capitalised names of at least
- * PL_MIN_CROSSING letters, not in capitals only, joined by a dash or a slash ("Туран-Сыганак",
- * "Туран – Сыганак", "Turan / Syganak"). */
+/* Token j is a capitalised name of a crossing, not in capitals only: at least
+ * PL_MIN_CROSSING letters. */
+static bool pl_crossing_name(const char *text, const struct km_norm_text *nt, size_t j)
+{
+    const struct km_norm_token *t = &nt->tokens[j];
+    return !t->hashtag && pl_capital(text, t) && !pl_all_caps(text, t) && pl_name_word(nt, j) &&
+           pl_chars(t->loose) >= PL_MIN_CROSSING && !pl_is(t, PL_W_NOT_PLACE);
+}
+
+/* Token j is a short capitalised word (under PL_MIN_CROSSING letters) that makes one name
+ * with its neighbour k, a crossing name in the same clause: "Мангилик Ел", "Улы Дала". */
+static bool pl_crossing_short(const char *text, const struct km_norm_text *nt, size_t j,
+                              size_t k)
+{
+    const struct km_norm_token *t = &nt->tokens[j];
+    size_t c = pl_chars(t->loose);
+    return k < nt->n_tokens && !t->hashtag && c >= 2 && c < PL_MIN_CROSSING &&
+           pl_all_letters(t->loose) && pl_capital(text, t) && !pl_all_caps(text, t) &&
+           !nt->tokens[k > j ? k : j].clause && pl_crossing_name(text, nt, k);
+}
+
+/* Tokens j and j + 1 end and start two crossing streets joined by a dash or a slash
+ * ("Туран-Сыганак", "Туран – Сыганак", "Turan / Syganak"): each a crossing name, or a short
+ * word of a two-word name ("Мангилик Ел — Улы Дала"). */
 static bool pl_crossing(const char *text, const struct km_norm_text *nt, size_t j)
 {
     const struct km_norm_token *a = &nt->tokens[j], *b = &nt->tokens[j + 1];
-    return b->start - a->end <= 5 && pl_crossing_gap(text, a->end, b->start) && !a->hashtag &&
-           !b->hashtag && pl_capital(text, a) && pl_capital(text, b) && !pl_all_caps(text, a) &&
-           !pl_all_caps(text, b) && pl_name_word(nt, j) && pl_name_word(nt, j + 1) &&
-           pl_chars(a->loose) >= PL_MIN_CROSSING && pl_chars(b->loose) >= PL_MIN_CROSSING &&
-           !pl_is(a, PL_W_NOT_PLACE) && !pl_is(b, PL_W_NOT_PLACE);
+    if (b->start - a->end > 5 || !pl_crossing_gap(text, a->end, b->start)) {
+        return false;
+    }
+    bool left = pl_crossing_name(text, nt, j) || (j > 0 && pl_crossing_short(text, nt, j, j - 1));
+    return left && (pl_crossing_name(text, nt, j + 1) || pl_crossing_short(text, nt, j + 1, j + 2));
 }
 
 /* Fills r if token i is one of two crossing streets (see pl_crossing()): each street of a
- * crossing is a street without a number. */
+ * crossing is a street without a number, keyed by its first word. */
 static bool pl_crossing_at(const char *text, const struct km_norm_text *nt, size_t i,
                            struct km_place_ref *r)
 {
@@ -750,8 +785,12 @@ static bool pl_crossing_at(const char *text, const struct km_norm_text *nt, size
     if (!with_next && !(i > 0 && pl_crossing(text, nt, i - 1))) {
         return false;
     }
-    *r = (struct km_place_ref){
-        .street = i, .n_street = 1, .number = SIZE_MAX, .kind = KM_PLACE_STREET, .capital = true};
+    size_t first = with_next && !pl_crossing_name(text, nt, i) ? i - 1 : i;
+    *r = (struct km_place_ref){.street = first,
+                               .n_street = i - first + 1,
+                               .number = SIZE_MAX,
+                               .kind = KM_PLACE_STREET,
+                               .capital = true};
     return true;
 }
 

@@ -113,7 +113,8 @@ life  kk  phrase  45  "ит шабуыл*"            gap=5
 life  kk  phrase  45  "ит тісте*"             gap=5
 life  kk  prefix  40  тістеп                  call=103
 life  kk  phrase  45  "лифт қамал*"           gap=5
-life  kk  phrase  45  "лифт тұрып қал*"       gap=5
+# "лифт тұрып қалды" is the lift stopped (as "лифт встал"), nobody said to be inside
+impact kk phrase  20  "лифт тұрып қал*"       gap=5
 life  kk  phrase  70  "есінен тан*"           call=103
 life  kk  phrase  40  "нашар сезін*"          call=103
 life  kk  word    35  жарақат                 call=103
@@ -1209,3 +1210,61 @@ suggestion en phrase -30 "=just =a thought"     gap=0
 impact en phrase  25  "voltage* =keeps jump*"   gap=6
 # "(jk)": joking
 calm en word  -20  jk
+# holdout12: wording met in new posts
+# a person covered in blood ("один лежит весь в крови")
+life  ru  phrase  45  "=весь =в крови"          gap=0  call=103
+life  ru  phrase  45  "=вся =в крови"           gap=0  call=103
+# lying and not answering; "мужику плохо"
+life  ru  phrase  60  "лежит =не отвечает"      gap=3  call=103
+life  ru  phrase  40  "мужик* плохо"            gap=0  call=103
+# a person fell into a hole ("мальчик туда провалился")
+life  ru  phrase  50  "=туда провалил*"         gap=0  call=112
+life  ru  phrase  50  "мальчик* провалил*"      gap=2  call=112
+life  ru  phrase  50  "девочк* провалил*"       gap=2  call=112
+life  ru  phrase  50  "ребен* провалил*"        gap=2  call=112
+life  ru  phrase  50  "человек* провалил*"      gap=2  call=112
+# the emergency number called, as "скорую вызвали"
+life  ru  phrase  30  "=112 вызвал*"            gap=1  call=112
+life  ru  phrase  30  "вызвал* =112"            gap=1  call=112
+# feared explosion ("боимся что рванёт")
+life  ru  prefix  40  рванет                    call=112
+life  ru  prefix  40  взорвет                   call=112
+# a dog pack mauling a child ("иттер баланы талап тастады")
+life  kk  phrase  45  "ит талап"                gap=5  call=103
+life  kk  phrase  45  "талап таста*"            gap=0  call=103
+# barely breathing; the ambulance not come
+life  en  phrase  50  "barely breath*"          gap=0  call=103
+life  en  phrase  40  "=no ambulance"           gap=1  call=103
+# smoke from deliberate burning (a stove, tyres, rubbish) or a boiler house chimney is
+# pollution, not a fire; breathing trouble it causes still counts on its own
+life  ru  not     0   "жже* черн* дым*"         gap=6
+life  ru  not     0   "жгут черн* дым*"         gap=6
+life  ru  not     0   "котельн* дым*"           gap=3
+life  ru  not     0   "тэц* дым*"               gap=3
+# a power cut told in Kazakh with the Russian word ("свет жок")
+impact kk phrase  25  "свет жоқ"                gap=0
+# no way through a street
+impact ru phrase  25  "проезд* =нет"            gap=0
+impact ru phrase  25  "=нет проезд*"            gap=0
+# buses stuck on an uncleared street
+impact ru phrase  25  "автобус* буксу*"         gap=1
+# a burst main flooding the carriageway
+impact ru phrase  25  "залива* проезж*"         gap=1
+# the whole building or all the neighbours
+impact ru phrase  25  "=у =всего =дома"         gap=0
+impact ru phrase  25  "=у =всех соседей"        gap=0
+impact en phrase  25  "=no buses"               gap=0
+impact en phrase  25  "=completely dead"        gap=0
+impact en phrase  25  "car* =are stall*"        gap=0
+impact kk phrase  25  "су астында қал*"         gap=1
+# a whole district "suffocating" from a smell is a figure of speech
+life  ru  not     0   "=весь задыха*"           gap=1
+# relief: the danger has passed ("можно выдохнуть")
+fixed ru  phrase  -30 "=можно выдохнуть"        gap=0  over
+# a wish that it does not happen here: the event is elsewhere
+calm  kk  phrase  -25 "бізде ондай болмасын"    gap=1  over
+# proposals: "давайте посадим", "қою керек" (should be put up)
+suggestion ru phrase -30 "=давайте посад*"      gap=0
+suggestion kk phrase -30 "қою керек"            gap=0
+# a speed bump ("поставить лежачего") is no bedridden person
+vulnerable ru not  0  "постав* лежач*"          gap=0

@@ -282,3 +282,7 @@ public_order  en phrase  4  "drink* playground*"      gap=3
 public_order  en phrase  3  "broken bottle*"          gap=0
 # is the tap water safe: a question
 consultation  en phrase  5  "safe =to drink"          gap=1
+# holdout12: wording met in new posts
+snow          en stem    4  drifts
+parking       en not     0  "park light*"            gap=0
+lighting      en phrase  3  "park light*"            gap=0

@@ -79,6 +79,7 @@ electricity   kk word    4  электр
 electricity   kk word    3  ток
 electricity   kk word    3  сым
 electricity   kk phrase  4  "жарық жоқ"
+electricity   kk phrase  4  "свет жоқ"
 electricity   kk phrase  4  "жарық сөнд*"
 electricity   kk phrase  4  "жарық берілд*"
 electricity   kk phrase  3  "жарықты өшір*"
@@ -333,3 +334,6 @@ consultation  kk phrase  4  "қандай құжат"             gap=1
 consultation  kk phrase  4  "құқығым бар ма"           gap=0
 # a reward to the finder: a lost pet or thing, no stray
 other         kk phrase  5  "сыйақы беремін"           gap=1
+# holdout12: wording met in new posts
+flooding      kk phrase  4  "су астында"             gap=0
+flooding      kk phrase  3  "су кір*"                gap=1

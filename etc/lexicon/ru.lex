@@ -792,3 +792,9 @@ roads         ru word    2  пробка
 snow          ru phrase  5  "ящик* песк*"              gap=1
 # who to call about a stove: a question
 consultation  ru phrase  4  "=к =кому обращаться"      gap=0
+# holdout12: wording met in new posts
+garbage       ru stem    4  полигон
+water         ru phrase  4  "фонтан* =из асфальт*"   gap=1
+roads         ru phrase  5  "постав* лежач*"         gap=0
+consultation  ru phrase  4  "передать показани*"     gap=1
+electricity   ru not     0  "столб* дым*"            gap=1

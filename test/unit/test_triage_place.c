@@ -89,6 +89,10 @@ static void test_find(void **state)
         {"на Есиле возле Триатлон парка", "N:^есиле N:^триатлон"},
         {"Көкталда 3 сағат болды жарық жоқ", "N:^көкталда"},
         {"Көшеде жарық жоқ", ""},
+        /* a locative without a Kazakh letter only before a Kazakh word; not a Russian adverb */
+        {"Талапкерде мектептің жанында иттер", "N:^талапкерде"},
+        {"Талапкерде собаки", ""},
+        {"Когда мектептің жанында", ""},
         {"в Астане опять нет света", ""},
         {"звоните в КСК", ""},
         {"в коктале света нет", ""},
@@ -115,6 +119,11 @@ static void test_find(void **state)
         {"ЖКХ-Сервис не отвечает", ""},
         {"светофоры Туран, Сыганак", ""},
         {"Ак-Жол", ""},
+        /* a short word of a two-word name on either side of the dash */
+        {"на перекрёстке Мангилик Ел — Улы Дала", "S:^мангилик S:^улы"},
+        {"Mangilik El / Uly Dala lights dead", "S:^mangilik S:^uly"},
+        {"Мангилик Ел-Улы", ""},
+        {"Ел-Улы Дала", ""}, /* "Ел" alone is no name */
         /* a Kazakh postposition after a capitalised name; a genitive noun is no name */
         {"Магнум артындағы гараждардың жанында", "S:^магнум"},
         {"Үйдің артындағы гараж", ""},
@@ -198,6 +207,7 @@ static void test_keys(void **state)
         {"Богенбай батыра под мостом", "Bogenbay batyr underpass", true},
         {"Сыганак 15", "Сыганак 17", false},
         {"Иманова 19", "Иманбаевой 19", false},
+        {"на перекрёстке Мангилик Ел — Улы Дала", "Mangilik El / Uly Dala", true},
         {"Туран 24", "Тауелсиздик 24", false},
         {"Құдайбердіұлы 17/1", "кудайбердыулы 17", true},
         {"Кудайбердыулы 17/1 кв 45", "Құдайбердіұлы 17/1", true},
