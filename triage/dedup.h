@@ -226,8 +226,10 @@ bool km_dedup_minhash_agree(const char *normalised_text);
 /* The house keys of a post's text (addresses as triage/place.h reads them):
  * "street|number" ("трн|24" for "Тұран 24", "Turan ave 24", "на Туране 24"), prefixed with
  * "category|" when category is not NULL or empty ("water|" for heating, water and flooding:
- * one burst pipe at one house is told as all three). Numbers that are times, phone numbers,
- * temperatures, ranges, counts with a unit ("5 дней", "14 этаже") are not house numbers.
+ * one burst pipe at one house is told as all three; "roads|" for roads and manholes: an
+ * open manhole and a hole in the road at one house are one hole). Numbers that are times,
+ * phone numbers, temperatures, ranges, counts with a unit ("5 дней", "14 этаже") are not
+ * house numbers.
  * Writes at most max malloc'd, distinct keys to out (the caller frees each) and returns
  * their count. Pure. */
 size_t km_dedup_places(const char *text, const char *category, char **out, size_t max);
