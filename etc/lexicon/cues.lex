@@ -1237,8 +1237,12 @@ life  en  phrase  50  "barely breath*"          gap=0  call=103
 life  en  phrase  40  "=no ambulance"           gap=1  call=103
 # smoke from deliberate burning (a stove, tyres, rubbish) or a boiler house chimney is
 # pollution, not a fire; breathing trouble it causes still counts on its own
-life  ru  not     0   "жже* черн* дым*"         gap=6
-life  ru  not     0   "жгут черн* дым*"         gap=6
+life  ru  not     0   "жже* черн* дым*"         gap=8
+life  ru  not     0   "жгут черн* дым*"         gap=8
+# smoke from fireworks and firecrackers is no fire ("весь двор в дыму от петард")
+life  ru  not     0   "дым* =от петард*"        gap=0
+life  ru  not     0   "дым* =от салют*"         gap=0
+life  ru  not     0   "дым* =от фейерверк*"     gap=0
 life  ru  not     0   "котельн* дым*"           gap=3
 life  ru  not     0   "тэц* дым*"               gap=3
 # a power cut told in Kazakh with the Russian word ("свет жок")
@@ -1268,3 +1272,40 @@ suggestion ru phrase -30 "=давайте посад*"      gap=0
 suggestion kk phrase -30 "қою керек"            gap=0
 # a speed bump ("поставить лежачего") is no bedridden person
 vulnerable ru not  0  "постав* лежач*"          gap=0
+
+# --- holdout13 review: general forms ---------------------------------------------------
+# a drunk driver at the wheel of a moving vehicle ("водитель ... перегаром несёт")
+life  ru  phrase  45  "пьян* водител*"          gap=1  call=102
+life  ru  phrase  45  "водител* пьян*"          gap=2  call=102
+life  ru  phrase  45  "водител* перегар*"       gap=6  call=102
+life  ru  phrase  45  "водител* =нетрезв*"      gap=3  call=102
+life  kk  phrase  45  "мас жүргізуші*"          gap=0  call=102
+life  kk  phrase  45  "жүргізуші* мас"          gap=1  call=102
+life  en  phrase  45  "drunk driv*"             gap=0  call=102
+life  en  phrase  45  "driver* =is drunk"       gap=0  call=102
+# gas told by its smell of rotten eggs in Kazakh ("шіріген жұмыртқаның иісі")
+life  kk  phrase  50  "шіріген жұмыртқа*"       gap=1  call=104
+life  en  phrase  50  "rotten egg*"             gap=0  call=104
+# children right under something about to fall ("висит ... под ней сейчас дети"); the
+# hanging branch alone ("висит на честном слове") stays a city problem (holdout h031)
+life  ru  phrase  40  "=под =ней дет*"          gap=1
+life  ru  phrase  40  "=под =ним дет*"          gap=1
+life  ru  phrase  40  "=под =ними дет*"         gap=1
+# steam taken for a fire ("пар столбом, это пожар??"): the danger is imagined
+calm  ru  phrase  -25 "=пар =это пожар*"        gap=3  over
+# a power cut told as "свет пропал" (as "свет вырубили")
+impact ru phrase  25  "свет* пропал*"           gap=0
+impact ru phrase  25  "пропал* свет*"           gap=0
+# a road blocked across its width (as "поперёк проезда"): traffic goes round it
+impact ru phrase  25  "объезжа* =по тротуар*"   gap=1
+# an unfenced building site or pit where people walk
+impact ru phrase  25  "стройк* =без забор*"     gap=0
+impact ru phrase  25  "котлован* =без огражд*"  gap=1
+# buses stuck on a road in Kazakh ("автобустар тұрып қалды")
+impact kk phrase  25  "автобус* тұрып қал*"     gap=1
+# pressure testing of the heating season: a planned outage
+calm  ru  prefix  -25 опрессовк
+calm  kk  prefix  -25 опрессовк
+# rescued and fine: the trouble is over ("достали их, всё нормально")
+fixed ru  phrase  -30 "=достали =их"            gap=0
+fixed ru  phrase  -30 "=вытащили =их"           gap=0

@@ -286,3 +286,11 @@ consultation  en phrase  5  "safe =to drink"          gap=1
 snow          en stem    4  drifts
 parking       en not     0  "park light*"            gap=0
 lighting      en phrase  3  "park light*"            gap=0
+
+# --- holdout13 review: general forms ---------------------------------------------------
+# a basement full of water is a flood
+flooding      en phrase  5  "full =of water"          gap=0
+flooding      en phrase  3  "basement flood*"         gap=1
+# a bus shelter broken and spray-painted is vandalism
+public_order  en phrase  3  "smashed* =the glass"     gap=0
+public_order  en stem    3  graffiti

@@ -337,3 +337,14 @@ other         kk phrase  5  "сыйақы беремін"           gap=1
 # holdout12: wording met in new posts
 flooding      kk phrase  4  "су астында"             gap=0
 flooding      kk phrase  3  "су кір*"                gap=1
+
+# --- holdout13 review: general forms ---------------------------------------------------
+# a dirt road turned to mud; the grader never came
+roads         kk word    4  батпақ
+roads         kk prefix  2  грейдер
+# where to call a service, what it costs ("қайдан шақыруға болады", "баға қанша")
+consultation  kk phrase  4  "қайдан шақыр*"          gap=1
+consultation  kk phrase  3  "баға қанша"             gap=0
+consultation  kk prefix  3  ассенизатор
+# a snow-melt pool in a yard is a flood ("үлкен көлшік")
+flooding      kk prefix  4  көлшік

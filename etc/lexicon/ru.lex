@@ -196,6 +196,7 @@ electricity   ru not     0  "=не отключени*"
 heating       ru prefix  5  отоплен
 heating       ru prefix  5  теплосет
 heating       ru prefix  5  теплотранзит
+heating       ru prefix  5  теплотрасс
 heating       ru prefix  4  батаре
 heating       ru prefix  4  батар
 heating       ru prefix  4  радиатор
@@ -798,3 +799,18 @@ water         ru phrase  4  "фонтан* =из асфальт*"   gap=1
 roads         ru phrase  5  "постав* лежач*"         gap=0
 consultation  ru phrase  4  "передать показани*"     gap=1
 electricity   ru not     0  "столб* дым*"            gap=1
+
+# --- holdout13 review: general forms ---------------------------------------------------
+# kittens and puppies ("котёнок на дереве")
+stray_animals ru prefix  4  котен
+stray_animals ru prefix  4  котят
+stray_animals ru prefix  3  щен
+# "сердце разрывается" is pity, not a heart attack
+medical       ru not     0  "сердц* разрыва*"         gap=0
+# car drifting and roaring engines at night
+public_order  ru prefix  4  дрифт
+public_order  ru phrase  3  "мотор* ревут"            gap=0
+# a city bus route or trip ("кешкі рейс", "последний рейс")
+transport     ru prefix  3  рейс
+# a dirt road turned to mud
+roads         ru phrase  3  "=жол батпак"             gap=0

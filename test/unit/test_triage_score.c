@@ -699,6 +699,28 @@ static void test_shipped_families7(void **state)
     check_shipped(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/* Wording first met in holdout13, said another way: a drunk driver, gas told by its smell
+ * in Kazakh, smoke that is no fire, steam taken for a fire, children under a hanging
+ * branch, a burst heating main, planned pressure tests. */
+static void test_shipped_families13(void **state)
+{
+    (void)state;
+    static const struct shipped_case cases[] = {
+        {"водитель маршрутки пьяный, виляет по Кенесары, в автобусе полно людей", "transport", 1},
+        {"подъезде шіріген жұмыртқа иісі шығып тұр, газ болуы мүмкін", "gas", 1},
+        {"сосед жжёт мусор со старыми покрышками во дворе, чёрный дым в окна", "garbage", 3},
+        {"во дворе Сарыарки 5 сосед пускает петарды, весь подъезд в дыму от петард",
+         "public_order", 3},
+        {"из колодца на Сейфуллина 8 пар столбом, это пожар?", "manholes", 4},
+        {"сухая ветка висит над дорожкой, под ней дети ходят в школу", "greenery", 1},
+        {"прорвало теплотрассу на Абая, кипяток хлещет на тротуар", "heating", 1},
+        {"опрессовка, нет горячей воды во всём доме", "water", 3},
+        {"у нас свет пропал во всём доме", "electricity", 2},
+        {"котёнок сидит на дереве второй день, сердце разрывается", "stray_animals", 3},
+    };
+    check_shipped(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
 /* Odd input never crashes and still yields a scored post. */
 static void test_odd_input(void **state)
 {
@@ -752,6 +774,7 @@ int main(void)
         cmocka_unit_test(test_shipped_families5),
         cmocka_unit_test(test_shipped_families6),
         cmocka_unit_test(test_shipped_families7),
+        cmocka_unit_test(test_shipped_families13),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     km_triage_thread_end();
