@@ -199,7 +199,20 @@ static size_t dd_sketch(struct dd_work *w, uint32_t *out)
     return k;
 }
 
-double km_dedup_jaccard(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
+/* The highest Jaccard a merge can still end with, after k union elements of which both
+ * were common, with ra and rb elements of each sketch left and at most limit in all: the
+ * rest of the union has at least max(ra, rb) elements (up to the limit), at most
+ * min(ra, rb) of them common. */
+static double dd_jaccard_bound(size_t k, size_t both, size_t ra, size_t rb, size_t limit)
+{
+    size_t rest = ra > rb ? ra : rb, common = ra < rb ? ra : rb;
+    rest = rest < limit - k ? rest : limit - k;
+    common = common < rest ? common : rest;
+    return k + rest != 0 ? (double)(both + common) / (double)(k + rest) : 0.0;
+}
+
+double km_dedup_jaccard_bounded(const uint32_t *a, size_t na, const uint32_t *b, size_t nb,
+                                double floor)
 {
     size_t limit =
         na >= KM_DEDUP_SKETCH_MAX || nb >= KM_DEDUP_SKETCH_MAX ? KM_DEDUP_SKETCH_MAX : SIZE_MAX;
@@ -215,8 +228,17 @@ double km_dedup_jaccard(const uint32_t *a, size_t na, const uint32_t *b, size_t 
             j++;
         }
         k++;
+        /* every 16 elements: stop once even the best ending stays under floor */
+        if (k % 16 == 0 && dd_jaccard_bound(k, both, na - i, nb - j, limit) < floor) {
+            return -1.0;
+        }
     }
     return k != 0 ? (double)both / (double)k : 0.0;
+}
+
+double km_dedup_jaccard(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
+{
+    return km_dedup_jaccard_bounded(a, na, b, nb, 0.0);
 }
 
 /* MinHash of the shingles, then one bucket id per band (the band's index is the seed, so
@@ -543,7 +565,8 @@ static int dd_stage_near(struct km_dedup *d, const struct dd_post *dp, int64_t n
                                     .max_per_band = DD_PER_BAND,
                                     .sketch = dp->sketch,
                                     .n_sketch = dp->n_sketch,
-                                    .self = dp->key};
+                                    .self = dp->key,
+                                    .min_jaccard = d->o.related};
     struct km_dedup_rec best = {0};
     double best_j = 0.0;
     bool found = false;

@@ -108,6 +108,7 @@ struct km_dedup_near_query {
     const uint32_t *sketch; /* its shingle sketch (km_dedup_rec.sketch) */
     size_t n_sketch;
     const char *self; /* its "network:id": its own record is not a candidate */
+    double min_jaccard; /* a candidate below it cannot be chosen (the check's "related") */
 };
 
 /* The state behind deduplication. Every function returns KM_OK, KM_RETRY (store
@@ -157,7 +158,8 @@ struct km_dedup_store_ops {
      * q->bands (in its order), other than the record of q->self, the one whose
      * km_dedup_jaccard() with q->sketch is highest, the earlier checked on a tie (the first
      * listed on an equal time). Copies only that record to out and its Jaccard to *jaccard;
-     * *found is false if no candidate has a Jaccard above 0. May be NULL: the check then
+     * *found is false if no candidate reaches q->min_jaccard (or, with a min_jaccard of 0,
+     * has a Jaccard above 0). May be NULL: the check then
      * reads every candidate through band_candidates(), with the same answer. A store that
      * holds its records in this process saves copying each candidate out. */
     int (*near_best)(void *store, const struct km_dedup_near_query *q, int64_t now_ms,
@@ -213,6 +215,10 @@ int km_dedup_check(struct km_dedup *d, struct km_post *p, int64_t now_ms, struct
  * hold fewer than KM_DEDUP_SKETCH_MAX hashes (every shingle), else the bottom-k estimate
  * (of the k smallest hashes of the union, the share found in both). Pure. */
 double km_dedup_jaccard(const uint32_t *a, size_t na, const uint32_t *b, size_t nb);
+/* The same, or -1 as soon as the merge shows it is below floor (a candidate that cannot
+ * win need not be merged to the end): the Jaccard itself whenever it is >= floor. Pure. */
+double km_dedup_jaccard_bounded(const uint32_t *a, size_t na, const uint32_t *b, size_t nb,
+                                double floor);
 
 /* Exposed for tests and tools: 64-bit simhash and Jaccard (exact for unsaturated
  * sketches, the bottom-k estimate otherwise) of two normalised texts. Pure. */

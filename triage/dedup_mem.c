@@ -547,7 +547,13 @@ static void dm_bucket_weigh(const struct km_dedup_mem *m, uint64_t band, int64_t
         if (!live || !dm_seen_add(&nr->seen, rec) || strcmp(dm_key(rec), nr->q->self) == 0) {
             continue;
         }
-        double j = km_dedup_jaccard(nr->q->sketch, nr->q->n_sketch, dm_sketch(rec), rec->n_sketch);
+        /* one that cannot reach the best so far (a tie can still win) or the floor is cut short */
+        double floor = nr->best_j > nr->q->min_jaccard ? nr->best_j : nr->q->min_jaccard;
+        double j = km_dedup_jaccard_bounded(nr->q->sketch, nr->q->n_sketch, dm_sketch(rec),
+                                            rec->n_sketch, floor);
+        if (j < nr->q->min_jaccard) {
+            continue;
+        }
         if (j > nr->best_j || (j == nr->best_j && nr->best != NULL && rec->t_ms < nr->best->t_ms)) {
             nr->best = rec;
             nr->best_j = j;

@@ -570,6 +570,43 @@ static int fl_place(void *st, char *const *places, size_t n, const char *self, i
 static const struct km_dedup_store_ops flaky_ops = {"flaky", fl_get, fl_claim, fl_cand,
                                                     fl_put,  fl_inc, fl_place};
 
+/* An ascending sketch of n distinct values drawn from [0, range). */
+static size_t random_sketch(uint32_t *out, size_t n, uint32_t range, unsigned *seed)
+{
+    size_t k = 0;
+    for (uint32_t v = 0; v < range && k < n; v++) {
+        if ((uint32_t)rand_r(seed) % (range - v) < n - k) { /* selection sampling */
+            out[k++] = v;
+        }
+    }
+    return k;
+}
+
+/* The bounded Jaccard is the Jaccard whenever that reaches the floor, and below the floor
+ * otherwise, for exact (unsaturated) and estimated (saturated) sketches alike. */
+static void test_jaccard_bounded(void **state)
+{
+    (void)state;
+    unsigned seed = 11;
+    size_t cut = 0;
+    for (int t = 0; t < 20000; t++) {
+        uint32_t a[KM_DEDUP_SKETCH_MAX], b[KM_DEDUP_SKETCH_MAX];
+        uint32_t range = 130 + (uint32_t)rand_r(&seed) % 300;
+        size_t na = random_sketch(a, 1 + (size_t)rand_r(&seed) % KM_DEDUP_SKETCH_MAX, range, &seed);
+        size_t nb = random_sketch(b, 1 + (size_t)rand_r(&seed) % KM_DEDUP_SKETCH_MAX, range, &seed);
+        double floor = (rand_r(&seed) % 101) / 100.0;
+        double exact = km_dedup_jaccard(a, na, b, nb);
+        double bounded = km_dedup_jaccard_bounded(a, na, b, nb, floor);
+        if (exact >= floor) {
+            assert_true(bounded == exact);
+        } else {
+            assert_true(bounded < floor);
+            cut += bounded == -1.0;
+        }
+    }
+    assert_true(cut > 1000); /* the merges were cut short, not only run to the end */
+}
+
 /* The in-memory store without near_best: the check then reads every candidate through
  * band_candidates(). */
 static const struct km_dedup_store_ops *mem_ops_without_near_best(void)
@@ -955,6 +992,7 @@ int main(void)
         cmocka_unit_test(test_opts_check),
         cmocka_unit_test(test_store_errors),
         cmocka_unit_test(test_near_best_same_answer),
+        cmocka_unit_test(test_jaccard_bounded),
         cmocka_unit_test(test_places),
         cmocka_unit_test(test_place_keys),
         cmocka_unit_test_setup_teardown(test_place_join, fx_setup, fx_teardown),
