@@ -162,6 +162,8 @@ int64_t km_import_collected_at(const struct km_import_opts *o)
  * *too_long tells whether more were dropped. *got is false at end of input. */
 static int jl_read_line(FILE *f, struct km_buf *line, bool *too_long, bool *got)
 {
+    char chunk[4096]; /* bytes gathered here and appended in runs, not one call a byte */
+    size_t n = 0;
     int c = EOF;
     km_buf_reset(line);
     *too_long = false;
@@ -171,12 +173,17 @@ static int jl_read_line(FILE *f, struct km_buf *line, bool *too_long, bool *got)
         if (c == '\n') {
             break;
         }
-        if (line->len < KM_IMPORT_MAX_LINE) {
-            km_buf_putc(line, (char)c);
-        } else {
+        if (line->len + n >= KM_IMPORT_MAX_LINE) {
             *too_long = true;
+            continue;
+        }
+        chunk[n++] = (char)c;
+        if (n == sizeof(chunk)) {
+            km_buf_append(line, chunk, n);
+            n = 0;
         }
     }
+    km_buf_append(line, chunk, n);
     return ferror(f) ? KM_ERR : KM_OK;
 }
 
