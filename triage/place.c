@@ -24,11 +24,13 @@ static const char *const pl_street_types[] = {
     "проспекта", "пр-т",  "кошеси", "кошесинде", "кошесиндеги", "дангылы",  "ave",
     "avenue",    "st",    "street", "str",       "дом",         "дома",     "доме",
     "домом",     "д",     "уй",     "уйи",       "уйинде",      "house",    "батыр",
-    "батыра",    "хан",   "хана",   "би",        "batyr",       "khan",     NULL};
+    "батыра",    "хан",   "хана",   "би",        "batyr",       "khan",     "bldg",
+    "bld",       "building", NULL};
 
 /* House words: after one ("напротив дома 12") the street may stand a few words back. */
-static const char *const pl_house_words[] = {"дом", "дома", "доме",   "домом", "д",
-                                             "уй",  "уйи",  "уйинде", "house", NULL};
+static const char *const pl_house_words[] = {"дом",   "дома",  "доме",   "домом",    "д",
+                                             "уй",    "уйи",   "уйинде", "house",    "bldg",
+                                             "bld",   "building", NULL};
 
 /* Street types that follow a name and follow nothing else ("Богенбай батыра", "Сарыарқа
  * көшесі"): the name may be written in lower case. */

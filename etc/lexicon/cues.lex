@@ -1309,3 +1309,49 @@ calm  kk  prefix  -25 опрессовк
 # rescued and fine: the trouble is over ("достали их, всё нормально")
 fixed ru  phrase  -30 "=достали =их"            gap=0
 fixed ru  phrase  -30 "=вытащили =их"           gap=0
+
+# --- holdout14 review: general forms ---------------------------------------------------
+# a lift door opening onto an empty shaft ("кабины нет, просто шахта")
+life  ru  phrase  50  "кабин* =нет"              gap=0
+life  ru  phrase  50  "лифт* =без кабин*"        gap=2
+life  ru  phrase  50  "=открыт* шахт*"           gap=1
+life  en  phrase  50  "open* =lift =shaft"       gap=1
+# a broken, bare or sagging wire within reach ("сым салбырап тұр", "cable snapped")
+life  kk  phrase  45  "сым салбыра*"             gap=1
+life  kk  phrase  45  "жалаңаш сым*"             gap=0
+life  kk  phrase  45  "жалангаш сым*"            gap=0
+life  en  phrase  45  "cable* snapped"           gap=1
+life  en  phrase  45  "insulation stripped"      gap=0
+life  en  phrase  45  "bare wire*"               gap=0
+# boiling water pouring from the ceiling ("с потолка полилось горячее")
+life  ru  phrase  45  "полил* горяч*"            gap=1
+# an old person's fall with a hurting hip (a broken hip until shown otherwise)
+life  en  phrase  40  "hip =hurts"               gap=1  call=103
+# an ambulance called and nobody came
+help  en  phrase  10  "nobody =has =come"        gap=0
+# a water-filled pit where children play
+life  ru  phrase  25  "котлован* =с вод*"        gap=0
+# burning rubbish in a barrel: smoke told after the burning (as "жжёт … чёрный дым")
+life  ru  not     0   "жже* дым* черн*"          gap=8
+life  ru  not     0   "жгут дым* черн*"          gap=8
+# hot radiators ("radiators scalding") are overheating, not a scald
+life  en  not     0   "radiator* scald*"         gap=1
+# a driver smoking a cigarette is no fire
+life  en  not     0   "driver* smok*"            gap=2
+# "the same pack is back": the trouble has come back, nothing was fixed
+fixed en  not     0   "=same =is =back"          gap=3
+# heating given to everyone but us ("дали всем вокруг кроме нас")
+fixed ru  not     0   "=дали =всем"              gap=0
+# a road surface that caved in; a sewer well overflowing into a yard
+impact ru phrase  25  "асфальт* провал*"         gap=1
+impact ru phrase  25  "колод* переполн*"         gap=1
+impact ru phrase  25  "канализац* переполн*"     gap=1
+# cars standing in water up to the headlights
+impact ru phrase  25  "=по фары"                 gap=0
+# buses that cannot reach a stop (plural of "не может подъехать")
+impact ru phrase  25  "подъехать =не могут"      gap=1
+impact ru phrase  25  "=не могут подъехать"      gap=0
+# a fallen tree: nobody can drive in or out
+impact en phrase  25  "nobody =can drive"        gap=0
+# a trifle ("мелочь, но …"): not urgent
+calm  ru  word   -20  мелочь

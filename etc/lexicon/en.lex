@@ -294,3 +294,9 @@ flooding      en phrase  3  "basement flood*"         gap=1
 # a bus shelter broken and spray-painted is vandalism
 public_order  en phrase  3  "smashed* =the glass"     gap=0
 public_order  en stem    3  graffiti
+
+# --- holdout14 review: general forms ---------------------------------------------------
+gratitude     en stem    3  impressed
+# a pack of dogs growling; who deals with them
+stray_animals en phrase  4  "animal control"           gap=0
+stray_animals en stem    3  growl

@@ -348,3 +348,9 @@ consultation  kk phrase  3  "баға қанша"             gap=0
 consultation  kk prefix  3  ассенизатор
 # a snow-melt pool in a yard is a flood ("үлкен көлшік")
 flooding      kk prefix  4  көлшік
+
+# --- holdout14 review: general forms ---------------------------------------------------
+# a bite is told of dogs ("аяғынан тістеп алды")
+stray_animals kk prefix  2  тістеп
+# cars parked on the pavement ("тротуарға көліктер тұрып алады")
+parking       kk phrase  6  "тротуар* көлік*"           gap=0

@@ -814,3 +814,20 @@ public_order  ru phrase  3  "мотор* ревут"            gap=0
 transport     ru prefix  3  рейс
 # a dirt road turned to mud
 roads         ru phrase  3  "=жол батпак"             gap=0
+
+# --- holdout14 review: general forms ---------------------------------------------------
+# a person lying on the snow is a medical case, not snow clearing
+snow          ru not     0  "леж* =на снег*"           gap=0
+medical       ru phrase  4  "леж* =на снег*"           gap=0
+# street lamps burning in daylight are lighting, not an outage
+lighting      ru phrase  4  "фонар* гор* =днем"        gap=1
+# recalculation of a utility bill: a question about the bill
+consultation  ru prefix  5  перерасч
+# a broken-in entrance: a forced door, strangers sleeping in the stairwell
+public_order  ru prefix  3  выломал
+public_order  ru phrase  3  "=ночуют непонятн*"        gap=1
+public_order  ru phrase  3  "непонятн* люд*"           gap=0
+# cars standing in water up to the headlights: a flooded street
+flooding      ru phrase  5  "=по фары"                 gap=0
+# a bus stop buried in snow ("бордюра не видно")
+snow          ru phrase  4  "бордюр* =не видн*"        gap=1

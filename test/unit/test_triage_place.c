@@ -48,6 +48,9 @@ static void test_find(void **state)
         {"Кошкарбаева 34 - всё, достали нас", "H:^кошкарбаева:34"},
         {"Туран 24, открытый люк", "H:^туран:24"},
         {"Open manhole on Turan ave 24", "H:^turan:24"},
+        /* "bldg" and "building" stand between a street and its number as "дом" does */
+        {"Lesnaya Polyana bldg 24: a cable snapped", "H:^polyana:24"},
+        {"Turan avenue building 5", "H:^turan:5"},
         {"Мәңгілік Ел 53, Б блок", "H:^мәңгілік:53"},
         {"5 мкр дом 12 отопления нет", "M:5:12"},
         {"кошкарбаева 34 газ", "H:кошкарбаева:34"},
@@ -206,6 +209,7 @@ static void test_keys(void **state)
         {"в Коктале света нет", "Көкталда жарық жоқ", true},
         {"Богенбай батыра под мостом", "Bogenbay batyr underpass", true},
         {"Сыганак 15", "Сыганак 17", false},
+        {"Lesnaya Polyana bldg 24", "в Лесной поляне, дом 24", true},
         {"Иманова 19", "Иманбаевой 19", false},
         {"на перекрёстке Мангилик Ел — Улы Дала", "Mangilik El / Uly Dala", true},
         {"Туран 24", "Тауелсиздик 24", false},

@@ -721,6 +721,30 @@ static void test_shipped_families13(void **state)
     check_shipped(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/* Wording first met in holdout14, said another way: a lift opening onto an empty shaft,
+ * bare or snapped wires, boiling water from the ceiling, a fall with a hurting hip; and
+ * what is no danger: a smoking driver, hot radiators, rubbish burnt in a barrel, a pack
+ * that "is back", heating given to everyone but us. */
+static void test_shipped_families14(void **state)
+{
+    (void)state;
+    static const struct shipped_case cases[] = {
+        {"лифт приехал, двери открылись, а кабины нет, срочно", "elevator", 1},
+        {"a cable snapped over the playground on Turan 5, kids nearby", "electricity", 1},
+        {"аулада жалаңаш сым салбырап тұр, балалар ойнайды", "electricity", 1},
+        {"запустили отопление, у нас с потолка полилось горячее, пар", "heating", 1},
+        {"my grandmother fell, her hip hurts, called 103, nobody has come", "medical", 1},
+        {"the driver was smoking with the window shut on bus 12", "transport", 3},
+        {"radiators scalding in our flat, +28, windows open", "heating", 3},
+        {"сосед жжёт мусор в бочке, дым чёрный идёт к нам", "garbage", 3},
+        {"the same pack of dogs is back near the school, growling at people", "stray_animals", 3},
+        {"отопление дали всем соседним домам кроме нас, весь дом мёрзнет", "heating", 2},
+        {"человек лежит на снегу у остановки, не двигается", "medical", 1},
+        {"подскажите, как сделать перерасчёт за отопление", "consultation", 4},
+    };
+    check_shipped(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
 /* Odd input never crashes and still yields a scored post. */
 static void test_odd_input(void **state)
 {
@@ -775,6 +799,7 @@ int main(void)
         cmocka_unit_test(test_shipped_families6),
         cmocka_unit_test(test_shipped_families7),
         cmocka_unit_test(test_shipped_families13),
+        cmocka_unit_test(test_shipped_families14),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     km_triage_thread_end();
