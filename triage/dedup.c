@@ -587,9 +587,20 @@ static int dd_stage_near(struct km_dedup *d, const struct dd_post *dp, int64_t n
     return rc;
 }
 
+/* A copy of street key k with its last character (the form: '*', '#' or '+') set to form. */
+static char *dd_street_form(const char *k, char form)
+{
+    char *s = km_strdup(k);
+    s[strlen(s) - 1] = form;
+    return s;
+}
+
 /* The lookups of dp's place keys (see km_dedup_place_keys()): a post with a house number
- * looks up its house keys, then the "*" forms of its street keys; one without looks up
- * both forms of its street keys. Fills keys[] (to free) and the size of each stage. */
+ * looks up its house keys, then the "*" forms of its street keys (a street named alone); one
+ * without looks up the "*" and "+" (a crossing on it) forms of its street keys, and the "#"
+ * form (a house on it) unless the key is itself a crossing's: "Kabanbay x Dostyk" and
+ * "Кабанбай батыра 40" are two places. Fills keys[] (3 * KM_DEDUP_MAX_PLACES, to free) and
+ * the size of each stage. */
 static void dd_place_lookups(const struct dd_post *dp, char **keys, size_t *first, size_t *second)
 {
     size_t n = 0;
@@ -598,13 +609,13 @@ static void dd_place_lookups(const struct dd_post *dp, char **keys, size_t *firs
     }
     *first = n;
     for (size_t i = dp->n_house; i < dp->n_places; i++) {
-        char *star = km_strdup(dp->places[i]);
-        star[strlen(star) - 1] = '*';
-        keys[n++] = star;
+        const char *k = dp->places[i];
+        keys[n++] = dd_street_form(k, '*');
         if (dp->n_house == 0) {
-            char *hash = km_strdup(dp->places[i]);
-            hash[strlen(hash) - 1] = '#';
-            keys[n++] = hash;
+            keys[n++] = dd_street_form(k, '+');
+            if (k[strlen(k) - 1] != '+') {
+                keys[n++] = dd_street_form(k, '#');
+            }
         }
     }
     *second = n - *first;
@@ -617,7 +628,7 @@ static int dd_stage_place(struct km_dedup *d, const struct dd_post *dp, int64_t 
 {
     struct km_dedup_rec rec = {0};
     bool found = false;
-    char *keys[2 * KM_DEDUP_MAX_PLACES];
+    char *keys[3 * KM_DEDUP_MAX_PLACES];
     size_t first = 0, second = 0;
     dd_place_lookups(dp, keys, &first, &second);
     int rc = first > 0 ? d->ops->place_candidate(d->store, keys, first, dp->key, now,

@@ -244,14 +244,16 @@ size_t km_dedup_places(const char *text, const char *category, char **out, size_
  * (*n_house of them), then, when category names a problem at a place (not other,
  * consultation, gratitude or transport: a bus route runs along many streets), one street
  * key per street it names: "category|street|#" for the street of a house number
- * ("Сарыарка 12"), "category|street|*" for a street or place named without one ("на
- * Сарыарке у остановки", "Богенбай батыра", "в Коктале"). A post is indexed under all its
- * keys. A post with a house key joins through its house keys, else through the "*" form of
- * its street keys (a report without a number on its street); a post without one joins
- * through both forms of its street keys. So reports of one event that give no number meet
- * each other and the numbered ones, while two houses of one street stay apart. Writes at
- * most max malloc'd, distinct keys to out (the caller frees each); returns their count.
- * Pure. */
+ * ("Сарыарка 12"), "category|street|+" for each street of a crossing ("Туран-Сыганак",
+ * "Kabanbay Batyr x Dostyk"), "category|street|*" for a street or place named without a
+ * number otherwise ("на Сарыарке у остановки", "Богенбай батыра", "в Коктале"). A post is
+ * indexed under all its keys. A post with a house key joins through its house keys, else
+ * through the "*" form of its street keys (a report without a number on its street); a
+ * post without one joins through the "*" and "+" forms of its street keys, and through the
+ * "#" form unless the key is a crossing's (a crossing and a house of one street are two
+ * places). So reports of one event that give no number meet each other and the numbered
+ * ones, while two houses of one street stay apart. Writes at most max malloc'd, distinct
+ * keys to out (the caller frees each); returns their count. Pure. */
 size_t km_dedup_place_keys(const char *text, const char *category, char **out, size_t max,
                            size_t *n_house);
 

@@ -57,15 +57,44 @@ static const char *dp_house_category(const char *category)
     return category;
 }
 
-/* The street key of ref r: "category|street|#" with a house number, else "...|*". */
+/* Tokens between the two streets of a crossing at most ("Kabanbay Batyr x Dostyk"). */
+#define DP_CROSSING_TOKENS 3
+
+/* refs[i], a street or named place without a number, is one side of a crossing: another
+ * place without a number, one of the two a street, stands within DP_CROSSING_TOKENS tokens
+ * of it ("Туран-Сыганак", "at Abay/Pobedy", "Абай мен Жеңіс"; "на Есиле возле Триатлон
+ * парка" names two places, no street). */
+static bool dp_crossing(const struct km_place_ref *refs, size_t n_refs, size_t i)
+{
+    const struct km_place_ref *r = &refs[i];
+    if ((r->kind != KM_PLACE_STREET && r->kind != KM_PLACE_NAMED) || r->number != SIZE_MAX) {
+        return false;
+    }
+    for (size_t k = 0; k < n_refs; k++) {
+        const struct km_place_ref *o = &refs[k];
+        size_t a = r->street, b = o->street;
+        if (k != i && o->number == SIZE_MAX &&
+            (o->kind == KM_PLACE_STREET || o->kind == KM_PLACE_NAMED) &&
+            (o->kind == KM_PLACE_STREET || r->kind == KM_PLACE_STREET) &&
+            (a > b ? a - b : b - a) <= DP_CROSSING_TOKENS) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The street key of ref r: "category|street|#" with a house number, "...|+" for a street
+ * of a crossing, else "...|*" (see dd_place_lookups(): a house on the street and a crossing
+ * on it are two places). */
 static char *dp_street_key(const struct km_norm_text *nt, const struct km_place_ref *r,
-                           const char *category)
+                           const char *category, bool crossing)
 {
     struct km_place_ref street = *r;
     char place[KM_PLACE_KEY_MAX];
     street.number = SIZE_MAX;
     km_place_key(nt, &street, place, sizeof(place));
-    return km_strjoin(category, "|", place, r->number != SIZE_MAX ? "|#" : "|*", NULL);
+    const char *end = r->number != SIZE_MAX ? "|#" : crossing ? "|+" : "|*";
+    return km_strjoin(category, "|", place, end, NULL);
 }
 
 size_t km_dedup_place_keys(const char *text, const char *category, char **out, size_t max,
@@ -100,7 +129,8 @@ size_t km_dedup_place_keys_read(const char *text, const struct km_dedup_read *re
     *n_house = n;
     for (size_t i = 0; dp_street_category(category) && i < n_refs && n < max; i++) {
         if (refs[i].kind != KM_PLACE_MKR) {
-            dp_add(out, &n, dp_street_key(nt, &refs[i], category));
+            dp_add(out, &n,
+                   dp_street_key(nt, &refs[i], category, dp_crossing(refs, n_refs, i)));
         }
     }
     return n;

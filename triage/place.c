@@ -849,6 +849,35 @@ static bool pl_and_crossing_at(const char *text, const struct km_norm_text *nt, 
     return true;
 }
 
+/* Token k is a lower-case "x" (Latin or Cyrillic) standing alone in its clause between two
+ * words, as crossings are written in chats ("Kabanbay Batyr x Dostyk", "Туран х Сыганак"). */
+static bool pl_x_mark(const char *text, const struct km_norm_text *nt, size_t k)
+{
+    const struct km_norm_token *t = &nt->tokens[k];
+    const char *o = text + t->start;
+    bool x = (t->end - t->start == 1 && o[0] == 'x') ||
+             (t->end - t->start == 2 && strncmp(o, "х", 2) == 0);
+    return x && k > 0 && k + 1 < nt->n_tokens && !t->clause && !nt->tokens[k + 1].clause;
+}
+
+/* Fills r if token i is a capitalised name on either side of an "x" crossing mark whose
+ * other side is capitalised too (a street type there, "Batyr", counts: its street is read
+ * on its own): "Kabanbay Batyr x Dostyk" names Dostyk as a crossing street. */
+static bool pl_x_crossing_at(const char *text, const struct km_norm_text *nt, size_t i,
+                             struct km_place_ref *r)
+{
+    bool after = i >= 2 && pl_x_mark(text, nt, i - 1) && pl_capital(text, &nt->tokens[i - 2]) &&
+                 !pl_is(&nt->tokens[i - 2], PL_W_NOT_PLACE);
+    bool before = i + 2 < nt->n_tokens && pl_x_mark(text, nt, i + 1) &&
+                  pl_capital(text, &nt->tokens[i + 2]) && !pl_is(&nt->tokens[i + 2], PL_W_NOT_PLACE);
+    if (!(after || before) || !pl_crossing_name(text, nt, i)) {
+        return false;
+    }
+    *r = (struct km_place_ref){
+        .street = i, .n_street = 1, .number = SIZE_MAX, .kind = KM_PLACE_STREET, .capital = true};
+    return true;
+}
+
 /* Most digits of a microdistrict's number after its name ("Коктал-1", "Самал-2"). */
 #define PL_MAX_DISTRICT_DIGITS 2
 
@@ -910,7 +939,8 @@ size_t km_place_find(const char *text, const struct km_norm_text *nt, struct km_
         bool capital = pl_capital(text, &nt->tokens[i]);
         if ((pl_street_at(text, nt, i, &r) ||
              (capital && (pl_crossing_at(text, nt, i, &r) || pl_and_crossing_at(text, nt, i, &r) ||
-                          pl_heading_at(text, nt, i, &r) || pl_district_at(text, nt, i, &r)))) &&
+                          pl_x_crossing_at(text, nt, i, &r) || pl_heading_at(text, nt, i, &r) ||
+                          pl_district_at(text, nt, i, &r)))) &&
             !pl_has_street(out, houses, r.street) &&
             !pl_has_street(out + houses, n - houses, r.street)) {
             out[n++] = r;

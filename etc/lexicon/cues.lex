@@ -1355,3 +1355,14 @@ impact ru phrase  25  "=не могут подъехать"      gap=0
 impact en phrase  25  "nobody =can drive"        gap=0
 # a trifle ("мелочь, но …"): not urgent
 calm  ru  word   -20  мелочь
+
+# --- holdout15 tuning ---------------------------------------------------------------------
+# "мальчик в люк упал": the fall told object first
+life  ru  phrase  50  "=в люк упал*"           gap=1
+# "провод оголённый висит ... рукой достать можно": a bare live wire within reach
+life  ru  phrase  45  "оголен* провод*"        gap=2
+life  ru  phrase  45  "провод* оголен*"        gap=1
+# "проезд закрыт в обе стороны": a road blocked, as "проезда нет"
+impact ru phrase  25  "проезд* закрыт*"         gap=1
+# "жылу берілді деп хабарланды, бірақ батареялар суық": announced, not restored
+fixed  kk not     0   "берілді =деп"            gap=0

