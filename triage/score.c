@@ -428,7 +428,7 @@ static bool sc_evidence(const struct sc_ctx *c, size_t i, bool thanks)
     return true;
 }
 
-static void sc_category_reason(struct sc_ctx *c, const int *ev, int second)
+static void sc_category_reason(struct sc_ctx *c, const int *ev, int second, bool in_danger)
 {
     struct sc_str s = {.n = 0};
     sc_cat(&s, "category ");
@@ -457,10 +457,29 @@ static void sc_category_reason(struct sc_ctx *c, const int *ev, int second)
         sc_cat(&s, " ");
         sc_cat_int(&s, ev[second], false);
     } else if (shown == 0) {
-        sc_cat(&s, "no topical words");
+        sc_cat(&s, in_danger ? "no topical words; someone in danger" : "no topical words");
     }
     sc_cat(&s, ")");
     sc_add_str(c, &s);
+}
+
+/* Life-safety points from which a cue alone says a person is in danger now. */
+#define SC_DANGER_MIN 45
+
+/* True if a strong life-safety cue that calls an ambulance or rescuers counts in the post
+ * (in season, not negated): someone is in danger, whatever the post is about. A fire's cue
+ * (call 101) is not one: a fire without topical words stays other, as the taxonomy has it. */
+static bool sc_person_in_danger(const struct sc_ctx *c)
+{
+    for (size_t i = 0; i < c->n_hits; i++) {
+        const struct km_lex_entry *e = sc_entry(c, &c->hits[i]);
+        if (e->cls == KM_CUE_LIFE && e->weight >= SC_DANGER_MIN && !c->hits[i].negated &&
+            sc_in_season(c, e) && e->call != NULL && strstr(e->call, "101") == NULL &&
+            (strstr(e->call, "103") != NULL || strstr(e->call, "112") != NULL)) {
+            return true;
+        }
+    }
+    return false;
 }
 
 static void sc_category(struct sc_ctx *c)
@@ -491,8 +510,13 @@ static void sc_category(struct sc_ctx *c)
             second = k;
         }
     }
-    c->category = best;
-    sc_category_reason(c, ev, second);
+    /* No topical word at all, but someone in danger ("дети на тонком льду", "вскрыть
+     * дверь"): that is the taxonomy's medical, someone who needs help now, not other's
+     * spam and small talk, and it takes medical's base */
+    bool in_danger = best == KM_CAT_OTHER && ev[KM_CAT_OTHER] == 0 && second < 0 &&
+                     sc_person_in_danger(c);
+    c->category = in_danger ? KM_CAT_MEDICAL : best;
+    sc_category_reason(c, ev, second, in_danger);
 }
 
 /* ---- urgency -------------------------------------------------------------------------- */
@@ -657,31 +681,41 @@ static void sc_negated(struct sc_ctx *c)
     }
 }
 
-/* The coldest "-NN" / "−NN" temperature written in the text (0 if none). */
+/* Reads the temperature whose minus sign (dash bytes long) is at p, if colder than *coldest. */
+static void sc_temp_at(const char *s, const char *p, size_t dash, int *coldest, const char **at,
+                       size_t *len)
+{
+    bool word_start = p == s || strchr(" \t\n(:,", p[-1]) != NULL;
+    if (dash == 0 || !word_start || p[dash] < '0' || p[dash] > '9') {
+        return;
+    }
+    int v = 0;
+    size_t d = dash;
+    while (p[d] >= '0' && p[d] <= '9' && d < dash + 3) {
+        v = v * 10 + (p[d++] - '0');
+    }
+    if ((p[d] >= '0' && p[d] <= '9') || (p[d] == '.' && p[d + 1] >= '0' && p[d + 1] <= '9')) {
+        return; /* a longer number, a range or a date, not a temperature */
+    }
+    if (-v < *coldest) {
+        *coldest = -v;
+        *at = p;
+        *len = d;
+    }
+}
+
+/* The coldest "-NN" / "−NN" / "минус NN" / "minus NN" temperature in the text (0 if none). */
 static int sc_coldest(const char *s, const char **at, size_t *len)
 {
+    static const char *const words[] = {"\xD0\xBC\xD0\xB8\xD0\xBD\xD1\x83\xD1\x81 ", "minus "};
     int coldest = 0;
     for (const char *p = s; (p = strpbrk(p, "-\xE2")) != NULL; p++) { /* '-' or '−' */
         size_t dash = *p == '-' ? 1 : (p[1] == '\x88' && p[2] == '\x92') ? 3 : 0;
-        if (dash == 0) {
-            continue;
-        }
-        bool word_start = p == s || strchr(" \t\n(:,", p[-1]) != NULL;
-        if (!word_start || p[dash] < '0' || p[dash] > '9') {
-            continue;
-        }
-        int v = 0;
-        size_t d = dash;
-        while (p[d] >= '0' && p[d] <= '9' && d < dash + 3) {
-            v = v * 10 + (p[d++] - '0');
-        }
-        if ((p[d] >= '0' && p[d] <= '9') || (p[d] == '.' && p[d + 1] >= '0' && p[d + 1] <= '9')) {
-            continue; /* a longer number, a range or a date, not a temperature */
-        }
-        if (-v < coldest) {
-            coldest = -v;
-            *at = p;
-            *len = d;
+        sc_temp_at(s, p, dash, &coldest, at, len);
+    }
+    for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) { /* "минус 27" */
+        for (const char *p = s; (p = strstr(p, words[w])) != NULL; p++) {
+            sc_temp_at(s, p, strlen(words[w]), &coldest, at, len);
         }
     }
     return coldest;

@@ -1366,3 +1366,90 @@ life  ru  phrase  45  "провод* оголен*"        gap=1
 impact ru phrase  25  "проезд* закрыт*"         gap=1
 # "жылу берілді деп хабарланды, бірақ батареялар суық": announced, not restored
 fixed  kk not     0   "берілді =деп"            gap=0
+
+# === dangers rarely met before (holdout16): general wording, not the posts' phrases =======
+# carbon monoxide from a stove, a boiler or a car: named, or coal/stove heating with its
+# symptoms (headache, nausea, drowsiness) in the same post
+life  ru  prefix  70  угорел                  call=103
+life  ru  prefix  70  угорели                 call=103
+life  ru  phrase  70  "угарн* газ*"           call=103
+life  ru  phrase  60  "отравил* угар*"        call=103
+life  ru  phrase  60  "=углем тошн*"          gap=8 call=103
+life  ru  phrase  60  "=углем голов*"         gap=8 call=103
+life  ru  phrase  60  "печ* тошн*"            gap=8 call=103
+life  ru  phrase  60  "печк* голов*"          gap=8 call=103
+life  ru  phrase  15  "голов* раскалыва*"     call=103
+life  kk  phrase  70  "иіс газ*"              call=103
+life  kk  phrase  70  "иіс тиі*"              call=103
+life  kk  phrase  70  "иіс тиіп*"             call=103
+life  en  phrase  70  "carbon monoxide"       call=103
+life  en  phrase  60  "co alarm*"             call=103
+life  en  phrase  60  "co detector*"          call=103
+# a person on thin or cracking ice (river, lake)
+life  ru  phrase  60  "тонк* =льду"           call=112
+life  ru  phrase  60  "тонк* лед*"            call=112
+life  ru  phrase  50  "лед* треска*"          call=112
+life  ru  phrase  50  "лед* трещ*"            call=112
+life  kk  phrase  60  "жұқа мұз*"             call=112
+life  kk  phrase  50  "мұз сызат*"            call=112
+life  kk  phrase  50  "мұз жарыл*"            call=112
+life  en  phrase  60  "thin ice"              call=112
+life  en  phrase  50  "ice* crack*"           call=112
+life  en  not     0   "=on thin ice =with"    gap=0
+# a balcony, a slab or a facade about to fall on people
+life  ru  phrase  70  "висит =на арматур*"    gap=2
+life  ru  phrase  50  "отвалил* плит*"        gap=3
+life  ru  phrase  50  "плит* отвалил*"        gap=3
+life  ru  phrase  50  "балкон* обвал*"        gap=3
+life  ru  phrase  50  "балкон* рушит*"        gap=3
+life  ru  phrase  45  "=вот =вот упад*"       gap=0
+life  kk  phrase  50  "балкон* құла*"         gap=3
+life  kk  phrase  50  "балкон* опырыл*"       gap=3
+life  kk  phrase  45  "құлағалы тұр"
+life  en  phrase  50  "balcony collaps*"      gap=3
+life  en  phrase  50  "hanging =by =the rebar"
+life  en  phrase  45  "about =to fall"
+# someone who lives alone does not open the door or answer for days: a welfare check
+life  ru  phrase  45  "вскры* дверь"          call=112
+life  ru  phrase  45  "взлом* дверь"          call=112
+life  ru  phrase  20  "дверь =не =открывает"    call=112
+life  ru  phrase  20  "=не =открывает дверь"    call=112
+life  kk  phrase  45  "есік* бұз*"            call=112
+life  kk  phrase  20  "есік* ашпай*"          call=112
+life  en  phrase  45  "break* =down =the door" call=112
+life  en  phrase  20  "=not answering =the door" call=112
+vulnerable ru  phrase  8  "живет одна"
+vulnerable ru  phrase  8  "живет один"
+vulnerable kk  phrase  8  "жалғыз тұрады"
+vulnerable en  phrase  8  "lives alone"
+# a person left out in the frost (winter only)
+life  ru  phrase  35  "=в тапк*"              gap=0 winter call=103
+life  ru  phrase  35  "=в халат*"             gap=0 winter call=103
+life  ru  phrase  45  "замерза* =на улиц*"    winter call=103
+life  kk  phrase  45  "далада тоңып"          winter call=103
+life  en  phrase  35  "=in slippers"          winter call=103
+# a pedestrian hit by a car
+life  ru  phrase  50  "сбил* пешеход*"        call=103
+life  ru  phrase  50  "сбил* женщин*"         call=103
+life  ru  phrase  50  "сбил* мужчин*"         call=103
+life  ru  phrase  50  "сбил* машин*"          gap=1 call=103
+life  ru  phrase  50  "=под машину попал*"    call=103
+life  kk  phrase  50  "көлік қағ*"            gap=2 call=103
+life  kk  phrase  50  "машина қағ*"           gap=2 call=103
+life  en  phrase  50  "hit =by =a car"        call=103
+life  en  phrase  50  "=run over"             call=103
+life  en  phrase  45  "lying =on =the road"   call=103
+# a bare or low-hanging wire where people (children) are
+life  ru  phrase  45  "оголен* провод*"
+life  ru  phrase  45  "провод* оголен*"       gap=5
+life  ru  phrase  45  "=голый провод*"
+life  kk  phrase  45  "ашық сым*"
+life  kk  phrase  45  "сым салбыра*"          gap=3
+life  en  phrase  45  "bare wire*"
+life  en  phrase  45  "exposed wire*"
+# an open fire next to gas cylinders
+life  kk  word    45  жалын                   call=101
+life  ru  phrase  45  "баллон* =возле огн*"   gap=2 call=101
+life  ru  phrase  45  "баллон* костр*"        gap=6 call=101
+life  ru  phrase  45  "костр* баллон*"        gap=6 call=101
+life  en  phrase  45  "cylinder* =near =the fire" call=101

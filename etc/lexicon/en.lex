@@ -304,3 +304,6 @@ stray_animals en stem    3  growl
 # --- holdout15 tuning ---------------------------------------------------------------------
 # "strong gas smell ... DONT use the elevator": the smell names the category
 gas           en phrase  6  "gas smell"
+# carbon monoxide, a pedestrian hit: a person needs help (medical)
+medical       en phrase  6  "carbon monoxide"
+medical       en phrase  4  "hit =by =a car"

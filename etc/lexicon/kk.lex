@@ -354,3 +354,7 @@ flooding      kk prefix  4  көлшік
 stray_animals kk prefix  2  тістеп
 # cars parked on the pavement ("тротуарға көліктер тұрып алады")
 parking       kk phrase  6  "тротуар* көлік*"           gap=0
+# carbon monoxide, a pedestrian hit: a person needs help (medical)
+medical       kk phrase  6  "иіс тиі*"
+medical       kk phrase  6  "иіс газ*"
+medical       kk phrase  4  "көлік қағ*"        gap=2

@@ -839,3 +839,8 @@ electricity   ru phrase  4  "провод* оголен*"      gap=1
 # "я сам в Алматы": where the writer is, not where the problem is
 *             ru not     0  "сам =в алматы"        gap=0
 *             ru not     0  "=я =в алматы"         gap=0
+# carbon monoxide, a pedestrian hit: a person needs help (medical)
+medical       ru prefix  6  угорел
+medical       ru phrase  6  "угарн* газ*"
+medical       ru word    3  тошнит
+medical       ru phrase  4  "сбил* пешеход*"
