@@ -91,11 +91,50 @@ static const char *const pl_landmarks[] = {"саябак",       "саябагы
 static const char *const pl_caps_places[] = {"цум",  "цума", "цуме",  "цумом", "цуму",  "гум",
                                              "гума", "гуме", "гумом", "гуму",  "экспо", NULL};
 
+/* The city's landmarks, each one place under every spelling (see pl_landmark_of()): the
+ * start of a word's loose form (a Latin word transliterated first) and how many letters
+ * may follow it (case endings: "Байтерека", "Бәйтеректің", "Хан Шатырдың", "Астана
+ * Аренасы"); cap: the word must be capitalised ("Мега", not "мега круто"); after: the word
+ * just before it ("Хан Шатыр": "шатыр" alone is a roof). The key is the place's key. */
+struct pl_landmark {
+    const char *stem;
+    const char *key;
+    unsigned char max_end;
+    bool cap;
+    const char *after;
+};
+
+static const struct pl_landmark pl_landmark_list[] = {
+    {"шатыр", "@ханшатыр", 5, false, "хан"},   {"байтерек", "@байтерек", 5, false, NULL},
+    {"баитерек", "@байтерек", 5, false, NULL}, {"баытерек", "@байтерек", 5, false, NULL},
+    {"бейтерек", "@байтерек", 5, false, NULL}, {"мега", "@мега", 0, true, NULL},
+    {"меги", "@мега", 0, true, NULL},          {"меге", "@мега", 0, true, NULL},
+    {"мегу", "@мега", 0, true, NULL},          {"мегой", "@мега", 0, true, NULL},
+    {"керуен", "@керуен", 5, false, NULL},     {"экспо", "@экспо", 5, false, NULL},
+    {"експо", "@экспо", 5, false, NULL},       {"арена", "@арена", 7, true, NULL},
+    {"арены", "@арена", 0, true, NULL},        {"арене", "@арена", 0, true, NULL},
+    {"арену", "@арена", 0, true, NULL},        {"ареной", "@арена", 0, true, NULL},
+    {"shatyr", "@ханшатыр", 3, false, "khan"}, {"baiterek", "@байтерек", 2, false, NULL},
+    {"bayterek", "@байтерек", 2, false, NULL}, {"mega", "@мега", 0, true, NULL},
+    {"keruen", "@керуен", 2, false, NULL},     {"expo", "@экспо", 0, false, NULL},
+    {"arena", "@арена", 0, true, NULL},
+    /* Kazakh cases of "Мега" spelt out: "Мега" + any 3 letters would be "Мегафон" */
+    {"мегада", "@мега", 3, true, NULL},        {"меганын", "@мега", 0, true, NULL},
+    {"мегага", "@мега", 0, true, NULL},
+};
+#define PL_N_LANDMARKS (sizeof(pl_landmark_list) / sizeof(pl_landmark_list[0]))
+
+/* Words of a landmark's longer name after its key word, which name nothing on their own
+ * ("Мега Силк Уэй жанында", "Mega Silk Way"). */
+static const char *const pl_landmark_tail[] = {"силк", "уэй", "вэй", "силкуэй", "silk", "way",
+                                               NULL};
+
 /* Prepositions of place before a name ("на Сарыарке", "возле Триатлон парка"; "Forwarded
  * from Өндіріс ата-аналар чаты": a chat is named for its district). */
 static const char *const pl_preps[] = {
     "на", "в",  "во", "у",    "возле", "около",  "напротив", "рядом", "за",   "под",
-    "по", "on", "at", "near", "in",    "behind", "along",    "by",    "from", NULL};
+    "по", "on", "at", "near", "in",    "behind", "along",    "by",    "from",
+    "across", "around", NULL};
 
 /* Capitalised words after a preposition that name no place in the city ("в Астане"). */
 static const char *const pl_not_place[] = {
@@ -135,7 +174,8 @@ static const char *const pl_service[] = {"101", "102", "103", "104", "109", "112
  * "жылу", "место" are what an address is followed by). */
 static const char *const pl_unit_words[] = {
     "м",    "км",  "см",  "мм",   "кг",  "kg",  "тг",     "h",    "am",     "pm",   "ч",  "раз",
-    "раза", "лет", "год", "года", "жыл", "кун", "куннен", "утра", "вечера", "ночи", "ай", NULL};
+    "раза", "лет", "год", "года", "жыл", "кун", "куннен", "утра", "вечера", "ночи", "ай",
+    "outside", NULL};
 
 /* Words that join two numbers into a range or a pair ("между 7 и 8 этажом"). */
 static const char *const pl_and[] = {"и", "или", "мен", "бен", "пен", "and", "or", NULL};
@@ -265,6 +305,8 @@ enum {
     PL_W_POSTPOS = 1 << 11,      /* pl_postpos */
     PL_W_NOT_HEADING = 1 << 12,  /* pl_not_heading */
     PL_W_CAPS_PLACE = 1 << 13,   /* pl_caps_places */
+    PL_W_LANDMARK = 1 << 14,     /* pl_landmark_list stems (starts) */
+    PL_W_LANDMARK_TAIL = 1 << 15, /* pl_landmark_tail */
 };
 #define PL_SLOTS      1024 /* a power of two, over twice the words of the lists */
 #define PL_BLOOM_BITS 4096 /* a power of two */
@@ -275,6 +317,7 @@ struct pl_slot {
     const char *word;
     size_t len;
     unsigned mask;
+    unsigned landmark; /* with PL_W_LANDMARK: its index in pl_landmark_list */
 };
 
 static struct pl_slot pl_set[PL_SLOTS];
@@ -283,6 +326,11 @@ static struct pl_slot pl_set[PL_SLOTS];
 static uint64_t pl_bloom[PL_BLOOM_BITS / 64];
 static uint64_t pl_bloom_after[PL_BLOOM_BITS / 64]; /* the same for PL_W_AFTER_NAME words */
 static uint32_t pl_unit_lens;                       /* bit k: a unit start of k bytes */
+static uint32_t pl_landmark_lens;                   /* bit k: a landmark stem of k bytes */
+/* A filter of the landmark stems' first 4 bytes (two Cyrillic letters, four Latin), so that
+ * nearly every token is turned away by one bit. */
+#define PL_FIRST_BITS 1024
+static uint64_t pl_landmark_first[PL_FIRST_BITS / 64];
 static pthread_once_t pl_once = PTHREAD_ONCE_INIT;
 
 static size_t pl_bloom_bit(const char *w, size_t len)
@@ -312,11 +360,18 @@ static void pl_set_add(const char *const *list, unsigned mask)
     for (size_t i = 0; list[i] != NULL; i++) {
         size_t len = strlen(list[i]), bit = pl_bloom_bit(list[i], len);
         struct pl_slot *s = pl_slot_of(list[i], len);
-        *s = (struct pl_slot){list[i], len, s->mask | mask};
+        *s = (struct pl_slot){list[i], len, s->mask | mask, s->landmark};
         pl_bloom[bit / 64] |= 1ull << (bit % 64);
         pl_bloom_after[bit / 64] |= (mask & PL_W_AFTER_NAME) ? 1ull << (bit % 64) : 0;
         pl_unit_lens |= (mask & PL_W_UNIT) && len <= PL_UNIT_MAX ? 1u << len : 0;
     }
+}
+
+/* The bit of the first 4 bytes of w (at least 4 long) in pl_landmark_first. */
+static size_t pl_first_bit(const char *w)
+{
+    const unsigned char *u = (const unsigned char *)w;
+    return (((u[0] * 131u + u[1]) * 131u + u[2]) * 131u + u[3]) & (PL_FIRST_BITS - 1);
 }
 
 static void pl_set_init(void)
@@ -337,6 +392,50 @@ static void pl_set_init(void)
     pl_set_add(pl_postpos, PL_W_POSTPOS);
     pl_set_add(pl_not_heading, PL_W_NOT_HEADING);
     pl_set_add(pl_caps_places, PL_W_CAPS_PLACE);
+    pl_set_add(pl_landmark_tail, PL_W_LANDMARK_TAIL);
+    for (size_t i = 0; i < PL_N_LANDMARKS; i++) {
+        const char *stem[] = {pl_landmark_list[i].stem, NULL};
+        size_t len = strlen(stem[0]);
+        pl_set_add(stem, PL_W_LANDMARK);
+        pl_slot_of(stem[0], len)->landmark = (unsigned)i;
+        pl_landmark_lens |= 1u << len;
+        pl_landmark_first[pl_first_bit(stem[0]) / 64] |= 1ull << (pl_first_bit(stem[0]) % 64);
+    }
+}
+
+/* The landmark whose stem starts loose form w with at most its max_end letters after it,
+ * or NULL: looked up by w's starts of the stems' lengths, as units are. */
+static const struct pl_landmark *pl_landmark_of(const char *w)
+{
+    if (w[0] == '\0' || w[1] == '\0' || w[2] == '\0' || w[3] == '\0' ||
+        !(pl_landmark_first[pl_first_bit(w) / 64] >> (pl_first_bit(w) % 64) & 1)) {
+        return NULL;
+    }
+    size_t len = strlen(w);
+    for (size_t k = 4; k <= len && k < 32; k++) {
+        if ((pl_landmark_lens >> k & 1) && (k == len || ((unsigned char)w[k] & 0xC0) != 0x80) &&
+            pl_bloom_has(w, k)) {
+            const struct pl_slot *s = pl_slot_of(w, k);
+            const struct pl_landmark *e = &pl_landmark_list[s->landmark];
+            if (s->word != NULL && (s->mask & PL_W_LANDMARK) && pl_chars(w + k) <= e->max_end) {
+                return e;
+            }
+        }
+    }
+    return NULL;
+}
+
+/* The landmark token i of nt names, its word before it as the landmark asks ("Хан
+ * Шатыра"), or NULL. Capitals are not checked (see pl_landmark_at()). */
+static const struct pl_landmark *pl_landmark_token(const struct km_norm_text *nt, size_t i)
+{
+    const struct km_norm_token *t = &nt->tokens[i];
+    const struct pl_landmark *e = t->hashtag ? NULL : pl_landmark_of(t->loose);
+    if (e != NULL && e->after != NULL &&
+        (i == 0 || t->clause || strcmp(nt->tokens[i - 1].loose, e->after) != 0)) {
+        return NULL;
+    }
+    return e;
 }
 
 /* The lists word w is on; with unit, also PL_W_UNIT when a unit starts it. */
@@ -709,6 +808,9 @@ static bool pl_street_at(const char *text, const struct km_norm_text *nt, size_t
          ((type & PL_W_POSTPOS) && cap_prev && !pl_all_caps(text, &nt->tokens[i - 1]) &&
           !pl_genitive_end(nt->tokens[i - 1].loose)))) {
         j = i - 1;
+        while (j > 0 && !nt->tokens[j].clause && pl_is(&nt->tokens[j], PL_W_LANDMARK_TAIL)) {
+            j--; /* "Мега Силк Уэй жанында": the landmark's key word */
+        }
     } else if ((type & PL_W_BEFORE_NAME) && cap_next) { /* ", улица Жумабаева" */
         j = i + 1;
     }
@@ -907,6 +1009,23 @@ static bool pl_district_at(const char *text, const struct km_norm_text *nt, size
     return true;
 }
 
+/* Fills r if token i names one of the city's landmarks (pl_landmark_list), with or
+ * without a preposition ("возле Меги", "Хан Шатыр жанындағы", "next to EXPO"). */
+static bool pl_landmark_at(const char *text, const struct km_norm_text *nt, size_t i,
+                           struct km_place_ref *r)
+{
+    const struct pl_landmark *e = pl_landmark_token(nt, i);
+    if (e == NULL || (e->cap && !pl_capital(text, &nt->tokens[i]))) {
+        return false;
+    }
+    *r = (struct km_place_ref){.street = i,
+                               .n_street = 1,
+                               .number = SIZE_MAX,
+                               .kind = KM_PLACE_NAMED,
+                               .capital = pl_capital(text, &nt->tokens[i])};
+    return true;
+}
+
 /* True if a ref of out[0..n) already has token j as its street. */
 static bool pl_has_street(const struct km_place_ref *out, size_t n, size_t j)
 {
@@ -937,7 +1056,7 @@ size_t km_place_find(const char *text, const struct km_norm_text *nt, struct km_
         struct km_place_ref r;
         /* a crossing, heading or district names token i only when it is capitalised */
         bool capital = pl_capital(text, &nt->tokens[i]);
-        if ((pl_street_at(text, nt, i, &r) ||
+        if ((pl_landmark_at(text, nt, i, &r) || pl_street_at(text, nt, i, &r) ||
              (capital && (pl_crossing_at(text, nt, i, &r) || pl_and_crossing_at(text, nt, i, &r) ||
                           pl_x_crossing_at(text, nt, i, &r) || pl_heading_at(text, nt, i, &r) ||
                           pl_district_at(text, nt, i, &r)))) &&
@@ -1063,8 +1182,12 @@ void km_place_key(const struct km_norm_text *nt, const struct km_place_ref *r, c
                   size_t cap)
 {
     char street[PL_WORD_MAX];
+    const struct pl_landmark *lm = NULL;
+    pthread_once(&pl_once, pl_set_init);
     if (r->kind == KM_PLACE_MKR) {
         snprintf(street, sizeof(street), "мкр%s", nt->tokens[r->street].text);
+    } else if ((lm = pl_landmark_token(nt, r->street)) != NULL) {
+        pl_copy(street, sizeof(street), lm->key);
     } else {
         pl_street_form(&nt->tokens[r->street], street, sizeof(street));
     }

@@ -40,7 +40,10 @@ enum km_place_kind {
     KM_PLACE_HOUSE,  /* street + house number */
     KM_PLACE_STREET, /* a named street, no number */
     KM_PLACE_MKR,    /* microdistrict number + house number ("5 мкр дом 12") */
-    KM_PLACE_NAMED   /* a capitalised name after a preposition of place, no number */
+    KM_PLACE_NAMED   /* a capitalised name after a preposition of place, no number; or
+                        one of the city's landmarks (Хан Шатыр, Байтерек, Мега, Керуен,
+                        EXPO, Астана Арена) under any of its spellings, keyed by its name
+                        ("@ханшатыр" for "у Хан Шатыра", "Khan Shatyr", "хан шатырдың") */
 };
 
 /* One address found in a text; token indices into the km_norm_text. */

@@ -428,7 +428,13 @@ static bool sc_evidence(const struct sc_ctx *c, size_t i, bool thanks)
     return true;
 }
 
-static void sc_category_reason(struct sc_ctx *c, const int *ev, int second, bool in_danger)
+/* Category points a gas leak's life-safety cue gives gas (sc_gas_danger()). */
+#define SC_GAS_LIFE_EVIDENCE 5
+
+/* The category line: the points of the chosen category, each word that gave them, the
+ * phone number (other) and the gas leak (gas) among them, and the runner-up. */
+static void sc_category_reason(struct sc_ctx *c, const int *ev, int second, bool in_danger,
+                               bool gas_leak)
 {
     struct sc_str s = {.n = 0};
     sc_cat(&s, "category ");
@@ -450,6 +456,10 @@ static void sc_category_reason(struct sc_ctx *c, const int *ev, int second, bool
     if (c->category == KM_CAT_OTHER && c->marks.phone != NULL) {
         sc_cat(&s, shown++ ? ", phone number " : "phone number ");
         sc_cat_int(&s, SC_PHONE_EVIDENCE, true);
+    }
+    if (c->category == KM_CAT_GAS && gas_leak) {
+        sc_cat(&s, shown++ ? ", a gas leak " : "a gas leak ");
+        sc_cat_int(&s, SC_GAS_LIFE_EVIDENCE, true);
     }
     if (second >= 0) {
         sc_cat(&s, "; next ");
@@ -482,6 +492,39 @@ static bool sc_person_in_danger(const struct sc_ctx *c)
     return false;
 }
 
+
+/* The countable hit of an `over` entry (fixed or calm), or NULL. */
+static const struct km_lex_hit *sc_over_hit(const struct sc_ctx *c)
+{
+    for (size_t i = 0; i < c->n_hits; i++) {
+        const struct km_lex_entry *e = c->ent[i];
+        if ((e->flags & KM_LEX_F_OVER) && !c->hits[i].negated && sc_in_season(c, e)) {
+            return &c->hits[i];
+        }
+    }
+    return NULL;
+}
+
+/* True if a life-safety cue that calls the gas service (call=104) counts in the post: in
+ * season and not negated ("газом вроде не пахнет" is no leak), nor over or imagined ("если
+ * запахнет газом", sc_over_hit()) nor a joke. The leak is then what the post is about,
+ * whatever else it names ("мусорка не вывезена, ... и в подъезде пахнет газом"): gas gets
+ * SC_GAS_LIFE_EVIDENCE category points. */
+static bool sc_gas_danger(const struct sc_ctx *c)
+{
+    if (sc_over_hit(c) != NULL || c->marks.laugh != NULL) {
+        return false;
+    }
+    for (size_t i = 0; i < c->n_hits; i++) {
+        const struct km_lex_entry *e = sc_entry(c, &c->hits[i]);
+        if (e->cls == KM_CUE_LIFE && e->weight > 0 && !c->hits[i].negated &&
+            sc_in_season(c, e) && e->call != NULL && strstr(e->call, "104") != NULL) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static void sc_category(struct sc_ctx *c)
 {
     int ev[KM_CAT_COUNT] = {0};
@@ -496,6 +539,8 @@ static void sc_category(struct sc_ctx *c)
         }
     }
     ev[KM_CAT_OTHER] += c->marks.phone != NULL ? SC_PHONE_EVIDENCE : 0;
+    bool gas_leak = sc_gas_danger(c);
+    ev[KM_CAT_GAS] += gas_leak ? SC_GAS_LIFE_EVIDENCE : 0;
     int best = KM_CAT_OTHER, second = -1;
     for (int k = 0; k < KM_CAT_COUNT; k++) {
         if (ev[k] > ev[best] || (k < best && ev[k] == ev[best] && ev[k] > 0)) {
@@ -516,7 +561,7 @@ static void sc_category(struct sc_ctx *c)
     bool in_danger = best == KM_CAT_OTHER && ev[KM_CAT_OTHER] == 0 && second < 0 &&
                      sc_person_in_danger(c);
     c->category = in_danger ? KM_CAT_MEDICAL : best;
-    sc_category_reason(c, ev, second, in_danger);
+    sc_category_reason(c, ev, second, in_danger, gas_leak);
 }
 
 /* ---- urgency -------------------------------------------------------------------------- */
@@ -837,18 +882,6 @@ static int sc_post_lang(enum km_lang lang)
            : lang == KM_LANG_KK ? KM_LEX_KK
            : lang == KM_LANG_EN ? KM_LEX_EN
                                 : KM_LEX_ANY;
-}
-
-/* The countable hit of an `over` entry (fixed or calm), or NULL. */
-static const struct km_lex_hit *sc_over_hit(const struct sc_ctx *c)
-{
-    for (size_t i = 0; i < c->n_hits; i++) {
-        const struct km_lex_entry *e = c->ent[i];
-        if ((e->flags & KM_LEX_F_OVER) && !c->hits[i].negated && sc_in_season(c, e)) {
-            return &c->hits[i];
-        }
-    }
-    return NULL;
 }
 
 /* Takes back the life-safety points of a danger that is over, elsewhere or imagined (an

@@ -1291,6 +1291,20 @@ life  en  phrase  50  "rotten egg*"             gap=0  call=104
 life  ru  phrase  40  "=под =ней дет*"          gap=1
 life  ru  phrase  40  "=под =ним дет*"          gap=1
 life  ru  phrase  40  "=под =ними дет*"         gap=1
+life  ru  phrase  40  "дет* =под =ней"          gap=1
+life  ru  phrase  40  "дет* =под =ним"          gap=1
+life  ru  phrase  40  "дет* =под =ними"         gap=1
+# gas told in the other word order ("газом воняет"), or by the smell of a burner left on
+# ("воняет, как будто конфорку забыли выключить")
+life  ru  phrase  70  "газ* воня*"              gap=0  call=104
+life  ru  phrase  50  "воня* конфорк*"          gap=4  call=104
+life  ru  phrase  50  "пахн* конфорк*"          gap=4  call=104
+life  ru  phrase  50  "запах* конфорк*"         gap=4  call=104
+# someone heard moaning behind a door that nobody opens
+life  en  phrase  45  "hear* =her moan*"        gap=0  call=103
+life  en  phrase  45  "hear* =him moan*"        gap=0  call=103
+life  en  phrase  45  "hear* moan*"             gap=1  call=103
+life  ru  phrase  45  "слыш* стон*"             gap=2  call=103
 # steam taken for a fire ("пар столбом, это пожар??"): the danger is imagined
 calm  ru  phrase  -25 "=пар =это пожар*"        gap=3  over
 # a power cut told as "свет пропал" (as "свет вырубили")
@@ -1453,3 +1467,15 @@ life  ru  phrase  45  "баллон* =возле огн*"   gap=2 call=101
 life  ru  phrase  45  "баллон* костр*"        gap=6 call=101
 life  ru  phrase  45  "костр* баллон*"        gap=6 call=101
 life  en  phrase  45  "cylinder* =near =the fire" call=101
+# holdout17: water told missing after the word ("воды нет с 6 утра"), as "света нет"
+impact ru phrase  25  "вода =нет"                gap=0
+# nobody can leave the entrance or the house ("из подъезда не выйти": water, snow, a car)
+impact ru phrase  25  "подъезд* =не =выйти"      gap=1
+impact ru phrase  25  "=из дома =не =выйти"      gap=0
+# a power cut told in English as chats tell it ("power just died", "third power cut")
+impact en phrase  25  "power* died"              gap=1
+impact en phrase  25  "power cut*"               gap=0
+impact en phrase  25  "fridge* dead"             gap=0
+# a flooded underpass or yard likened to a pool ("is basically a swimming pool"; water that
+# "smells like a swimming pool" is chlorine, no flood)
+impact en phrase  25  "=is =a swimming pool"     gap=1

@@ -989,6 +989,46 @@ static void test_street_join(void **state)
     }
 }
 
+/* Reports of one landmark under its ru / kk / en names join; two landmarks stay apart. */
+static void test_landmark_join(void **state)
+{
+    struct fx *f = *state;
+    static const struct {
+        const char *id, *category, *text;
+        int joins; /* index of the post whose incident it joins, -1: its own */
+    } cases[] = {
+        {"1", "flooding", "Хан Шатыр жанындағы жер асты өткелін су басып қалды", -1},
+        {"2", "flooding", "переход у Хан Шатыра опять по колено, люди по перилам лезут", 0},
+        {"3", "flooding", "the underpass by Khan Shatyr is knee deep again", 0},
+        {"4", "flooding", "у Байтерека подземный переход затопило", -1},
+        {"5", "manholes", "возле Меги люк без крышки, чуть не наступила", -1},
+        {"6", "manholes", "Мега Силк Уэй жанында құдықтың қақпағы жоқ", 4},
+        {"7", "manholes", "у Керуена люк открыт", -1},
+        {"8", "water", "у EXPO фонтан из-под асфальта бьёт", -1},
+        {"9", "water", "Burst water main right next to EXPO, the road is underwater", 7},
+    };
+    size_t n = sizeof(cases) / sizeof(cases[0]);
+    struct km_post *p[9];
+    size_t root[9];
+    struct km_dedup_result r;
+    for (size_t i = 0; i < n; i++) {
+        p[i] = check_cat(f->d, cases[i].id, cases[i].category, cases[i].text,
+                         T0 + (int64_t)i * MINUTE, &r);
+        int j = cases[i].joins;
+        assert_int_equal(r.is_place, j >= 0);
+        root[i] = j >= 0 ? root[j] : i;
+        for (size_t k = 0; k < i; k++) {
+            bool same = strcmp(p[k]->triage.incident, p[i]->triage.incident) == 0;
+            if (same != (root[k] == root[i])) {
+                fail_msg("posts %zu and %zu: same incident %d", k + 1, i + 1, same);
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        km_post_free(p[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1010,6 +1050,7 @@ int main(void)
         cmocka_unit_test(test_place_keys),
         cmocka_unit_test_setup_teardown(test_place_join, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_street_join, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_landmark_join, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -250,6 +250,56 @@ static void test_keys(void **state)
     assert_string_equal(k, "имнв|19");
 }
 
+/* The city's landmarks: one key under every spelling and case ending, with or without a
+ * preposition; two landmarks differ; ordinary words are no landmarks. */
+static void test_landmarks(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *key;
+    } cases[] = {
+        {"переход у Хан Шатыра опять по колено", "@ханшатыр"},
+        {"Хан Шатыр жанындағы жер асты өткелін су басып қалды", "@ханшатыр"},
+        {"the underpass near Khan Shatyr", "@ханшатыр"},
+        {"хан шатырдың қасында", "@ханшатыр"},
+        {"салют у Байтерека", "@байтерек"},
+        {"Бәйтеректің жанында", "@байтерек"},
+        {"kids skating behind the Baiterek", "@байтерек"},
+        {"возле Меги люк без крышки", "@мега"},
+        {"Мега Силк Уэй жанында", "@мега"},
+        {"parking at Mega", "@мега"},
+        {"Мегадағы тұрақта", "@мега"},
+        {"у Керуена не чистили", "@керуен"},
+        {"near Keruen after the wind", "@керуен"},
+        {"у EXPO фонтан из-под асфальта", "@экспо"},
+        {"right next to EXPO, the road", "@экспо"},
+        {"возле Экспо", "@экспо"},
+        {"у Астана Арены на Туран", "@арена"},
+        {"Astana Arena parking", "@арена"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char k[KM_PLACE_KEY_MAX];
+        key_of(cases[i].text, k, sizeof(k));
+        if (strcmp(k, cases[i].key) != 0) {
+            fail_msg("case %zu: '%s' -> '%s', want '%s'", i, cases[i].text, k, cases[i].key);
+        }
+    }
+    /* the longer name is one place, not a second one ("Уэй жанында") */
+    char d[256];
+    describe("Мега Силк Уэй жанында", d, sizeof(d));
+    assert_string_equal(d, "N:^мега");
+    /* ordinary words: a roof ("шатыр"), "мега" in lower case, a lease, a megaphone */
+    static const char *const none[] = {"шатырдан су ағып тұр", "мега круто было",
+                                       "Аренда квартиры дорогая", "Мегафон не ловит",
+                                       "хан и шатыр"};
+    for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
+        describe(none[i], d, sizeof(d));
+        if (d[0] != '\0') {
+            fail_msg("'%s' -> '%s', want no place", none[i], d);
+        }
+    }
+}
+
 static void test_limits(void **state)
 {
     (void)state;
@@ -274,6 +324,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_find),
         cmocka_unit_test(test_keys),
+        cmocka_unit_test(test_landmarks),
         cmocka_unit_test(test_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

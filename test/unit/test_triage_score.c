@@ -178,7 +178,8 @@ static void test_reason_kinds(void **state)
         {"яма, не срочно", NULL, "roads", 0, 4, "-25 not urgent: \"не срочно\"", NULL},
         {"газом не пахнет", NULL, "gas", 30, 3, "+0 negated life-safety: \"газом не пахнет\"",
          NULL},
-        {"пожар пахнет газом нет отопления весь дом срочно дети третий день -40", NULL, "heating",
+        /* the gas leak's cue makes it gas's (heating would win on words alone) */
+        {"пожар пахнет газом нет отопления весь дом срочно дети третий день -40", NULL, "gas",
          100, 1, "clamped to 100", NULL},
         {"нет отопления", "2026-01-15T23:30:00+05:00", "heating", 65, 2,
          "+10 winter: heating in January", "+5 night: heating at 23:30 Asia/Almaty"},
@@ -250,6 +251,10 @@ static void test_structural_rules(void **state)
          NULL},
         {"жол жөндеушілерге рахмет", NULL, "gratitude", 0, 4, "-10 thanks: \"рахмет\"", NULL},
         {"рахмет жол", NULL, "roads", 25, 3, "+25 base: roads", NULL},
+        /* a gas leak's life-safety cue makes the post gas's, whatever else it names (roads
+         * wins the tie of 4 points otherwise); a negated one does not */
+        {"яма, пахнет газом", NULL, "gas", 80, 1, "+50 life-safety: \"пахнет газом\"", NULL},
+        {"яма, газом не пахнет", NULL, "roads", 25, 3, "+25 base: roads", "+50 life-safety"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct km_post *p = score(t, cases[i].text, cases[i].when ? cases[i].when : summer, 1);
@@ -774,6 +779,26 @@ static void test_shipped_families16(void **state)
     check_shipped(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+static void test_shipped_families17(void **state)
+{
+    (void)state;
+    static const struct shipped_case cases[] = {
+        {"в 47 школе на 2 этаже газом воняет, училка говорит это из столовой", "gas", 1},
+        {"мусорка не вывезена с четверга, и в третьем подъезде сильно пахнет газом", "gas", 1},
+        {"в подъезде чем то воняет как будто конфорку забыли выключить", "gas", 1},
+        {"ветка висит над качелями, дети под ней качаются", "greenery", 1},
+        {"elderly neighbour isn't opening, we can hear her moaning through the door", "medical",
+         1},
+        /* irony (the upside-down face) is not taken for a joke: an exasperated report of a
+         * real danger ends with it as often; "дышать нечем" keeps its life-safety points */
+        {"спасибо ОСИ за ароматерапию \xF0\x9F\x99\x83 мусоропровод забит, дышать нечем",
+         "garbage", 2},
+        {"Power just died across Koktal, fridge dead", "electricity", 2},
+        {"во дворе Кенесары 65 талая вода, из подъезда не выйти", "flooding", 2},
+    };
+    check_shipped(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
 /* Odd input never crashes and still yields a scored post. */
 static void test_odd_input(void **state)
 {
@@ -830,6 +855,7 @@ int main(void)
         cmocka_unit_test(test_shipped_families13),
         cmocka_unit_test(test_shipped_families14),
         cmocka_unit_test(test_shipped_families16),
+        cmocka_unit_test(test_shipped_families17),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     km_triage_thread_end();
