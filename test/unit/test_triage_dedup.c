@@ -931,6 +931,40 @@ static void test_place_join(void **state)
     }
 }
 
+/* A post of a join test and the earlier post whose incident it joins by place (-1: its own). */
+struct join_case {
+    const char *id, *category, *text;
+    int joins;
+};
+
+/* Checks cases in order, a minute apart: each joins by place exactly when it names an earlier
+ * post, and two posts share an incident exactly when they should. */
+static void check_joins(struct km_dedup *d, const struct join_case *cases, size_t n)
+{
+    struct km_post **p = km_calloc(n, sizeof(*p));
+    size_t *root = km_calloc(n, sizeof(*root));
+    struct km_dedup_result r;
+    for (size_t i = 0; i < n; i++) {
+        p[i] = check_cat(d, cases[i].id, cases[i].category, cases[i].text,
+                         T0 + (int64_t)i * MINUTE, &r);
+        int j = cases[i].joins;
+        print_message("join: %s joins %d (%s)\n", cases[i].id, j, p[i]->triage.incident);
+        assert_int_equal(r.is_place, j >= 0);
+        root[i] = j >= 0 ? root[j] : i;
+        for (size_t k = 0; k < i; k++) {
+            bool same = strcmp(p[k]->triage.incident, p[i]->triage.incident) == 0;
+            if (same != (root[k] == root[i])) {
+                fail_msg("posts %zu and %zu: same incident %d", k + 1, i + 1, same);
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        km_post_free(p[i]);
+    }
+    free(root);
+    free(p);
+}
+
 /* Streets without a house number: a report that names no number joins the newest report
  * of its category on that street, numbered or not; a numbered report joins an earlier one
  * without a number; two numbered houses of one street stay apart; buses are not joined by
@@ -938,10 +972,7 @@ static void test_place_join(void **state)
 static void test_street_join(void **state)
 {
     struct fx *f = *state;
-    static const struct {
-        const char *id, *category, *text;
-        int joins; /* index of the post whose incident it joins, -1: its own */
-    } cases[] = {
+    static const struct join_case cases[] = {
         {"1", "manholes", "ребенок упал в открытый колодец на Сарыарке у остановки!!!", -1},
         {"2", "manholes", "на Сарыарке у остановки напротив дома 12 люк открыт второй день", 0},
         {"3", "manholes", "Сарыарқа көшесі, 12 үйдің қасындағы аялдама, құдыққа бала түсті", 0},
@@ -966,37 +997,14 @@ static void test_street_join(void **state)
         {"18", "roads", "Dostyk x Kabanbay Batyr lights still dead", 15},
         {"19", "roads", "Кабанбай батыра 40, траншея так и стоит без ограждения", 16},
     };
-    size_t n = sizeof(cases) / sizeof(cases[0]);
-    struct km_post *p[19];
-    size_t root[19];
-    struct km_dedup_result r;
-    for (size_t i = 0; i < n; i++) {
-        p[i] = check_cat(f->d, cases[i].id, cases[i].category, cases[i].text,
-                         T0 + (int64_t)i * MINUTE, &r);
-        int j = cases[i].joins;
-        print_message("street: %s joins %d (%s)\n", cases[i].id, j, p[i]->triage.incident);
-        assert_int_equal(r.is_place, j >= 0);
-        root[i] = j >= 0 ? root[j] : i;
-        for (size_t k = 0; k < i; k++) {
-            bool same = strcmp(p[k]->triage.incident, p[i]->triage.incident) == 0;
-            if (same != (root[k] == root[i])) {
-                fail_msg("posts %zu and %zu: same incident %d", k + 1, i + 1, same);
-            }
-        }
-    }
-    for (size_t i = 0; i < n; i++) {
-        km_post_free(p[i]);
-    }
+    check_joins(f->d, cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 /* Reports of one landmark under its ru / kk / en names join; two landmarks stay apart. */
 static void test_landmark_join(void **state)
 {
     struct fx *f = *state;
-    static const struct {
-        const char *id, *category, *text;
-        int joins; /* index of the post whose incident it joins, -1: its own */
-    } cases[] = {
+    static const struct join_case cases[] = {
         {"1", "flooding", "Хан Шатыр жанындағы жер асты өткелін су басып қалды", -1},
         {"2", "flooding", "переход у Хан Шатыра опять по колено, люди по перилам лезут", 0},
         {"3", "flooding", "the underpass by Khan Shatyr is knee deep again", 0},
@@ -1007,26 +1015,7 @@ static void test_landmark_join(void **state)
         {"8", "water", "у EXPO фонтан из-под асфальта бьёт", -1},
         {"9", "water", "Burst water main right next to EXPO, the road is underwater", 7},
     };
-    size_t n = sizeof(cases) / sizeof(cases[0]);
-    struct km_post *p[9];
-    size_t root[9];
-    struct km_dedup_result r;
-    for (size_t i = 0; i < n; i++) {
-        p[i] = check_cat(f->d, cases[i].id, cases[i].category, cases[i].text,
-                         T0 + (int64_t)i * MINUTE, &r);
-        int j = cases[i].joins;
-        assert_int_equal(r.is_place, j >= 0);
-        root[i] = j >= 0 ? root[j] : i;
-        for (size_t k = 0; k < i; k++) {
-            bool same = strcmp(p[k]->triage.incident, p[i]->triage.incident) == 0;
-            if (same != (root[k] == root[i])) {
-                fail_msg("posts %zu and %zu: same incident %d", k + 1, i + 1, same);
-            }
-        }
-    }
-    for (size_t i = 0; i < n; i++) {
-        km_post_free(p[i]);
-    }
+    check_joins(f->d, cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 int main(void)
