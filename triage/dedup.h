@@ -242,11 +242,12 @@ size_t km_dedup_places(const char *text, const char *category, char **out, size_
 
 /* Every place key of a post: first its house keys as km_dedup_places() makes them
  * (*n_house of them), then, when category names a problem at a place (not other,
- * consultation, gratitude or transport: a bus route runs along many streets), one street
- * key per street it names: "category|street|#" for the street of a house number
- * ("Сарыарка 12"), "category|street|+" for each street of a crossing ("Туран-Сыганак",
- * "Kabanbay Batyr x Dostyk"), "category|street|*" for a street or place named without a
- * number otherwise ("на Сарыарке у остановки", "Богенбай батыра", "в Коктале"). A post is
+ * consultation, gratitude, transport or elevator: a bus route runs along many streets, a
+ * lift is in one house of a long street), one street key per street it names:
+ * "category|street|#" for the street of a house number ("Сарыарка 12"),
+ * "category|street|+" for each street of a crossing ("Туран-Сыганак", "Kabanbay Batyr x
+ * Dostyk"), "category|street|*" for a street or place named without a number otherwise
+ * ("на Сарыарке у остановки", "Богенбай батыра", "в Коктале"). A post is
  * indexed under all its keys. A post with a house key joins through its house keys, else
  * through the "*" form of its street keys (a report without a number on its street); a
  * post without one joins through the "*" and "+" forms of its street keys, and through the

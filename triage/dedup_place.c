@@ -23,11 +23,13 @@ static void dp_add(char **out, size_t *n, char *key)
 }
 
 /* Categories whose posts are no event at one place, so get no street keys: questions,
- * thanks, other, and buses (a route runs along many streets: "bus 10 at Kenesary" and
- * "bus 21 at Kenesary 52" are two complaints). */
+ * thanks, other, buses (a route runs along many streets: "bus 10 at Kenesary" and "bus 21
+ * at Kenesary 52" are two complaints), and lifts (a lift is in one house: "the lift on
+ * Turan jerks" and "stuck in the lift at Turan 19" are two houses of a long avenue). */
 static bool dp_street_category(const char *category)
 {
-    static const char *const none[] = {"other", "consultation", "gratitude", "transport"};
+    static const char *const none[] = {"other", "consultation", "gratitude", "transport",
+                                       "elevator"};
     if (category == NULL || category[0] == '\0') {
         return false;
     }

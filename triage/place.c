@@ -1134,13 +1134,29 @@ static void pl_copy(char *out, size_t cap, const char *s)
  * avenue -> the Kazakh one ("Победы", "Pobedy" -> "Жеңіс"). */
 static const char *const pl_key_alias[][2] = {{"пбд", "жнс"}};
 
+/* Cuts a Kazakh "which is at" ending off word, a loose (folded) Cyrillic form, if at least
+ * three letters stay: "Қосшыдағы", "Абайдағы" are "Қосшы", "Абай" ("Қосшыдағы жаңа
+ * мектеп", the new school in Kosshy); a case ending would add a consonant to a short key. */
+static void pl_cut_kk_ending(char *word)
+{
+    static const char *const endings[] = {"дагы", "деги", "тагы", "теги"};
+    size_t len = strlen(word);
+    for (size_t i = 0; i < sizeof(endings) / sizeof(endings[0]); i++) {
+        size_t n = strlen(endings[i]);
+        if (len >= n + 6 && strcmp(word + len - n, endings[i]) == 0) {
+            word[len - n] = '\0';
+            return;
+        }
+    }
+}
+
 /* The key form of a street word: its loose form (transliterated if Latin) reduced to its
  * first letter if a vowel (folded) and then its consonants, a letter doubled in the text
  * counted once, KM_PLACE_KEY_LETTERS in all: "Сарыарке", "Saryarka" -> срк... -> "срр"
  * + "к"; "Сейфуллина", "Seifullin" -> "сфлн"; "Иманова", "Imanov" -> "имнв". Spellings of
  * one name differ in their vowels (ы/ya, ей/ei, е/э) far more than in their consonants,
- * and case endings come after the first consonants. A key of pl_key_alias becomes its
- * other name's. */
+ * and case endings come after the first consonants (a Kazakh "-дағы" is cut first,
+ * pl_cut_kk_ending()). A key of pl_key_alias becomes its other name's. */
 static void pl_street_form(const struct km_norm_token *t, char *out, size_t cap)
 {
     char word[PL_WORD_MAX];
@@ -1148,6 +1164,7 @@ static void pl_street_form(const struct km_norm_token *t, char *out, size_t cap)
         pl_translit(t->loose, word, sizeof(word));
     } else {
         pl_copy(word, sizeof(word), t->loose);
+        pl_cut_kk_ending(word);
     }
     size_t o = 0, letters = 0;
     unsigned prev = 0;

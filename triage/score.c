@@ -431,10 +431,15 @@ static bool sc_evidence(const struct sc_ctx *c, size_t i, bool thanks)
 /* Category points a gas leak's life-safety cue gives gas (sc_gas_danger()). */
 #define SC_GAS_LIFE_EVIDENCE 5
 
+/* Category points a strong life-safety cue gives the category of a word on its span
+ * (sc_life_topic()). */
+#define SC_LIFE_TOPIC_EVIDENCE 5
+
 /* The category line: the points of the chosen category, each word that gave them, the
- * phone number (other) and the gas leak (gas) among them, and the runner-up. */
+ * phone number (other), the gas leak (gas) and a danger's own topic (sc_life_topic()) among
+ * them, and the runner-up. */
 static void sc_category_reason(struct sc_ctx *c, const int *ev, int second, bool in_danger,
-                               bool gas_leak)
+                               bool gas_leak, int topic)
 {
     struct sc_str s = {.n = 0};
     sc_cat(&s, "category ");
@@ -460,6 +465,10 @@ static void sc_category_reason(struct sc_ctx *c, const int *ev, int second, bool
     if (c->category == KM_CAT_GAS && gas_leak) {
         sc_cat(&s, shown++ ? ", a gas leak " : "a gas leak ");
         sc_cat_int(&s, SC_GAS_LIFE_EVIDENCE, true);
+    }
+    if (topic >= 0 && c->category == topic) {
+        sc_cat(&s, shown++ ? ", a danger named by its words " : "a danger named by its words ");
+        sc_cat_int(&s, SC_LIFE_TOPIC_EVIDENCE, true);
     }
     if (second >= 0) {
         sc_cat(&s, "; next ");
@@ -525,6 +534,46 @@ static bool sc_gas_danger(const struct sc_ctx *c)
     return false;
 }
 
+/* Category points from which a word is its category's strong evidence (sc_life_topic()). */
+#define SC_LIFE_TOPIC_MIN 4
+
+/* The category of the strongest category word of SC_LIFE_TOPIC_MIN points or more on
+ * exactly the span of a countable life-safety cue of SC_DANGER_MIN points or more other
+ * than a gas leak's (sc_gas_danger() has those) or a person hurt's (call=103, and medical
+ * words: "лежит и не встаёт" is the state of a victim of any hazard): the hazard is what the
+ * post is about, whatever else it lists ("урны не вывозят, на парковке машины на газоне ...
+ * провод оголённый висит над площадкой" is the wire's). A weak word, or one that is only
+ * part of the cue ("водитель внутри"), says nothing of it. -1 if none, or if the danger is
+ * over, imagined or a joke. */
+static int sc_life_topic(const struct sc_ctx *c)
+{
+    int best = -1, best_w = 0;
+    if (sc_over_hit(c) != NULL || c->marks.laugh != NULL) {
+        return -1;
+    }
+    for (size_t i = 0; i < c->n_hits; i++) {
+        const struct km_lex_hit *h = &c->hits[i];
+        const struct km_lex_entry *e = sc_entry(c, h);
+        bool hurt_or_gas = e->call != NULL &&
+                           (strstr(e->call, "104") != NULL || strstr(e->call, "103") != NULL);
+        if (e->cls != KM_CUE_LIFE || e->weight < SC_DANGER_MIN || h->negated ||
+            !sc_in_season(c, e) || hurt_or_gas) {
+            continue;
+        }
+        for (size_t k = 0; k < c->n_hits; k++) {
+            const struct km_lex_entry *w = sc_entry(c, &c->hits[k]);
+            if (c->evid[k] && w->cls < KM_CAT_COUNT && w->cls != KM_CAT_OTHER &&
+                w->cls != KM_CAT_MEDICAL &&
+                c->hits[k].first == h->first && c->hits[k].last == h->last &&
+                w->weight >= SC_LIFE_TOPIC_MIN && w->weight > best_w) {
+                best = w->cls;
+                best_w = w->weight;
+            }
+        }
+    }
+    return best;
+}
+
 static void sc_category(struct sc_ctx *c)
 {
     int ev[KM_CAT_COUNT] = {0};
@@ -541,6 +590,10 @@ static void sc_category(struct sc_ctx *c)
     ev[KM_CAT_OTHER] += c->marks.phone != NULL ? SC_PHONE_EVIDENCE : 0;
     bool gas_leak = sc_gas_danger(c);
     ev[KM_CAT_GAS] += gas_leak ? SC_GAS_LIFE_EVIDENCE : 0;
+    int topic = sc_life_topic(c);
+    if (topic >= 0) {
+        ev[topic] += SC_LIFE_TOPIC_EVIDENCE;
+    }
     int best = KM_CAT_OTHER, second = -1;
     for (int k = 0; k < KM_CAT_COUNT; k++) {
         if (ev[k] > ev[best] || (k < best && ev[k] == ev[best] && ev[k] > 0)) {
@@ -561,7 +614,7 @@ static void sc_category(struct sc_ctx *c)
     bool in_danger = best == KM_CAT_OTHER && ev[KM_CAT_OTHER] == 0 && second < 0 &&
                      sc_person_in_danger(c);
     c->category = in_danger ? KM_CAT_MEDICAL : best;
-    sc_category_reason(c, ev, second, in_danger, gas_leak);
+    sc_category_reason(c, ev, second, in_danger, gas_leak, topic);
 }
 
 /* ---- urgency -------------------------------------------------------------------------- */

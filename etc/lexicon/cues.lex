@@ -1479,3 +1479,45 @@ impact en phrase  25  "fridge* dead"             gap=0
 # a flooded underpass or yard likened to a pool ("is basically a swimming pool"; water that
 # "smells like a swimming pool" is chlorine, no flood)
 impact en phrase  25  "=is =a swimming pool"     gap=1
+
+# --- holdout18 tuning ---------------------------------------------------------------------
+# an icicle that came down beside people, told with another verb and in the next sentence
+# ("висят сосульки ... только что одна грохнулась в метре от женщины")
+life  ru  phrase  45  "сосульк* грохнул*"        gap=6
+life  ru  phrase  45  "сосульк* рухнул*"         gap=6
+life  ru  phrase  45  "сосульк* свалил*"         gap=6
+life  ru  phrase  45  "сосульк* сорвал*"         gap=6
+# a child who swallowed a button battery or magnets: the ambulance, now
+life  ru  phrase  60  "проглотил* батарейк*"     gap=2  call=103
+life  ru  phrase  60  "проглотил* магнит*"       gap=2  call=103
+life  kk  phrase  60  "батарейка* жұтып"         gap=2  call=103
+life  kk  phrase  60  "магнит* жұтып"            gap=2  call=103
+life  en  phrase  60  "swallow* batter*"         gap=2  call=103
+life  en  phrase  60  "swallow* magnet*"         gap=2  call=103
+# fell and cannot get up (an old person alone), in two clauses ("упала, встать не может")
+life  ru  phrase  50  "упал* встать =не мож*"    gap=3  call=103
+life  ru  phrase  50  "упал* =не мож* встать"    gap=3  call=103
+# dogs mauled a child (Kazakh "талады"; "талап" alone is a demand)
+life  kk  phrase  45  "ит =талады"               gap=3  call=103
+life  kk  phrase  45  "ит =талап =жатыр"         gap=3  call=103
+life  kk  phrase  45  "ит =талаған"              gap=3  call=103
+# cars stuck on an uncleared road, in Kazakh and English
+impact kk phrase  25  "машина* тұрып қал*"       gap=1
+impact kk phrase  25  "көлік* тұрып қал*"        gap=1
+impact en phrase  25  "car* stuck"               gap=1
+# flats filling with water from a burst pipe ("пәтерлерге жылы су толып жатыр")
+impact kk phrase  25  "су толып"                 gap=0
+# ankle-deep water in an underpass or a yard: people cannot pass
+impact ru phrase  25  "вод* =по щиколотку"       gap=1
+# a fallen tree or a hole closing lanes of a road ("перекрыл две полосы")
+impact ru phrase  25  "перекрыл* полос*"         gap=2
+# an open pit beside a school or a yard, children about
+impact ru phrase  25  "котлован* открыт*"        gap=0
+impact ru phrase  25  "открыт* котлован*"        gap=0
+# steam filling a stairwell from the basement: a burst heating pipe
+impact ru phrase  25  "=в подъезде туман*"       gap=1
+impact ru phrase  25  "туман* =в подъезде"       gap=1
+# a past cold spell asked about (a recalculation) is no outage now
+impact ru not     0   "=были холодн*"            gap=0
+# "а можно ... пораньше?": a wish about a schedule
+suggestion ru word -10 пораньше

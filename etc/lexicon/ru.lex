@@ -844,3 +844,35 @@ medical       ru prefix  6  угорел
 medical       ru phrase  6  "угарн* газ*"
 medical       ru word    3  тошнит
 medical       ru phrase  4  "сбил* пешеход*"
+
+# --- holdout18 tuning ---------------------------------------------------------------------
+# "я в Караганде": where the writer is, not where the problem is
+*             ru not     0  "=я =в караганд*"      gap=0
+*             ru not     0  "сам =в караганд*"     gap=0
+*             ru not     0  "=я =в шымкент*"       gap=0
+*             ru not     0  "сам =в шымкент*"      gap=0
+*             ru not     0  "=я =в актобе"         gap=0
+*             ru not     0  "=я =в павлодар*"      gap=0
+*             ru not     0  "=я =в кызылорд*"      gap=0
+*             ru not     0  "=я =в костана*"       gap=0
+*             ru not     0  "=я =в петропавл*"     gap=0
+*             ru not     0  "=я =в семее"          gap=0
+*             ru not     0  "=я =в москве"         gap=0
+# a swallowed object is for the ambulance ("батарейку" alone is a radiator)
+medical       ru prefix  4  проглотил
+# a neighbour drilling late, fireworks let off into the yard: noise and disorder
+public_order  ru prefix  4  сверлит
+public_order  ru prefix  4  сверлят
+public_order  ru prefix  3  перфоратор
+public_order  ru phrase  3  "пуска* петард*"       gap=0
+# a pavement full of parked cars
+parking       ru phrase  5  "тротуар* =в машинах"  gap=1
+# thanks to the crew that did the work ("спасибо ребятам, которые ночью чистили")
+gratitude     ru phrase  4  "спасибо ребят* =которые" gap=3
+gratitude     ru phrase  4  "спасибо =тем =кто"    gap=0
+# a packed bus that passes the stop by
+transport     ru word    4  битком
+transport     ru phrase  3  "проезжа* мимо"        gap=0
+# steam from the basement, a stairwell "like a bathhouse": a heating pipe
+heating       ru phrase  4  "=как =в бане"         gap=0
+heating       ru phrase  4  "подвал* шипит"        gap=1

@@ -846,6 +846,11 @@ static void test_place_keys(void **state)
         /* a village named before "ауылы", a heading quoted after "переслано:" */
         {"Талапкер ауылы, мектептің жанында иттер", "stray_animals", "stray_animals|тлпк|*", 0},
         {"переслано: «Талапкер, стая собак у школы»", "stray_animals", "stray_animals|тлпк|*", 0},
+        /* a lift without a house number is nowhere in particular: no street key */
+        {"The lift on Turan jerks between floors", "elevator", "", 0},
+        {"застряли в лифте Туран 19", "elevator", "elevator|трн|19", 1},
+        /* "Қосшыдағы" (which is in Kosshy) is keyed as "Косшы" */
+        {"Қосшыдағы жаңа мектептің жанында иттер", "stray_animals", "stray_animals|ксш|*", 0},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char *out[KM_DEDUP_MAX_PLACES];
@@ -996,6 +1001,13 @@ static void test_street_join(void **state)
         {"17", "roads", "на Кабанбай батыра 40 раскопали траншею поперёк тротуара", -1},
         {"18", "roads", "Dostyk x Kabanbay Batyr lights still dead", 15},
         {"19", "roads", "Кабанбай батыра 40, траншея так и стоит без ограждения", 16},
+        /* a lift is in one house: a street alone does not place it on a long avenue */
+        {"20", "elevator", "The lift in our building on Turan jerks between floors", -1},
+        {"21", "elevator", "мы застряли в лифте Туран 19 второй подъезд, диспетчер молчит", -1},
+        {"22", "elevator", "дочь застряла в лифте Туран 19/2 уже 40 минут", 20},
+        /* a Kazakh "-дағы" place ("Қосшыдағы") is the place named without it */
+        {"23", "stray_animals", "возле новой школы в Косшы бегает стая собак, дети обходят", -1},
+        {"24", "stray_animals", "Қосшыдағы жаңа мектептің жанында иттер баланы талады", 22},
     };
     check_joins(f->d, cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -230,6 +230,10 @@ static void test_keys(void **state)
         {"underpass at Pobedy", "Zhenis ave", true},
         {"Победы 12", "Жеңіс 12", true},
         {"Победы 12", "Пушкина 12", false},
+        /* a Kazakh "-дағы" ("which is in") is cut; a short word keeps its letters */
+        {"Қосшыдағы жаңа мектеп", "в Косшы у школы", true},
+        {"Абайдағы 12 үй", "Абая 12", true},
+        {"Қосшыдағы жаңа мектеп", "в Кокшетау у школы", false},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char ka[KM_PLACE_KEY_MAX], kb[KM_PLACE_KEY_MAX];
@@ -248,6 +252,8 @@ static void test_keys(void **state)
     assert_string_equal(k, "мкр5|12");
     key_of("Иманова 19", k, sizeof(k));
     assert_string_equal(k, "имнв|19");
+    key_of("Қосшыдағы мектеп", k, sizeof(k));
+    assert_string_equal(k, "ксш");
 }
 
 /* The city's landmarks: one key under every spelling and case ending, with or without a

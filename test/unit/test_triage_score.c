@@ -67,6 +67,14 @@ static const char *const sc_lines[] = {
     "roads         kk word   3  жол",
     "gratitude     kk word   2  рахмет",
     "thanks        kk word   -10 рахмет",
+    /* a danger that is itself a strong word of its category (a bare wire) */
+    "electricity   *  base   25 -",
+    "electricity   ru phrase 4  \"оголен* провод*\"",
+    "life          ru phrase 45 \"оголен* провод*\"",
+    "electricity   ru word   4  щиток",
+    "life          ru word   45 щиток  call=103",
+    "parking       *  base   25 -",
+    "parking       ru prefix 5  парковк",
 };
 
 static int64_t at(const char *rfc3339)
@@ -255,6 +263,19 @@ static void test_structural_rules(void **state)
          * wins the tie of 4 points otherwise); a negated one does not */
         {"яма, пахнет газом", NULL, "gas", 80, 1, "+50 life-safety: \"пахнет газом\"", NULL},
         {"яма, газом не пахнет", NULL, "roads", 25, 3, "+25 base: roads", "+50 life-safety"},
+        /* a strong life-safety cue that is a strong word of its category makes the post that
+         * category's (parking wins 5 to 4 on words alone); negated, a joke, or a person hurt
+         * (call=103) it does not */
+        {"на парковке оголенный провод", NULL, "electricity", 70, 1,
+         "category electricity: 9 points (\"оголенный провод\" +4, a danger named by its "
+         "words +5; next parking 5)",
+         NULL},
+        {"на парковке не оголенный провод", NULL, "parking", 25, 3, "+25 base: parking",
+         "a danger named"},
+        {"на парковке оголенный провод \xF0\x9F\x98\x82", NULL, "parking", 25, 3,
+         "+25 base: parking", "a danger named"},
+        {"на парковке щиток", NULL, "parking", 70, 1, "+45 life-safety: \"щиток\"",
+         "a danger named"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct km_post *p = score(t, cases[i].text, cases[i].when ? cases[i].when : summer, 1);
@@ -799,6 +820,31 @@ static void test_shipped_families17(void **state)
     check_shipped(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/* holdout18 wording: a danger told in the next sentence or another clause, the writer in
+ * another city, meltwater, a danger that is itself its category's word. */
+static void test_shipped_families18(void **state)
+{
+    (void)state;
+    static const struct shipped_case cases[] = {
+        {"над входом висят сосульки по метру. только что одна грохнулась в метре от женщины",
+         "snow", 1},
+        {"ребёнок проглотил батарейку, скорая едет 40 минут", "medical", 1},
+        {"бабушка одна дома, упала, встать не может, я в Караганде, помогите", "medical", 1},
+        {"мектептің жанында иттер баланы талады!!", "stray_animals", 1},
+        {"во дворе урны не вывозят, на парковке машины на газоне, и провод оголённый висит над "
+         "площадкой",
+         "electricity", 1},
+        {"Республика мен Абай қиылысындағы өткелді қар суы басып қалды", "flooding", 2},
+        {"тополь лёг поперёк Желтоксан, перекрыл две полосы", "greenery", 2},
+        {"на территории школы котлован открытый, дети туда прыгают", "schools", 2},
+        {"в переходе вода по щиколотку, люди по перилам лезут", "flooding", 2},
+        {"как сделать перерасчёт за отопление, если в январе неделю батареи были холодные? "
+         "куда писать, нужен акт?",
+         "consultation", 4},
+    };
+    check_shipped(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
 /* Odd input never crashes and still yields a scored post. */
 static void test_odd_input(void **state)
 {
@@ -856,6 +902,7 @@ int main(void)
         cmocka_unit_test(test_shipped_families14),
         cmocka_unit_test(test_shipped_families16),
         cmocka_unit_test(test_shipped_families17),
+        cmocka_unit_test(test_shipped_families18),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     km_triage_thread_end();
