@@ -485,6 +485,20 @@ static void sc_category_reason(struct sc_ctx *c, const int *ev, int second, bool
 /* Life-safety points from which a cue alone says a person is in danger now. */
 #define SC_DANGER_MIN 45
 
+/* Hit i is a countable life-safety cue of at least min points: in season, not negated. */
+static bool sc_life_hit(const struct sc_ctx *c, size_t i, int min)
+{
+    const struct km_lex_entry *e = sc_entry(c, &c->hits[i]);
+    return e->cls == KM_CUE_LIFE && e->weight >= min && !c->hits[i].negated &&
+           sc_in_season(c, e);
+}
+
+/* Entry e's cue names emergency number num among its calls ("101 104"). */
+static bool sc_calls(const struct km_lex_entry *e, const char *num)
+{
+    return e->call != NULL && strstr(e->call, num) != NULL;
+}
+
 /* True if a strong life-safety cue that calls an ambulance or rescuers counts in the post
  * (in season, not negated): someone is in danger, whatever the post is about. A fire's cue
  * (call 101) is not one: a fire without topical words stays other, as the taxonomy has it. */
@@ -492,15 +506,13 @@ static bool sc_person_in_danger(const struct sc_ctx *c)
 {
     for (size_t i = 0; i < c->n_hits; i++) {
         const struct km_lex_entry *e = sc_entry(c, &c->hits[i]);
-        if (e->cls == KM_CUE_LIFE && e->weight >= SC_DANGER_MIN && !c->hits[i].negated &&
-            sc_in_season(c, e) && e->call != NULL && strstr(e->call, "101") == NULL &&
-            (strstr(e->call, "103") != NULL || strstr(e->call, "112") != NULL)) {
+        if (sc_life_hit(c, i, SC_DANGER_MIN) && !sc_calls(e, "101") &&
+            (sc_calls(e, "103") || sc_calls(e, "112"))) {
             return true;
         }
     }
     return false;
 }
-
 
 /* The countable hit of an `over` entry (fixed or calm), or NULL. */
 static const struct km_lex_hit *sc_over_hit(const struct sc_ctx *c)
@@ -514,6 +526,12 @@ static const struct km_lex_hit *sc_over_hit(const struct sc_ctx *c)
     return NULL;
 }
 
+/* The post's danger is over, elsewhere or imagined (an `over` cue) or a joke (laughter). */
+static bool sc_danger_void(const struct sc_ctx *c)
+{
+    return sc_over_hit(c) != NULL || c->marks.laugh != NULL;
+}
+
 /* True if a life-safety cue that calls the gas service (call=104) counts in the post: in
  * season and not negated ("газом вроде не пахнет" is no leak), nor over or imagined ("если
  * запахнет газом", sc_over_hit()) nor a joke. The leak is then what the post is about,
@@ -521,13 +539,11 @@ static const struct km_lex_hit *sc_over_hit(const struct sc_ctx *c)
  * SC_GAS_LIFE_EVIDENCE category points. */
 static bool sc_gas_danger(const struct sc_ctx *c)
 {
-    if (sc_over_hit(c) != NULL || c->marks.laugh != NULL) {
+    if (sc_danger_void(c)) {
         return false;
     }
     for (size_t i = 0; i < c->n_hits; i++) {
-        const struct km_lex_entry *e = sc_entry(c, &c->hits[i]);
-        if (e->cls == KM_CUE_LIFE && e->weight > 0 && !c->hits[i].negated &&
-            sc_in_season(c, e) && e->call != NULL && strstr(e->call, "104") != NULL) {
+        if (sc_life_hit(c, i, 1) && sc_calls(sc_entry(c, &c->hits[i]), "104")) {
             return true;
         }
     }
@@ -548,16 +564,13 @@ static bool sc_gas_danger(const struct sc_ctx *c)
 static int sc_life_topic(const struct sc_ctx *c)
 {
     int best = -1, best_w = 0;
-    if (sc_over_hit(c) != NULL || c->marks.laugh != NULL) {
+    if (sc_danger_void(c)) {
         return -1;
     }
     for (size_t i = 0; i < c->n_hits; i++) {
         const struct km_lex_hit *h = &c->hits[i];
         const struct km_lex_entry *e = sc_entry(c, h);
-        bool hurt_or_gas = e->call != NULL &&
-                           (strstr(e->call, "104") != NULL || strstr(e->call, "103") != NULL);
-        if (e->cls != KM_CUE_LIFE || e->weight < SC_DANGER_MIN || h->negated ||
-            !sc_in_season(c, e) || hurt_or_gas) {
+        if (!sc_life_hit(c, i, SC_DANGER_MIN) || sc_calls(e, "104") || sc_calls(e, "103")) {
             continue;
         }
         for (size_t k = 0; k < c->n_hits; k++) {
