@@ -567,8 +567,21 @@ static int fl_place(void *st, char *const *places, size_t n, const char *self, i
                : km_dedup_mem_ops.place_candidate(s->mem, places, n, self, now, w, out, found, err);
 }
 
+static int fl_near(void *st, const struct km_dedup_near_query *q, int64_t now, int64_t w,
+                   struct km_dedup_rec *out, double *jaccard, bool *found, struct km_err *err)
+{
+    struct flaky *s = st;
+    int rc = flaky_fail(s, err);
+    return rc != KM_OK
+               ? rc
+               : km_dedup_mem_ops.near_best(s->mem, q, now, w, out, jaccard, found, err);
+}
+
 static const struct km_dedup_store_ops flaky_ops = {"flaky", fl_get, fl_claim, fl_cand,
                                                     fl_put,  fl_inc, fl_place};
+/* The same with near_best: the near stage's one call is that op instead of the candidates */
+static const struct km_dedup_store_ops flaky_near_ops = {
+    "flaky", fl_get, fl_claim, fl_cand, fl_put, fl_inc, fl_place, NULL, fl_near};
 
 /* An ascending sketch of n distinct values drawn from [0, range). */
 static size_t random_sketch(uint32_t *out, size_t n, uint32_t range, unsigned *seed)
@@ -689,14 +702,17 @@ static void test_near_best_same_answer(void **state)
 static void test_store_errors(void **state)
 {
     (void)state;
-    /* a near duplicate of post 1 calls get, get(reply_to), claim, candidates, put */
-    for (int fail_at = 1; fail_at <= 5; fail_at++) {
+    /* a near duplicate of post 1 calls get, get(reply_to), claim, candidates (or
+     * near_best), put */
+    for (int fail_at = 1; fail_at <= 10; fail_at++) {
         struct flaky s = {km_dedup_mem_new(0), 0, 0};
-        struct km_dedup *d = km_dedup_new(NULL, &flaky_ops, &s);
+        struct km_dedup *d =
+            km_dedup_new(NULL, fail_at <= 5 ? &flaky_ops : &flaky_near_ops, &s);
+        int at = fail_at <= 5 ? fail_at : fail_at - 5;
         struct km_dedup_result r;
         km_post_free(check(d, "1", "u1", pair_cases[2].a, NULL, T0, &r));
         s.calls = 0;
-        s.fail_at = fail_at;
+        s.fail_at = at;
         struct km_post *p = mkpost("2", "u2", pair_cases[2].b);
         km_post_set(&p->reply_to, "777");
         struct km_err err = {{0}};
