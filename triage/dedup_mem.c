@@ -467,19 +467,34 @@ static size_t dm_band_slot(const struct dm_rec *rec, uint64_t band)
     return i;
 }
 
-/* Appends to found[*nf] the newest per_band live records of bucket band not there yet. */
-static void dm_bucket_collect(const struct km_dedup_mem *m, uint64_t band, size_t per_band,
-                              int64_t now, int64_t window, const struct dm_rec **found, size_t *nf)
+/* Calls visit(rec, arg) for each of the newest per_band live records of bucket band,
+ * newest first (a record may come again from another bucket). */
+static void dm_bucket_each(const struct km_dedup_mem *m, uint64_t band, size_t per_band,
+                           int64_t now, int64_t window,
+                           void (*visit)(const struct dm_rec *rec, void *arg), void *arg)
 {
     uint32_t head = dm_get(m, &m->buckets, band) >> DM_BAND_BITS;
     const struct dm_rec *rec = head != 0 ? dm_rec_at(m, head) : NULL;
     for (size_t taken = 0; rec != NULL && taken < per_band;
          rec = dm_follow(m, rec, dm_older(rec)[dm_band_slot(rec, band)])) {
-        bool live = rec->t_ms + window > now;
-        if (live && !dm_listed(found, *nf, rec)) {
-            found[(*nf)++] = rec;
+        if (rec->t_ms + window > now) {
+            visit(rec, arg);
+            taken++;
         }
-        taken += live;
+    }
+}
+
+/* The records band_candidates() lists, each once. */
+struct dm_found {
+    const struct dm_rec **recs;
+    size_t n;
+};
+
+static void dm_found_add(const struct dm_rec *rec, void *arg)
+{
+    struct dm_found *f = arg;
+    if (!dm_listed(f->recs, f->n, rec)) {
+        f->recs[f->n++] = rec;
     }
 }
 
@@ -490,17 +505,16 @@ static int dm_op_band_candidates(void *store, const uint64_t *bands, size_t n_ba
     (void)err;
     struct km_dedup_mem *m = store;
     dm_expire(m, now, window, 0);
-    const struct dm_rec **found = km_malloc((n_bands * per_band + 1) * sizeof(*found));
-    size_t nf = 0;
+    struct dm_found f = {km_malloc((n_bands * per_band + 1) * sizeof(*f.recs)), 0};
     for (size_t b = 0; b < n_bands; b++) {
-        dm_bucket_collect(m, bands[b], per_band, now, window, found, &nf);
+        dm_bucket_each(m, bands[b], per_band, now, window, dm_found_add, &f);
     }
-    *out = km_calloc(nf + 1, sizeof(**out));
-    for (size_t i = 0; i < nf; i++) {
-        dm_copy_rec(m, &(*out)[i], found[i]);
+    *out = km_calloc(f.n + 1, sizeof(**out));
+    for (size_t i = 0; i < f.n; i++) {
+        dm_copy_rec(m, &(*out)[i], f.recs[i]);
     }
-    *n = nf;
-    free(found);
+    *n = f.n;
+    free(f.recs);
     return KM_OK;
 }
 
@@ -533,31 +547,24 @@ struct dm_near {
     double best_j;
 };
 
-/* Weighs the newest max_per_band live records of bucket band, each record once per call,
- * in band_candidates()'s order and with the check's tie rule (see dd_near_by_candidates()). */
-static void dm_bucket_weigh(const struct km_dedup_mem *m, uint64_t band, int64_t now,
-                            int64_t window, struct dm_near *nr)
+/* Weighs rec for near_best(), once per call, with the check's tie rule (see
+ * dd_near_by_candidates()). */
+static void dm_near_weigh(const struct dm_rec *rec, void *arg)
 {
-    uint32_t head = dm_get(m, &m->buckets, band) >> DM_BAND_BITS;
-    const struct dm_rec *rec = head != 0 ? dm_rec_at(m, head) : NULL;
-    for (size_t taken = 0; rec != NULL && taken < nr->q->max_per_band;
-         rec = dm_follow(m, rec, dm_older(rec)[dm_band_slot(rec, band)])) {
-        bool live = rec->t_ms + window > now;
-        taken += live;
-        if (!live || !dm_seen_add(&nr->seen, rec) || strcmp(dm_key(rec), nr->q->self) == 0) {
-            continue;
-        }
-        /* one that cannot reach the best so far (a tie can still win) or the floor is cut short */
-        double floor = nr->best_j > nr->q->min_jaccard ? nr->best_j : nr->q->min_jaccard;
-        double j = km_dedup_jaccard_bounded(nr->q->sketch, nr->q->n_sketch, dm_sketch(rec),
-                                            rec->n_sketch, floor);
-        if (j < nr->q->min_jaccard) {
-            continue;
-        }
-        if (j > nr->best_j || (j == nr->best_j && nr->best != NULL && rec->t_ms < nr->best->t_ms)) {
-            nr->best = rec;
-            nr->best_j = j;
-        }
+    struct dm_near *nr = arg;
+    if (!dm_seen_add(&nr->seen, rec) || strcmp(dm_key(rec), nr->q->self) == 0) {
+        return;
+    }
+    /* one that cannot reach the best so far (a tie can still win) or the floor is cut short */
+    double floor = nr->best_j > nr->q->min_jaccard ? nr->best_j : nr->q->min_jaccard;
+    double j = km_dedup_jaccard_bounded(nr->q->sketch, nr->q->n_sketch, dm_sketch(rec),
+                                        rec->n_sketch, floor);
+    if (j < nr->q->min_jaccard) {
+        return;
+    }
+    if (j > nr->best_j || (j == nr->best_j && nr->best != NULL && rec->t_ms < nr->best->t_ms)) {
+        nr->best = rec;
+        nr->best_j = j;
     }
 }
 
@@ -577,7 +584,7 @@ static int dm_op_near_best(void *store, const struct km_dedup_near_query *q, int
         nr.seen.slots = km_calloc(nr.seen.cap, sizeof(*nr.seen.slots));
     }
     for (size_t b = 0; b < q->n_bands; b++) {
-        dm_bucket_weigh(m, q->bands[b], now, window, &nr);
+        dm_bucket_each(m, q->bands[b], q->max_per_band, now, window, dm_near_weigh, &nr);
     }
     if (nr.seen.slots != stack) {
         free(nr.seen.slots);
